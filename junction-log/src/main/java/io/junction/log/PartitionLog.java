@@ -1,0 +1,638 @@
+package io.junction.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A partition: an ordered, durable, append-only log of record batches, kept as a directory of segments
+ * ({@link LogFiles} lists the files). This is the piece everything else in Junction stands on: it never
+ * acknowledges a write before it is durable under the configured {@link Durability}, and never hands a reader
+ * a partial or corrupt batch.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ *   <li><b>One writer.</b> {@link #append}, {@link #deleteSegmentsBefore}, {@link #truncateTo} and
+ *       {@link #close} change the log; they are serialized by one lock, so the log behaves as if one thread
+ *       owned it (the broker calls them from the partition's single owner). The writer writes to the OS page
+ *       cache and never waits for the disk on an append.</li>
+ *   <li><b>One flusher thread</b> per log. In {@code FSYNC} mode it takes every append queued since its last
+ *       fsync, runs one fsync for all of them (group commit), advances the durable end and completes their
+ *       futures — on the flusher thread, so callers must not block in the callbacks. In {@code INTERVAL}
+ *       mode it fsyncs every flush interval; appends complete as soon as they are written.</li>
+ *   <li><b>Any number of readers.</b> {@link #read} and {@link #offsetForTimestamp} take no lock: they read
+ *       up to the published end ({@code durable} in {@code FSYNC} mode, {@code written} otherwise), which only
+ *       ever covers whole batches.</li>
+ * </ul>
+ *
+ * <h2>Recovery</h2>
+ * {@link #open} finishes interrupted file operations ({@code .tmp} and {@code .deleted} files are removed),
+ * verifies every batch of the last segment (length, magic, CRC32C, expected offset) and truncates it at the
+ * first bad one, and rebuilds any missing or inconsistent index. Earlier segments were fsynced when they were
+ * sealed; a batch there that later rots is caught by its CRC when read ({@link CorruptBatchException}).
+ */
+public final class PartitionLog implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PartitionLog.class.getName());
+
+    private final Path dir;
+    private final LogConfig config;
+    private final ChannelOpener opener;
+    private final ConcurrentSkipListMap<Long, Segment> segments;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final LinkedBlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
+    private final Thread flusher;
+    private final RecoveryReport recovery;
+
+    /** The end of what has been written (page cache). Changed by the writer only. */
+    private volatile LogEnd written;
+    /** The end of what is known durable. Changed by the flusher (and by truncation, under the write lock). */
+    private volatile LogEnd durable;
+    private volatile boolean closed;
+    /** Set when an fsync or a write left the log in an unknown state; every later append fails with it. */
+    private volatile Throwable failure;
+
+    /** A position in the log: readers may read every batch before {@code position} of {@code segment}. */
+    private record LogEnd(Segment segment, int position, long nextOffset) {
+    }
+
+    /** An append waiting for the fsync that covers it (or a marker whose future completes when all before it did). */
+    private record Pending(LogEnd end, AppendResult result, CompletableFuture<AppendResult> future) {
+    }
+
+    private static final Pending STOP = new Pending(null, null, null);
+
+    private PartitionLog(Path dir, LogConfig config, ChannelOpener opener,
+            ConcurrentSkipListMap<Long, Segment> segments, RecoveryReport recovery) {
+        this.dir = dir;
+        this.config = config;
+        this.opener = opener;
+        this.segments = segments;
+        this.recovery = recovery;
+        Segment last = segments.lastEntry().getValue();
+        this.written = new LogEnd(last, last.size(), last.nextOffset());
+        this.durable = written;
+        this.flusher = new Thread(this::runFlusher, "junction-log-flusher-" + dir.getFileName());
+        this.flusher.setDaemon(true);
+        this.flusher.start();
+    }
+
+    /**
+     * Opens the partition in {@code dir} (created when missing), running recovery first.
+     *
+     * @throws UncheckedIOException when the directory cannot be read or repaired
+     */
+    public static PartitionLog open(Path dir, LogConfig config) {
+        return open(dir, config, ChannelOpener.DEFAULT);
+    }
+
+    static PartitionLog open(Path dir, LogConfig config, ChannelOpener opener) {
+        try {
+            return doOpen(dir, config, opener);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open partition log in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PartitionLog doOpen(Path dir, LogConfig config, ChannelOpener opener) throws IOException {
+        Files.createDirectories(dir);
+        int unfinished = 0;
+        TreeSet<Long> bases = new TreeSet<>();
+        List<Path> indexFiles = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(LogFiles.TEMP_SUFFIX) || name.endsWith(LogFiles.DELETED_SUFFIX)) {
+                    Files.delete(file); // a write or a delete that did not finish: finish it by deleting
+                    unfinished++;
+                } else if (name.endsWith(LogFiles.LOG_SUFFIX)) {
+                    LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX).ifPresent(bases::add);
+                } else if (name.endsWith(LogFiles.INDEX_SUFFIX) || name.endsWith(LogFiles.TIME_INDEX_SUFFIX)) {
+                    indexFiles.add(file);
+                }
+            }
+        }
+        for (Path file : indexFiles) {
+            String name = file.getFileName().toString();
+            OptionalLong base = LogFiles.baseOffsetOf(name, name.endsWith(LogFiles.INDEX_SUFFIX)
+                    ? LogFiles.INDEX_SUFFIX : LogFiles.TIME_INDEX_SUFFIX);
+            if (base.isEmpty() || !bases.contains(base.getAsLong())) {
+                Files.delete(file); // an index whose segment is gone
+                unfinished++;
+            }
+        }
+        if (unfinished > 0) {
+            LogFiles.fsyncDirectory(dir);
+        }
+
+        ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+        int rebuiltIndexes = 0;
+        long truncatedBytes = 0;
+        String truncation = null;
+        long nowMs = config.clock().millis();
+        try {
+            if (bases.isEmpty()) {
+                segments.put(0L, Segment.create(opener, dir, 0L, config.indexIntervalBytes(), nowMs));
+            }
+            Long previous = null;
+            for (long base : bases) {
+                Segment segment = Segment.open(opener, dir, base, config.indexIntervalBytes());
+                segments.put(base, segment);
+                if (previous != null) {
+                    segments.get(previous).nextOffset(base);
+                }
+                previous = base;
+                if (base != bases.last()) {
+                    if (segment.indexNeedsRebuild()) {
+                        segment.index(); // rebuilt from the segment's batches
+                        segment.seal(); // and written back, so the next open finds it
+                        rebuiltIndexes++;
+                    }
+                }
+            }
+            if (!bases.isEmpty()) {
+                Segment last = segments.lastEntry().getValue();
+                String[] why = new String[1];
+                truncatedBytes = last.recover(why);
+                truncation = why[0];
+            }
+        } catch (IOException | RuntimeException e) {
+            segments.values().forEach(Segment::close);
+            throw e;
+        }
+        RecoveryReport report = new RecoveryReport(segments.size(), unfinished, rebuiltIndexes, truncatedBytes,
+                truncation);
+        if (truncatedBytes > 0) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: cut {1} bytes off the last segment, {2}", dir, truncatedBytes,
+                    truncation);
+        }
+        if (unfinished > 0 || rebuiltIndexes > 0) {
+            LOG.log(System.Logger.Level.INFO, "{0}: finished {1} interrupted file operations, rebuilt {2} indexes",
+                    dir, unfinished, rebuiltIndexes);
+        }
+        return new PartitionLog(dir, config, opener, segments, report);
+    }
+
+    /**
+     * Appends one batch (built by {@link RecordBatchBuilder}, or received in that layout). The log assigns
+     * its offsets by writing the base offset into the buffer, and takes ownership of the buffer.
+     *
+     * @return a future completed with the batch's offsets once it is durable under the log's
+     *     {@link Durability}; completed exceptionally with {@link InvalidBatchException} (nothing stored),
+     *     {@link LogClosedException}, or {@link LogException} for an I/O error (nothing stored)
+     */
+    public CompletableFuture<AppendResult> append(ByteBuffer batch) {
+        try {
+            BatchFormat.validateForAppend(batch, config.maxBatchBytes());
+        } catch (InvalidBatchException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        writeLock.lock();
+        try {
+            checkWritable();
+            LogEnd end = written;
+            Segment active = end.segment();
+            int at = batch.position();
+            long base = end.nextOffset();
+            long last = base + batch.getInt(at + BatchFormat.LAST_OFFSET_DELTA);
+            long nowMs = config.clock().millis();
+            if (shouldRoll(active, batch.remaining(), last, nowMs)) {
+                active = roll(base, nowMs);
+            }
+            batch.putLong(at + BatchFormat.BASE_OFFSET, base);
+            try {
+                active.append(batch.duplicate(), base, last, nowMs);
+            } catch (IOException e) {
+                if (!active.isConsistent()) {
+                    failure = e;
+                }
+                return CompletableFuture.failedFuture(new LogException("append to " + dir + " failed: "
+                        + e.getMessage(), e));
+            }
+            LogEnd newEnd = new LogEnd(active, active.size(), last + 1);
+            written = newEnd;
+            AppendResult result = new AppendResult(base, last, nowMs);
+            if (config.durability() == Durability.INTERVAL) {
+                return CompletableFuture.completedFuture(result);
+            }
+            CompletableFuture<AppendResult> future = new CompletableFuture<>();
+            active.retain(); // released by the flusher once it has forced this segment
+            pending.add(new Pending(newEnd, result, future));
+            return future;
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new LogException("append to " + dir + " failed: "
+                    + e.getMessage(), e));
+        } catch (LogException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Appends the batch a builder holds; see {@link #append(ByteBuffer)}. */
+    public CompletableFuture<AppendResult> append(RecordBatchBuilder builder) {
+        return append(builder.build());
+    }
+
+    private boolean shouldRoll(Segment active, int batchBytes, long lastOffset, long nowMs) {
+        if (active.isEmpty()) {
+            return false;
+        }
+        return active.size() + (long) batchBytes > config.segmentBytes()
+                || nowMs - active.firstBatchTimeMs() >= config.segmentAge().toMillis()
+                || lastOffset - active.baseOffset > Integer.MAX_VALUE;
+    }
+
+    /** Seals the active segment (fsync, index files) and starts a new one at {@code base}. Writer only. */
+    private Segment roll(long base, long nowMs) throws IOException {
+        Segment old = written.segment();
+        old.seal();
+        Segment next = Segment.create(opener, dir, base, config.indexIntervalBytes(), nowMs);
+        segments.put(base, next);
+        written = new LogEnd(next, 0, base);
+        return next;
+    }
+
+    /**
+     * Reads whole batches starting with the one that holds {@code offset}: at least that batch, then as many
+     * following batches as fit in {@code maxBytes}. The first batch may start before {@code offset}
+     * ({@link FetchResult#records()} skips those records). Reading at the next offset returns an empty result.
+     *
+     * @throws OffsetOutOfRangeException when {@code offset} is below the first or above the next offset
+     * @throws CorruptBatchException when the batch at {@code offset} fails its checksum
+     */
+    public FetchResult read(long offset, int maxBytes) {
+        long cursor = offset;
+        while (true) {
+            LogEnd end = readableEnd();
+            long first = firstOffset();
+            if (cursor < first || cursor > end.nextOffset()) {
+                throw new OffsetOutOfRangeException(cursor, first, end.nextOffset());
+            }
+            if (cursor == end.nextOffset()) {
+                return new FetchResult(offset, ByteBuffer.allocate(0), cursor);
+            }
+            Map.Entry<Long, Segment> entry = segments.floorEntry(cursor);
+            if (entry == null) {
+                continue; // the first segment was deleted under us; check the range again
+            }
+            Segment segment = entry.getValue();
+            if (!segment.retain()) {
+                continue;
+            }
+            try {
+                int limit = segment == end.segment() ? end.position() : segment.size();
+                int position = segment.positionOf(cursor, limit);
+                if (position < 0) {
+                    if (segment == end.segment()) {
+                        return new FetchResult(offset, ByteBuffer.allocate(0), end.nextOffset());
+                    }
+                    cursor = segment.nextOffset(); // an offset gap at the end of this segment
+                    continue;
+                }
+                ByteBuffer data = segment.readBatches(position, maxBytes, limit);
+                if (data.hasRemaining() && BatchFormat.baseOffset(data, 0) > cursor) {
+                    throw new CorruptBatchException("offset " + cursor + " is missing from segment "
+                            + LogFiles.logFile(dir, segment.baseOffset) + ": the batch found starts at "
+                            + BatchFormat.baseOffset(data, 0));
+                }
+                long next = data.hasRemaining() ? lastOffsetOf(data) + 1 : cursor;
+                return new FetchResult(offset, data, next);
+            } catch (ClosedChannelException e) {
+                throw new LogClosedException("partition log " + dir + " is closed", e);
+            } catch (IOException e) {
+                throw new LogException("read from " + dir + " failed: " + e.getMessage(), e);
+            } finally {
+                segment.release();
+            }
+        }
+    }
+
+    private static long lastOffsetOf(ByteBuffer batches) {
+        int at = 0;
+        long last = -1;
+        while (at < batches.limit()) {
+            last = BatchFormat.lastOffset(batches, at);
+            at += BatchFormat.length(batches, at);
+        }
+        return last;
+    }
+
+    /**
+     * The offset of the first record whose timestamp is at least {@code timestamp}, among the readable
+     * records; empty when every record is older.
+     */
+    public OptionalLong offsetForTimestamp(long timestamp) {
+        LogEnd end = readableEnd();
+        for (Segment segment : segments.values()) {
+            if (segment.baseOffset >= end.nextOffset() || !segment.retain()) {
+                continue;
+            }
+            try {
+                SegmentIndex index = segment.index();
+                if (index.maxTimestamp() < timestamp) {
+                    continue;
+                }
+                int rel = index.relOffsetBeforeTimestamp(timestamp);
+                int limit = segment == end.segment() ? end.position() : segment.size();
+                int position = segment.positionOf(rel < 0 ? segment.baseOffset : segment.baseOffset + rel, limit);
+                while (position >= 0 && position < limit) {
+                    ByteBuffer data = segment.readBatches(position, 1 << 16, limit);
+                    if (!data.hasRemaining()) {
+                        break;
+                    }
+                    for (RecordBatch batch : FetchResult.split(data)) {
+                        if (batch.maxTimestamp() >= timestamp) {
+                            for (Record record : batch.records()) {
+                                if (record.timestamp() >= timestamp) {
+                                    return OptionalLong.of(record.offset());
+                                }
+                            }
+                        }
+                    }
+                    position += data.limit();
+                }
+            } catch (IOException e) {
+                throw new LogException("timestamp lookup in " + dir + " failed: " + e.getMessage(), e);
+            } finally {
+                segment.release();
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** The first offset still in the log (the base offset of the oldest segment). */
+    public long firstOffset() {
+        return segments.firstKey();
+    }
+
+    /** The offset the next append will get, as far as readers can see: one past the last readable record. */
+    public long nextOffset() {
+        return readableEnd().nextOffset();
+    }
+
+    /** The offset of the last readable record, or {@code firstOffset() - 1} when there is none. */
+    public long lastOffset() {
+        return nextOffset() - 1;
+    }
+
+    /** Total bytes of all segments. */
+    public long sizeInBytes() {
+        long total = 0;
+        for (Segment segment : segments.values()) {
+            total += segment.size();
+        }
+        return total;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    /** What the recovery pass found and did when this log was opened. */
+    public RecoveryReport recoveryReport() {
+        return recovery;
+    }
+
+    private LogEnd readableEnd() {
+        return config.durability() == Durability.FSYNC ? durable : written;
+    }
+
+    /**
+     * Deletes every segment whose records all lie below {@code offset}. The active segment is never deleted,
+     * so retention works in whole segments. Readers still reading a deleted segment finish their read.
+     *
+     * @return the number of segments deleted
+     */
+    public int deleteSegmentsBefore(long offset) {
+        writeLock.lock();
+        try {
+            checkWritable();
+            int deleted = 0;
+            while (true) {
+                Map.Entry<Long, Segment> first = segments.firstEntry();
+                Long next = segments.higherKey(first.getKey());
+                if (next == null || next > offset) {
+                    return deleted;
+                }
+                segments.remove(first.getKey());
+                first.getValue().delete();
+                deleted++;
+            }
+        } catch (IOException e) {
+            throw new LogException("deleting segments of " + dir + " failed: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Removes every record at or above {@code offset}, which must be a batch boundary between the first and
+     * the next offset. Pending appends are made durable first; the truncation itself is durable on return.
+     */
+    public void truncateTo(long offset) {
+        writeLock.lock();
+        try {
+            checkWritable();
+            LogEnd end = written;
+            if (offset < firstOffset() || offset > end.nextOffset()) {
+                throw new IllegalArgumentException("cannot truncate to " + offset + ": outside ["
+                        + firstOffset() + ", " + end.nextOffset() + "]");
+            }
+            if (offset == end.nextOffset()) {
+                return;
+            }
+            awaitDurable();
+            Segment target = segments.floorEntry(offset).getValue();
+            int position = target.positionOf(offset, target.size());
+            if (position < 0) {
+                position = target.size();
+            } else if (target.baseOffsetAt(position) != offset) {
+                throw new IllegalArgumentException("cannot truncate to " + offset + ": not the first offset of a batch");
+            }
+            for (Segment later : segments.tailMap(target.baseOffset, false).descendingMap().values()) {
+                segments.remove(later.baseOffset);
+                later.delete();
+            }
+            target.truncateTo(position, offset);
+            LogEnd newEnd = new LogEnd(target, target.size(), offset);
+            written = newEnd;
+            durable = newEnd;
+        } catch (IOException e) {
+            failure = e;
+            throw new LogException("truncating " + dir + " failed: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Waits until everything appended so far is durable. Writer only (holds the write lock). */
+    private void awaitDurable() throws IOException {
+        if (config.durability() == Durability.INTERVAL) {
+            written.segment().force();
+            durable = written;
+            return;
+        }
+        CompletableFuture<AppendResult> marker = new CompletableFuture<>();
+        written.segment().retain();
+        pending.add(new Pending(written, null, marker));
+        try {
+            marker.get(1, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IOException("waiting for pending fsyncs failed: " + e, e);
+        }
+    }
+
+    private void checkWritable() {
+        if (closed) {
+            throw new LogClosedException("partition log " + dir + " is closed", null);
+        }
+        Throwable f = failure;
+        if (f != null) {
+            throw new LogClosedException("partition log " + dir + " failed (" + f.getMessage()
+                    + "); reopen it to run recovery", f);
+        }
+    }
+
+    private void runFlusher() {
+        if (config.durability() == Durability.FSYNC) {
+            runGroupCommit();
+        } else {
+            runIntervalFlush();
+        }
+    }
+
+    /** FSYNC mode: one fsync per round covers every append queued since the previous round. */
+    private void runGroupCommit() {
+        List<Pending> round = new ArrayList<>();
+        boolean stopping = false;
+        while (!stopping) {
+            try {
+                round.add(pending.take());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            pending.drainTo(round);
+            stopping = round.remove(STOP);
+            if (round.isEmpty()) {
+                continue;
+            }
+            Throwable error = failure;
+            Segment forced = null;
+            if (error == null) {
+                try {
+                    for (Pending p : round) {
+                        if (p.end().segment() != forced) {
+                            forced = p.end().segment();
+                            forced.force();
+                        }
+                    }
+                } catch (IOException e) {
+                    // After a failed fsync the page cache state is unknown (the kernel may have dropped the dirty
+                    // pages): never retry, fail the log; reopening runs recovery on what really is on disk.
+                    error = e;
+                    failure = e;
+                }
+            }
+            LogEnd end = round.get(round.size() - 1).end();
+            if (error == null && end.nextOffset() > durable.nextOffset()) {
+                durable = end;
+            }
+            for (Pending p : round) {
+                p.end().segment().release();
+                if (error == null) {
+                    p.future().complete(p.result());
+                } else {
+                    p.future().completeExceptionally(new LogException("fsync of " + dir + " failed: "
+                            + error.getMessage(), error));
+                }
+            }
+            round.clear();
+        }
+    }
+
+    /** INTERVAL mode: fsync the active segment every flush interval (sealed segments were fsynced on roll). */
+    private void runIntervalFlush() {
+        long intervalNanos = config.flushInterval().toNanos();
+        while (true) {
+            Pending stop;
+            try {
+                stop = pending.poll(intervalNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            LogEnd end = written;
+            try {
+                end.segment().force();
+                durable = end;
+            } catch (ClosedChannelException e) {
+                // rolled and deleted meanwhile; it was fsynced when it was sealed
+            } catch (IOException e) {
+                failure = e;
+            }
+            if (stop == STOP) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Stops the flusher after it has made every pending append durable, fsyncs the active segment and closes
+     * the files. Idempotent.
+     */
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pending.add(STOP);
+            try {
+                flusher.join(TimeUnit.MINUTES.toMillis(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                if (failure == null) {
+                    written.segment().force();
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "final fsync of " + dir + " failed", e);
+            }
+            segments.values().forEach(Segment::close);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog[" + dir + ", offsets " + firstOffset() + ".." + nextOffset() + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package io.junction.log;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A read-only view of one stored batch (layout in {@link BatchFormat}). Handing out views instead of decoded
+ * messages lets the broker pass a batch on to a consumer as the bytes it read. The view does not copy; it is
+ * as thread-safe as the buffer under it (the log gives every reader buffers of its own).
+ */
+public final class RecordBatch {
+
+    private final ByteBuffer buffer;
+
+    /** @param buffer exactly one batch, from position to limit */
+    RecordBatch(ByteBuffer buffer) {
+        this.buffer = buffer.slice();
+    }
+
+    public long baseOffset() {
+        return buffer.getLong(BatchFormat.BASE_OFFSET);
+    }
+
+    public long lastOffset() {
+        return BatchFormat.lastOffset(buffer, 0);
+    }
+
+    public int recordCount() {
+        return buffer.getInt(BatchFormat.RECORD_COUNT);
+    }
+
+    public int sizeInBytes() {
+        return buffer.getInt(BatchFormat.LENGTH);
+    }
+
+    public long firstTimestamp() {
+        return buffer.getLong(BatchFormat.FIRST_TIMESTAMP);
+    }
+
+    public long maxTimestamp() {
+        return buffer.getLong(BatchFormat.MAX_TIMESTAMP);
+    }
+
+    public long producerId() {
+        return buffer.getLong(BatchFormat.PRODUCER_ID);
+    }
+
+    public int baseSequence() {
+        return buffer.getInt(BatchFormat.BASE_SEQUENCE);
+    }
+
+    public short attributes() {
+        return buffer.getShort(BatchFormat.ATTRIBUTES);
+    }
+
+    /** The batch's bytes, exactly as stored (read-only). */
+    public ByteBuffer bytes() {
+        return buffer.asReadOnlyBuffer();
+    }
+
+    /** Decodes every record. */
+    public List<Record> records() {
+        int count = recordCount();
+        List<Record> records = new ArrayList<>(count);
+        ByteBuffer in = buffer.duplicate();
+        in.position(BatchFormat.HEADER_SIZE);
+        long base = baseOffset();
+        long firstTimestamp = firstTimestamp();
+        for (int i = 0; i < count; i++) {
+            int length = Varint.readInt(in);
+            int end = in.position() + length;
+            byte attributes = in.get();
+            long timestamp = firstTimestamp + Varint.readLong(in);
+            long offset = base + Varint.readInt(in);
+            byte[] key = readBytes(in);
+            byte[] value = readBytes(in);
+            int headerCount = Varint.readInt(in);
+            List<Header> headers = new ArrayList<>(headerCount);
+            for (int h = 0; h < headerCount; h++) {
+                byte[] headerKey = readBytes(in);
+                headers.add(new Header(new String(headerKey, StandardCharsets.UTF_8), readBytes(in)));
+            }
+            in.position(end);
+            records.add(new Record(offset, timestamp, attributes, key, value, headers));
+        }
+        return records;
+    }
+
+    private static byte[] readBytes(ByteBuffer in) {
+        int length = Varint.readInt(in);
+        if (length < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        return bytes;
+    }
+
+    @Override
+    public String toString() {
+        return "RecordBatch[" + baseOffset() + ".." + lastOffset() + ", " + sizeInBytes() + "B]";
+    }
+}

@@ -1,0 +1,127 @@
+package io.junction.log;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Builds one batch in the stored layout ({@link BatchFormat}), checksum included; the log fills in the base
+ * offset when it appends it. Not thread-safe: one builder per batch.
+ */
+public final class RecordBatchBuilder {
+
+    private ByteBuffer buffer = ByteBuffer.allocate(256);
+    private final long producerId;
+    private final int baseSequence;
+    private int count;
+    private long firstTimestamp;
+    private long maxTimestamp = Long.MIN_VALUE;
+
+    /** A batch without a producer id. */
+    public RecordBatchBuilder() {
+        this(BatchFormat.NO_PRODUCER_ID, BatchFormat.NO_SEQUENCE);
+    }
+
+    /** A batch from an idempotent producer: its id and the sequence number of the batch's first record. */
+    public RecordBatchBuilder(long producerId, int baseSequence) {
+        this.producerId = producerId;
+        this.baseSequence = baseSequence;
+        buffer.position(BatchFormat.HEADER_SIZE);
+    }
+
+    public RecordBatchBuilder add(long timestamp, byte[] key, byte[] value) {
+        return add(timestamp, key, value, List.of());
+    }
+
+    public RecordBatchBuilder add(long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        return add(timestamp, key, value, headers, (byte) 0);
+    }
+
+    /** Adds a tombstone for {@code key}: a record with no value that compaction reads as "delete this key". */
+    public RecordBatchBuilder addTombstone(long timestamp, byte[] key) {
+        return add(timestamp, key, null, List.of(), BatchFormat.TOMBSTONE_FLAG);
+    }
+
+    private RecordBatchBuilder add(long timestamp, byte[] key, byte[] value, List<Header> headers, byte attributes) {
+        if (count == 0) {
+            firstTimestamp = timestamp;
+        }
+        long timestampDelta = timestamp - firstTimestamp;
+        byte[][] headerKeys = new byte[headers.size()][];
+        int bodySize = 1 + Varint.sizeOfLong(timestampDelta) + Varint.sizeOfInt(count) + sizeOfBytes(key)
+                + sizeOfBytes(value) + Varint.sizeOfInt(headers.size());
+        for (int i = 0; i < headers.size(); i++) {
+            headerKeys[i] = headers.get(i).key().getBytes(StandardCharsets.UTF_8);
+            bodySize += sizeOfBytes(headerKeys[i]) + sizeOfBytes(headers.get(i).value());
+        }
+        ensureRoom(Varint.sizeOfInt(bodySize) + bodySize);
+        Varint.writeInt(buffer, bodySize);
+        buffer.put(attributes);
+        Varint.writeLong(buffer, timestampDelta);
+        Varint.writeInt(buffer, count);
+        writeBytes(key);
+        writeBytes(value);
+        Varint.writeInt(buffer, headers.size());
+        for (int i = 0; i < headers.size(); i++) {
+            writeBytes(headerKeys[i]);
+            writeBytes(headers.get(i).value());
+        }
+        maxTimestamp = Math.max(maxTimestamp, timestamp);
+        count++;
+        return this;
+    }
+
+    public int recordCount() {
+        return count;
+    }
+
+    /** The size the batch will have, in bytes. */
+    public int sizeInBytes() {
+        return buffer.position();
+    }
+
+    /** The finished batch, base offset 0, from position 0 to its limit. The builder must not be used after. */
+    public ByteBuffer build() {
+        if (count == 0) {
+            throw new IllegalStateException("a batch needs at least one record");
+        }
+        int length = buffer.position();
+        buffer.putLong(BatchFormat.BASE_OFFSET, 0L)
+                .putInt(BatchFormat.LENGTH, length)
+                .put(BatchFormat.MAGIC, BatchFormat.CURRENT_MAGIC)
+                .put(BatchFormat.RESERVED, (byte) 0)
+                .putShort(BatchFormat.ATTRIBUTES, (short) 0)
+                .putInt(BatchFormat.LAST_OFFSET_DELTA, count - 1)
+                .putLong(BatchFormat.FIRST_TIMESTAMP, firstTimestamp)
+                .putLong(BatchFormat.MAX_TIMESTAMP, maxTimestamp)
+                .putLong(BatchFormat.PRODUCER_ID, producerId)
+                .putInt(BatchFormat.BASE_SEQUENCE, baseSequence)
+                .putInt(BatchFormat.RECORD_COUNT, count);
+        buffer.putInt(BatchFormat.CRC, BatchFormat.crcOf(buffer, 0, length));
+        ByteBuffer batch = buffer.flip();
+        buffer = null;
+        return batch;
+    }
+
+    private static int sizeOfBytes(byte[] bytes) {
+        return bytes == null ? Varint.sizeOfInt(-1) : Varint.sizeOfInt(bytes.length) + bytes.length;
+    }
+
+    private void writeBytes(byte[] bytes) {
+        if (bytes == null) {
+            Varint.writeInt(buffer, -1);
+        } else {
+            Varint.writeInt(buffer, bytes.length);
+            buffer.put(bytes);
+        }
+    }
+
+    private void ensureRoom(int bytes) {
+        if (buffer.remaining() < bytes) {
+            int capacity = Math.max(buffer.capacity() * 2, buffer.position() + bytes);
+            ByteBuffer bigger = ByteBuffer.allocate(capacity);
+            bigger.put(buffer.flip());
+            buffer = bigger;
+        }
+    }
+}

@@ -1,0 +1,451 @@
+package io.junction.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One segment: a file of record batches ({@link BatchFormat}) named by its base offset, plus its in-memory
+ * sparse indexes ({@link SegmentIndex}).
+ *
+ * <p>Thread-safety: only the log's writer appends, seals and truncates; any thread may read, using positional
+ * reads on the shared channel, within a bound the log hands out (never past what the writer has finished).
+ * Readers {@link #retain()} the segment first; a deleted segment closes its file only when the last reader
+ * {@link #release()}s it, so retention never pulls a file from under a reader.
+ */
+final class Segment {
+
+    /** Size of the chunks the recovery scan reads. */
+    private static final int SCAN_CHUNK_BYTES = 1 << 20;
+    /** The part of the header a lookup needs: base offset, length, CRC, magic, attributes, last offset delta. */
+    private static final int LOOKUP_HEADER_BYTES = BatchFormat.LAST_OFFSET_DELTA + 4;
+
+    final long baseOffset;
+    private final Path dir;
+    private final FileChannel channel;
+    private final int indexIntervalBytes;
+    private final AtomicInteger refs = new AtomicInteger(1);
+
+    /** Bytes of whole batches in the file; the writer updates it after each append. */
+    private volatile int size;
+    /** Null for a sealed segment whose index files have not been read yet. */
+    private volatile SegmentIndex index;
+    /** The offset after this segment's last batch (for the active segment, after the last append). */
+    private volatile long nextOffset;
+    /** Clock time of the first batch, for rolling by age; Long.MAX_VALUE while empty. */
+    private long firstBatchTimeMs = Long.MAX_VALUE;
+
+    private Segment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes) {
+        this.dir = dir;
+        this.baseOffset = baseOffset;
+        this.channel = channel;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.nextOffset = baseOffset;
+    }
+
+    /** Creates an empty segment file and makes its directory entry durable. */
+    static Segment create(ChannelOpener opener, Path dir, long baseOffset, int indexIntervalBytes, long nowMs)
+            throws IOException {
+        FileChannel channel = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        LogFiles.fsyncDirectory(dir);
+        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes);
+        segment.index = new SegmentIndex(indexIntervalBytes);
+        return segment;
+    }
+
+    /** Opens an existing segment file; the caller then either {@link #recover}s it or trusts it as sealed. */
+    static Segment open(ChannelOpener opener, Path dir, long baseOffset, int indexIntervalBytes) throws IOException {
+        FileChannel channel = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes);
+        long fileSize = channel.size();
+        if (fileSize > Integer.MAX_VALUE) {
+            throw new IOException("segment " + LogFiles.logFile(dir, baseOffset) + " is larger than 2 GiB");
+        }
+        segment.size = (int) fileSize;
+        return segment;
+    }
+
+    int size() {
+        return size;
+    }
+
+    long nextOffset() {
+        return nextOffset;
+    }
+
+    void nextOffset(long next) {
+        this.nextOffset = next;
+    }
+
+    long firstBatchTimeMs() {
+        return firstBatchTimeMs;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /**
+     * Verifies every batch from the start (length, magic, CRC, expected offsets) and truncates the file at the
+     * first one that fails, rebuilding the index on the way. Used on the last segment when the log opens.
+     *
+     * @return the number of bytes cut off (0 when the segment was whole), with the reason in {@code why[0]}
+     */
+    long recover(String[] why) throws IOException {
+        SegmentIndex rebuilt = new SegmentIndex(indexIntervalBytes);
+        long fileSize = channel.size();
+        long expected = baseOffset;
+        int position = 0;
+        Window window = new Window();
+        while (position < fileSize) {
+            int remaining = (int) Math.min(Integer.MAX_VALUE, fileSize - position);
+            String problem = null;
+            ByteBuffer buf = null;
+            int at = 0;
+            if (remaining < BatchFormat.HEADER_SIZE) {
+                problem = "a partial batch header of " + remaining + " bytes";
+            } else {
+                at = window.load(position, BatchFormat.HEADER_SIZE);
+                int length = window.buffer.getInt(at + BatchFormat.LENGTH);
+                if (length < BatchFormat.HEADER_SIZE || length > remaining) {
+                    problem = "batch length " + length + " with " + remaining + " bytes left in the file";
+                } else {
+                    at = window.load(position, length);
+                    buf = window.buffer;
+                    problem = BatchFormat.checkIntegrity(buf, at, length);
+                    if (problem == null && BatchFormat.baseOffset(buf, at) != expected) {
+                        problem = "base offset " + BatchFormat.baseOffset(buf, at) + " where " + expected
+                                + " was expected";
+                    }
+                }
+            }
+            if (problem != null) {
+                why[0] = "at position " + position + ": " + problem;
+                break;
+            }
+            int length = BatchFormat.length(buf, at);
+            if (position == 0) {
+                firstBatchTimeMs = buf.getLong(at + BatchFormat.FIRST_TIMESTAMP);
+            }
+            rebuilt.onBatch((int) (expected - baseOffset), position, length,
+                    buf.getLong(at + BatchFormat.MAX_TIMESTAMP));
+            expected = BatchFormat.lastOffset(buf, at) + 1;
+            position += length;
+        }
+        long cut = fileSize - position;
+        if (cut > 0) {
+            channel.truncate(position);
+            channel.force(true);
+        }
+        size = position;
+        nextOffset = expected;
+        index = rebuilt;
+        return cut;
+    }
+
+    /** A sliding read buffer over the segment file for the recovery scan. */
+    private final class Window {
+        ByteBuffer buffer = ByteBuffer.allocate(SCAN_CHUNK_BYTES).limit(0);
+        long start;
+
+        /** Makes [position, position + bytes) readable in {@link #buffer}; returns where it starts there. */
+        int load(long position, int bytes) throws IOException {
+            if (position >= start && position + bytes <= start + buffer.limit()) {
+                return (int) (position - start);
+            }
+            int capacity = Math.max(SCAN_CHUNK_BYTES, bytes);
+            buffer = capacity > buffer.capacity() ? ByteBuffer.allocate(capacity) : buffer.clear();
+            readFully(buffer, position);
+            buffer.flip();
+            start = position;
+            return 0;
+        }
+    }
+
+    /**
+     * Appends a complete batch at the end of the file. On failure the file is cut back to where it was, so a
+     * failed append leaves no partial batch behind.
+     */
+    void append(ByteBuffer batch, long batchBase, long batchLast, long nowMs) throws IOException {
+        int position = size;
+        int length = batch.remaining();
+        try {
+            long at = position;
+            while (batch.hasRemaining()) {
+                at += channel.write(batch, at);
+            }
+        } catch (IOException e) {
+            try {
+                channel.truncate(position);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        if (isEmpty()) {
+            firstBatchTimeMs = nowMs;
+        }
+        index.onBatch((int) (batchBase - baseOffset), position, length, batch.getLong(BatchFormat.MAX_TIMESTAMP));
+        nextOffset = batchLast + 1;
+        size = position + length; // volatile write: the batch is now whole for readers within the log's bound
+    }
+
+    void force() throws IOException {
+        channel.force(false);
+    }
+
+    /** Makes the segment read-only in spirit: fsyncs it and writes its index files through temp files. */
+    void seal() throws IOException {
+        channel.force(true);
+        SegmentIndex idx = index();
+        idx.seal();
+        LogFiles.writeDurably(LogFiles.indexFile(dir, baseOffset), idx.encodeOffsets());
+        LogFiles.writeDurably(LogFiles.timeIndexFile(dir, baseOffset), idx.encodeTimes());
+    }
+
+    /** The index, read from the index files (or rebuilt from the segment when they are missing or wrong). */
+    SegmentIndex index() throws IOException {
+        SegmentIndex idx = index;
+        if (idx == null) {
+            synchronized (this) {
+                idx = index;
+                if (idx == null) {
+                    idx = loadIndex();
+                    index = idx;
+                }
+            }
+        }
+        return idx;
+    }
+
+    /** True when the index files are missing or inconsistent; the index is then rebuilt in memory. */
+    boolean indexNeedsRebuild() throws IOException {
+        return loadIndexFiles() == null;
+    }
+
+    private SegmentIndex loadIndex() throws IOException {
+        SegmentIndex loaded = loadIndexFiles();
+        return loaded != null ? loaded : rebuildIndex();
+    }
+
+    private SegmentIndex loadIndexFiles() throws IOException {
+        ByteBuffer offsets;
+        ByteBuffer times;
+        try {
+            offsets = ByteBuffer.wrap(Files.readAllBytes(LogFiles.indexFile(dir, baseOffset)));
+            times = ByteBuffer.wrap(Files.readAllBytes(LogFiles.timeIndexFile(dir, baseOffset)));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        SegmentIndex decoded = SegmentIndex.decode(offsets, times, indexIntervalBytes, size);
+        if (decoded == null) {
+            return null;
+        }
+        int[] last = decoded.lastOffsetEntry();
+        if (last != null) {
+            // Spot check: the last entry must point at a batch header with the offset it claims.
+            ByteBuffer header = ByteBuffer.allocate(LOOKUP_HEADER_BYTES);
+            if (last[1] + LOOKUP_HEADER_BYTES > size || readFully(header, last[1]) < LOOKUP_HEADER_BYTES
+                    || header.getLong(BatchFormat.BASE_OFFSET) != baseOffset + last[0]) {
+                return null;
+            }
+        }
+        return decoded;
+    }
+
+    /** Rebuilds the index of a sealed segment from its batch headers (their CRCs are checked when read). */
+    private SegmentIndex rebuildIndex() throws IOException {
+        SegmentIndex rebuilt = new SegmentIndex(indexIntervalBytes);
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+        int position = 0;
+        int end = size;
+        while (position + BatchFormat.HEADER_SIZE <= end) {
+            header.clear();
+            readFully(header, position);
+            int length = header.getInt(BatchFormat.LENGTH);
+            if (length < BatchFormat.HEADER_SIZE || position + (long) length > end) {
+                break; // a damaged header: reads past this point report the corruption
+            }
+            long base = header.getLong(BatchFormat.BASE_OFFSET);
+            rebuilt.onBatch((int) (base - baseOffset), position, length, header.getLong(BatchFormat.MAX_TIMESTAMP));
+            position += length;
+        }
+        rebuilt.seal();
+        return rebuilt;
+    }
+
+    /**
+     * The position of the batch holding {@code offset} (or, across a gap, of the first batch after it), scanning
+     * forward from the index; -1 when no batch within {@code limit} bytes holds an offset at or above it.
+     */
+    int positionOf(long offset, int limit) throws IOException {
+        int position = index().floorPosition(offset - baseOffset);
+        ByteBuffer header = ByteBuffer.allocate(LOOKUP_HEADER_BYTES);
+        while (position + BatchFormat.HEADER_SIZE <= limit) {
+            header.clear();
+            readFully(header, position);
+            long last = BatchFormat.lastOffset(header, 0);
+            if (last >= offset) {
+                return position;
+            }
+            int length = header.getInt(BatchFormat.LENGTH);
+            if (length < BatchFormat.HEADER_SIZE) {
+                throw new CorruptBatchException("segment " + LogFiles.baseName(baseOffset) + " position " + position
+                        + ": batch length " + length);
+            }
+            position += length;
+        }
+        if (position != limit) {
+            throw new CorruptBatchException("segment " + LogFiles.baseName(baseOffset) + ": batches end at position "
+                    + position + ", not at " + limit);
+        }
+        return -1;
+    }
+
+    /** The base offset of the batch starting at {@code position}. */
+    long baseOffsetAt(int position) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(8);
+        readFully(header, position);
+        return header.getLong(0);
+    }
+
+    /** True when the file holds exactly the whole batches the segment knows of (no leftover of a failed write). */
+    boolean isConsistent() {
+        try {
+            return channel.size() == size;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads whole batches from {@code position}: at least the first (whatever its size), then as many as fit in
+     * {@code maxBytes}, never past {@code limit}. Each batch's CRC is checked; a corrupt one is never returned.
+     */
+    ByteBuffer readBatches(int position, int maxBytes, int limit) throws IOException {
+        int available = limit - position;
+        if (available < BatchFormat.HEADER_SIZE) {
+            return ByteBuffer.allocate(0);
+        }
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+        readFully(header, position);
+        int firstLength = header.getInt(BatchFormat.LENGTH);
+        if (firstLength < BatchFormat.HEADER_SIZE || firstLength > available) {
+            throw corrupt(position, "batch length " + firstLength + " with " + available + " bytes left");
+        }
+        int toRead = Math.max(firstLength, Math.min(maxBytes, available));
+        ByteBuffer data = ByteBuffer.allocate(toRead);
+        readFully(data, position);
+        data.flip();
+        int at = 0;
+        long previousLast = -1;
+        while (at + BatchFormat.HEADER_SIZE <= data.limit()) {
+            int length = data.getInt(at + BatchFormat.LENGTH);
+            if (length >= BatchFormat.HEADER_SIZE && at + length > data.limit()) {
+                break; // the next batch did not fit in maxBytes
+            }
+            String problem = BatchFormat.checkIntegrity(data, at, data.limit() - at);
+            if (problem == null && at > 0 && BatchFormat.baseOffset(data, at) != previousLast + 1) {
+                problem = "base offset " + BatchFormat.baseOffset(data, at) + " does not follow " + previousLast;
+            }
+            if (problem != null) {
+                if (at == 0) {
+                    throw corrupt(position, problem);
+                }
+                break; // return the good batches; the next read starts at the bad one and reports it
+            }
+            previousLast = BatchFormat.lastOffset(data, at);
+            at += length;
+        }
+        return data.limit(at).slice();
+    }
+
+    private CorruptBatchException corrupt(int position, String problem) {
+        return new CorruptBatchException("corrupt batch in segment " + LogFiles.logFile(dir, baseOffset)
+                + " at position " + position + ": " + problem);
+    }
+
+    /** Cuts the segment to {@code position} (a batch boundary), fsyncs, and rebuilds the index. */
+    void truncateTo(int position, long newNextOffset) throws IOException {
+        channel.truncate(position);
+        channel.force(true);
+        size = position;
+        String[] why = new String[1];
+        recover(why);
+        if (nextOffset != newNextOffset) {
+            throw new IOException("segment " + LogFiles.baseName(baseOffset) + " ends at offset " + nextOffset
+                    + " after truncation, expected " + newNextOffset);
+        }
+    }
+
+    private int readFully(ByteBuffer buffer, long position) throws IOException {
+        int total = 0;
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, position + total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    /** Takes a reader's reference; false when the segment is already deleted. */
+    boolean retain() {
+        while (true) {
+            int current = refs.get();
+            if (current == 0) {
+                return false;
+            }
+            if (refs.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            closeQuietly();
+        }
+    }
+
+    /** Renames the segment's files to {@code .deleted}, fsyncs the directory, then unlinks them. */
+    void delete() throws IOException {
+        Path[] files = {LogFiles.logFile(dir, baseOffset), LogFiles.indexFile(dir, baseOffset),
+            LogFiles.timeIndexFile(dir, baseOffset)};
+        for (Path file : files) {
+            if (Files.exists(file)) {
+                Files.move(file, LogFiles.withSuffix(file, LogFiles.DELETED_SUFFIX));
+            }
+        }
+        LogFiles.fsyncDirectory(dir);
+        for (Path file : files) {
+            Files.deleteIfExists(LogFiles.withSuffix(file, LogFiles.DELETED_SUFFIX));
+        }
+        release(); // the log's own reference; readers still holding one keep the open file until they release
+    }
+
+    void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a read/write channel whose data is already forced: nothing left to lose
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Segment[" + LogFiles.baseName(baseOffset) + ", " + size + "B]";
+    }
+}
