@@ -1,0 +1,26 @@
+package io.junction.bench;
+
+import java.util.Arrays;
+
+/** Entry point of the benchmark jar: {@code junction-bench/run log [options]}. */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("--help")) {
+            System.out.println("usage: junction-bench/run log [--dir DIR] [--seconds N] [--warmup N]");
+            System.out.println("  log   append throughput of junction-log next to the disk's own fdatasync figures");
+            return;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "log" -> LogAppendBench.main(rest);
+            default -> {
+                System.err.println("unknown benchmark: " + args[0]);
+                System.exit(2);
+            }
+        }
+    }
+}
