@@ -51,7 +51,7 @@ $HOME/.sdkman/candidates/java/* $HOME/.jdks/* $HOME/.m2/jdks/* /Library/Java/Jav
     fi
   done
   if [ -z "$best" ]; then
-    echo "Junction needs a JDK 21 or newer and found none: install one (for example \`apt-get install openjdk-21-jdk\`, or Temurin 21 from adoptium.net) or set JAVA_HOME to it." >&2
+    echo "Junction needs a JDK 21 or newer and found none: install one (Temurin 21+ from adoptium.net, or \`apt-get install openjdk-21-jdk\` on Debian 13 / Ubuntu 24.04) or set JAVA_HOME to it." >&2
     exit 1
   fi
   JUNCTION_JAVA_HOME=$best

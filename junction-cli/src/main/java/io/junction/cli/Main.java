@@ -1,0 +1,42 @@
+package io.junction.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Entry point of the {@code junction} command. Errors reach the user as one line, {@code junction: <message>},
+ * with exit status 1 (2 for a wrong command line); the stack trace only with {@code --verbose} or when the
+ * environment variable {@code JUNCTION_DEBUG} is set.
+ */
+public final class Main {
+
+    static final String DEBUG_ENV = "JUNCTION_DEBUG";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    static CommandLine newCommandLine() {
+        return new CommandLine(new JunctionCommand()).setExecutionExceptionHandler(Main::report);
+    }
+
+    private static int report(Exception e, CommandLine command, ParseResult parsed) {
+        command.getErr().println("junction: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+        if (isVerbose(parsed) || System.getenv(DEBUG_ENV) != null) {
+            e.printStackTrace(command.getErr());
+        }
+        return CommandLine.ExitCode.SOFTWARE;
+    }
+
+    private static boolean isVerbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(JunctionCommand.VERBOSE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

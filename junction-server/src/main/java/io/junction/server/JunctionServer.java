@@ -1,0 +1,200 @@
+package io.junction.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.Server;
+
+/**
+ * A running Junction server: it holds the data directory and listens with one Armeria server on two ports, gRPC
+ * (clients and the CLI) and HTTP (health; later the web UI, REST and metrics). It is the wiring between transport
+ * and core and keeps no broker logic of its own. At this stage it serves no gRPC services yet, so the gRPC port
+ * answers every request with Armeria's 404.
+ *
+ * <p>Thread-safe: the accessors are immutable, {@link #close()} may be called from any thread (a shutdown hook,
+ * say) and more than once, and {@link #awaitTermination()} lets any number of threads wait for it.
+ */
+public final class JunctionServer implements AutoCloseable {
+
+    /** This build's version, e.g. {@code 0.1.0-SNAPSHOT}. */
+    public static final String VERSION = readVersion();
+
+    /** After {@link #close()}, in-flight requests get this long without new ones before the ports close... */
+    private static final Duration SHUTDOWN_QUIET_PERIOD = Duration.ofMillis(100);
+    /** ...and at most this long in all. */
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final Logger log = LoggerFactory.getLogger(JunctionServer.class);
+
+    private final DataDirLock lock;
+    private final Server server;
+    private final int grpcPort;
+    private final int httpPort;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private boolean closed; // guarded by this
+
+    private JunctionServer(DataDirLock lock, Server server, int grpcPort, int httpPort) {
+        this.lock = lock;
+        this.server = server;
+        this.grpcPort = grpcPort;
+        this.httpPort = httpPort;
+    }
+
+    /**
+     * Locks the data directory (creating it if missing), then listens on both ports; returns once both listen.
+     *
+     * @throws StartupException if the data directory cannot be used or a port cannot be listened on; nothing is
+     *                          left held or listening then
+     */
+    public static JunctionServer start(ServerConfig config) {
+        final DataDirLock lock = DataDirLock.acquire(config.dataDir());
+        try {
+            final JunctionServer server = listen(config, lock);
+            log.info("Junction {} listening: gRPC on {}, HTTP on {}, data in {}", VERSION,
+                    endpoint(config.host(), server.grpcPort), endpoint(config.host(), server.httpPort), lock.dir());
+            return server;
+        } catch (RuntimeException | Error e) {
+            try {
+                lock.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static JunctionServer listen(ServerConfig config, DataDirLock lock) {
+        final InetSocketAddress grpcAddress = address(config.host(), config.port());
+        final InetSocketAddress httpAddress = address(config.host(), config.httpPort());
+        final AtomicInteger boundHttpPort = new AtomicInteger(config.httpPort());
+        final Server server = Server.builder()
+                .port(grpcAddress, SessionProtocol.HTTP)
+                .port(httpAddress, SessionProtocol.HTTP)
+                .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
+                .gracefulShutdownTimeout(SHUTDOWN_QUIET_PERIOD, SHUTDOWN_TIMEOUT)
+                .bossGroupFactory(AcceptorGroup::new)
+                .build();
+        try {
+            server.start().join();
+        } catch (CompletionException e) {
+            server.close();
+            throw bindFailure(config, grpcAddress, httpAddress, e.getCause());
+        }
+        // Armeria binds the ports one after another in the order they were added, and lists them in that order.
+        final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
+        boundHttpPort.set(bound.get(1).getPort());
+        return new JunctionServer(lock, server, bound.get(0).getPort(), bound.get(1).getPort());
+    }
+
+    /** The port gRPC listens on: the configured one, or the one picked for port 0. */
+    public int grpcPort() {
+        return grpcPort;
+    }
+
+    /** The port HTTP listens on: the configured one, or the one picked for port 0. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** The absolute data directory this server holds. */
+    public Path dataDir() {
+        return lock.dir();
+    }
+
+    /**
+     * Stops listening, lets in-flight requests finish (up to a timeout), then releases the data directory.
+     * Returns when all that is done, also when called again or concurrently.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            server.stop().join();
+            lock.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot release the lock on " + lock.dir(), e);
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    private static InetSocketAddress address(String host, int port) {
+        final InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new StartupException("cannot resolve " + ServerConfig.HOST + " '" + host + "'");
+        }
+        return address;
+    }
+
+    /**
+     * Names the port that failed. Netty's bind errors do not say which address they were about, so each
+     * configured port is tried again on its own; the cause is kept for the stack trace.
+     */
+    private static StartupException bindFailure(ServerConfig config, InetSocketAddress grpcAddress,
+                                                InetSocketAddress httpAddress, Throwable cause) {
+        String problem = bindProblem(grpcAddress);
+        if (problem != null) {
+            return portUnavailable(ServerConfig.PORT, "gRPC", config.host(), config.port(), problem, cause);
+        }
+        problem = bindProblem(httpAddress);
+        if (problem != null) {
+            return portUnavailable(ServerConfig.HTTP_PORT, "HTTP", config.host(), config.httpPort(), problem, cause);
+        }
+        return new StartupException("cannot listen on " + endpoint(config.host(), config.port()) + " and "
+                + endpoint(config.host(), config.httpPort()) + ": " + cause, cause);
+    }
+
+    private static StartupException portUnavailable(String field, String protocol, String host, int port,
+                                                    String problem, Throwable cause) {
+        return new StartupException(field + " " + port + " (" + protocol + ") is not available on " + host + ": "
+                + problem, cause);
+    }
+
+    /** Why {@code address} cannot be listened on right now, or null if it can (or is an ephemeral port). */
+    private static String bindProblem(InetSocketAddress address) {
+        if (address.getPort() == 0) {
+            return null;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(address);
+            return null;
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** {@code :6666} when listening on all interfaces (as Go and NATS print it), else {@code host:6666}. */
+    private static String endpoint(String host, int port) {
+        return (ServerConfig.DEFAULT_HOST.equals(host) ? "" : host) + ":" + port;
+    }
+
+    private static String readVersion() {
+        try (InputStream in = JunctionServer.class.getResourceAsStream("version.txt")) {
+            return in == null ? "unknown" : new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.junction.server;
+
+import java.nio.file.Path;
+
+/**
+ * The settings of one Junction server, validated once when built; a bad value names its field. Each setting's
+ * name, default and meaning is here and nowhere else: the names are the ones the {@code junction server} command
+ * takes as options ({@code --port}), so an error message points at what the user typed. Immutable; thread-safe.
+ */
+public final class ServerConfig {
+
+    /** Where the broker keeps everything it stores; created when missing, locked while a server runs on it. */
+    public static final String DATA_DIR = "data";
+    public static final String DEFAULT_DATA_DIR = "./data";
+
+    /**
+     * Interface both ports listen on. All of them by default, like Kafka and NATS, so a broker in a container or
+     * on a LAN is reachable without extra settings; use {@code 127.0.0.1} to keep it to this machine.
+     */
+    public static final String HOST = "host";
+    public static final String DEFAULT_HOST = "0.0.0.0";
+
+    /** The gRPC port: clients and the CLI. {@code 0} picks a free port (see {@link JunctionServer#grpcPort()}). */
+    public static final String PORT = "port";
+    public static final int DEFAULT_PORT = 6666;
+
+    /** The HTTP port: health now; later the web UI, REST gateway and metrics. {@code 0} picks a free port. */
+    public static final String HTTP_PORT = "http-port";
+    public static final int DEFAULT_HTTP_PORT = 9000;
+
+    static final int MAX_PORT = 65_535;
+
+    private final Path dataDir;
+    private final String host;
+    private final int port;
+    private final int httpPort;
+
+    private ServerConfig(Builder b) {
+        this.dataDir = b.dataDir;
+        this.host = b.host;
+        this.port = b.port;
+        this.httpPort = b.httpPort;
+    }
+
+    public static ServerConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** As given, possibly relative; {@link JunctionServer#dataDir()} is the absolute directory in use. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConfig{" + DATA_DIR + "=" + dataDir + ", " + HOST + "=" + host + ", " + PORT + "=" + port
+                + ", " + HTTP_PORT + "=" + httpPort + "}";
+    }
+
+    /** Not thread-safe. */
+    public static final class Builder {
+        private Path dataDir = Path.of(DEFAULT_DATA_DIR);
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int httpPort = DEFAULT_HTTP_PORT;
+
+        private Builder() {
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder httpPort(int httpPort) {
+            this.httpPort = httpPort;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
+        public ServerConfig build() {
+            if (dataDir == null || dataDir.toString().isEmpty()) {
+                throw new IllegalArgumentException(DATA_DIR + " must be a directory path, was " + dataDir);
+            }
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException(HOST + " must be a host name or IP address, was '" + host + "'");
+            }
+            requirePort(PORT, port);
+            requirePort(HTTP_PORT, httpPort);
+            if (port != 0 && port == httpPort) {
+                throw new IllegalArgumentException(PORT + " and " + HTTP_PORT + " must differ, both were " + port);
+            }
+            return new ServerConfig(this);
+        }
+
+        private static void requirePort(String field, int value) {
+            if (value < 0 || value > MAX_PORT) {
+                throw new IllegalArgumentException(field + " must be in [0, " + MAX_PORT + "] (0 picks a free port),"
+                        + " was " + value);
+            }
+        }
+    }
+}
