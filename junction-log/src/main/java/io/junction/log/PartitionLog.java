@@ -488,6 +488,23 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes everything appended so far durable and visible to readers, and returns when it is: the explicit
+     * flush of an {@code INTERVAL} log (in {@code FSYNC} mode it waits for the pending group commit).
+     */
+    public void flush() {
+        writeLock.lock();
+        try {
+            checkWritable();
+            awaitDurable();
+        } catch (IOException e) {
+            failure = e;
+            throw new LogException("flush of " + dir + " failed: " + e.getMessage(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Waits until everything appended so far is durable. Writer only (holds the write lock). */
     private void awaitDurable() throws IOException {
         if (config.durability() == Durability.INTERVAL) {

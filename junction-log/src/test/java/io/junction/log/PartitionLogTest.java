@@ -388,6 +388,20 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldMakeIntervalAppendsDurableOnAnExplicitFlush() throws Exception {
+        FaultyFileChannel.Faults faults = new FaultyFileChannel.Faults();
+        LogConfig config = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(Duration.ofHours(1))
+                .build();
+        try (PartitionLog log = PartitionLog.open(dir, config, FaultyFileChannel.opener(faults))) {
+            log.append(TestRecords.batch(SEED, 0, 3, MAX_VALUE)).get();
+            Path segment = LogFiles.logFile(dir, 0).toAbsolutePath();
+            assertThat(faults.forcedSize(segment)).isLessThan(Files.size(segment));
+            log.flush();
+            assertThat(faults.forcedSize(segment)).isEqualTo(Files.size(segment));
+        }
+    }
+
+    @Test
     void shouldFailTheLogAfterAFailedFsyncAndRecoverOnReopen() throws Exception {
         FaultyFileChannel.Faults faults = new FaultyFileChannel.Faults();
         PartitionLog log = PartitionLog.open(dir, LogConfig.defaults(), FaultyFileChannel.opener(faults));

@@ -1,0 +1,226 @@
+package io.junction.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The broker core: tenants, their stations, produce, consumer groups. It knows nothing of gRPC or HTTP; the
+ * server maps its protocol onto these calls and {@link BrokerException}s onto its error codes.
+ *
+ * <pre>
+ * DATA/tenants/TENANT/stations/NAME/   one directory per station (see Station)
+ * DATA/tenants/TENANT/.trash/          deleted stations on their way out; emptied on open
+ * </pre>
+ *
+ * <p>Thread-safe. Admin calls (create, update, delete) are serialized by the broker's lock; produce and
+ * consume go straight to the station.
+ */
+public final class Broker implements AutoCloseable {
+
+    public static final String DEFAULT_TENANT = "default";
+    static final String TENANTS_DIR = "tenants";
+    static final String STATIONS_DIR = "stations";
+    static final String TRASH_DIR = ".trash";
+
+    private final BrokerContext context;
+    private final Path dataDir;
+    /** tenant → station name → station. */
+    private final Map<String, Map<String, Station>> tenants = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private Broker(BrokerContext context) {
+        this.context = context;
+        this.dataDir = context.config().dataDir();
+    }
+
+    /** Opens (or creates) the broker's state under the configured data directory. */
+    public static Broker open(BrokerConfig config) {
+        BrokerContext context = new BrokerContext(config);
+        Broker broker = new Broker(context);
+        try {
+            broker.load();
+        } catch (IOException | RuntimeException e) {
+            broker.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        return broker;
+    }
+
+    private void load() throws IOException {
+        Path tenantDir = tenantDir(DEFAULT_TENANT);
+        Files.createDirectories(tenantDir.resolve(STATIONS_DIR));
+        deleteTree(tenantDir.resolve(TRASH_DIR));
+        Map<String, Station> stations = new ConcurrentHashMap<>();
+        try (Stream<Path> dirs = Files.list(tenantDir.resolve(STATIONS_DIR))) {
+            for (Path dir : dirs.sorted().toList()) {
+                String name = dir.getFileName().toString();
+                if (Files.isDirectory(dir) && Names.NAME.matcher(name).matches()
+                        && Files.exists(dir.resolve(Station.META_FILE))) {
+                    stations.put(name, Station.open(context, DEFAULT_TENANT, name, dir));
+                }
+            }
+        }
+        tenants.put(DEFAULT_TENANT, stations);
+    }
+
+    private Path tenantDir(String tenant) {
+        return dataDir.resolve(TENANTS_DIR).resolve(tenant);
+    }
+
+    private Map<String, Station> tenant(String tenant) {
+        if (closed) {
+            throw new BrokerException(ErrorCode.SHUTTING_DOWN, "the broker is shutting down");
+        }
+        String name = tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant;
+        Map<String, Station> stations = tenants.get(name);
+        if (stations == null) {
+            throw new BrokerException(ErrorCode.UNKNOWN_TENANT, "tenant '" + name + "' does not exist");
+        }
+        return stations;
+    }
+
+    private Station station(String tenant, String name) {
+        Station station = tenant(tenant).get(name);
+        if (station == null) {
+            Names.check("station", name);
+            throw new BrokerException(ErrorCode.UNKNOWN_STATION, "station '" + name + "' does not exist");
+        }
+        return station;
+    }
+
+    // ----- stations ----------------------------------------------------------------------------------------------
+
+    public synchronized StationInfo createStation(String tenant, String name, StationConfig config) {
+        Map<String, Station> stations = tenant(tenant);
+        Names.check("station", name);
+        config.validate();
+        if (stations.containsKey(name)) {
+            throw new BrokerException(ErrorCode.STATION_EXISTS, "station '" + name + "' already exists");
+        }
+        Path dir = tenantDir(DEFAULT_TENANT).resolve(STATIONS_DIR).resolve(name);
+        try {
+            if (Files.exists(dir)) {
+                deleteTree(dir); // a creation that crashed before its settings were written
+            }
+            Station station = Station.create(context, DEFAULT_TENANT, name, dir, config);
+            stations.put(name, station);
+            return station.info();
+        } catch (IOException e) {
+            throw storage("cannot create station '" + name + "'", e);
+        }
+    }
+
+    public synchronized StationInfo updateStation(String tenant, String name, StationConfig config) {
+        Station station = station(tenant, name);
+        config.validate();
+        try {
+            station.update(config);
+        } catch (IOException e) {
+            throw storage("cannot update station '" + name + "'", e);
+        }
+        return station.info();
+    }
+
+    /** Deletes the station, its messages and its groups; connected members are told UNKNOWN_STATION. */
+    public synchronized void deleteStation(String tenant, String name) {
+        Station station = station(tenant, name);
+        tenant(tenant).remove(name);
+        station.closeForDelete();
+        Path trash = tenantDir(DEFAULT_TENANT).resolve(TRASH_DIR);
+        try {
+            Files.createDirectories(trash);
+            Path moved = trash.resolve(name + "-" + System.nanoTime());
+            Files.move(station.dir, moved, StandardCopyOption.ATOMIC_MOVE);
+            Station.fsyncDirectory(station.dir.getParent());
+            deleteTree(moved);
+        } catch (IOException e) {
+            throw storage("cannot delete station '" + name + "'", e);
+        }
+    }
+
+    public StationInfo stationInfo(String tenant, String name) {
+        return station(tenant, name).info();
+    }
+
+    public List<StationInfo> listStations(String tenant) {
+        return tenant(tenant).values().stream().sorted(Comparator.comparing(s -> s.name)).map(Station::info)
+                .toList();
+    }
+
+    // ----- produce -----------------------------------------------------------------------------------------------
+
+    /**
+     * Stores the messages and returns their receipts, in order, once they are durable. Every message is
+     * checked first; when one is refused (its error names it) nothing of the request is stored.
+     */
+    public CompletableFuture<List<Receipt>> produce(String tenant, String station, List<OutgoingMessage> messages) {
+        return station(tenant, station).produce(messages);
+    }
+
+    // ----- groups ------------------------------------------------------------------------------------------------
+
+    public GroupInfo createGroup(String tenant, String station, String group, StartPosition start) {
+        Names.check("group", group);
+        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start).info();
+    }
+
+    public GroupInfo groupInfo(String tenant, String station, String group) {
+        return station(tenant, station).group(group, null).info();
+    }
+
+    public List<GroupInfo> listGroups(String tenant, String station) {
+        return station(tenant, station).groups().stream().map(ConsumerGroup::info).toList();
+    }
+
+    /**
+     * Joins {@code group} (created at {@code start} when it does not exist yet) as a new member with
+     * {@code credits} initial credits; messages go to {@code sink}.
+     */
+    public GroupMember subscribe(String tenant, String station, String group, StartPosition start, String memberName,
+            int credits, DeliverySink sink) {
+        Names.check("group", group);
+        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start)
+                .join(memberName, credits, sink);
+    }
+
+    // ----- lifecycle ---------------------------------------------------------------------------------------------
+
+    /** Stops every group (members are told SHUTTING_DOWN), writes group snapshots, closes every log. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Map<String, Station> stations : tenants.values()) {
+            for (Station station : stations.values()) {
+                station.close();
+            }
+        }
+        context.close();
+    }
+
+    private static BrokerException storage(String what, IOException e) {
+        return new BrokerException(ErrorCode.STORAGE_ERROR, what + ": " + e.getMessage(), e);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.junction.broker;
+
+import io.junction.log.Durability;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Broker-wide settings, validated once. Immutable.
+ *
+ * @param dataDir everything the broker keeps lives under it
+ * @param maxMessageBytes largest message (key + value + headers), default 1 MiB, at most 64 MiB
+ * @param durability of the stations' partitions: {@code FSYNC} (default) or {@code INTERVAL}
+ * @param flushInterval fsync period of group state (acks) and of {@code INTERVAL} partitions; acks younger
+ *     than this may be lost by a crash (they come back as redeliveries, never as losses)
+ * @param clock the broker's clock
+ */
+public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
+        Clock clock) {
+
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
+    public static final int MAX_MAX_MESSAGE_BYTES = 64 << 20;
+    public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
+
+    public BrokerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(clock, "clock");
+        if (maxMessageBytes < 1 || maxMessageBytes > MAX_MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("maxMessageBytes must be in [1, " + MAX_MAX_MESSAGE_BYTES + "], was "
+                    + maxMessageBytes);
+        }
+        if (flushInterval == null || flushInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("flushInterval must be at least 1ms, was " + flushInterval);
+        }
+    }
+
+    public static BrokerConfig defaults(Path dataDir) {
+        return new BrokerConfig(dataDir, DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC, DEFAULT_FLUSH_INTERVAL,
+                Clock.systemUTC());
+    }
+}

@@ -1,0 +1,59 @@
+package io.junction.broker;
+
+import io.junction.log.Durability;
+import io.junction.log.LogConfig;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What every station and group of one broker shares: settings, log settings, the clock and the timer thread.
+ * Thread-safe.
+ */
+final class BrokerContext implements AutoCloseable {
+
+    /** Journals of group state are small; small segments let old state be dropped soon. */
+    static final long JOURNAL_SEGMENT_BYTES = 1 << 20;
+
+    private final BrokerConfig config;
+    private final LogConfig logConfig;
+    private final LogConfig journalConfig;
+    private final ScheduledExecutorService timer;
+
+    BrokerContext(BrokerConfig config) {
+        this.config = config;
+        this.logConfig = Station.partitionLogConfig(config);
+        this.journalConfig = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(config.flushInterval())
+                .segmentBytes(JOURNAL_SEGMENT_BYTES).clock(config.clock()).build();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "junction-broker-timer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    BrokerConfig config() {
+        return config;
+    }
+
+    LogConfig logConfig() {
+        return logConfig;
+    }
+
+    LogConfig journalConfig() {
+        return journalConfig;
+    }
+
+    Clock clock() {
+        return config.clock();
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

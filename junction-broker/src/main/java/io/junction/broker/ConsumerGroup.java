@@ -1,0 +1,485 @@
+package io.junction.broker;
+
+import io.junction.log.FetchResult;
+import io.junction.log.OffsetOutOfRangeException;
+import io.junction.log.PartitionLog;
+import io.junction.log.Record;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.PriorityQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Callable;
+
+/**
+ * One consumer group of a station: the delivery engine. Every group receives every message of the station; the
+ * members of a group share them, and each message is acked (or nacked, or times out) on its own.
+ *
+ * <h2>State (as data, per partition)</h2>
+ * The ack floor (every offset below it is acked), the acked offsets above it, and the delivery count of every
+ * delivered, unacked offset are durable ({@link GroupJournal}). In memory only: the messages in flight
+ * (offset → member, deadline, record), the redelivery queue (ordered by when each message is due again), and
+ * a small read-ahead buffer per partition. After a restart, every offset at or above the floor that is not
+ * acked is delivered again, with its delivery count continuing where it was.
+ *
+ * <h2>Threads</h2>
+ * One owner thread per group applies every command (subscribe, credit, ack, nack, in-progress, leave, timer
+ * tick, new data) in order, so the group is a deterministic state machine with no locks; callers enqueue
+ * commands and return. Members' sinks are called on the owner thread and must not block.
+ *
+ * <h2>Flow control</h2>
+ * A member gets a message only while it has credits (one credit per message); a slow member therefore makes
+ * the group buffer nothing for it beyond its credits plus one read-ahead per partition.
+ *
+ * <p>Ordering per key (issue #4) is not applied yet: messages are handed out in offset order per partition but
+ * may be processed in parallel by different members.
+ */
+final class ConsumerGroup {
+
+    private static final System.Logger LOG = System.getLogger(ConsumerGroup.class.getName());
+    /** How often the owner looks for expired deadlines and due redeliveries. */
+    static final long TICK_MILLIS = 25;
+    /** Bytes read ahead from a partition at a time. */
+    static final int READ_AHEAD_BYTES = 256 * 1024;
+
+    final String name;
+    private final Station station;
+    private final ExecutorService owner;
+    private final GroupJournal journal;
+    private final GroupJournal.PartitionState[] state;
+    /** Next offset to read from each partition's log for a first delivery. */
+    private final long[] nextFetch;
+    private final List<ArrayDeque<Record>> readAhead = new ArrayList<>();
+    private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
+    private final Map<MessageRef, InFlight> inFlight = new HashMap<>();
+    private final PriorityQueue<Due> redeliveries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
+    private final AtomicBoolean dispatchQueued = new AtomicBoolean();
+    private final AtomicLong memberIds = new AtomicLong();
+    private final ScheduledFuture<?> ticker;
+    private int nextPartition;
+    private boolean closed;
+
+    /** A delivered message waiting for its ack. */
+    private static final class InFlight {
+        final Record record;
+        final int partition;
+        final GroupMember member;
+        long deadlineNanos;
+
+        InFlight(Record record, int partition, GroupMember member, long deadlineNanos) {
+            this.record = record;
+            this.partition = partition;
+            this.member = member;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    /** A message to deliver again once {@code dueNanos} has passed. */
+    private record Due(int partition, Record record, long dueNanos) {
+    }
+
+    private ConsumerGroup(BrokerContext context, Station station, String name, GroupJournal journal,
+            GroupJournal.PartitionState[] state) {
+        this.station = station;
+        this.name = name;
+        this.journal = journal;
+        this.state = state;
+        this.nextFetch = new long[state.length];
+        for (int p = 0; p < state.length; p++) {
+            nextFetch[p] = state[p].ackFloor;
+            readAhead.add(new ArrayDeque<>());
+        }
+        this.owner = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "junction-group-" + station.name + "-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        this.ticker = context.timer().scheduleWithFixedDelay(() -> submit(this::tick), TICK_MILLIS, TICK_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Opens the group whose journal is in {@code dir}; when there is none, creates the group at {@code start}
+     * (and refuses with UNKNOWN_GROUP when {@code start} is null).
+     */
+    static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start)
+            throws IOException {
+        boolean exists = java.nio.file.Files.isDirectory(dir);
+        if (!exists && start == null) {
+            throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
+        }
+        GroupJournal journal = GroupJournal.open(context, dir.resolve("journal"));
+        GroupJournal.PartitionState[] state = new GroupJournal.PartitionState[station.partitionCount()];
+        for (int p = 0; p < state.length; p++) {
+            state[p] = new GroupJournal.PartitionState();
+        }
+        if (journal.isEmpty()) {
+            StartPosition from = start == null ? StartPosition.earliest() : start;
+            for (int p = 0; p < state.length; p++) {
+                state[p].ackFloor = startOffset(station.partition(p), from);
+            }
+            journal.snapshot(state);
+            journal.flush(); // the group exists once this returns
+        } else {
+            journal.replay(state);
+        }
+        return new ConsumerGroup(context, station, name, journal, state);
+    }
+
+    private static long startOffset(PartitionLog log, StartPosition start) {
+        long first = log.firstOffset();
+        long next = log.nextOffset();
+        return switch (start) {
+            case StartPosition.Earliest e -> first;
+            case StartPosition.Latest l -> next;
+            case StartPosition.AtOffset o -> Math.max(first, Math.min(next, o.offset()));
+            case StartPosition.LastN n -> Math.max(first, next - Math.max(0, n.count()));
+            case StartPosition.AtTimestamp t -> {
+                OptionalLong found = log.offsetForTimestamp(t.timestampMs());
+                yield found.isPresent() ? found.getAsLong() : next;
+            }
+        };
+    }
+
+    // ----- commands (any thread) -------------------------------------------------------------------------------
+
+    /** Adds a member with {@code credits} initial credits; its messages go to {@code sink}. */
+    GroupMember join(String memberName, int credits, DeliverySink sink) {
+        GroupMember member = new GroupMember(this, name + "-" + memberIds.incrementAndGet(), memberName, sink);
+        call(() -> {
+            if (closed) {
+                throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
+            }
+            members.put(member.id(), member);
+            member.credits = Math.max(0, credits);
+            dispatch();
+            return null;
+        });
+        return member;
+    }
+
+    void leave(GroupMember member) {
+        submit(() -> {
+            if (members.remove(member.id()) != null) {
+                long now = System.nanoTime();
+                for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+                    InFlight f = it.next().getValue();
+                    if (f.member == member) {
+                        redeliveries.add(new Due(f.partition, f.record, now));
+                        it.remove();
+                    }
+                }
+                dispatch();
+            }
+        });
+    }
+
+    void credit(GroupMember member, int credits) {
+        submit(() -> {
+            member.credits = (int) Math.min(Integer.MAX_VALUE, (long) member.credits + Math.max(0, credits));
+            dispatch();
+        });
+    }
+
+    void ack(List<MessageRef> refs, boolean sync) {
+        Runnable command = () -> {
+            for (MessageRef ref : refs) {
+                ack(ref);
+            }
+            if (sync) {
+                journal.flush();
+            }
+            dispatch();
+        };
+        if (sync) {
+            call(() -> {
+                command.run();
+                return null;
+            });
+        } else {
+            submit(command);
+        }
+    }
+
+    void nack(List<MessageRef> refs, Duration delay) {
+        submit(() -> {
+            long due = System.nanoTime() + Math.max(0, delay.toNanos());
+            for (MessageRef ref : refs) {
+                InFlight f = inFlight.remove(ref);
+                if (f != null) {
+                    f.member.inFlight--;
+                    redeliveries.add(new Due(ref.partition(), f.record, due));
+                }
+            }
+            dispatch();
+        });
+    }
+
+    void inProgress(List<MessageRef> refs) {
+        submit(() -> {
+            long deadline = System.nanoTime() + station.config().ackTimeout().toNanos();
+            for (MessageRef ref : refs) {
+                InFlight f = inFlight.get(ref);
+                if (f != null) {
+                    f.deadlineNanos = deadline;
+                }
+            }
+        });
+    }
+
+    /** New data in the station: deliver it if a member has credits. Coalesces bursts of appends. */
+    void onAppend() {
+        if (dispatchQueued.compareAndSet(false, true)) {
+            submit(() -> {
+                dispatchQueued.set(false);
+                dispatch();
+            });
+        }
+    }
+
+    GroupInfo info() {
+        return call(() -> {
+            long lag = 0;
+            List<GroupInfo.Partition> partitions = new ArrayList<>();
+            for (int p = 0; p < state.length; p++) {
+                long end = station.partition(p).nextOffset();
+                long partitionLag = Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size());
+                lag += partitionLag;
+                long nextToHandOut = readAhead.get(p).isEmpty() ? nextFetch[p] : readAhead.get(p).peek().offset();
+                partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag));
+            }
+            List<GroupInfo.Member> memberInfos = members.values().stream()
+                    .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
+            return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions);
+        });
+    }
+
+    /** Removes every member (their sinks hear {@code reason}), writes a snapshot and closes the journal. */
+    void close(BrokerException reason) {
+        ticker.cancel(false);
+        try {
+            call(() -> {
+                if (!closed) {
+                    closed = true;
+                    for (GroupMember member : members.values()) {
+                        member.sink.closed(reason);
+                    }
+                    members.clear();
+                    journal.snapshot(state);
+                    journal.close();
+                }
+                return null;
+            });
+        } finally {
+            owner.shutdown();
+        }
+    }
+
+    // ----- the state machine (owner thread only) --------------------------------------------------------------
+
+    private void ack(MessageRef ref) {
+        int p = ref.partition();
+        if (p < 0 || p >= state.length) {
+            return;
+        }
+        InFlight f = inFlight.remove(ref);
+        if (f != null) {
+            f.member.inFlight--;
+        }
+        long handedOut = readAhead.get(p).isEmpty() ? nextFetch[p] : readAhead.get(p).peek().offset();
+        if (ref.offset() >= handedOut && f == null) {
+            return; // never handed out: nothing to ack
+        }
+        if (!state[p].isAcked(ref.offset())) {
+            state[p].ack(ref.offset());
+            journal.ack(p, ref.offset());
+        }
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            InFlight f = it.next().getValue();
+            if (f.deadlineNanos <= now) {
+                f.member.inFlight--;
+                redeliveries.add(new Due(f.partition, f.record, now));
+                it.remove();
+            }
+        }
+        dispatch();
+        if (journal.snapshotDue()) {
+            journal.snapshot(state);
+        }
+    }
+
+    /** Hands out messages while some member has credits and some message is ready. */
+    private void dispatch() {
+        if (closed || members.isEmpty()) {
+            journal.writePending();
+            return;
+        }
+        while (true) {
+            GroupMember member = nextMemberWithCredits();
+            if (member == null) {
+                break;
+            }
+            Due next = nextMessage();
+            if (next == null) {
+                break;
+            }
+            deliver(member, next.partition(), next.record());
+        }
+        journal.writePending();
+    }
+
+    private GroupMember nextMemberWithCredits() {
+        // Round robin: take the first member with credits, then move it to the back of the line.
+        for (Iterator<GroupMember> it = members.values().iterator(); it.hasNext(); ) {
+            GroupMember m = it.next();
+            if (m.credits > 0) {
+                it.remove();
+                members.put(m.id(), m);
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** A redelivery that is due, else the next message of some partition (round robin); null when none. */
+    private Due nextMessage() {
+        long now = System.nanoTime();
+        while (!redeliveries.isEmpty() && redeliveries.peek().dueNanos() <= now) {
+            Due due = redeliveries.poll();
+            if (!state[due.partition()].isAcked(due.record().offset())
+                    && !inFlight.containsKey(new MessageRef(due.partition(), due.record().offset()))) {
+                return due;
+            }
+        }
+        for (int i = 0; i < state.length; i++) {
+            int p = (nextPartition + i) % state.length;
+            Record record = nextFromPartition(p);
+            if (record != null) {
+                nextPartition = (p + 1) % state.length;
+                return new Due(p, record, now);
+            }
+        }
+        return null;
+    }
+
+    private Record nextFromPartition(int p) {
+        ArrayDeque<Record> buffer = readAhead.get(p);
+        while (true) {
+            Record record = buffer.poll();
+            if (record == null) {
+                if (!fill(p)) {
+                    return null;
+                }
+                continue;
+            }
+            MessageRef ref = new MessageRef(p, record.offset());
+            if (!state[p].isAcked(record.offset()) && !inFlight.containsKey(ref) && !isQueuedForRedelivery(ref)) {
+                return record;
+            }
+        }
+    }
+
+    private boolean isQueuedForRedelivery(MessageRef ref) {
+        for (Due due : redeliveries) {
+            if (due.partition() == ref.partition() && due.record().offset() == ref.offset()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean fill(int p) {
+        PartitionLog log = station.partition(p);
+        if (nextFetch[p] >= log.nextOffset()) {
+            return false;
+        }
+        try {
+            FetchResult result = log.read(nextFetch[p], READ_AHEAD_BYTES);
+            for (Record record : result.records()) {
+                readAhead.get(p).add(record);
+            }
+            nextFetch[p] = result.nextOffset();
+            return !readAhead.get(p).isEmpty();
+        } catch (OffsetOutOfRangeException e) {
+            // Retention removed what the group had not read yet: skip to what is still there.
+            long first = log.firstOffset();
+            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} skips from {3} to {4} "
+                    + "(removed by retention)", name, station.name, p, nextFetch[p], first);
+            state[p].skipTo(first);
+            nextFetch[p] = first;
+            return false;
+        }
+    }
+
+    private void deliver(GroupMember member, int partition, Record record) {
+        GroupJournal.PartitionState s = state[partition];
+        int count = s.deliveries.merge(record.offset(), 1, Integer::sum);
+        journal.delivered(partition, record.offset(), count);
+        MessageRef ref = new MessageRef(partition, record.offset());
+        inFlight.put(ref, new InFlight(record, partition, member,
+                System.nanoTime() + station.config().ackTimeout().toNanos()));
+        member.credits--;
+        member.inFlight++;
+        member.sink.deliver(new Delivery(partition, record.offset(), record.key(), record.value(), record.headers(),
+                record.timestamp(), count));
+    }
+
+    // ----- owner thread plumbing ---------------------------------------------------------------------------------
+
+    private void submit(Runnable command) {
+        try {
+            owner.execute(() -> {
+                try {
+                    command.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name + " failed a "
+                            + "command", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closedAlready) {
+            // the group is closed; late commands from members have nothing left to act on
+        }
+    }
+
+    private <T> T call(Callable<T> command) {
+        Future<T> result;
+        try {
+            result = owner.submit(command);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
+        }
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException(ErrorCode.INTERNAL, "interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof BrokerException b) {
+                throw b;
+            }
+            throw new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e.getCause(), e.getCause());
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.junction.broker;
+
+import io.junction.log.Header;
+import java.util.List;
+
+/**
+ * A message handed to a group member.
+ *
+ * @param deliveries how many times this group has handed out this message, this time included (1 = first)
+ */
+public record Delivery(int partition, long offset, byte[] key, byte[] value, List<Header> headers,
+        long timestampMs, int deliveries) {
+
+    public MessageRef ref() {
+        return new MessageRef(partition, offset);
+    }
+}

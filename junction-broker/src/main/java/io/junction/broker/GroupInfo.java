@@ -1,0 +1,23 @@
+package io.junction.broker;
+
+import java.util.List;
+
+/**
+ * A consumer group as seen by an admin.
+ *
+ * @param lag messages not yet acked by the group
+ * @param inFlight messages delivered and not yet acked
+ */
+public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
+        List<Partition> partitions) {
+
+    public record Member(String id, String name, long inFlight, int credits) {
+    }
+
+    /**
+     * @param ackFloor every offset below it is acked
+     * @param nextOffset the next offset the group hands out for the first time
+     */
+    public record Partition(int partition, long ackFloor, long nextOffset, long lag) {
+    }
+}

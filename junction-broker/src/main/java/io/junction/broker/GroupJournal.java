@@ -1,0 +1,193 @@
+package io.junction.broker;
+
+import io.junction.log.FetchResult;
+import io.junction.log.PartitionLog;
+import io.junction.log.Record;
+import io.junction.log.RecordBatchBuilder;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The durable state of one consumer group, kept as a journal of events in an internal partition log
+ * ({@code INTERVAL} durability: fsynced every flush interval, or at once by {@link #flush()}).
+ *
+ * <pre>
+ * every record value is one event; integers big-endian:
+ *   SNAPSHOT  (1) | int32 partitions | per partition: int64 ack floor, int32 n, n × int64 acked offset above
+ *                 |   the floor, int32 m, m × (int64 offset, int32 delivery count)
+ *   ACK       (2) | int32 partition | int64 offset
+ *   DELIVERED (3) | int32 partition | int64 offset | int32 delivery count
+ * </pre>
+ *
+ * A snapshot replaces the whole state; after writing one, the journal drops the segments before it, so replay
+ * (from the first offset still in the journal) is short. A group is created by writing its first snapshot.
+ *
+ * <p>Not thread-safe: used by the group's owner thread only.
+ */
+final class GroupJournal implements AutoCloseable {
+
+    static final byte SNAPSHOT = 1;
+    static final byte ACK = 2;
+    static final byte DELIVERED = 3;
+    /** Events after which a snapshot is written, so the journal does not grow without bound. */
+    static final int SNAPSHOT_EVERY = 50_000;
+
+    /** The state of one partition, as the journal knows it. */
+    static final class PartitionState {
+        long ackFloor;
+        final TreeSet<Long> ackedAbove = new TreeSet<>();
+        final Map<Long, Integer> deliveries = new HashMap<>();
+
+        void ack(long offset) {
+            if (offset < ackFloor) {
+                return;
+            }
+            ackedAbove.add(offset);
+            while (ackedAbove.remove(ackFloor)) {
+                deliveries.remove(ackFloor);
+                ackFloor++;
+            }
+            deliveries.remove(offset);
+        }
+
+        /** Moves the floor to {@code offset} at least (retention removed what was below). */
+        void skipTo(long offset) {
+            while (ackFloor < offset) {
+                ackedAbove.remove(ackFloor);
+                deliveries.remove(ackFloor);
+                ackFloor++;
+            }
+        }
+
+        boolean isAcked(long offset) {
+            return offset < ackFloor || ackedAbove.contains(offset);
+        }
+    }
+
+    private final PartitionLog log;
+    private RecordBatchBuilder pending;
+    private int eventsSinceSnapshot;
+
+    private GroupJournal(PartitionLog log) {
+        this.log = log;
+    }
+
+    static GroupJournal open(BrokerContext context, Path dir) {
+        return new GroupJournal(PartitionLog.open(dir, context.journalConfig()));
+    }
+
+    boolean isEmpty() {
+        return log.nextOffset() == log.firstOffset();
+    }
+
+    /** Replays the journal into {@code state} (one entry per partition). */
+    void replay(PartitionState[] state) {
+        long offset = log.firstOffset();
+        while (offset < log.nextOffset()) {
+            FetchResult result = log.read(offset, 1 << 20);
+            for (Record record : result.records()) {
+                apply(ByteBuffer.wrap(record.value()), state);
+                eventsSinceSnapshot++;
+            }
+            offset = result.nextOffset();
+        }
+    }
+
+    private static void apply(ByteBuffer event, PartitionState[] state) {
+        switch (event.get()) {
+            case SNAPSHOT -> {
+                int partitions = event.getInt();
+                for (int p = 0; p < partitions && p < state.length; p++) {
+                    PartitionState s = new PartitionState();
+                    s.ackFloor = event.getLong();
+                    int acked = event.getInt();
+                    for (int i = 0; i < acked; i++) {
+                        s.ackedAbove.add(event.getLong());
+                    }
+                    int counted = event.getInt();
+                    for (int i = 0; i < counted; i++) {
+                        s.deliveries.put(event.getLong(), event.getInt());
+                    }
+                    state[p] = s;
+                }
+            }
+            case ACK -> {
+                int p = event.getInt();
+                state[p].ack(event.getLong());
+            }
+            case DELIVERED -> {
+                int p = event.getInt();
+                long offset = event.getLong();
+                int count = event.getInt();
+                if (!state[p].isAcked(offset)) {
+                    state[p].deliveries.merge(offset, count, Math::max);
+                }
+            }
+            default -> throw new IllegalStateException("unknown group journal event " + event.get(0));
+        }
+    }
+
+    void ack(int partition, long offset) {
+        add(ByteBuffer.allocate(13).put(ACK).putInt(partition).putLong(offset));
+    }
+
+    void delivered(int partition, long offset, int count) {
+        add(ByteBuffer.allocate(17).put(DELIVERED).putInt(partition).putLong(offset).putInt(count));
+    }
+
+    /** Writes the whole state; then drops the journal segments that only hold older events. */
+    void snapshot(PartitionState[] state) {
+        int size = 5;
+        for (PartitionState s : state) {
+            size += 8 + 4 + 8 * s.ackedAbove.size() + 4 + 12 * s.deliveries.size();
+        }
+        ByteBuffer event = ByteBuffer.allocate(size).put(SNAPSHOT).putInt(state.length);
+        for (PartitionState s : state) {
+            event.putLong(s.ackFloor).putInt(s.ackedAbove.size());
+            s.ackedAbove.forEach(event::putLong);
+            event.putInt(s.deliveries.size());
+            s.deliveries.forEach((offset, count) -> event.putLong(offset).putInt(count));
+        }
+        writePending();
+        long at = log.nextOffset();
+        add(event);
+        writePending();
+        eventsSinceSnapshot = 0;
+        log.deleteSegmentsBefore(at);
+    }
+
+    boolean snapshotDue() {
+        return eventsSinceSnapshot >= SNAPSHOT_EVERY;
+    }
+
+    private void add(ByteBuffer event) {
+        if (pending == null) {
+            pending = new RecordBatchBuilder();
+        }
+        pending.add(0, null, event.array());
+        eventsSinceSnapshot++;
+    }
+
+    /** Hands the events gathered since the last call to the journal (written now, fsynced within the interval). */
+    void writePending() {
+        if (pending != null) {
+            log.append(pending).join();
+            pending = null;
+        }
+    }
+
+    /** Writes and fsyncs every event so far. */
+    void flush() {
+        writePending();
+        log.flush();
+    }
+
+    @Override
+    public void close() {
+        writePending();
+        log.close();
+    }
+}

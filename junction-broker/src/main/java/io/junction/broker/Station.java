@@ -1,0 +1,361 @@
+package io.junction.broker;
+
+import io.junction.log.Header;
+import io.junction.log.InvalidBatchException;
+import io.junction.log.LogClosedException;
+import io.junction.log.LogConfig;
+import io.junction.log.PartitionLog;
+import io.junction.log.RecordBatchBuilder;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One station: its settings (kept in {@code station.properties}), one {@link PartitionLog} per partition, and its
+ * consumer groups.
+ *
+ * <pre>
+ * DATA/tenants/TENANT/stations/NAME/
+ *   station.properties        settings; rewritten through station.properties.tmp + rename
+ *   partitions/0/ ...         one partition log per partition (docs/log-format.md)
+ *   groups/GROUP/journal/     the group's state journal (see ConsumerGroup)
+ * </pre>
+ *
+ * <p>Thread-safety: produce may be called from any thread (each partition log serializes its appends); settings
+ * are replaced atomically; groups are created under the station's lock.
+ */
+final class Station {
+
+    static final String META_FILE = "station.properties";
+    static final String PARTITIONS_DIR = "partitions";
+    static final String GROUPS_DIR = "groups";
+    /** Reserved header prefix: producers may not set these. */
+    static final String RESERVED_HEADER_PREFIX = "junction-";
+    static final int MAX_HEADER_KEY_BYTES = 256;
+
+    final String tenant;
+    final String name;
+    final Path dir;
+    final long createdAtMs;
+    private final BrokerContext context;
+    private final PartitionLog[] partitions;
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final ConcurrentHashMap<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
+    private volatile StationConfig config;
+
+    private Station(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
+            long createdAtMs, PartitionLog[] partitions) {
+        this.context = context;
+        this.tenant = tenant;
+        this.name = name;
+        this.dir = dir;
+        this.config = config;
+        this.createdAtMs = createdAtMs;
+        this.partitions = partitions;
+    }
+
+    static Station create(BrokerContext context, String tenant, String name, Path dir, StationConfig config)
+            throws IOException {
+        Files.createDirectories(dir.resolve(PARTITIONS_DIR));
+        long now = context.clock().millis();
+        writeMeta(dir, config, now);
+        return open(context, tenant, name, dir);
+    }
+
+    static Station open(BrokerContext context, String tenant, String name, Path dir) throws IOException {
+        Properties meta = new Properties();
+        try (Reader in = Files.newBufferedReader(dir.resolve(META_FILE), StandardCharsets.UTF_8)) {
+            meta.load(in);
+        }
+        StationConfig config = readConfig(meta);
+        long createdAt = Long.parseLong(meta.getProperty("created.at.ms", "0"));
+        PartitionLog[] logs = new PartitionLog[config.partitions()];
+        try {
+            for (int p = 0; p < logs.length; p++) {
+                logs[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(Integer.toString(p)),
+                        context.logConfig());
+            }
+        } catch (RuntimeException e) {
+            Arrays.stream(logs).filter(l -> l != null).forEach(PartitionLog::close);
+            throw e;
+        }
+        Station station = new Station(context, tenant, name, dir, config, createdAt, logs);
+        Path groupsDir = dir.resolve(GROUPS_DIR);
+        if (Files.isDirectory(groupsDir)) {
+            try (var entries = Files.list(groupsDir)) {
+                for (Path groupDir : entries.filter(Files::isDirectory).sorted().toList()) {
+                    String group = groupDir.getFileName().toString();
+                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null));
+                }
+            }
+        }
+        return station;
+    }
+
+    StationConfig config() {
+        return config;
+    }
+
+    int partitionCount() {
+        return partitions.length;
+    }
+
+    PartitionLog partition(int p) {
+        return partitions[p];
+    }
+
+    synchronized void update(StationConfig newConfig) throws IOException {
+        if (newConfig.partitions() != config.partitions()) {
+            throw new BrokerException(ErrorCode.INVALID_CONFIG, "partitions are fixed at creation: station '" + name
+                    + "' has " + config.partitions() + ", the update asked for " + newConfig.partitions());
+        }
+        writeMeta(dir, newConfig, createdAtMs);
+        config = newConfig;
+    }
+
+    /**
+     * Validates every message first (nothing is stored when one is refused), then appends one batch per
+     * partition. Receipts come back in the order of {@code messages}, once every batch is durable.
+     */
+    CompletableFuture<List<Receipt>> produce(List<OutgoingMessage> messages) {
+        if (messages.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        int[] target = new int[messages.size()];
+        long now = context.clock().millis();
+        for (int i = 0; i < messages.size(); i++) {
+            target[i] = validateAndRoute(messages.get(i), i);
+        }
+        RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
+        int[] indexInBatch = new int[messages.size()];
+        for (int i = 0; i < messages.size(); i++) {
+            OutgoingMessage m = messages.get(i);
+            RecordBatchBuilder builder = builders[target[i]];
+            if (builder == null) {
+                builder = new RecordBatchBuilder();
+                builders[target[i]] = builder;
+            }
+            indexInBatch[i] = builder.recordCount();
+            builder.add(m.timestampMs() > 0 ? m.timestampMs() : now, m.key(), m.value(), m.headers());
+        }
+        List<CompletableFuture<Long>> bases = new ArrayList<>(partitions.length);
+        for (int p = 0; p < partitions.length; p++) {
+            if (builders[p] == null) {
+                bases.add(null);
+                continue;
+            }
+            int partition = p;
+            bases.add(partitions[p].append(builders[p]).thenApply(result -> {
+                groups.values().forEach(ConsumerGroup::onAppend);
+                return result.baseOffset();
+            }).exceptionally(e -> {
+                throw translate(e, partition);
+            }));
+        }
+        CompletableFuture<?>[] all = bases.stream().filter(f -> f != null).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(all).thenApply(ignored -> {
+            List<Receipt> receipts = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                receipts.add(new Receipt(target[i], bases.get(target[i]).join() + indexInBatch[i]));
+            }
+            return receipts;
+        });
+    }
+
+    private int validateAndRoute(OutgoingMessage m, int index) {
+        String which = "message " + index;
+        if (m.value() == null) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + " has no value");
+        }
+        long size = m.value().length + (m.key() == null ? 0 : m.key().length);
+        for (Header h : m.headers()) {
+            byte[] key = h.key().getBytes(StandardCharsets.UTF_8);
+            if (key.length == 0 || key.length > MAX_HEADER_KEY_BYTES) {
+                throw new BrokerException(ErrorCode.INVALID_HEADER, which + ": header keys must be 1 to "
+                        + MAX_HEADER_KEY_BYTES + " bytes, got " + key.length);
+            }
+            if (h.key().startsWith(RESERVED_HEADER_PREFIX)) {
+                throw new BrokerException(ErrorCode.INVALID_HEADER, which + ": header '" + h.key()
+                        + "' uses the reserved prefix '" + RESERVED_HEADER_PREFIX + "'");
+            }
+            if (h.key().chars().anyMatch(Character::isISOControl)) {
+                throw new BrokerException(ErrorCode.INVALID_HEADER, which + ": header key '"
+                        + h.key().replaceAll("\\p{Cntrl}", "?") + "' contains control characters");
+            }
+            size += key.length + (h.value() == null ? 0 : h.value().length);
+        }
+        if (size > context.config().maxMessageBytes()) {
+            throw new BrokerException(ErrorCode.MESSAGE_TOO_LARGE, which + " is " + size + " bytes, more than the "
+                    + "limit of " + context.config().maxMessageBytes() + " bytes");
+        }
+        if (m.partition() != null) {
+            if (m.partition() < 0 || m.partition() >= partitions.length) {
+                throw new BrokerException(ErrorCode.INVALID_PARTITION, which + " asks for partition " + m.partition()
+                        + ", station '" + name + "' has partitions 0.." + (partitions.length - 1));
+            }
+            return m.partition();
+        }
+        if (m.key() != null) {
+            return Murmur3.partitionOf(m.key(), partitions.length);
+        }
+        return Math.floorMod(roundRobin.getAndIncrement(), partitions.length);
+    }
+
+    private BrokerException translate(Throwable e, int partition) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof BrokerException b) {
+            return b;
+        }
+        if (cause instanceof LogClosedException) {
+            return new BrokerException(ErrorCode.SHUTTING_DOWN, "station '" + name + "' partition " + partition
+                    + " is closed: " + cause.getMessage(), cause);
+        }
+        if (cause instanceof InvalidBatchException) {
+            return new BrokerException(ErrorCode.INVALID_ARGUMENT, cause.getMessage(), cause);
+        }
+        String message = String.valueOf(cause.getMessage());
+        if (message.contains("No space left")) {
+            return new BrokerException(ErrorCode.STORAGE_FULL, "station '" + name + "' partition " + partition
+                    + ": the disk is full", cause);
+        }
+        return new BrokerException(ErrorCode.STORAGE_ERROR, "station '" + name + "' partition " + partition + ": "
+                + message, cause);
+    }
+
+    /** The group, created with {@code start} when missing (start null: the group must exist). */
+    ConsumerGroup group(String group, StartPosition start) {
+        ConsumerGroup existing = groups.get(group);
+        if (existing != null) {
+            return existing;
+        }
+        if (start == null) {
+            throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' does not exist on station '"
+                    + name + "'");
+        }
+        synchronized (this) {
+            existing = groups.get(group);
+            if (existing != null) {
+                return existing;
+            }
+            try {
+                ConsumerGroup created = ConsumerGroup.open(context, this, group, dir.resolve(GROUPS_DIR).resolve(group),
+                        start);
+                groups.put(group, created);
+                return created;
+            } catch (IOException e) {
+                throw new BrokerException(ErrorCode.STORAGE_ERROR, "cannot create group '" + group + "': "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    List<ConsumerGroup> groups() {
+        return groups.values().stream().sorted((a, b) -> a.name.compareTo(b.name)).toList();
+    }
+
+    StationInfo info() {
+        List<StationInfo.PartitionInfo> infos = new ArrayList<>();
+        long messages = 0;
+        long bytes = 0;
+        for (int p = 0; p < partitions.length; p++) {
+            PartitionLog log = partitions[p];
+            long first = log.firstOffset();
+            long next = log.nextOffset();
+            long size = log.sizeInBytes();
+            infos.add(new StationInfo.PartitionInfo(p, first, next, size));
+            messages += next - first;
+            bytes += size;
+        }
+        return new StationInfo(tenant, name, config, infos, messages, bytes, createdAtMs);
+    }
+
+    void close() {
+        for (ConsumerGroup group : groups.values()) {
+            group.close(new BrokerException(ErrorCode.SHUTTING_DOWN, "the broker is shutting down"));
+        }
+        for (PartitionLog log : partitions) {
+            log.close();
+        }
+    }
+
+    void closeForDelete() {
+        for (ConsumerGroup group : groups.values()) {
+            group.close(new BrokerException(ErrorCode.UNKNOWN_STATION, "station '" + name + "' was deleted"));
+        }
+        for (PartitionLog log : partitions) {
+            log.close();
+        }
+    }
+
+    private static StationConfig readConfig(Properties meta) {
+        String age = meta.getProperty("retention.age.ms", "-1");
+        return new StationConfig(Integer.parseInt(meta.getProperty("partitions")),
+                Long.parseLong(age) < 0 ? null : Duration.ofMillis(Long.parseLong(age)),
+                Long.parseLong(meta.getProperty("retention.bytes", "0")),
+                Long.parseLong(meta.getProperty("retention.messages", "0")),
+                Duration.ofMillis(Long.parseLong(meta.getProperty("ack.timeout.ms"))),
+                Integer.parseInt(meta.getProperty("max.deliveries")));
+    }
+
+    /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
+    private static void writeMeta(Path dir, StationConfig config, long createdAtMs) throws IOException {
+        Properties meta = new Properties();
+        meta.setProperty("format", "1");
+        meta.setProperty("partitions", Integer.toString(config.partitions()));
+        meta.setProperty("retention.age.ms",
+                Long.toString(config.retentionAge() == null ? -1 : config.retentionAge().toMillis()));
+        meta.setProperty("retention.bytes", Long.toString(config.retentionBytes()));
+        meta.setProperty("retention.messages", Long.toString(config.retentionMessages()));
+        meta.setProperty("ack.timeout.ms", Long.toString(config.ackTimeout().toMillis()));
+        meta.setProperty("max.deliveries", Integer.toString(config.maxDeliveries()));
+        meta.setProperty("created.at.ms", Long.toString(createdAtMs));
+        StringWriter text = new StringWriter();
+        meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");
+        writeDurably(dir.resolve(META_FILE), text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void writeDurably(Path target, byte[] content) throws IOException {
+        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(target.getParent());
+    }
+
+    static void fsyncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static LogConfig partitionLogConfig(BrokerConfig config) {
+        return LogConfig.builder().durability(config.durability()).flushInterval(config.flushInterval())
+                .clock(config.clock()).maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
+                        config.maxMessageBytes() + (1 << 20))).build();
+    }
+}

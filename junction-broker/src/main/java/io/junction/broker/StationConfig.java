@@ -1,0 +1,70 @@
+package io.junction.broker;
+
+import java.time.Duration;
+
+/**
+ * A station's settings, every one filled in. {@link #withDefaults} turns a request (zeros = "use the default")
+ * into this; {@link #validate} refuses values out of range with {@link ErrorCode#INVALID_CONFIG} naming the
+ * field. Immutable.
+ *
+ * @param partitions fixed at creation, 1..1024
+ * @param retentionAge how long messages are kept; null = unlimited
+ * @param retentionBytes per partition; 0 = unlimited
+ * @param retentionMessages per partition; 0 = unlimited
+ * @param ackTimeout how long a delivered message may stay unacked before it is redelivered
+ * @param maxDeliveries how many times a message is delivered at most (what happens then: issue #4)
+ */
+public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+        Duration ackTimeout, int maxDeliveries) {
+
+    public static final int DEFAULT_PARTITIONS = 1;
+    public static final int MAX_PARTITIONS = 1024;
+    public static final Duration DEFAULT_RETENTION_AGE = Duration.ofDays(7);
+    public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_DELIVERIES = 5;
+
+    public static StationConfig defaults() {
+        return new StationConfig(DEFAULT_PARTITIONS, DEFAULT_RETENTION_AGE, 0, 0, DEFAULT_ACK_TIMEOUT,
+                DEFAULT_MAX_DELIVERIES);
+    }
+
+    /**
+     * Fills in defaults: {@code 0} / null mean "default"; a negative retention age means unlimited.
+     */
+    public static StationConfig withDefaults(int partitions, long retentionAgeMs, long retentionBytes,
+            long retentionMessages, long ackTimeoutMs, int maxDeliveries) {
+        return new StationConfig(partitions == 0 ? DEFAULT_PARTITIONS : partitions,
+                retentionAgeMs == 0 ? DEFAULT_RETENTION_AGE : retentionAgeMs < 0 ? null
+                        : Duration.ofMillis(retentionAgeMs),
+                retentionBytes, retentionMessages,
+                ackTimeoutMs == 0 ? DEFAULT_ACK_TIMEOUT : Duration.ofMillis(ackTimeoutMs),
+                maxDeliveries == 0 ? DEFAULT_MAX_DELIVERIES : maxDeliveries).validate();
+    }
+
+    /** @throws BrokerException INVALID_CONFIG naming the first field out of range */
+    public StationConfig validate() {
+        if (partitions < 1 || partitions > MAX_PARTITIONS) {
+            throw invalid("partitions must be in [1, " + MAX_PARTITIONS + "], was " + partitions);
+        }
+        if (retentionAge != null && retentionAge.toMillis() < 1) {
+            throw invalid("retention age must be positive, was " + retentionAge);
+        }
+        if (retentionBytes < 0) {
+            throw invalid("retention bytes must not be negative, was " + retentionBytes);
+        }
+        if (retentionMessages < 0) {
+            throw invalid("retention messages must not be negative, was " + retentionMessages);
+        }
+        if (ackTimeout == null || ackTimeout.toMillis() < 100 || ackTimeout.compareTo(Duration.ofHours(12)) > 0) {
+            throw invalid("ack timeout must be in [100ms, 12h], was " + ackTimeout);
+        }
+        if (maxDeliveries < 1 || maxDeliveries > 1000) {
+            throw invalid("max deliveries must be in [1, 1000], was " + maxDeliveries);
+        }
+        return this;
+    }
+
+    private static BrokerException invalid(String message) {
+        return new BrokerException(ErrorCode.INVALID_CONFIG, message);
+    }
+}
