@@ -18,12 +18,16 @@ import org.slf4j.LoggerFactory;
 
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.grpc.GrpcService;
+
+import io.junction.broker.Broker;
+import io.junction.broker.BrokerConfig;
 
 /**
  * A running Junction server: it holds the data directory and listens with one Armeria server on two ports, gRPC
  * (clients and the CLI) and HTTP (health; later the web UI, REST and metrics). It is the wiring between transport
- * and core and keeps no broker logic of its own. At this stage it serves no gRPC services yet, so the gRPC port
- * answers every request with Armeria's 404.
+ * and core and keeps no broker logic of its own: it opens the {@link Broker} on the data directory and serves the
+ * {@code junction.v1} gRPC services (Admin, Produce, Consume) over it.
  *
  * <p>Thread-safe: the accessors are immutable, {@link #close()} may be called from any thread (a shutdown hook,
  * say) and more than once, and {@link #awaitTermination()} lets any number of threads wait for it.
@@ -38,17 +42,22 @@ public final class JunctionServer implements AutoCloseable {
     /** ...and at most this long in all. */
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Largest gRPC message either way: a batch of messages of up to 64 MiB each needs room. */
+    static final int MAX_GRPC_MESSAGE_BYTES = 80 << 20;
+
     private static final Logger log = LoggerFactory.getLogger(JunctionServer.class);
 
     private final DataDirLock lock;
+    private final Broker broker;
     private final Server server;
     private final int grpcPort;
     private final int httpPort;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed; // guarded by this
 
-    private JunctionServer(DataDirLock lock, Server server, int grpcPort, int httpPort) {
+    private JunctionServer(DataDirLock lock, Broker broker, Server server, int grpcPort, int httpPort) {
         this.lock = lock;
+        this.broker = broker;
         this.server = server;
         this.grpcPort = grpcPort;
         this.httpPort = httpPort;
@@ -62,12 +71,17 @@ public final class JunctionServer implements AutoCloseable {
      */
     public static JunctionServer start(ServerConfig config) {
         final DataDirLock lock = DataDirLock.acquire(config.dataDir());
+        Broker broker = null;
         try {
-            final JunctionServer server = listen(config, lock);
+            broker = openBroker(lock.dir());
+            final JunctionServer server = listen(config, lock, broker);
             log.info("Junction {} listening: gRPC on {}, HTTP on {}, data in {}", VERSION,
                     endpoint(config.host(), server.grpcPort), endpoint(config.host(), server.httpPort), lock.dir());
             return server;
         } catch (RuntimeException | Error e) {
+            if (broker != null) {
+                broker.close();
+            }
             try {
                 lock.close();
             } catch (IOException suppressed) {
@@ -77,7 +91,15 @@ public final class JunctionServer implements AutoCloseable {
         }
     }
 
-    private static JunctionServer listen(ServerConfig config, DataDirLock lock) {
+    private static Broker openBroker(Path dataDir) {
+        try {
+            return Broker.open(BrokerConfig.defaults(dataDir));
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot open the broker's data in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JunctionServer listen(ServerConfig config, DataDirLock lock, Broker broker) {
         final InetSocketAddress grpcAddress = address(config.host(), config.port());
         final InetSocketAddress httpAddress = address(config.host(), config.httpPort());
         final AtomicInteger boundHttpPort = new AtomicInteger(config.httpPort());
@@ -85,6 +107,7 @@ public final class JunctionServer implements AutoCloseable {
                 .port(grpcAddress, SessionProtocol.HTTP)
                 .port(httpAddress, SessionProtocol.HTTP)
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
+                .service(grpcServices(broker))
                 .gracefulShutdownTimeout(SHUTDOWN_QUIET_PERIOD, SHUTDOWN_TIMEOUT)
                 .bossGroupFactory(AcceptorGroup::new)
                 .build();
@@ -97,7 +120,22 @@ public final class JunctionServer implements AutoCloseable {
         // Armeria binds the ports one after another in the order they were added, and lists them in that order.
         final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
         boundHttpPort.set(bound.get(1).getPort());
-        return new JunctionServer(lock, server, bound.get(0).getPort(), bound.get(1).getPort());
+        return new JunctionServer(lock, broker, server, bound.get(0).getPort(), bound.get(1).getPort());
+    }
+
+    /**
+     * The gRPC services over the broker. They run on Armeria's blocking task executor: admin calls touch the disk
+     * and wait for groups' owner threads, which must never happen on an event loop.
+     */
+    private static GrpcService grpcServices(Broker broker) {
+        return GrpcService.builder()
+                .addService(new AdminService(broker))
+                .addService(new ProduceService(broker))
+                .addService(new ConsumeService(broker))
+                .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)
+                .maxResponseMessageLength(MAX_GRPC_MESSAGE_BYTES)
+                .useBlockingTaskExecutor(true)
+                .build();
     }
 
     /** The port gRPC listens on: the configured one, or the one picked for port 0. */
@@ -127,6 +165,7 @@ public final class JunctionServer implements AutoCloseable {
         closed = true;
         try {
             server.stop().join();
+            broker.close();
             lock.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot release the lock on " + lock.dir(), e);

@@ -1,0 +1,135 @@
+package io.junction.server;
+
+import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.ConsumeGrpc;
+import io.junction.api.v1.ConsumeRequest;
+import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.Subscribed;
+import io.junction.broker.Broker;
+import io.junction.broker.BrokerException;
+import io.junction.broker.Delivery;
+import io.junction.broker.DeliverySink;
+import io.junction.broker.ErrorCode;
+import io.junction.broker.GroupMember;
+import java.time.Duration;
+
+/**
+ * {@code junction.v1.Consume}: one stream per group member. The first request must be a Subscribe; then
+ * credits and acks flow up and messages down. When the stream ends, for any reason, the member leaves and its
+ * unacked messages go to the other members at once.
+ */
+final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
+
+    private final Broker broker;
+
+    ConsumeService(Broker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public StreamObserver<ConsumeRequest> consume(StreamObserver<ConsumeResponse> out) {
+        return new Session(out);
+    }
+
+    /** One member's stream. The group's owner thread and gRPC threads both send: every send is serialized. */
+    private final class Session implements StreamObserver<ConsumeRequest>, DeliverySink {
+        private final StreamObserver<ConsumeResponse> out;
+        private volatile GroupMember member;
+        private boolean finished; // guarded by this
+
+        Session(StreamObserver<ConsumeResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(ConsumeRequest request) {
+            try {
+                switch (request.getKindCase()) {
+                    case SUBSCRIBE -> subscribe(request.getSubscribe());
+                    case CREDIT -> joined().addCredits(request.getCredit().getMessages());
+                    case ACK -> joined().ack(Convert.refs(request.getAck().getMessagesList()));
+                    case NACK -> joined().nack(Convert.refs(request.getNack().getMessagesList()),
+                            Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())));
+                    case IN_PROGRESS -> joined().inProgress(Convert.refs(request.getInProgress().getMessagesList()));
+                    default -> throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "empty consume request");
+                }
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        private void subscribe(io.junction.api.v1.Subscribe s) {
+            if (member != null) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "this stream has already subscribed");
+            }
+            if (s.getInitialCredits() < 0) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "initial credits must not be negative");
+            }
+            int partitions = broker.stationInfo(s.getTenant(), s.getStation()).partitions().size();
+            synchronized (this) {
+                // Subscribed goes out before any message: the group may deliver as soon as the member joins.
+                out.onNext(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder()
+                        .setPartitions(partitions)).build());
+            }
+            // Not under the lock: joining waits for the group's owner thread, which may be delivering to us.
+            member = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
+                    Convert.start(s.getStart(), s.hasStart()), s.getMemberName(), s.getInitialCredits(), this);
+        }
+
+        private GroupMember joined() {
+            GroupMember m = member;
+            if (m == null) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "the first request of a stream must be Subscribe");
+            }
+            return m;
+        }
+
+        @Override
+        public synchronized void deliver(Delivery delivery) {
+            if (!finished) {
+                out.onNext(ConsumeResponse.newBuilder().setMessage(Convert.delivered(delivery)).build());
+            }
+        }
+
+        @Override
+        public void closed(BrokerException reason) {
+            fail(reason);
+        }
+
+        private synchronized void fail(Throwable error) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            out.onNext(ConsumeResponse.newBuilder().setError(Convert.error(error)).build());
+            out.onCompleted();
+            leave();
+        }
+
+        private void leave() {
+            GroupMember m = member;
+            if (m != null) {
+                m.leave();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            synchronized (this) {
+                finished = true;
+            }
+            leave();
+        }
+
+        @Override
+        public void onCompleted() {
+            synchronized (this) {
+                if (!finished) {
+                    finished = true;
+                    out.onCompleted();
+                }
+            }
+            leave();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.junction.server;
+
+import com.google.protobuf.ByteString;
+import io.junction.api.v1.Errors;
+import io.junction.broker.BrokerException;
+import io.junction.broker.Delivery;
+import io.junction.broker.GroupInfo;
+import io.junction.broker.MessageRef;
+import io.junction.broker.OutgoingMessage;
+import io.junction.broker.StartPosition;
+import io.junction.broker.StationConfig;
+import io.junction.broker.StationInfo;
+import io.junction.log.Header;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * Protocol ↔ core: the only place that knows both the {@code junction.v1} messages and the broker's types.
+ * Stateless; thread-safe.
+ */
+final class Convert {
+
+    private Convert() {
+    }
+
+    static io.junction.api.v1.ErrorCode code(io.junction.broker.ErrorCode code) {
+        return io.junction.api.v1.ErrorCode.valueOf(code.name());
+    }
+
+    /** Any failure as the gRPC status a client receives: broker errors keep their code, the rest is INTERNAL. */
+    static StatusRuntimeException status(Throwable failure) {
+        io.junction.api.v1.Error error = error(failure);
+        return Errors.toStatus(error);
+    }
+
+    static io.junction.api.v1.Error error(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof BrokerException b) {
+            return Errors.error(code(b.code()), b.getMessage());
+        }
+        return Errors.error(io.junction.api.v1.ErrorCode.INTERNAL, String.valueOf(cause));
+    }
+
+    static StationConfig config(io.junction.api.v1.StationConfig c) {
+        return StationConfig.withDefaults(c.getPartitions(), c.getRetentionAgeMs(), c.getRetentionBytes(),
+                c.getRetentionMessages(), c.getAckTimeoutMs(), c.getMaxDeliveries());
+    }
+
+    static io.junction.api.v1.StationConfig config(StationConfig c) {
+        return io.junction.api.v1.StationConfig.newBuilder().setPartitions(c.partitions())
+                .setRetentionAgeMs(c.retentionAge() == null ? -1 : c.retentionAge().toMillis())
+                .setRetentionBytes(c.retentionBytes()).setRetentionMessages(c.retentionMessages())
+                .setAckTimeoutMs(c.ackTimeout().toMillis()).setMaxDeliveries(c.maxDeliveries()).build();
+    }
+
+    static io.junction.api.v1.StationInfo station(StationInfo s) {
+        io.junction.api.v1.StationInfo.Builder b = io.junction.api.v1.StationInfo.newBuilder().setTenant(s.tenant())
+                .setName(s.name()).setConfig(config(s.config())).setMessages(s.messages()).setBytes(s.bytes())
+                .setCreatedAtMs(s.createdAtMs());
+        for (StationInfo.PartitionInfo p : s.partitions()) {
+            b.addPartitions(io.junction.api.v1.PartitionInfo.newBuilder().setPartition(p.partition())
+                    .setEarliestOffset(p.earliestOffset()).setLatestOffset(p.nextOffset()).setBytes(p.bytes()));
+        }
+        return b.build();
+    }
+
+    static io.junction.api.v1.GroupInfo group(GroupInfo g) {
+        io.junction.api.v1.GroupInfo.Builder b = io.junction.api.v1.GroupInfo.newBuilder().setStation(g.station())
+                .setName(g.name()).setLag(g.lag()).setInFlight(g.inFlight());
+        for (GroupInfo.Member m : g.members()) {
+            b.addMembers(io.junction.api.v1.MemberInfo.newBuilder().setMemberId(m.id()).setName(m.name())
+                    .setInFlight(m.inFlight()).setCredits(m.credits()));
+        }
+        for (GroupInfo.Partition p : g.partitions()) {
+            b.addPartitions(io.junction.api.v1.GroupPartitionInfo.newBuilder().setPartition(p.partition())
+                    .setAckFloor(p.ackFloor()).setNextOffset(p.nextOffset()).setLag(p.lag()));
+        }
+        return b.build();
+    }
+
+    /** The start position of a request; null when the request named none (the broker's default applies). */
+    static StartPosition start(io.junction.api.v1.StartPosition s, boolean present) {
+        if (!present) {
+            return null;
+        }
+        return switch (s.getPositionCase()) {
+            case EARLIEST, POSITION_NOT_SET -> StartPosition.earliest();
+            case LATEST -> StartPosition.latest();
+            case OFFSET -> new StartPosition.AtOffset(s.getOffset());
+            case TIMESTAMP_MS -> new StartPosition.AtTimestamp(s.getTimestampMs());
+            case LAST_N -> new StartPosition.LastN(s.getLastN());
+        };
+    }
+
+    static List<OutgoingMessage> messages(io.junction.api.v1.ProduceRequest request) {
+        List<OutgoingMessage> out = new ArrayList<>(request.getMessagesCount());
+        for (io.junction.api.v1.ProduceMessage m : request.getMessagesList()) {
+            List<Header> headers = new ArrayList<>(m.getHeadersCount());
+            for (io.junction.api.v1.Header h : m.getHeadersList()) {
+                headers.add(new Header(h.getKey(), h.getValue().toByteArray()));
+            }
+            out.add(new OutgoingMessage(m.hasKey() ? m.getKey().toByteArray() : null, m.getValue().toByteArray(),
+                    headers, m.getTimestampMs(), m.getMsgId().isEmpty() ? null : m.getMsgId(),
+                    m.hasPartition() ? m.getPartition() : null));
+        }
+        return out;
+    }
+
+    static io.junction.api.v1.DeliveredMessage delivered(Delivery d) {
+        io.junction.api.v1.DeliveredMessage.Builder b = io.junction.api.v1.DeliveredMessage.newBuilder()
+                .setPartition(d.partition()).setOffset(d.offset()).setValue(bytes(d.value()))
+                .setTimestampMs(d.timestampMs()).setDeliveries(d.deliveries());
+        if (d.key() != null) {
+            b.setKey(ByteString.copyFrom(d.key()));
+        }
+        for (Header h : d.headers()) {
+            io.junction.api.v1.Header.Builder hb = io.junction.api.v1.Header.newBuilder().setKey(h.key());
+            if (h.value() != null) {
+                hb.setValue(ByteString.copyFrom(h.value()));
+            }
+            b.addHeaders(hb);
+        }
+        return b.build();
+    }
+
+    static List<MessageRef> refs(List<io.junction.api.v1.MessageRef> refs) {
+        List<MessageRef> out = new ArrayList<>(refs.size());
+        for (io.junction.api.v1.MessageRef r : refs) {
+            out.add(new MessageRef(r.getPartition(), r.getOffset()));
+        }
+        return out;
+    }
+
+    private static ByteString bytes(byte[] b) {
+        return b == null ? ByteString.EMPTY : ByteString.copyFrom(b);
+    }
+}

@@ -1,0 +1,73 @@
+package io.junction.server;
+
+import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.ProduceGrpc;
+import io.junction.api.v1.ProduceRequest;
+import io.junction.api.v1.ProduceResponse;
+import io.junction.api.v1.Receipt;
+import io.junction.broker.Broker;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code junction.v1.Produce}: a stream of batches. Requests are handed to the broker as they arrive (so many
+ * batches are in flight and share group commits); responses go back in request order, each once its batch is
+ * durable. A refused batch gets a response with its error and the stream goes on.
+ */
+final class ProduceService extends ProduceGrpc.ProduceImplBase {
+
+    private final Broker broker;
+
+    ProduceService(Broker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> out) {
+        return new StreamObserver<>() {
+            /** Completes after the previous response was sent: keeps responses in order and onNext serial. */
+            private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
+            @Override
+            public void onNext(ProduceRequest request) {
+                CompletableFuture<List<io.junction.broker.Receipt>> stored;
+                try {
+                    stored = broker.produce(request.getTenant(), request.getStation(), Convert.messages(request));
+                } catch (RuntimeException e) {
+                    stored = CompletableFuture.failedFuture(e);
+                }
+                CompletableFuture<List<io.junction.broker.Receipt>> result = stored;
+                synchronized (this) {
+                    tail = tail.thenCompose(ignored -> result.handle((receipts, error) -> {
+                        ProduceResponse.Builder response = ProduceResponse.newBuilder()
+                                .setRequestId(request.getRequestId());
+                        if (error != null) {
+                            response.setError(Convert.error(error));
+                        } else {
+                            for (io.junction.broker.Receipt r : receipts) {
+                                response.addReceipts(Receipt.newBuilder().setPartition(r.partition())
+                                        .setOffset(r.offset()));
+                            }
+                        }
+                        out.onNext(response.build());
+                        return null;
+                    }));
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // The client went away: what it sent is stored or refused as usual; nobody is left to tell.
+            }
+
+            @Override
+            public void onCompleted() {
+                CompletableFuture<Void> last;
+                synchronized (this) {
+                    last = tail;
+                }
+                last.whenComplete((ignored, error) -> out.onCompleted());
+            }
+        };
+    }
+}

@@ -1,0 +1,223 @@
+package io.junction.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.AdminGrpc;
+import io.junction.api.v1.Ack;
+import io.junction.api.v1.ConsumeGrpc;
+import io.junction.api.v1.ConsumeRequest;
+import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.CreateStationRequest;
+import io.junction.api.v1.DeliveredMessage;
+import io.junction.api.v1.ErrorCode;
+import io.junction.api.v1.Errors;
+import io.junction.api.v1.GetGroupRequest;
+import io.junction.api.v1.GetStationRequest;
+import io.junction.api.v1.Header;
+import io.junction.api.v1.MessageRef;
+import io.junction.api.v1.ProduceGrpc;
+import io.junction.api.v1.ProduceMessage;
+import io.junction.api.v1.ProduceRequest;
+import io.junction.api.v1.ProduceResponse;
+import io.junction.api.v1.StationConfig;
+import io.junction.api.v1.Subscribe;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The junction.v1 services over a real server and a real gRPC channel. */
+class GrpcApiTest {
+
+    @TempDir
+    Path dir;
+
+    private static ServerConfig config(Path dir) {
+        return ServerConfig.builder().dataDir(dir).host("127.0.0.1").port(0).httpPort(0).build();
+    }
+
+    private static ManagedChannel channel(JunctionServer server) {
+        return ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+    }
+
+    /** A consume stream whose responses land in a queue. */
+    static final class ConsumeStream implements StreamObserver<ConsumeResponse> {
+        final BlockingQueue<ConsumeResponse> responses = new LinkedBlockingQueue<>();
+        final StreamObserver<ConsumeRequest> requests;
+
+        ConsumeStream(ManagedChannel channel) {
+            requests = ConsumeGrpc.newStub(channel).consume(this);
+        }
+
+        @Override
+        public void onNext(ConsumeResponse value) {
+            responses.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+
+        ConsumeResponse next() throws InterruptedException {
+            ConsumeResponse r = responses.poll(10, TimeUnit.SECONDS);
+            assertThat(r).as("a response within 10 s").isNotNull();
+            return r;
+        }
+    }
+
+    private static List<ProduceResponse> produce(ManagedChannel channel, List<ProduceRequest> requests)
+            throws InterruptedException {
+        BlockingQueue<ProduceResponse> responses = new LinkedBlockingQueue<>();
+        StreamObserver<ProduceRequest> stream = ProduceGrpc.newStub(channel).produce(new StreamObserver<>() {
+            @Override
+            public void onNext(ProduceResponse value) {
+                responses.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        requests.forEach(stream::onNext);
+        List<ProduceResponse> out = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            ProduceResponse r = responses.poll(10, TimeUnit.SECONDS);
+            assertThat(r).isNotNull();
+            out.add(r);
+        }
+        stream.onCompleted();
+        return out;
+    }
+
+    private static ProduceRequest request(long id, String station, ProduceMessage... messages) {
+        return ProduceRequest.newBuilder().setRequestId(id).setStation(station).addAllMessages(List.of(messages))
+                .build();
+    }
+
+    private static ProduceMessage message(String key, String value) {
+        ProduceMessage.Builder b = ProduceMessage.newBuilder().setValue(ByteString.copyFromUtf8(value))
+                .addHeaders(Header.newBuilder().setKey("type").setValue(ByteString.copyFromUtf8("t-" + value)));
+        if (key != null) {
+            b.setKey(ByteString.copyFromUtf8(key));
+        }
+        return b.build();
+    }
+
+    @Test
+    void shouldRoundTripMessagesWithKeysAndHeadersAndResumeAfterARestart() throws Exception {
+        try (JunctionServer server = JunctionServer.start(config(dir))) {
+            ManagedChannel channel = channel(server);
+            AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel);
+            admin.createStation(CreateStationRequest.newBuilder().setName("orders")
+                    .setConfig(StationConfig.newBuilder().setPartitions(2)).build());
+
+            List<ProduceResponse> receipts = produce(channel, List.of(
+                    request(1, "orders", message("emp-1", "a"), message("emp-1", "b")),
+                    request(2, "orders", message(null, "c")),
+                    request(3, "nope", message(null, "x"))));
+            assertThat(receipts).extracting(ProduceResponse::getRequestId).containsExactly(1L, 2L, 3L);
+            assertThat(receipts.get(0).getReceiptsList()).hasSize(2);
+            assertThat(receipts.get(0).getReceipts(1).getOffset())
+                    .isEqualTo(receipts.get(0).getReceipts(0).getOffset() + 1);
+            assertThat(receipts.get(2).getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_STATION);
+            assertThat(admin.getStation(GetStationRequest.newBuilder().setName("orders").build()).getMessages())
+                    .isEqualTo(3);
+
+            ConsumeStream consumer = new ConsumeStream(channel);
+            consumer.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
+                    .setStation("orders").setGroup("billing").setInitialCredits(10)).build());
+            assertThat(consumer.next().hasSubscribed()).isTrue();
+            List<DeliveredMessage> got = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                got.add(consumer.next().getMessage());
+            }
+            assertThat(got).extracting(m -> m.getValue().toStringUtf8()).containsExactlyInAnyOrder("a", "b", "c");
+            DeliveredMessage a = got.stream().filter(m -> m.getValue().toStringUtf8().equals("a")).findFirst()
+                    .orElseThrow();
+            assertThat(a.getKey().toStringUtf8()).isEqualTo("emp-1");
+            assertThat(a.getHeaders(0).getValue().toStringUtf8()).isEqualTo("t-a");
+            assertThat(a.getDeliveries()).isEqualTo(1);
+            consumer.requests.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().addMessages(
+                    MessageRef.newBuilder().setPartition(a.getPartition()).setOffset(a.getOffset()))).build());
+            consumer.requests.onCompleted();
+            awaitLag(admin, 2);
+            channel.shutdownNow();
+        }
+        try (JunctionServer server = JunctionServer.start(config(dir))) {
+            ManagedChannel channel = channel(server);
+            ConsumeStream consumer = new ConsumeStream(channel);
+            consumer.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
+                    .setStation("orders").setGroup("billing").setInitialCredits(10)).build());
+            assertThat(consumer.next().hasSubscribed()).isTrue();
+            List<String> values = List.of(consumer.next().getMessage().getValue().toStringUtf8(),
+                    consumer.next().getMessage().getValue().toStringUtf8());
+            assertThat(values).containsExactlyInAnyOrder("b", "c"); // "a" was acked before the restart
+            assertThat(consumer.responses.poll(300, TimeUnit.MILLISECONDS)).isNull();
+            channel.shutdownNow();
+        }
+    }
+
+    private static void awaitLag(AdminGrpc.AdminBlockingStub admin, long lag) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long current = -1;
+        while (System.nanoTime() < deadline) {
+            current = admin.getGroup(GetGroupRequest.newBuilder().setStation("orders").setGroup("billing").build())
+                    .getLag();
+            if (current == lag) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        assertThat(current).as("group lag").isEqualTo(lag);
+    }
+
+    @Test
+    void shouldCarryTheErrorCodeInTheStatusDetails() {
+        try (JunctionServer server = JunctionServer.start(config(dir))) {
+            ManagedChannel channel = channel(server);
+            AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel);
+            assertCode(() -> admin.getStation(GetStationRequest.newBuilder().setName("nope").build()),
+                    ErrorCode.UNKNOWN_STATION);
+            assertCode(() -> admin.createStation(CreateStationRequest.newBuilder().setName("Bad!").build()),
+                    ErrorCode.INVALID_NAME);
+            admin.createStation(CreateStationRequest.newBuilder().setName("ok").build());
+            assertCode(() -> admin.createStation(CreateStationRequest.newBuilder().setName("ok").build()),
+                    ErrorCode.STATION_EXISTS);
+            assertCode(() -> admin.getGroup(GetGroupRequest.newBuilder().setStation("ok").setGroup("g").build()),
+                    ErrorCode.UNKNOWN_GROUP);
+            channel.shutdownNow();
+        }
+    }
+
+    private static void assertCode(Runnable call, ErrorCode code) {
+        assertThatThrownBy(call::run).isInstanceOf(StatusRuntimeException.class)
+                .satisfies(e -> assertThat(Errors.fromStatus(e)).hasValueSatisfying(
+                        error -> assertThat(error.getCode()).isEqualTo(code)));
+    }
+
+    @Test
+    void shouldNameEveryBrokerErrorCodeOnTheWire() {
+        for (io.junction.broker.ErrorCode code : io.junction.broker.ErrorCode.values()) {
+            assertThat(Convert.code(code).name()).isEqualTo(code.name());
+            assertThat(Errors.isRetriable(Convert.code(code))).as(code.name()).isEqualTo(code.retriable());
+        }
+    }
+}
