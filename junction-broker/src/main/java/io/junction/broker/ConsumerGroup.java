@@ -68,6 +68,8 @@ final class ConsumerGroup {
     private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
     private final Map<MessageRef, InFlight> inFlight = new HashMap<>();
     private final PriorityQueue<Due> redeliveries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
+    /** The messages in {@link #redeliveries}, for a constant-time "is it queued?". */
+    private final java.util.Set<MessageRef> queuedForRedelivery = new java.util.HashSet<>();
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
     private final AtomicLong memberIds = new AtomicLong();
     private final ScheduledFuture<?> ticker;
@@ -180,7 +182,7 @@ final class ConsumerGroup {
                 for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
                     InFlight f = it.next().getValue();
                     if (f.member == member) {
-                        redeliveries.add(new Due(f.partition, f.record, now));
+                        enqueueRedelivery(f.partition, f.record, now);
                         it.remove();
                     }
                 }
@@ -223,7 +225,7 @@ final class ConsumerGroup {
                 InFlight f = inFlight.remove(ref);
                 if (f != null) {
                     f.member.inFlight--;
-                    redeliveries.add(new Due(ref.partition(), f.record, due));
+                    enqueueRedelivery(ref.partition(), f.record, due);
                 }
             }
             dispatch();
@@ -320,7 +322,7 @@ final class ConsumerGroup {
             InFlight f = it.next().getValue();
             if (f.deadlineNanos <= now) {
                 f.member.inFlight--;
-                redeliveries.add(new Due(f.partition, f.record, now));
+                enqueueRedelivery(f.partition, f.record, now);
                 it.remove();
             }
         }
@@ -368,6 +370,7 @@ final class ConsumerGroup {
         long now = System.nanoTime();
         while (!redeliveries.isEmpty() && redeliveries.peek().dueNanos() <= now) {
             Due due = redeliveries.poll();
+            queuedForRedelivery.remove(new MessageRef(due.partition(), due.record().offset()));
             if (!state[due.partition()].isAcked(due.record().offset())
                     && !inFlight.containsKey(new MessageRef(due.partition(), due.record().offset()))) {
                 return due;
@@ -402,12 +405,13 @@ final class ConsumerGroup {
     }
 
     private boolean isQueuedForRedelivery(MessageRef ref) {
-        for (Due due : redeliveries) {
-            if (due.partition() == ref.partition() && due.record().offset() == ref.offset()) {
-                return true;
-            }
+        return queuedForRedelivery.contains(ref);
+    }
+
+    private void enqueueRedelivery(int partition, Record record, long dueNanos) {
+        if (queuedForRedelivery.add(new MessageRef(partition, record.offset()))) {
+            redeliveries.add(new Due(partition, record, dueNanos));
         }
-        return false;
     }
 
     private boolean fill(int p) {
