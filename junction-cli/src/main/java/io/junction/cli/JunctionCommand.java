@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 /** The top command, {@code junction}: only options common to all subcommands; the work is in the subcommands. */
 @Command(name = "junction", mixinStandardHelpOptions = true, versionProvider = JunctionCommand.Version.class,
         description = "Junction, a lightweight message broker.",
-        subcommands = ServerCommand.class)
+        subcommands = {ServerCommand.class, StationCommand.class, ProduceCommand.class, ConsumeCommand.class,
+            GroupCommand.class})
 final class JunctionCommand implements Runnable {
 
     static final String VERBOSE = "--verbose";

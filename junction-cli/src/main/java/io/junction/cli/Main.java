@@ -1,10 +1,12 @@
 package io.junction.cli;
 
+import io.junction.client.JunctionException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
 /**
- * Entry point of the {@code junction} command. Errors reach the user as one line, {@code junction: <message>},
+ * Entry point of the {@code junction} command. Errors reach the user as one line, {@code CODE: <message>} for an
+ * error from the broker (its {@link io.junction.client.ErrorCode}) and {@code junction: <message>} otherwise,
  * with exit status 1 (2 for a wrong command line); the stack trace only with {@code --verbose} or when the
  * environment variable {@code JUNCTION_DEBUG} is set.
  */
@@ -24,7 +26,12 @@ public final class Main {
     }
 
     private static int report(Exception e, CommandLine command, ParseResult parsed) {
-        command.getErr().println("junction: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+        if (e instanceof JunctionException) {
+            // The broker's code first, so scripts can match it: UNKNOWN_STATION: station 'x' does not exist
+            command.getErr().println(((JunctionException) e).code() + ": " + e.getMessage());
+        } else {
+            command.getErr().println("junction: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+        }
         if (isVerbose(parsed) || System.getenv(DEBUG_ENV) != null) {
             e.printStackTrace(command.getErr());
         }

@@ -49,15 +49,18 @@ public final class JunctionServer implements AutoCloseable {
 
     private final DataDirLock lock;
     private final Broker broker;
+    private final ProduceService produce;
     private final Server server;
     private final int grpcPort;
     private final int httpPort;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed; // guarded by this
 
-    private JunctionServer(DataDirLock lock, Broker broker, Server server, int grpcPort, int httpPort) {
+    private JunctionServer(DataDirLock lock, Broker broker, ProduceService produce, Server server, int grpcPort,
+            int httpPort) {
         this.lock = lock;
         this.broker = broker;
+        this.produce = produce;
         this.server = server;
         this.grpcPort = grpcPort;
         this.httpPort = httpPort;
@@ -103,11 +106,12 @@ public final class JunctionServer implements AutoCloseable {
         final InetSocketAddress grpcAddress = address(config.host(), config.port());
         final InetSocketAddress httpAddress = address(config.host(), config.httpPort());
         final AtomicInteger boundHttpPort = new AtomicInteger(config.httpPort());
+        final ProduceService produce = new ProduceService(broker);
         final Server server = Server.builder()
                 .port(grpcAddress, SessionProtocol.HTTP)
                 .port(httpAddress, SessionProtocol.HTTP)
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
-                .service(grpcServices(broker))
+                .service(grpcServices(broker, produce))
                 .gracefulShutdownTimeout(SHUTDOWN_QUIET_PERIOD, SHUTDOWN_TIMEOUT)
                 .bossGroupFactory(AcceptorGroup::new)
                 .build();
@@ -120,17 +124,17 @@ public final class JunctionServer implements AutoCloseable {
         // Armeria binds the ports one after another in the order they were added, and lists them in that order.
         final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
         boundHttpPort.set(bound.get(1).getPort());
-        return new JunctionServer(lock, broker, server, bound.get(0).getPort(), bound.get(1).getPort());
+        return new JunctionServer(lock, broker, produce, server, bound.get(0).getPort(), bound.get(1).getPort());
     }
 
     /**
      * The gRPC services over the broker. They run on Armeria's blocking task executor: admin calls touch the disk
      * and wait for groups' owner threads, which must never happen on an event loop.
      */
-    private static GrpcService grpcServices(Broker broker) {
+    private static GrpcService grpcServices(Broker broker, ProduceService produce) {
         return GrpcService.builder()
                 .addService(new AdminService(broker))
-                .addService(new ProduceService(broker))
+                .addService(produce)
                 .addService(new ConsumeService(broker))
                 .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)
                 .maxResponseMessageLength(MAX_GRPC_MESSAGE_BYTES)
@@ -154,7 +158,8 @@ public final class JunctionServer implements AutoCloseable {
     }
 
     /**
-     * Stops listening, lets in-flight requests finish (up to a timeout), then releases the data directory.
+     * Closes the broker (members hear SHUTTING_DOWN, pending appends are flushed), ends the open produce streams,
+     * stops listening (in-flight requests get up to a timeout), then releases the data directory.
      * Returns when all that is done, also when called again or concurrently.
      */
     @Override
@@ -164,8 +169,11 @@ public final class JunctionServer implements AutoCloseable {
         }
         closed = true;
         try {
-            server.stop().join();
+            // The broker first: consume streams end with SHUTTING_DOWN and pending appends are flushed; then the
+            // open produce streams are ended, so the server's graceful stop does not wait for clients to hang up.
             broker.close();
+            produce.shutdown();
+            server.stop().join();
             lock.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot release the lock on " + lock.dir(), e);

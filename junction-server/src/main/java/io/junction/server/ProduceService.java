@@ -1,12 +1,15 @@
 package io.junction.server;
 
 import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.Errors;
 import io.junction.api.v1.ProduceGrpc;
 import io.junction.api.v1.ProduceRequest;
 import io.junction.api.v1.ProduceResponse;
 import io.junction.api.v1.Receipt;
 import io.junction.broker.Broker;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,13 +20,28 @@ import java.util.concurrent.CompletableFuture;
 final class ProduceService extends ProduceGrpc.ProduceImplBase {
 
     private final Broker broker;
+    /** Open streams, so a stopping server can end them instead of waiting for clients to hang up. */
+    private final Set<StreamObserver<ProduceResponse>> open = ConcurrentHashMap.newKeySet();
 
     ProduceService(Broker broker) {
         this.broker = broker;
     }
 
+    /** Ends every open stream with SHUTTING_DOWN (retriable: clients reconnect and resend). */
+    void shutdown() {
+        for (StreamObserver<ProduceResponse> out : open) {
+            synchronized (out) {
+                if (open.remove(out)) {
+                    out.onError(Errors.toStatus(io.junction.api.v1.ErrorCode.SHUTTING_DOWN,
+                            "the broker is shutting down"));
+                }
+            }
+        }
+    }
+
     @Override
     public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> out) {
+        open.add(out);
         return new StreamObserver<>() {
             /** Completes after the previous response was sent: keeps responses in order and onNext serial. */
             private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
@@ -49,7 +67,11 @@ final class ProduceService extends ProduceGrpc.ProduceImplBase {
                                         .setOffset(r.offset()));
                             }
                         }
-                        out.onNext(response.build());
+                        synchronized (out) {
+                            if (open.contains(out)) {
+                                out.onNext(response.build());
+                            }
+                        }
                         return null;
                     }));
                 }
@@ -58,6 +80,7 @@ final class ProduceService extends ProduceGrpc.ProduceImplBase {
             @Override
             public void onError(Throwable t) {
                 // The client went away: what it sent is stored or refused as usual; nobody is left to tell.
+                open.remove(out);
             }
 
             @Override
@@ -66,7 +89,13 @@ final class ProduceService extends ProduceGrpc.ProduceImplBase {
                 synchronized (this) {
                     last = tail;
                 }
-                last.whenComplete((ignored, error) -> out.onCompleted());
+                last.whenComplete((ignored, error) -> {
+                    synchronized (out) {
+                        if (open.remove(out)) {
+                            out.onCompleted();
+                        }
+                    }
+                });
             }
         };
     }

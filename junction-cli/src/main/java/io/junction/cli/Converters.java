@@ -1,0 +1,156 @@
+package io.junction.cli;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.junction.client.StartPosition;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** The CLI's value syntaxes: durations, sizes and start positions. Each converter is stateless. */
+final class Converters {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b|b)?", Pattern.CASE_INSENSITIVE);
+
+    private Converters() {
+    }
+
+    /** {@code 500ms}, {@code 30s}, {@code 15m}, {@code 1h}, {@code 7d}. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return duration(value);
+        }
+    }
+
+    /** A duration, or {@code unlimited} (a negative duration: no limit). */
+    static final class RetentionAgeConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return value.equalsIgnoreCase("unlimited") ? Duration.ofMillis(-1) : duration(value);
+        }
+    }
+
+    /** Plain bytes, or a number with a unit: {@code B}, {@code KB}/{@code KiB}, {@code MB}/{@code MiB}, ... */
+    static final class SizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return size(value);
+        }
+    }
+
+    /** {@code earliest}, {@code latest}, {@code offset:N}, {@code time:ISO-8601} or {@code last:N}. */
+    static final class StartPositionConverter implements ITypeConverter<StartPosition> {
+        @Override
+        public StartPosition convert(String value) {
+            return startPosition(value);
+        }
+    }
+
+    static Duration duration(String value) {
+        final Matcher m = DURATION.matcher(value.strip());
+        if (!m.matches()) {
+            throw new TypeConversionException("'" + value + "' is not a duration: use a number and a unit, "
+                    + "ms, s, m, h or d, such as 500ms, 30s or 7d");
+        }
+        final long n = number(m.group(1), value);
+        try {
+            switch (m.group(2)) {
+                case "ms":
+                    return Duration.ofMillis(n);
+                case "s":
+                    return Duration.ofSeconds(n);
+                case "m":
+                    return Duration.ofMinutes(n);
+                case "h":
+                    return Duration.ofHours(n);
+                default:
+                    return Duration.ofDays(n);
+            }
+        } catch (ArithmeticException e) {
+            throw new TypeConversionException("'" + value + "' is too long a duration");
+        }
+    }
+
+    static long size(String value) {
+        final Matcher m = SIZE.matcher(value.strip());
+        if (!m.matches()) {
+            throw new TypeConversionException("'" + value + "' is not a size: use bytes, or a number and a unit "
+                    + "(B, KB, KiB, MB, MiB, GB, GiB, TB, TiB), such as 10MiB");
+        }
+        final long n = number(m.group(1), value);
+        final String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        final long multiplier;
+        switch (unit) {
+            case "kb": multiplier = 1_000L; break;
+            case "kib": multiplier = 1L << 10; break;
+            case "mb": multiplier = 1_000_000L; break;
+            case "mib": multiplier = 1L << 20; break;
+            case "gb": multiplier = 1_000_000_000L; break;
+            case "gib": multiplier = 1L << 30; break;
+            case "tb": multiplier = 1_000_000_000_000L; break;
+            case "tib": multiplier = 1L << 40; break;
+            default: multiplier = 1; break;
+        }
+        try {
+            return Math.multiplyExact(n, multiplier);
+        } catch (ArithmeticException e) {
+            throw new TypeConversionException("'" + value + "' is too large a size");
+        }
+    }
+
+    static StartPosition startPosition(String value) {
+        final String v = value.strip();
+        try {
+            if (v.equals("earliest")) {
+                return StartPosition.earliest();
+            } else if (v.equals("latest")) {
+                return StartPosition.latest();
+            } else if (v.startsWith("offset:")) {
+                return StartPosition.offset(Long.parseLong(v.substring("offset:".length())));
+            } else if (v.startsWith("last:")) {
+                return StartPosition.lastN(Long.parseLong(v.substring("last:".length())));
+            } else if (v.startsWith("time:")) {
+                return StartPosition.timestamp(Instant.parse(v.substring("time:".length())));
+            }
+        } catch (NumberFormatException | DateTimeParseException e) {
+            // Falls through to the message naming every form.
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException("'" + value + "': " + e.getMessage());
+        }
+        throw new TypeConversionException("'" + value + "' is not a start position: use earliest, latest, "
+                + "offset:N, time:ISO-8601 (such as time:2026-01-31T12:00:00Z) or last:N");
+    }
+
+    /** {@code 7d}, {@code 30s}, {@code 250ms}: the largest unit that states {@code d} exactly. */
+    static String format(Duration d) {
+        if (d == null) {
+            return "default";
+        }
+        if (d.isNegative()) {
+            return "unlimited";
+        }
+        final long ms = d.toMillis();
+        final long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+        final String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms != 0 && ms % units[i] == 0) {
+                return ms / units[i] + names[i];
+            }
+        }
+        return ms + "ms";
+    }
+
+    private static long number(String digits, String value) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + value + "' is too large a number");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.junction.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import io.junction.client.GroupInfo;
+import io.junction.client.JunctionClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code junction group list|info}: a station's consumer groups, with lag, in-flight messages and members. */
+@Command(name = "group", mixinStandardHelpOptions = true, description = "List and show consumer groups.",
+        subcommands = {GroupCommand.ListGroups.class, GroupCommand.Info.class})
+final class GroupCommand implements Runnable {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing a group command: list or info");
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the groups of a station.")
+    static final class ListGroups implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "STATION")
+        private String station;
+        @Option(names = "--json", description = "Print one JSON object per group.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final List<GroupInfo> groups;
+            try (JunctionClient client = server.connect()) {
+                groups = client.groups(station);
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                groups.forEach(g -> out.println(Json.group(g)));
+            } else {
+                out.println(table(groups));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a group.")
+    static final class Info implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(index = "0", paramLabel = "STATION")
+        private String station;
+        @Parameters(index = "1", paramLabel = "GROUP")
+        private String group;
+        @Option(names = "--json", description = "Print the group as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final GroupInfo info;
+            try (JunctionClient client = server.connect()) {
+                info = client.group(station, group);
+            }
+            spec.commandLine().getOut().println(json ? Json.group(info) : describe(info));
+            return 0;
+        }
+    }
+
+    static String table(List<GroupInfo> groups) {
+        final StringBuilder sb = new StringBuilder(String.format("%-32s %12s %10s %8s", "GROUP", "LAG", "IN_FLIGHT",
+                "MEMBERS"));
+        for (GroupInfo g : groups) {
+            sb.append(System.lineSeparator()).append(String.format("%-32s %12d %10d %8d", g.name(), g.lag(),
+                    g.inFlight(), g.members().size()));
+        }
+        return sb.toString();
+    }
+
+    static String describe(GroupInfo g) {
+        final String nl = System.lineSeparator();
+        final StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-11s %s", "group:", g.name())).append(nl);
+        sb.append(String.format("%-11s %s", "station:", g.station())).append(nl);
+        sb.append(String.format("%-11s %d", "lag:", g.lag())).append(nl);
+        sb.append(String.format("%-11s %d", "in flight:", g.inFlight())).append(nl);
+        sb.append(String.format("%-10s %16s %16s %12s", "PARTITION", "ACK_FLOOR", "NEXT_OFFSET", "LAG"));
+        for (GroupInfo.Partition p : g.partitions()) {
+            sb.append(nl).append(String.format("%-10d %16d %16d %12d", p.partition(), p.ackFloor(), p.nextOffset(),
+                    p.lag()));
+        }
+        sb.append(nl).append(String.format("%-24s %-20s %10s %8s", "MEMBER", "NAME", "IN_FLIGHT", "CREDITS"));
+        for (GroupInfo.Member m : g.members()) {
+            sb.append(nl).append(String.format("%-24s %-20s %10d %8d", m.memberId(), m.name(), m.inFlight(),
+                    m.credits()));
+        }
+        return sb.toString();
+    }
+}

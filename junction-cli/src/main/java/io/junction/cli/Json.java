@@ -1,0 +1,120 @@
+package io.junction.cli;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.junction.client.GroupInfo;
+import io.junction.client.PartitionInfo;
+import io.junction.client.Receipt;
+import io.junction.client.ReceivedMessage;
+import io.junction.client.StationInfo;
+import io.junction.client.StationOptions;
+
+/**
+ * The {@code --json} output: one JSON object per line, field names in snake_case. Bytes appear as UTF-8 text when
+ * they are valid UTF-8, else base64 under the field name with {@code _base64} appended. Stateless.
+ */
+final class Json {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {
+    }
+
+    static String receipt(Receipt r) {
+        return write(MAPPER.createObjectNode().put("partition", r.partition()).put("offset", r.offset()));
+    }
+
+    static String message(ReceivedMessage m) {
+        return message(m.station(), m.partition(), m.offset(), m.key(), m.value(), m.headers(), m.deliveries(),
+                m.timestamp());
+    }
+
+    static String message(String station, int partition, long offset, byte[] key, byte[] value,
+            Map<String, byte[]> headers, int deliveries, Instant timestamp) {
+        final ObjectNode node = MAPPER.createObjectNode().put("station", station).put("partition", partition)
+                .put("offset", offset);
+        if (key == null) {
+            node.putNull("key");
+        } else {
+            bytes(node, "key", key);
+        }
+        bytes(node, "value", value);
+        final ObjectNode headerNode = node.putObject("headers");
+        for (Map.Entry<String, byte[]> h : headers.entrySet()) {
+            headerNode.put(h.getKey(), new String(h.getValue(), StandardCharsets.UTF_8));
+        }
+        node.put("deliveries", deliveries).put("timestamp", timestamp.toString());
+        return write(node);
+    }
+
+    static String station(StationInfo s) {
+        final StationOptions o = s.options();
+        final ObjectNode node = MAPPER.createObjectNode().put("tenant", s.tenant()).put("name", s.name())
+                .put("partitions", s.partitions().size()).put("messages", s.messages()).put("bytes", s.bytes())
+                .put("created_at", s.createdAt().toString());
+        node.put("retention_age_ms", o.retentionAge() == null ? 0 : o.unlimitedAge() ? -1 : o.retentionAge().toMillis())
+                .put("retention_bytes", o.retentionBytes()).put("retention_messages", o.retentionMessages())
+                .put("ack_timeout_ms", o.ackTimeout() == null ? 0 : o.ackTimeout().toMillis())
+                .put("max_deliveries", o.maxDeliveries());
+        final ArrayNode partitions = node.putArray("partition_info");
+        for (PartitionInfo p : s.partitions()) {
+            partitions.addObject().put("partition", p.partition()).put("earliest_offset", p.earliestOffset())
+                    .put("latest_offset", p.latestOffset()).put("bytes", p.bytes());
+        }
+        return write(node);
+    }
+
+    static String group(GroupInfo g) {
+        final ObjectNode node = MAPPER.createObjectNode().put("station", g.station()).put("name", g.name())
+                .put("lag", g.lag()).put("in_flight", g.inFlight());
+        final ArrayNode members = node.putArray("members");
+        for (GroupInfo.Member m : g.members()) {
+            members.addObject().put("member_id", m.memberId()).put("name", m.name()).put("in_flight", m.inFlight())
+                    .put("credits", m.credits());
+        }
+        final ArrayNode partitions = node.putArray("partitions");
+        for (GroupInfo.Partition p : g.partitions()) {
+            partitions.addObject().put("partition", p.partition()).put("ack_floor", p.ackFloor())
+                    .put("next_offset", p.nextOffset()).put("lag", p.lag());
+        }
+        return write(node);
+    }
+
+    /** The bytes as UTF-8 text, or null when they are not valid UTF-8. */
+    static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static void bytes(ObjectNode node, String field, byte[] bytes) {
+        final String text = utf8(bytes);
+        if (text != null) {
+            node.put(field, text);
+        } else {
+            node.put(field + "_base64", Base64.getEncoder().encodeToString(bytes));
+        }
+    }
+
+    private static String write(ObjectNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain values always serializes", e);
+        }
+    }
+}

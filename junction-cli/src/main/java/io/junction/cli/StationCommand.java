@@ -1,0 +1,258 @@
+package io.junction.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import io.junction.client.JunctionClient;
+import io.junction.client.PartitionInfo;
+import io.junction.client.StationInfo;
+import io.junction.client.StationOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code junction station create|update|list|info|delete}. */
+@Command(name = "station", mixinStandardHelpOptions = true,
+        description = "Create, change, list, show and delete stations.",
+        subcommands = {StationCommand.Create.class, StationCommand.Update.class, StationCommand.ListStations.class,
+            StationCommand.Info.class, StationCommand.Delete.class})
+final class StationCommand implements Runnable {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(),
+                "Missing a station command: create, update, list, info or delete");
+    }
+
+    /** The settings of create and update; unset ones take the broker's default (create) or stay (update). */
+    static final class Settings {
+        @Option(names = "--partitions", paramLabel = "N", description = "Partitions, fixed at creation (default: 1).")
+        Integer partitions;
+
+        @Option(names = "--retention-age", paramLabel = "DUR", converter = Converters.RetentionAgeConverter.class,
+                description = "Keep messages this long, such as 7d or 12h; 'unlimited' for no age limit (default: 7d).")
+        Duration retentionAge;
+
+        @Option(names = "--retention-bytes", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+                description = "Keep at most this many bytes, such as 10GiB or 500MB (default: no limit).")
+        Long retentionBytes;
+
+        @Option(names = "--retention-messages", paramLabel = "N",
+                description = "Keep at most this many messages (default: no limit).")
+        Long retentionMessages;
+
+        @Option(names = "--ack-timeout", paramLabel = "DUR", converter = Converters.DurationConverter.class,
+                description = "Redeliver a message not acked within this time, such as 30s (default: 30s).")
+        Duration ackTimeout;
+
+        @Option(names = "--max-deliveries", paramLabel = "N",
+                description = "Deliver a message at most this often (default: 5).")
+        Integer maxDeliveries;
+
+        StationOptions toOptions(CommandSpec spec) {
+            final StationOptions.Builder b = StationOptions.builder();
+            if (partitions != null) {
+                b.partitions(atLeast(spec, "--partitions", partitions, 1));
+            }
+            if (retentionAge != null) {
+                if (retentionAge.isZero()) {
+                    throw new ParameterException(spec.commandLine(), "--retention-age must be more than 0");
+                }
+                b.retentionAge(retentionAge);
+            }
+            if (retentionBytes != null) {
+                b.retentionBytes(atLeast(spec, "--retention-bytes", retentionBytes, 1));
+            }
+            if (retentionMessages != null) {
+                b.retentionMessages(atLeast(spec, "--retention-messages", retentionMessages, 1));
+            }
+            if (ackTimeout != null) {
+                if (ackTimeout.isZero() || ackTimeout.isNegative()) {
+                    throw new ParameterException(spec.commandLine(), "--ack-timeout must be more than 0");
+                }
+                b.ackTimeout(ackTimeout);
+            }
+            if (maxDeliveries != null) {
+                b.maxDeliveries(atLeast(spec, "--max-deliveries", maxDeliveries, 1));
+            }
+            return b.build();
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a station.")
+    static final class Create implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "NAME", description = "The station's name: [a-z0-9][a-z0-9_.-]{0,127}.")
+        private String name;
+        @Mixin
+        private Settings settings;
+        @Option(names = "--json", description = "Print the new station as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final StationOptions options = settings.toOptions(spec);
+            try (JunctionClient client = server.connect()) {
+                final StationInfo info = client.createStation(name, options);
+                final PrintWriter out = spec.commandLine().getOut();
+                out.println(json ? Json.station(info)
+                        : "created station '" + info.name() + "' with " + info.partitions().size() + " partition"
+                                + (info.partitions().size() == 1 ? "" : "s"));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "update", mixinStandardHelpOptions = true,
+            description = "Change a station's settings; those not given stay as they are.")
+    static final class Update implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "NAME")
+        private String name;
+        @Mixin
+        private Settings settings;
+        @Option(names = "--json", description = "Print the station as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final StationOptions options = settings.toOptions(spec);
+            try (JunctionClient client = server.connect()) {
+                final StationInfo info = client.updateStation(name, options);
+                spec.commandLine().getOut()
+                        .println(json ? Json.station(info) : "updated station '" + info.name() + "'");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the stations.")
+    static final class ListStations implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Option(names = "--json", description = "Print one JSON object per station.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final List<StationInfo> stations;
+            try (JunctionClient client = server.connect()) {
+                stations = client.stations();
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                stations.forEach(s -> out.println(Json.station(s)));
+            } else {
+                out.println(table(stations));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a station.")
+    static final class Info implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "NAME")
+        private String name;
+        @Option(names = "--json", description = "Print the station as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final StationInfo info;
+            try (JunctionClient client = server.connect()) {
+                info = client.station(name);
+            }
+            spec.commandLine().getOut().println(json ? Json.station(info) : describe(info));
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a station, its messages and groups.")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "NAME")
+        private String name;
+
+        @Override
+        public Integer call() {
+            try (JunctionClient client = server.connect()) {
+                client.deleteStation(name);
+            }
+            spec.commandLine().getOut().println("deleted station '" + name + "'");
+            return 0;
+        }
+    }
+
+    static String table(List<StationInfo> stations) {
+        final StringBuilder sb = new StringBuilder(String.format("%-32s %10s %12s %14s %10s",
+                "NAME", "PARTITIONS", "MESSAGES", "BYTES", "RETENTION"));
+        for (StationInfo s : stations) {
+            sb.append(System.lineSeparator()).append(String.format("%-32s %10d %12d %14d %10s", s.name(),
+                    s.partitions().size(), s.messages(), s.bytes(), Converters.format(s.options().retentionAge())));
+        }
+        return sb.toString();
+    }
+
+    static String describe(StationInfo s) {
+        final StationOptions o = s.options();
+        final StringBuilder sb = new StringBuilder();
+        line(sb, "station", s.name());
+        line(sb, "tenant", s.tenant());
+        line(sb, "created", s.createdAt().toString());
+        line(sb, "partitions", String.valueOf(s.partitions().size()));
+        line(sb, "messages", String.valueOf(s.messages()));
+        line(sb, "bytes", String.valueOf(s.bytes()));
+        line(sb, "retention age", Converters.format(o.retentionAge()));
+        line(sb, "retention bytes", o.retentionBytes() == 0 ? "unlimited" : String.valueOf(o.retentionBytes()));
+        line(sb, "retention messages",
+                o.retentionMessages() == 0 ? "unlimited" : String.valueOf(o.retentionMessages()));
+        line(sb, "ack timeout", Converters.format(o.ackTimeout()));
+        line(sb, "max deliveries", o.maxDeliveries() == 0 ? "default" : String.valueOf(o.maxDeliveries()));
+        sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
+        for (PartitionInfo p : s.partitions()) {
+            sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d", p.partition(),
+                    p.earliestOffset(), p.latestOffset(), p.bytes()));
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String name, String value) {
+        sb.append(String.format("%-19s %s", name + ":", value)).append(System.lineSeparator());
+    }
+
+    private static int atLeast(CommandSpec spec, String option, int value, int min) {
+        return (int) atLeast(spec, option, (long) value, min);
+    }
+
+    private static long atLeast(CommandSpec spec, String option, long value, long min) {
+        if (value < min) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least " + min + ", not " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,163 @@
+package io.junction.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.junction.server.JunctionServer;
+import io.junction.server.ServerConfig;
+
+/** The CLI contract of issue #3 against a real server in this JVM. */
+class CliAgainstServerTest {
+
+    @TempDir
+    static Path data;
+    private static JunctionServer server;
+
+    private StringWriter out = new StringWriter();
+    private StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void startServer() {
+        server = JunctionServer.start(ServerConfig.builder().dataDir(data).port(0).httpPort(0).build());
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @AfterEach
+    void restoreStdin() {
+        ProduceCommand.stdin = System.in;
+    }
+
+    @Test
+    void createsShowsListsAndDeletesAStation() {
+        assertThat(run("station", "create", "admin-1", "--partitions", "3", "--retention-age", "2d",
+                "--retention-bytes", "10MiB", "--ack-timeout", "10s", "--max-deliveries", "4")).isZero();
+        assertThat(out()).isEqualTo("created station 'admin-1' with 3 partitions");
+
+        assertThat(run("station", "info", "admin-1", "--json")).isZero();
+        assertThat(out()).contains("\"name\":\"admin-1\"", "\"partitions\":3", "\"retention_age_ms\":172800000",
+                "\"retention_bytes\":10485760", "\"ack_timeout_ms\":10000", "\"max_deliveries\":4");
+
+        assertThat(run("station", "list")).isZero();
+        assertThat(out()).containsPattern("(?m)^admin-1\\s+3\\s");
+
+        assertThat(run("station", "delete", "admin-1")).isZero();
+        assertThat(run("station", "info", "admin-1")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_STATION: ");
+    }
+
+    @Test
+    void producesLinesWithKeysAndConsumesThemWithTheirHeaders() {
+        run("station", "create", "lines");
+        ProduceCommand.stdin = new ByteArrayInputStream("emp-1:alice\nemp-2:bob\nno key here\n"
+                .getBytes(StandardCharsets.UTF_8));
+
+        assertThat(run("produce", "lines", "--key-separator", ":", "--header", "source=hr", "--json")).isZero();
+        assertThat(out().lines()).containsExactly("{\"partition\":0,\"offset\":0}", "{\"partition\":0,\"offset\":1}",
+                "{\"partition\":0,\"offset\":2}");
+
+        assertThat(run("consume", "lines", "--group", "g", "--count", "3", "--json")).isZero();
+        final List<String> messages = out().lines().toList();
+        assertThat(messages).hasSize(3);
+        assertThat(messages.get(0)).startsWith("{\"station\":\"lines\",\"partition\":0,\"offset\":0,\"key\":\"emp-1\","
+                + "\"value\":\"alice\",\"headers\":{\"source\":\"hr\"},\"deliveries\":1,\"timestamp\":\"");
+        assertThat(messages.get(2)).contains("\"key\":null,\"value\":\"no key here\"");
+    }
+
+    @Test
+    void consumeWithCountNeverTakesMoreThanCountFromTheGroup() {
+        run("station", "create", "counted");
+        for (int i = 0; i < 5; i++) {
+            assertThat(run("produce", "counted", "m" + i)).isZero();
+        }
+
+        assertThat(run("consume", "counted", "--group", "g", "--count", "2")).isZero();
+        assertThat(out().lines()).containsExactly("0@0: m0", "0@1: m1");
+
+        assertThat(run("consume", "counted", "--group", "g", "--timeout", "1s")).isZero();
+        assertThat(out().lines()).containsExactly("0@2: m2", "0@3: m3", "0@4: m4");
+    }
+
+    @Test
+    void nackedMessagesComeBackWithTheirDeliveryCountRaised() {
+        run("station", "create", "nacked");
+        run("produce", "nacked", "--key", "k", "once");
+
+        assertThat(run("consume", "nacked", "--group", "g", "--count", "1", "--nack")).isZero();
+        assertThat(out()).isEqualTo("0@0 key=k: once");
+
+        assertThat(run("consume", "nacked", "--group", "g", "--count", "1", "--json")).isZero();
+        assertThat(out()).contains("\"offset\":0", "\"deliveries\":2");
+    }
+
+    @Test
+    void consumeStopsAfterTheTimeoutWithoutMessages() {
+        run("station", "create", "quiet");
+
+        final long start = System.nanoTime();
+        assertThat(run("consume", "quiet", "--group", "g", "--timeout", "500ms")).isZero();
+        assertThat(out()).isEmpty();
+        assertThat((System.nanoTime() - start) / 1_000_000).isBetween(400L, 5_000L);
+    }
+
+    @Test
+    void reportsAnUnknownStationInOneLineWithItsCode() {
+        assertThat(run("produce", "missing", "hello")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_STATION: ").contains("missing");
+        assertThat(err.toString().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void reportsAnExistingStationWithItsCode() {
+        run("station", "create", "twice");
+        assertThat(run("station", "create", "twice")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("STATION_EXISTS: ");
+    }
+
+    @Test
+    void listsAndShowsGroups() {
+        run("station", "create", "grouped");
+        run("produce", "grouped", "x");
+        run("consume", "grouped", "--group", "billing", "--count", "1");
+
+        assertThat(run("group", "list", "grouped", "--json")).isZero();
+        assertThat(out()).contains("\"name\":\"billing\"", "\"lag\":0");
+        assertThat(run("group", "info", "grouped", "billing")).isZero();
+        assertThat(out()).contains("group:", "billing");
+        assertThat(run("group", "info", "grouped", "nobody")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_GROUP: ");
+    }
+
+    /** Standard output of the last run, without the final line break. */
+    private String out() {
+        return out.toString().strip();
+    }
+
+    private int run(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        final String[] withServer = new String[args.length + 2];
+        System.arraycopy(args, 0, withServer, 0, args.length);
+        withServer[args.length] = "--server";
+        withServer[args.length + 1] = "localhost:" + server.grpcPort();
+        final picocli.CommandLine command = Main.newCommandLine();
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        return command.execute(withServer);
+    }
+}

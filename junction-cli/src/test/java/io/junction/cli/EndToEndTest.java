@@ -1,0 +1,238 @@
+package io.junction.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.junction.client.ErrorCode;
+import io.junction.client.GroupInfo;
+import io.junction.client.JunctionClient;
+import io.junction.client.JunctionException;
+import io.junction.client.Message;
+import io.junction.client.Producer;
+import io.junction.client.Receipt;
+import io.junction.client.ReceivedMessage;
+import io.junction.client.StartPosition;
+import io.junction.client.StationOptions;
+import io.junction.server.JunctionServer;
+import io.junction.server.ServerConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Java client against a real server (in this JVM, on loopback ports): issue #3's scenarios end to end. */
+@SuppressWarnings("try") // consumers are opened in try-with-resources only to be closed
+class EndToEndTest {
+
+    @TempDir
+    Path dir;
+
+    private JunctionServer server;
+    private JunctionClient client;
+
+    @BeforeEach
+    void start() {
+        server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1").port(0).httpPort(0)
+                .build());
+        client = JunctionClient.builder().server("127.0.0.1:" + server.grpcPort()).build();
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.close();
+    }
+
+    private List<Receipt> send(String station, List<Message> messages) throws Exception {
+        try (Producer producer = client.producer(station).linger(Duration.ofMillis(2)).build()) {
+            List<CompletableFuture<Receipt>> futures = new ArrayList<>();
+            for (Message m : messages) {
+                futures.add(producer.send(m));
+            }
+            List<Receipt> receipts = new ArrayList<>();
+            for (CompletableFuture<Receipt> f : futures) {
+                receipts.add(f.get(30, TimeUnit.SECONDS));
+            }
+            return receipts;
+        }
+    }
+
+    private static List<Message> values(int n) {
+        List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            messages.add(Message.builder().key("emp-" + (i % 10)).value("v" + i).build());
+        }
+        return messages;
+    }
+
+    private static ReceivedMessage poll(BlockingQueue<ReceivedMessage> inbox) throws InterruptedException {
+        ReceivedMessage m = inbox.poll(10, TimeUnit.SECONDS);
+        assertThat(m).as("a message within 10 s").isNotNull();
+        return m;
+    }
+
+    @Test
+    void shouldRoundTripKeysHeadersAndValues() throws Exception {
+        client.createStation("orders", StationOptions.builder().partitions(3).build());
+        Receipt receipt = send("orders", List.of(Message.builder().key("emp-1").value("Ada Lovelace")
+                .header("type", "rename").build())).get(0);
+        BlockingQueue<ReceivedMessage> inbox = new LinkedBlockingQueue<>();
+        try (var consumer = client.consumer("orders", "hr").handler(m -> {
+            inbox.add(m);
+            m.ack();
+        }).build().start()) {
+            ReceivedMessage m = poll(inbox);
+            assertThat(m.keyAsString()).isEqualTo("emp-1");
+            assertThat(m.valueAsString()).isEqualTo("Ada Lovelace");
+            assertThat(new String(m.headers().get("type"), StandardCharsets.UTF_8)).isEqualTo("rename");
+            assertThat(m.partition()).isEqualTo(receipt.partition());
+            assertThat(m.offset()).isEqualTo(receipt.offset());
+            assertThat(m.deliveries()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldGiveEveryGroupEverythingAndShareWithinAGroup() throws Exception {
+        client.createStation("orders", StationOptions.builder().partitions(4).build());
+        send("orders", values(200));
+        // two groups of one member each: each gets all 200
+        for (String group : List.of("billing", "payroll")) {
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            try (var consumer = client.consumer("orders", group).handler(m -> {
+                seen.add(m.partition() + "/" + m.offset());
+                m.ack();
+            }).build().start()) {
+                awaitSize(seen, 200);
+            }
+        }
+        // three members of one group: together exactly 200, none twice, each did some
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        List<Set<String>> perMember = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
+                ConcurrentHashMap.newKeySet());
+        List<AutoCloseable> members = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Set<String> mine = perMember.get(i);
+            members.add(client.consumer("orders", "workers").prefetch(5).handler(m -> {
+                String ref = m.partition() + "/" + m.offset();
+                assertThat(seen.add(ref)).as("no duplicate: %s", ref).isTrue();
+                mine.add(ref);
+                Thread.sleep(2);
+                m.ack();
+            }).build().start());
+        }
+        awaitSize(seen, 200);
+        for (AutoCloseable m : members) {
+            m.close();
+        }
+        assertThat(seen).hasSize(200);
+        assertThat(perMember).allSatisfy(s -> assertThat(s).isNotEmpty());
+        awaitLag("orders", "workers", 0);
+    }
+
+    @Test
+    void shouldRedeliverAfterNackAndAfterTheAckTimeoutWithRisingCounts() throws Exception {
+        client.createStation("orders", StationOptions.builder().ackTimeout(Duration.ofMillis(300)).build());
+        send("orders", List.of(Message.of("once")));
+        BlockingQueue<ReceivedMessage> inbox = new LinkedBlockingQueue<>();
+        try (var consumer = client.consumer("orders", "g").handler(m -> {
+            inbox.add(m);
+            if (m.deliveries() == 1) {
+                m.nack();
+            } else if (m.deliveries() == 3) {
+                m.ack();
+            } // the second delivery is left unacked: it times out
+        }).build().start()) {
+            assertThat(List.of(poll(inbox).deliveries(), poll(inbox).deliveries(), poll(inbox).deliveries()))
+                    .containsExactly(1, 2, 3);
+            awaitLag("orders", "g", 0);
+            assertThat(inbox.poll(700, TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
+    @Test
+    void shouldResumeAfterABrokerRestartWithoutRedeliveringWhatWasAcked() throws Exception {
+        client.createStation("orders", StationOptions.builder().partitions(2).build());
+        send("orders", values(20));
+        Set<String> first = ConcurrentHashMap.newKeySet();
+        try (var consumer = client.consumer("orders", "g").maxMessages(10).handler(m -> {
+            first.add(m.partition() + "/" + m.offset());
+            m.ack();
+        }).build().start()) {
+            awaitSize(first, 10);
+            awaitLag("orders", "g", 10);
+        }
+        client.close();
+        server.close();
+        server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1").port(0).httpPort(0)
+                .build());
+        client = JunctionClient.builder().server("127.0.0.1:" + server.grpcPort()).build();
+        Set<String> second = ConcurrentHashMap.newKeySet();
+        try (var consumer = client.consumer("orders", "g").handler(m -> {
+            second.add(m.partition() + "/" + m.offset());
+            m.ack();
+        }).build().start()) {
+            awaitSize(second, 10);
+            awaitLag("orders", "g", 0);
+        }
+        assertThat(second).doesNotContainAnyElementsOf(first).hasSize(10);
+    }
+
+    @Test
+    void shouldReportEveryDocumentedErrorWithItsCode() throws Exception {
+        client.createStation("orders", StationOptions.defaults());
+        assertCode(() -> client.station("nope"), ErrorCode.UNKNOWN_STATION);
+        assertCode(() -> client.createStation("orders", StationOptions.defaults()), ErrorCode.STATION_EXISTS);
+        assertCode(() -> client.createStation("Bad Name", StationOptions.defaults()), ErrorCode.INVALID_NAME);
+        assertCode(() -> client.group("orders", "nope"), ErrorCode.UNKNOWN_GROUP);
+        assertCode(() -> sendOne("nope", Message.of("x")), ErrorCode.UNKNOWN_STATION);
+        assertCode(() -> sendOne("orders", Message.builder().value(new byte[(1 << 20) + 1]).build()),
+                ErrorCode.MESSAGE_TOO_LARGE);
+        assertCode(() -> sendOne("orders", Message.builder().value("x").partition(5).build()),
+                ErrorCode.INVALID_PARTITION);
+        assertCode(() -> sendOne("orders", Message.builder().value("x").header("junction-x", "y").build()),
+                ErrorCode.INVALID_HEADER);
+        assertThat(client.station("orders").messages()).isZero();
+    }
+
+    private void sendOne(String station, Message message) {
+        try (Producer producer = client.producer(station).build()) {
+            producer.send(message).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw (RuntimeException) e.getCause();
+        }
+    }
+
+    private static void assertCode(Runnable call, ErrorCode code) {
+        assertThatThrownBy(call::run).isInstanceOf(JunctionException.class)
+                .satisfies(e -> assertThat(((JunctionException) e).code()).isEqualTo(code));
+    }
+
+    private static void awaitSize(Set<String> set, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (set.size() < size && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(set).hasSize(size);
+    }
+
+    private void awaitLag(String station, String group, long lag) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        GroupInfo info = client.group(station, group);
+        while (info.lag() != lag && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            info = client.group(station, group);
+        }
+        assertThat(info.lag()).as("lag of %s", group).isEqualTo(lag);
+    }
+}

@@ -1,0 +1,68 @@
+package io.junction.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.junction.client.GroupInfo;
+import io.junction.client.PartitionInfo;
+import io.junction.client.Receipt;
+import io.junction.client.StationInfo;
+import io.junction.client.StationOptions;
+
+class JsonTest {
+
+    @Test
+    void rendersAReceiptAsPartitionAndOffset() {
+        assertThat(Json.receipt(new Receipt(2, 41))).isEqualTo("{\"partition\":2,\"offset\":41}");
+    }
+
+    @Test
+    void rendersAMessageWithTextValueHeadersAndIsoTimestamp() {
+        final Map<String, byte[]> headers = new LinkedHashMap<>();
+        headers.put("source", "hr".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(Json.message("orders", 1, 7, "k".getBytes(StandardCharsets.UTF_8),
+                "héllo \"x\"".getBytes(StandardCharsets.UTF_8), headers, 2, Instant.parse("2026-01-02T03:04:05.006Z")))
+                .isEqualTo("{\"station\":\"orders\",\"partition\":1,\"offset\":7,\"key\":\"k\","
+                        + "\"value\":\"héllo \\\"x\\\"\",\"headers\":{\"source\":\"hr\"},\"deliveries\":2,"
+                        + "\"timestamp\":\"2026-01-02T03:04:05.006Z\"}");
+    }
+
+    @Test
+    void rendersAValueThatIsNotUtf8AsBase64AndAMissingKeyAsNull() {
+        assertThat(Json.message("orders", 0, 0, null, new byte[] {(byte) 0xff, 0x00}, Map.of(), 1,
+                Instant.EPOCH)).isEqualTo("{\"station\":\"orders\",\"partition\":0,\"offset\":0,\"key\":null,"
+                        + "\"value_base64\":\"/wA=\",\"headers\":{},\"deliveries\":1,"
+                        + "\"timestamp\":\"1970-01-01T00:00:00Z\"}");
+    }
+
+    @Test
+    void rendersAStationWithItsSettingsAndPartitions() {
+        final StationInfo station = new StationInfo("default", "orders", new StationOptions(1,
+                Duration.ofDays(7), 0, 0, Duration.ofSeconds(30), 5), List.of(new PartitionInfo(0, 0, 3, 99)), 3, 99,
+                Instant.EPOCH);
+
+        assertThat(Json.station(station)).isEqualTo("{\"tenant\":\"default\",\"name\":\"orders\",\"partitions\":1,"
+                + "\"messages\":3,\"bytes\":99,\"created_at\":\"1970-01-01T00:00:00Z\",\"retention_age_ms\":604800000,"
+                + "\"retention_bytes\":0,\"retention_messages\":0,\"ack_timeout_ms\":30000,\"max_deliveries\":5,"
+                + "\"partition_info\":[{\"partition\":0,\"earliest_offset\":0,\"latest_offset\":3,\"bytes\":99}]}");
+    }
+
+    @Test
+    void rendersAGroupWithMembersAndPartitions() {
+        final GroupInfo group = new GroupInfo("orders", "billing", 4, 1,
+                List.of(new GroupInfo.Member("m-1", "cli", 1, 99)), List.of(new GroupInfo.Partition(0, 2, 3, 4)));
+
+        assertThat(Json.group(group)).isEqualTo("{\"station\":\"orders\",\"name\":\"billing\",\"lag\":4,"
+                + "\"in_flight\":1,\"members\":[{\"member_id\":\"m-1\",\"name\":\"cli\",\"in_flight\":1,"
+                + "\"credits\":99}],\"partitions\":[{\"partition\":0,\"ack_floor\":2,\"next_offset\":3,\"lag\":4}]}");
+    }
+}

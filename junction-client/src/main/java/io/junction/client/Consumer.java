@@ -1,0 +1,495 @@
+package io.junction.client;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.junction.api.v1.Ack;
+import io.junction.api.v1.ConsumeGrpc;
+import io.junction.api.v1.ConsumeRequest;
+import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.Credit;
+import io.junction.api.v1.InProgress;
+import io.junction.api.v1.MessageRef;
+import io.junction.api.v1.Nack;
+import io.junction.api.v1.Subscribe;
+
+/**
+ * One member of a consumer group: receives messages of a station over one bidirectional {@code Consume} stream and
+ * hands them, in the order received, to its handler on one thread of its own.
+ *
+ * <p>Flow control: the subscription grants the broker {@link Builder#prefetch} credits, and the consumer grants one
+ * more each time the handler has finished with a message, so the broker never has more than {@code prefetch}
+ * messages out to this member. With {@link Builder#maxMessages} it never grants more credits than the messages it
+ * still wants, so the group never hands it more than that many. Acks and credits are sent in batches a few
+ * milliseconds apart; nacks and in-progress at once.
+ *
+ * <p>When the stream breaks (the broker restarts), the consumer drops the messages it holds but has not yet handed
+ * to the handler and subscribes again with backoff (100 ms doubling to 5 s); the broker redelivers whatever this
+ * member had not acked. A non-retriable error (unknown station, invalid name, ...) stops the consumer and fails
+ * {@link #termination()}.
+ *
+ * <p>Thread-safe. The handler thread is a daemon thread: the application keeps itself alive until it calls
+ * {@link #close()}.
+ */
+public final class Consumer implements AutoCloseable {
+
+    /** Processes one message; settle it with {@link ReceivedMessage#ack()} and friends. A throw nacks it. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(ReceivedMessage message) throws Exception;
+    }
+
+    private static final System.Logger LOG = System.getLogger(Consumer.class.getName());
+    private static final long FIRST_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
+    private static final int MAX_ACKS_PER_REQUEST = 256;
+
+    private final JunctionClient client;
+    private final String station;
+    private final String group;
+    private final StartPosition start;
+    private final int prefetch;
+    private final long maxMessages;
+    private final Handler handler;
+    private final String memberName;
+    private final long ackDelayNanos;
+    private final LinkedBlockingQueue<ReceivedMessage> queue = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Void> termination = new CompletableFuture<>();
+    private final Thread handlerThread;
+
+    private final Object lock = new Object();
+    // Everything below is guarded by lock.
+    private ClientCallStreamObserver<ConsumeRequest> stream;
+    private CompletableFuture<Void> streamDone;
+    private int generation;
+    private long outstanding;
+    private long handed;
+    private final List<MessageRef> pendingAcks = new ArrayList<>();
+    private int pendingCredits;
+    private ScheduledFuture<?> flushTimer;
+    private io.junction.api.v1.Error streamError;
+    private int failedAttempts;
+    private boolean started;
+    private boolean closed;
+
+    private Consumer(Builder b) {
+        this.client = b.client;
+        this.station = b.station;
+        this.group = b.group;
+        this.start = b.start;
+        this.prefetch = b.prefetch;
+        this.maxMessages = b.maxMessages;
+        this.handler = b.handler;
+        this.memberName = b.memberName;
+        this.ackDelayNanos = b.ackDelay.toNanos();
+        this.handlerThread = new Thread(this::handleMessages, "junction-consumer-" + station + "-" + group);
+        this.handlerThread.setDaemon(true);
+    }
+
+    public String station() {
+        return station;
+    }
+
+    public String group() {
+        return group;
+    }
+
+    /** Subscribes and starts handing messages to the handler; returns at once. */
+    public Consumer start() {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("already started");
+            }
+            started = true;
+            subscribeLocked();
+        }
+        handlerThread.start();
+        return this;
+    }
+
+    /**
+     * Completes when the consumer stops: normally after {@link #close()}, exceptionally with a
+     * {@link JunctionException} after a non-retriable error.
+     */
+    public CompletableFuture<Void> termination() {
+        return termination;
+    }
+
+    /** Messages handed to the handler so far. */
+    public long handled() {
+        synchronized (lock) {
+            return handed;
+        }
+    }
+
+    /**
+     * Sends the pending acks, ends the stream (waiting up to 2 s for the broker to close it) and stops the handler
+     * thread after its current message. May be called from the handler.
+     */
+    @Override
+    public void close() {
+        final CompletableFuture<Void> done;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            flushLocked();
+            done = streamDone;
+            if (stream != null) {
+                stream.onCompleted();
+            }
+        }
+        if (done != null) {
+            try {
+                done.get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // The broker did not end the stream in time; cancelling it below is enough.
+            }
+        }
+        synchronized (lock) {
+            if (stream != null) {
+                stream.cancel("consumer closed", null);
+                stream = null;
+            }
+            generation++;
+        }
+        queue.clear();
+        if (Thread.currentThread() != handlerThread) {
+            handlerThread.interrupt();
+        }
+        termination.complete(null);
+        client.unregister(this);
+    }
+
+    void ack(ReceivedMessage m) {
+        synchronized (lock) {
+            if (!current(m)) {
+                return;
+            }
+            pendingAcks.add(ref(m));
+            if (pendingAcks.size() >= MAX_ACKS_PER_REQUEST) {
+                flushLocked();
+            } else {
+                scheduleFlushLocked();
+            }
+        }
+    }
+
+    void nack(ReceivedMessage m, Duration delay) {
+        synchronized (lock) {
+            if (!current(m)) {
+                return;
+            }
+            flushLocked();
+            stream.onNext(ConsumeRequest.newBuilder()
+                    .setNack(Nack.newBuilder().addMessages(ref(m)).setDelayMs(delay.toMillis())).build());
+        }
+    }
+
+    void inProgress(ReceivedMessage m) {
+        synchronized (lock) {
+            if (!current(m)) {
+                return;
+            }
+            flushLocked();
+            stream.onNext(ConsumeRequest.newBuilder()
+                    .setInProgress(InProgress.newBuilder().addMessages(ref(m))).build());
+        }
+    }
+
+    /**
+     * Whether {@code m} came on the open stream. Settling a message of a broken stream is dropped: the broker
+     * redelivers it anyway, and a new stream must not carry references to another member's deliveries.
+     */
+    private boolean current(ReceivedMessage m) {
+        return stream != null && m.generation() == generation;
+    }
+
+    private static MessageRef ref(ReceivedMessage m) {
+        return MessageRef.newBuilder().setPartition(m.partition()).setOffset(m.offset()).build();
+    }
+
+    private void subscribeLocked() {
+        final long wanted = Math.min(prefetch, maxMessages - handed);
+        if (wanted <= 0) {
+            return;
+        }
+        final int gen = ++generation;
+        streamError = null;
+        outstanding = wanted;
+        pendingAcks.clear();
+        pendingCredits = 0;
+        final StreamObserver observer = new StreamObserver(gen);
+        streamDone = observer.done;
+        ConsumeGrpc.newStub(client.channel()).consume(observer);
+        final Subscribe.Builder subscribe = Subscribe.newBuilder().setTenant(client.tenant()).setStation(station)
+                .setGroup(group).setStart(Protos.start(start)).setInitialCredits((int) wanted);
+        if (memberName != null) {
+            subscribe.setMemberName(memberName);
+        }
+        stream.onNext(ConsumeRequest.newBuilder().setSubscribe(subscribe).build());
+    }
+
+    private void received(int gen, ConsumeResponse response) {
+        synchronized (lock) {
+            if (gen != generation) {
+                return;
+            }
+            switch (response.getKindCase()) {
+                case SUBSCRIBED:
+                    failedAttempts = 0;
+                    break;
+                case MESSAGE:
+                    outstanding--;
+                    queue.add(new ReceivedMessage(this, gen, station, response.getMessage()));
+                    break;
+                case ERROR:
+                    streamError = response.getError();
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private void streamEnded(int gen, Throwable failure) {
+        final JunctionException fatal;
+        synchronized (lock) {
+            if (gen != generation) {
+                return;
+            }
+            stream = null;
+            queue.clear();
+            if (closed) {
+                return;
+            }
+            final JunctionException e = streamError != null ? Protos.exception(streamError)
+                    : failure != null ? Protos.exception(failure, client.server())
+                    : new JunctionException(ErrorCode.UNAVAILABLE, "the broker ended the consume stream");
+            if (e.retriable()) {
+                final long delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(failedAttempts, 16));
+                failedAttempts++;
+                LOG.log(System.Logger.Level.DEBUG, "consume stream of {0}/{1} broke ({2}); resubscribing in {3} ms",
+                        station, group, e, delay);
+                generation++;
+                client.scheduler().schedule(this::resubscribe, delay, TimeUnit.MILLISECONDS);
+                return;
+            }
+            closed = true;
+            generation++;
+            fatal = e;
+        }
+        handlerThread.interrupt();
+        termination.completeExceptionally(fatal);
+        client.unregister(this);
+    }
+
+    private void resubscribe() {
+        synchronized (lock) {
+            if (!closed && stream == null) {
+                subscribeLocked();
+            }
+        }
+    }
+
+    private void handleMessages() {
+        while (true) {
+            final ReceivedMessage m;
+            try {
+                m = queue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                if (isClosed()) {
+                    return;
+                }
+                continue;
+            }
+            if (m == null) {
+                if (isClosed()) {
+                    return;
+                }
+                continue;
+            }
+            synchronized (lock) {
+                if (closed || m.generation() != generation) {
+                    continue;
+                }
+                handed++;
+            }
+            try {
+                handler.handle(m);
+            } catch (Exception | AssertionError e) {
+                LOG.log(System.Logger.Level.WARNING, "handler failed on " + m + "; nacking it", e);
+                m.nack();
+            }
+            finished(m);
+        }
+    }
+
+    /** Grants the credit the finished message frees, unless that would exceed the messages still wanted. */
+    private void finished(ReceivedMessage m) {
+        synchronized (lock) {
+            if (!current(m)) {
+                return;
+            }
+            if (handed + queue.size() + outstanding < maxMessages) {
+                pendingCredits++;
+                outstanding++;
+                scheduleFlushLocked();
+            }
+        }
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    private void scheduleFlushLocked() {
+        if (flushTimer == null) {
+            if (ackDelayNanos == 0) {
+                flushLocked();
+                return;
+            }
+            flushTimer = client.scheduler().schedule(() -> {
+                synchronized (lock) {
+                    flushTimer = null;
+                    flushLocked();
+                }
+            }, ackDelayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Sends the pending acks, then the pending credits (acks first, so the broker frees their keys first). */
+    private void flushLocked() {
+        if (flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
+        if (stream == null) {
+            pendingAcks.clear();
+            pendingCredits = 0;
+            return;
+        }
+        if (!pendingAcks.isEmpty()) {
+            stream.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().addAllMessages(pendingAcks)).build());
+            pendingAcks.clear();
+        }
+        if (pendingCredits > 0) {
+            stream.onNext(ConsumeRequest.newBuilder().setCredit(Credit.newBuilder().setMessages(pendingCredits))
+                    .build());
+            pendingCredits = 0;
+        }
+    }
+
+    private final class StreamObserver implements ClientResponseObserver<ConsumeRequest, ConsumeResponse> {
+        private final int gen;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        StreamObserver(int gen) {
+            this.gen = gen;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<ConsumeRequest> requestStream) {
+            // Called by consume(...) on the subscribing thread, which holds the lock.
+            stream = requestStream;
+        }
+
+        @Override
+        public void onNext(ConsumeResponse response) {
+            received(gen, response);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.complete(null);
+            streamEnded(gen, t);
+        }
+
+        @Override
+        public void onCompleted() {
+            done.complete(null);
+            streamEnded(gen, null);
+        }
+    }
+
+    /** Builds a {@link Consumer}; not thread-safe. */
+    public static final class Builder {
+        private final JunctionClient client;
+        private final String station;
+        private final String group;
+        private StartPosition start = StartPosition.earliest();
+        private int prefetch = 100;
+        private long maxMessages = Long.MAX_VALUE;
+        private Handler handler;
+        private String memberName;
+        private Duration ackDelay = Duration.ofMillis(5);
+
+        Builder(JunctionClient client, String station, String group) {
+            this.client = client;
+            this.station = Objects.requireNonNull(station, "station");
+            this.group = Objects.requireNonNull(group, "group");
+        }
+
+        /** Where the group starts if this subscription creates it; default {@link StartPosition#earliest()}. */
+        public Builder startPosition(StartPosition start) {
+            this.start = Objects.requireNonNull(start, "start");
+            return this;
+        }
+
+        /** The most messages the broker sends ahead of the handler; default 100. */
+        public Builder prefetch(int prefetch) {
+            if (prefetch <= 0) {
+                throw new IllegalArgumentException("prefetch must be > 0, not " + prefetch);
+            }
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        /** Take at most this many messages from the group in the consumer's life; default unlimited. */
+        public Builder maxMessages(long maxMessages) {
+            if (maxMessages <= 0) {
+                throw new IllegalArgumentException("maxMessages must be > 0, not " + maxMessages);
+            }
+            this.maxMessages = maxMessages;
+            return this;
+        }
+
+        public Builder handler(Handler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** A name for this member in group info; optional. */
+        public Builder memberName(String memberName) {
+            this.memberName = memberName;
+            return this;
+        }
+
+        /** How long acks and credits wait to be sent together; 0 sends each at once. Default 5 ms. */
+        public Builder ackDelay(Duration ackDelay) {
+            this.ackDelay = Objects.requireNonNull(ackDelay, "ackDelay");
+            return this;
+        }
+
+        /** The consumer, not yet started: call {@link Consumer#start()}. */
+        public Consumer build() {
+            if (handler == null) {
+                throw new IllegalStateException("a consumer needs a handler");
+            }
+            final Consumer consumer = new Consumer(this);
+            client.register(consumer);
+            return consumer;
+        }
+    }
+}

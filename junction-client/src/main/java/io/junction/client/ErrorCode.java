@@ -1,0 +1,46 @@
+package io.junction.client;
+
+/**
+ * Why a call failed. Mirrors the broker's {@code junction.v1.ErrorCode} by name, plus two codes the client itself
+ * produces: {@link #UNAVAILABLE} (the broker cannot be reached) and {@link #UNKNOWN} (a failure without a Junction
+ * code, or a code this client version does not know).
+ */
+public enum ErrorCode {
+    /** A bug or an unexpected failure in the broker. */
+    INTERNAL(true),
+    /** A malformed request. */
+    INVALID_ARGUMENT(false),
+    /** A station or group name that breaks the naming rule. */
+    INVALID_NAME(false),
+    UNKNOWN_TENANT(false),
+    UNKNOWN_STATION(false),
+    STATION_EXISTS(false),
+    UNKNOWN_GROUP(false),
+    MESSAGE_TOO_LARGE(false),
+    INVALID_PARTITION(false),
+    INVALID_HEADER(false),
+    OFFSET_OUT_OF_RANGE(false),
+    /** The broker is stopping. */
+    SHUTTING_DOWN(true),
+    /** The broker's disk is full. */
+    STORAGE_FULL(true),
+    /** An I/O error in the broker. */
+    STORAGE_ERROR(true),
+    /** A setting out of range (retention, ack timeout, ...). */
+    INVALID_CONFIG(false),
+    /** Client side: the broker cannot be reached, or did not answer in time. */
+    UNAVAILABLE(true),
+    /** Client side: a failure that carries no Junction code this client knows. */
+    UNKNOWN(false);
+
+    private final boolean retriable;
+
+    ErrorCode(boolean retriable) {
+        this.retriable = retriable;
+    }
+
+    /** Whether the same call may succeed when tried again unchanged. */
+    public boolean retriable() {
+        return retriable;
+    }
+}

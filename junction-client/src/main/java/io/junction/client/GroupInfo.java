@@ -1,0 +1,31 @@
+package io.junction.client;
+
+import java.util.List;
+
+/**
+ * A consumer group as the broker describes it.
+ *
+ * @param lag messages not yet acked
+ * @param inFlight messages delivered and not yet acked
+ */
+public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
+        List<Partition> partitions) {
+
+    public GroupInfo {
+        members = List.copyOf(members);
+        partitions = List.copyOf(partitions);
+    }
+
+    /** A connected member of the group, with the messages it holds and the credits it has left. */
+    public record Member(String memberId, String name, long inFlight, int credits) {
+    }
+
+    /**
+     * The group's cursor on one partition.
+     *
+     * @param ackFloor every offset below it is acked
+     * @param nextOffset the next offset to hand out
+     */
+    public record Partition(int partition, long ackFloor, long nextOffset, long lag) {
+    }
+}

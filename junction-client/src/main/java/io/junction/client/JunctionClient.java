@@ -1,0 +1,246 @@
+package io.junction.client;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.junction.api.v1.AdminGrpc;
+import io.junction.api.v1.CreateGroupRequest;
+import io.junction.api.v1.CreateStationRequest;
+import io.junction.api.v1.DeleteStationRequest;
+import io.junction.api.v1.GetGroupRequest;
+import io.junction.api.v1.GetStationRequest;
+import io.junction.api.v1.ListGroupsRequest;
+import io.junction.api.v1.ListStationsRequest;
+import io.junction.api.v1.UpdateStationRequest;
+
+/**
+ * A connection to one Junction broker: admin calls, and the factory of {@link Producer}s and {@link Consumer}s,
+ * which share its connection. Admin calls block until the broker answers (at most {@link Builder#callTimeout}) and
+ * throw {@link JunctionException} on failure.
+ *
+ * <pre>{@code
+ * try (JunctionClient client = JunctionClient.builder().server("localhost:6666").build()) {
+ *     client.createStation("orders", StationOptions.builder().partitions(3).build());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: one client per application and broker is enough. {@link #close()} closes its producers (flushing
+ * them) and consumers, then the connection.
+ */
+public final class JunctionClient implements AutoCloseable {
+
+    /** The environment variable naming the broker, {@code host:port}. */
+    public static final String SERVER_ENV = "JUNCTION_SERVER";
+    public static final String DEFAULT_SERVER = "localhost:6666";
+    public static final String DEFAULT_TENANT = "default";
+
+    private final String server;
+    private final String tenant;
+    private final ManagedChannel channel;
+    private final Duration callTimeout;
+    private final ScheduledExecutorService scheduler;
+    private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
+
+    private JunctionClient(Builder b) {
+        this.server = b.server;
+        this.tenant = b.tenant;
+        this.callTimeout = b.callTimeout;
+        this.channel = b.channel != null ? b.channel
+                : Grpc.newChannelBuilder(b.server, InsecureChannelCredentials.create())
+                        .keepAliveTime(30, TimeUnit.SECONDS)
+                        .build();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "junction-client-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The broker's address, {@code host:port}. */
+    public String server() {
+        return server;
+    }
+
+    public String tenant() {
+        return tenant;
+    }
+
+    /** Creates a station; {@link ErrorCode#STATION_EXISTS} if there is one of that name. */
+    public StationInfo createStation(String name, StationOptions options) {
+        return call(() -> Protos.station(admin().createStation(CreateStationRequest.newBuilder()
+                .setTenant(tenant).setName(name).setConfig(Protos.config(options)).build())));
+    }
+
+    /** Changes the settings given in {@code options}; those left unset keep their value. */
+    public StationInfo updateStation(String name, StationOptions options) {
+        return call(() -> Protos.station(admin().updateStation(UpdateStationRequest.newBuilder()
+                .setTenant(tenant).setName(name).setConfig(Protos.config(options)).build())));
+    }
+
+    /** Deletes a station with its messages and groups. */
+    public void deleteStation(String name) {
+        call(() -> admin().deleteStation(DeleteStationRequest.newBuilder().setTenant(tenant).setName(name).build()));
+    }
+
+    /** The station of that name; {@link ErrorCode#UNKNOWN_STATION} if there is none. */
+    public StationInfo station(String name) {
+        return call(() -> Protos.station(admin().getStation(
+                GetStationRequest.newBuilder().setTenant(tenant).setName(name).build())));
+    }
+
+    /** Every station of the tenant. */
+    public List<StationInfo> stations() {
+        return call(() -> {
+            final List<StationInfo> stations = new ArrayList<>();
+            for (io.junction.api.v1.StationInfo s : admin().listStations(
+                    ListStationsRequest.newBuilder().setTenant(tenant).build()).getStationsList()) {
+                stations.add(Protos.station(s));
+            }
+            return stations;
+        });
+    }
+
+    /** Creates a consumer group starting at {@code start}; groups are also created by their first consumer. */
+    public GroupInfo createGroup(String station, String group, StartPosition start) {
+        return call(() -> Protos.group(admin().createGroup(CreateGroupRequest.newBuilder().setTenant(tenant)
+                .setStation(station).setGroup(group).setStart(Protos.start(start)).build())));
+    }
+
+    /** The group of that name; {@link ErrorCode#UNKNOWN_GROUP} if there is none. */
+    public GroupInfo group(String station, String group) {
+        return call(() -> Protos.group(admin().getGroup(GetGroupRequest.newBuilder().setTenant(tenant)
+                .setStation(station).setGroup(group).build())));
+    }
+
+    /** Every group of a station. */
+    public List<GroupInfo> groups(String station) {
+        return call(() -> {
+            final List<GroupInfo> groups = new ArrayList<>();
+            for (io.junction.api.v1.GroupInfo g : admin().listGroups(ListGroupsRequest.newBuilder()
+                    .setTenant(tenant).setStation(station).build()).getGroupsList()) {
+                groups.add(Protos.group(g));
+            }
+            return groups;
+        });
+    }
+
+    /** A builder of a producer to {@code station}. */
+    public Producer.Builder producer(String station) {
+        return new Producer.Builder(this, station);
+    }
+
+    /** A builder of a consumer of {@code station} as a member of {@code group}. */
+    public Consumer.Builder consumer(String station, String group) {
+        return new Consumer.Builder(this, station, group);
+    }
+
+    /** Closes every producer (flushing it) and consumer of this client, then the connection. */
+    @Override
+    public void close() {
+        for (AutoCloseable child : List.copyOf(children)) {
+            try {
+                child.close();
+            } catch (Exception e) {
+                // Closing the rest matters more; a producer's failed sends already failed their futures.
+            }
+        }
+        scheduler.shutdownNow();
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    ManagedChannel channel() {
+        return channel;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    void register(AutoCloseable child) {
+        children.add(child);
+    }
+
+    void unregister(AutoCloseable child) {
+        children.remove(child);
+    }
+
+    private AdminGrpc.AdminBlockingStub admin() {
+        return AdminGrpc.newBlockingStub(channel).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private <T> T call(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (StatusRuntimeException e) {
+            throw Protos.exception(e, server);
+        }
+    }
+
+    /** Builds a {@link JunctionClient}; not thread-safe. */
+    public static final class Builder {
+        private String server = defaultServer();
+        private String tenant = DEFAULT_TENANT;
+        private Duration callTimeout = Duration.ofSeconds(30);
+        private ManagedChannel channel;
+
+        private Builder() {
+        }
+
+        /** {@code host:port}; default: the environment variable {@value #SERVER_ENV}, else {@value #DEFAULT_SERVER}. */
+        public Builder server(String server) {
+            this.server = Objects.requireNonNull(server, "server");
+            return this;
+        }
+
+        /** The tenant every call names; default {@value #DEFAULT_TENANT}. */
+        public Builder tenant(String tenant) {
+            this.tenant = Objects.requireNonNull(tenant, "tenant");
+            return this;
+        }
+
+        /** How long an admin call waits for the broker; default 30 s. */
+        public Builder callTimeout(Duration callTimeout) {
+            this.callTimeout = Objects.requireNonNull(callTimeout, "callTimeout");
+            return this;
+        }
+
+        /** Tests: talk over this channel (an in-process one) instead of opening a connection. */
+        Builder channel(ManagedChannel channel) {
+            this.channel = channel;
+            return this;
+        }
+
+        public JunctionClient build() {
+            return new JunctionClient(this);
+        }
+
+        private static String defaultServer() {
+            final String env = System.getenv(SERVER_ENV);
+            return env != null && !env.isBlank() ? env.strip() : DEFAULT_SERVER;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.junction.client;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * A message to produce: an optional key (messages with the same key go to the same partition, in order), a value,
+ * headers, and optionally an explicit partition, a msg-id and a timestamp. Immutable; the byte arrays given to the
+ * builder are not copied, so do not change them after {@code send}.
+ */
+public final class Message {
+
+    private final byte[] key;
+    private final byte[] value;
+    private final Map<String, byte[]> headers;
+    private final Integer partition;
+    private final String msgId;
+    private final Instant timestamp;
+
+    private Message(Builder b) {
+        this.key = b.key;
+        this.value = b.value;
+        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.partition = b.partition;
+        this.msgId = b.msgId;
+        this.timestamp = b.timestamp;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A keyless message with this UTF-8 value. */
+    public static Message of(String value) {
+        return builder().value(value).build();
+    }
+
+    /** The key, or null for a keyless message. */
+    public byte[] key() {
+        return key;
+    }
+
+    public byte[] value() {
+        return value;
+    }
+
+    public Map<String, byte[]> headers() {
+        return headers;
+    }
+
+    public OptionalInt partition() {
+        return partition == null ? OptionalInt.empty() : OptionalInt.of(partition);
+    }
+
+    /** The idempotency key, or null. */
+    public String msgId() {
+        return msgId;
+    }
+
+    /** The timestamp, or null for the broker's clock. */
+    public Instant timestamp() {
+        return timestamp;
+    }
+
+    /** Builds a {@link Message}; not thread-safe. */
+    public static final class Builder {
+        private byte[] key;
+        private byte[] value = new byte[0];
+        private final Map<String, byte[]> headers = new LinkedHashMap<>();
+        private Integer partition;
+        private String msgId;
+        private Instant timestamp;
+
+        private Builder() {
+        }
+
+        public Builder key(byte[] key) {
+            this.key = key;
+            return this;
+        }
+
+        public Builder key(String key) {
+            return key(key == null ? null : key.getBytes(StandardCharsets.UTF_8));
+        }
+
+        public Builder value(byte[] value) {
+            this.value = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        public Builder value(String value) {
+            return value(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        public Builder header(String name, byte[] value) {
+            headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder header(String name, String value) {
+            return header(name, value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Sends to this partition, whatever the key. */
+        public Builder partition(int partition) {
+            this.partition = partition;
+            return this;
+        }
+
+        /** An idempotency key (deduplication arrives with issue #4). */
+        public Builder msgId(String msgId) {
+            this.msgId = msgId;
+            return this;
+        }
+
+        public Builder timestamp(Instant timestamp) {
+            this.timestamp = timestamp;
+            return this;
+        }
+
+        public Message build() {
+            return new Message(this);
+        }
+    }
+}

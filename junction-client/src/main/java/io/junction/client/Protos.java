@@ -1,0 +1,188 @@
+package io.junction.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.google.protobuf.ByteString;
+
+import io.grpc.Status;
+import io.junction.api.v1.Errors;
+import io.junction.api.v1.Header;
+import io.junction.api.v1.ProduceMessage;
+import io.junction.api.v1.StationConfig;
+
+/**
+ * Translates between the client's plain Java types and the {@code junction.v1} messages, and failures into
+ * {@link JunctionException}: the only place that does. Stateless.
+ */
+final class Protos {
+
+    private Protos() {
+    }
+
+    static StationConfig config(StationOptions o) {
+        return StationConfig.newBuilder()
+                .setPartitions(o.partitions())
+                .setRetentionAgeMs(millis(o.retentionAge()))
+                .setRetentionBytes(o.retentionBytes())
+                .setRetentionMessages(o.retentionMessages())
+                .setAckTimeoutMs(millis(o.ackTimeout()))
+                .setMaxDeliveries(o.maxDeliveries())
+                .build();
+    }
+
+    static StationOptions options(StationConfig c) {
+        return new StationOptions(c.getPartitions(), duration(c.getRetentionAgeMs()), c.getRetentionBytes(),
+                c.getRetentionMessages(), duration(c.getAckTimeoutMs()), c.getMaxDeliveries());
+    }
+
+    static StationInfo station(io.junction.api.v1.StationInfo s) {
+        final List<PartitionInfo> partitions = new ArrayList<>(s.getPartitionsCount());
+        for (io.junction.api.v1.PartitionInfo p : s.getPartitionsList()) {
+            partitions.add(new PartitionInfo(p.getPartition(), p.getEarliestOffset(), p.getLatestOffset(),
+                    p.getBytes()));
+        }
+        return new StationInfo(s.getTenant(), s.getName(), options(s.getConfig()), partitions, s.getMessages(),
+                s.getBytes(), Instant.ofEpochMilli(s.getCreatedAtMs()));
+    }
+
+    static GroupInfo group(io.junction.api.v1.GroupInfo g) {
+        final List<GroupInfo.Member> members = new ArrayList<>(g.getMembersCount());
+        for (io.junction.api.v1.MemberInfo m : g.getMembersList()) {
+            members.add(new GroupInfo.Member(m.getMemberId(), m.getName(), m.getInFlight(), m.getCredits()));
+        }
+        final List<GroupInfo.Partition> partitions = new ArrayList<>(g.getPartitionsCount());
+        for (io.junction.api.v1.GroupPartitionInfo p : g.getPartitionsList()) {
+            partitions.add(new GroupInfo.Partition(p.getPartition(), p.getAckFloor(), p.getNextOffset(),
+                    p.getLag()));
+        }
+        return new GroupInfo(g.getStation(), g.getName(), g.getLag(), g.getInFlight(), members, partitions);
+    }
+
+    static io.junction.api.v1.StartPosition start(StartPosition p) {
+        final io.junction.api.v1.StartPosition.Builder b = io.junction.api.v1.StartPosition.newBuilder();
+        switch (p.kind()) {
+            case LATEST:
+                return b.setLatest(true).build();
+            case OFFSET:
+                return b.setOffset(p.value()).build();
+            case TIMESTAMP:
+                return b.setTimestampMs(p.value()).build();
+            case LAST_N:
+                return b.setLastN(p.value()).build();
+            default:
+                return b.setEarliest(true).build();
+        }
+    }
+
+    static ProduceMessage message(Message m) {
+        final ProduceMessage.Builder b = ProduceMessage.newBuilder().setValue(ByteString.copyFrom(m.value()));
+        if (m.key() != null) {
+            b.setKey(ByteString.copyFrom(m.key()));
+        }
+        for (Map.Entry<String, byte[]> h : m.headers().entrySet()) {
+            b.addHeaders(Header.newBuilder().setKey(h.getKey()).setValue(ByteString.copyFrom(h.getValue())));
+        }
+        m.partition().ifPresent(b::setPartition);
+        if (m.msgId() != null) {
+            b.setMsgId(m.msgId());
+        }
+        if (m.timestamp() != null) {
+            b.setTimestampMs(m.timestamp().toEpochMilli());
+        }
+        return b.build();
+    }
+
+    static Map<String, byte[]> headers(List<Header> headers) {
+        final Map<String, byte[]> map = new LinkedHashMap<>();
+        for (Header h : headers) {
+            map.put(h.getKey(), h.getValue().toByteArray());
+        }
+        return map;
+    }
+
+    /** The bytes a message holds in the producer's in-flight budget: its payload and a little framing. */
+    static long size(Message m) {
+        long size = 16 + m.value().length + (m.key() == null ? 0 : m.key().length);
+        for (Map.Entry<String, byte[]> h : m.headers().entrySet()) {
+            size += 4 + h.getKey().length() + h.getValue().length;
+        }
+        return size;
+    }
+
+    static JunctionException exception(io.junction.api.v1.Error error) {
+        return exception(error, null);
+    }
+
+    static JunctionException exception(io.junction.api.v1.Error error, Throwable cause) {
+        return new JunctionException(code(error.getCode()), error.getMessage(), error.getRetriable(), cause);
+    }
+
+    static ErrorCode code(io.junction.api.v1.ErrorCode code) {
+        try {
+            return ErrorCode.valueOf(code.name());
+        } catch (IllegalArgumentException e) {
+            return ErrorCode.UNKNOWN;
+        }
+    }
+
+    /**
+     * The {@link JunctionException} for a failed call: the broker's code when the failure carries one, else a code
+     * for the gRPC status ({@link ErrorCode#UNAVAILABLE} when the broker could not be reached or did not answer).
+     */
+    static JunctionException exception(Throwable failure, String server) {
+        if (failure instanceof JunctionException) {
+            return (JunctionException) failure;
+        }
+        final var error = Errors.fromStatus(failure);
+        if (error.isPresent()) {
+            return exception(error.get(), failure);
+        }
+        final Status status = Status.fromThrowable(failure);
+        final String description = status.getDescription() != null ? status.getDescription() : status.getCode().name();
+        switch (status.getCode()) {
+            case UNAVAILABLE:
+                return new JunctionException(ErrorCode.UNAVAILABLE,
+                        "cannot reach the broker at " + server + " (" + description + ")", true, failure);
+            case DEADLINE_EXCEEDED:
+                return new JunctionException(ErrorCode.UNAVAILABLE,
+                        "the broker at " + server + " did not answer in time", true, failure);
+            case UNIMPLEMENTED:
+                return new JunctionException(ErrorCode.UNKNOWN,
+                        "the broker at " + server + " does not offer this call (" + description + ")", false, failure);
+            default:
+                return new JunctionException(ErrorCode.UNKNOWN, status.getCode() + ": " + description,
+                        isTransient(status.getCode()), failure);
+        }
+    }
+
+    /** Whether a stream that broke with this status (and no Junction code) is worth opening again. */
+    static boolean isTransient(Status.Code code) {
+        switch (code) {
+            case UNAVAILABLE:
+            case ABORTED:
+            case DEADLINE_EXCEEDED:
+            case INTERNAL:
+            case UNKNOWN:
+            case RESOURCE_EXHAUSTED:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static long millis(Duration d) {
+        if (d == null) {
+            return 0;
+        }
+        return d.isNegative() ? -1 : d.toMillis();
+    }
+
+    private static Duration duration(long millis) {
+        return millis == 0 ? null : Duration.ofMillis(millis);
+    }
+}

@@ -1,0 +1,5 @@
+package io.junction.client;
+
+/** Where the broker stored a produced message: its partition and its offset in that partition. */
+public record Receipt(int partition, long offset) {
+}

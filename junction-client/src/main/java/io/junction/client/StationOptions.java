@@ -1,0 +1,80 @@
+package io.junction.client;
+
+import java.time.Duration;
+
+/**
+ * A station's settings. On create, an unset setting ({@code 0} or {@code null}) takes the broker's default; on
+ * update, it keeps the station's current value. The number of partitions is fixed at creation.
+ *
+ * @param partitions the number of partitions; 0: the default (1)
+ * @param retentionAge how long messages are kept; null: the default (7 days); negative: no age limit
+ * @param retentionBytes the most bytes kept per station; 0: no limit
+ * @param retentionMessages the most messages kept per station; 0: no limit
+ * @param ackTimeout how long a delivered message may stay unacked before it is redelivered; null: the default (30 s)
+ * @param maxDeliveries how often a message is delivered at most; 0: the default (5)
+ */
+public record StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+        Duration ackTimeout, int maxDeliveries) {
+
+    /** Every setting left to the broker's default. */
+    public static StationOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether the station keeps messages whatever their age. */
+    public boolean unlimitedAge() {
+        return retentionAge != null && retentionAge.isNegative();
+    }
+
+    /** Builds {@link StationOptions}; not thread-safe. */
+    public static final class Builder {
+        private int partitions;
+        private Duration retentionAge;
+        private long retentionBytes;
+        private long retentionMessages;
+        private Duration ackTimeout;
+        private int maxDeliveries;
+
+        private Builder() {
+        }
+
+        public Builder partitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        public Builder retentionAge(Duration retentionAge) {
+            this.retentionAge = retentionAge;
+            return this;
+        }
+
+        public Builder retentionBytes(long retentionBytes) {
+            this.retentionBytes = retentionBytes;
+            return this;
+        }
+
+        public Builder retentionMessages(long retentionMessages) {
+            this.retentionMessages = retentionMessages;
+            return this;
+        }
+
+        public Builder ackTimeout(Duration ackTimeout) {
+            this.ackTimeout = ackTimeout;
+            return this;
+        }
+
+        public Builder maxDeliveries(int maxDeliveries) {
+            this.maxDeliveries = maxDeliveries;
+            return this;
+        }
+
+        public StationOptions build() {
+            return new StationOptions(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
+                    maxDeliveries);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package io.junction.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.ByteString;
+
+import io.grpc.Status;
+import io.junction.api.v1.ConsumeRequest;
+import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.DeliveredMessage;
+import io.junction.api.v1.Header;
+import io.junction.api.v1.MessageRef;
+import io.junction.api.v1.Subscribed;
+
+class ConsumerTest {
+
+    private FakeBroker broker;
+    private JunctionClient client;
+    private final BlockingQueue<ReceivedMessage> handled = new LinkedBlockingQueue<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = new FakeBroker();
+        client = broker.client();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        broker.close();
+    }
+
+    @Test
+    void subscribesWithTheStartPositionAndThePrefetchAsInitialCredits() throws Exception {
+        client.consumer("orders", "billing").startPosition(StartPosition.lastN(10)).prefetch(7).memberName("m1")
+                .handler(handled::add).build().start();
+
+        final ConsumeRequest first = next();
+        assertThat(first.hasSubscribe()).isTrue();
+        assertThat(first.getSubscribe().getTenant()).isEqualTo("default");
+        assertThat(first.getSubscribe().getStation()).isEqualTo("orders");
+        assertThat(first.getSubscribe().getGroup()).isEqualTo("billing");
+        assertThat(first.getSubscribe().getStart().getLastN()).isEqualTo(10);
+        assertThat(first.getSubscribe().getInitialCredits()).isEqualTo(7);
+        assertThat(first.getSubscribe().getMemberName()).isEqualTo("m1");
+    }
+
+    @Test
+    void handsMessagesToTheHandlerInOrderWithTheirFields() throws Exception {
+        client.consumer("orders", "billing").handler(handled::add).build().start();
+        next();
+
+        deliver(0, 5, 1);
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setMessage(DeliveredMessage.newBuilder()
+                .setPartition(1).setOffset(6).setKey(ByteString.copyFromUtf8("k"))
+                .setValue(ByteString.copyFromUtf8("v"))
+                .addHeaders(Header.newBuilder().setKey("h").setValue(ByteString.copyFromUtf8("x")))
+                .setTimestampMs(1000).setDeliveries(3)).build());
+
+        assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).isEqualTo(5);
+        final ReceivedMessage m = handled.poll(5, TimeUnit.SECONDS);
+        assertThat(m.station()).isEqualTo("orders");
+        assertThat(m.partition()).isEqualTo(1);
+        assertThat(m.offset()).isEqualTo(6);
+        assertThat(m.keyAsString()).isEqualTo("k");
+        assertThat(m.valueAsString()).isEqualTo("v");
+        assertThat(new String(m.headers().get("h"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("x");
+        assertThat(m.timestamp().toEpochMilli()).isEqualTo(1000);
+        assertThat(m.deliveries()).isEqualTo(3);
+    }
+
+    @Test
+    void grantsOneCreditForEachMessageTheHandlerFinishesAndSendsItsAcks() throws Exception {
+        client.consumer("orders", "billing").prefetch(3).handler(ReceivedMessage::ack).build().start();
+        next();
+
+        deliver(0, 0, 1);
+        deliver(0, 1, 1);
+
+        final List<MessageRef> acked = new ArrayList<>();
+        int credits = 0;
+        while (acked.size() < 2 || credits < 2) {
+            final ConsumeRequest r = next();
+            acked.addAll(r.getAck().getMessagesList());
+            credits += r.getCredit().getMessages();
+        }
+        assertThat(acked).extracting(MessageRef::getOffset).containsExactly(0L, 1L);
+        assertThat(credits).isEqualTo(2);
+    }
+
+    @Test
+    void sendsNackWithItsDelayAndInProgressAtOnce() throws Exception {
+        client.consumer("orders", "billing").ackDelay(Duration.ofHours(1)).handler(m -> {
+            m.inProgress();
+            m.nackWithDelay(Duration.ofSeconds(3));
+            m.ack(); // already settled: nothing is sent
+        }).build().start();
+        next();
+
+        deliver(0, 9, 1);
+
+        assertThat(next().getInProgress().getMessages(0).getOffset()).isEqualTo(9);
+        final ConsumeRequest nack = next();
+        assertThat(nack.getNack().getMessages(0).getOffset()).isEqualTo(9);
+        assertThat(nack.getNack().getDelayMs()).isEqualTo(3000);
+        assertThat(broker.consumeRequests.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void nacksAMessageWhoseHandlerThrows() throws Exception {
+        client.consumer("orders", "billing").handler(m -> {
+            throw new IllegalStateException("cannot process");
+        }).build().start();
+        next();
+
+        deliver(0, 4, 1);
+
+        final ConsumeRequest nack = next();
+        assertThat(nack.getNack().getMessages(0).getOffset()).isEqualTo(4);
+        assertThat(nack.getNack().getDelayMs()).isZero();
+    }
+
+    @Test
+    void neverGrantsMoreCreditsThanTheMessagesItStillWants() throws Exception {
+        final Consumer consumer = client.consumer("orders", "billing").prefetch(2).maxMessages(3)
+                .handler(m -> {
+                    handled.add(m);
+                    m.ack();
+                }).build().start();
+        int granted = next().getSubscribe().getInitialCredits();
+        assertThat(granted).isEqualTo(2);
+
+        for (long offset = 0; offset < 3; offset++) {
+            while (granted <= offset) {
+                granted += next().getCredit().getMessages();
+            }
+            deliver(0, offset, 1);
+            handled.poll(5, TimeUnit.SECONDS);
+        }
+
+        final List<ConsumeRequest> rest = new ArrayList<>();
+        ConsumeRequest r;
+        while ((r = broker.consumeRequests.poll(300, TimeUnit.MILLISECONDS)) != null) {
+            rest.add(r);
+        }
+        assertThat(granted + rest.stream().mapToInt(x -> x.getCredit().getMessages()).sum()).isEqualTo(3);
+        assertThat(consumer.handled()).isEqualTo(3);
+    }
+
+    @Test
+    void subscribesWithNoMoreCreditsThanMaxMessages() throws Exception {
+        client.consumer("orders", "billing").prefetch(100).maxMessages(5).handler(handled::add).build().start();
+
+        assertThat(next().getSubscribe().getInitialCredits()).isEqualTo(5);
+    }
+
+    @Test
+    void subscribesAgainAfterTheStreamBreaks() throws Exception {
+        final List<Long> offsets = new CopyOnWriteArrayList<>();
+        client.consumer("orders", "billing").prefetch(4).handler(m -> offsets.add(m.offset())).build().start();
+        next();
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder()
+                .setMemberId("m-1")).build());
+
+        broker.consumeResponses.onError(Status.UNAVAILABLE.withDescription("broker restarting").asException());
+
+        final ConsumeRequest again = next();
+        assertThat(again.getSubscribe().getInitialCredits()).isEqualTo(4);
+        assertThat(broker.consumeStreams.get()).isEqualTo(2);
+        deliver(0, 0, 2);
+        awaitSize(offsets, 1);
+        assertThat(offsets).containsExactly(0L);
+    }
+
+    @Test
+    void stopsWithTheBrokersCodeOnANonRetriableError() throws Exception {
+        final Consumer consumer = client.consumer("missing", "billing").handler(handled::add).build().start();
+        next();
+
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setError(FakeBroker.error(
+                io.junction.api.v1.ErrorCode.UNKNOWN_STATION, "station 'missing' does not exist")).build());
+        broker.consumeResponses.onCompleted();
+
+        assertThatThrownBy(() -> consumer.termination().get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(JunctionException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_STATION));
+        assertThat(broker.consumeRequests.poll(500, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void closeSendsPendingAcksAndEndsTheStream() throws Exception {
+        final Consumer consumer = client.consumer("orders", "billing").ackDelay(Duration.ofHours(1))
+                .handler(m -> {
+                    m.ack();
+                    handled.add(m);
+                }).build().start();
+        next();
+        deliver(0, 0, 1);
+        handled.poll(5, TimeUnit.SECONDS);
+
+        consumer.close();
+
+        assertThat(next().getAck().getMessages(0).getOffset()).isZero();
+        assertThat(consumer.termination()).isCompleted();
+    }
+
+    private ConsumeRequest next() throws InterruptedException {
+        final ConsumeRequest r = broker.consumeRequests.poll(5, TimeUnit.SECONDS);
+        assertThat(r).as("a request from the consumer").isNotNull();
+        return r;
+    }
+
+    private void deliver(int partition, long offset, int deliveries) {
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setMessage(DeliveredMessage.newBuilder()
+                .setPartition(partition).setOffset(offset).setValue(ByteString.copyFromUtf8("m" + offset))
+                .setDeliveries(deliveries)).build());
+    }
+
+    private static void awaitSize(List<?> list, int size) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (list.size() < size && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.junction.client;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.AdminGrpc;
+import io.junction.api.v1.ConsumeGrpc;
+import io.junction.api.v1.ConsumeRequest;
+import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.CreateStationRequest;
+import io.junction.api.v1.Error;
+import io.junction.api.v1.ErrorCode;
+import io.junction.api.v1.Errors;
+import io.junction.api.v1.GetStationRequest;
+import io.junction.api.v1.PartitionInfo;
+import io.junction.api.v1.ProduceGrpc;
+import io.junction.api.v1.ProduceRequest;
+import io.junction.api.v1.ProduceResponse;
+import io.junction.api.v1.Receipt;
+import io.junction.api.v1.StationInfo;
+
+/**
+ * A test double of the broker's network side, over grpc-java's in-process transport: it records what the client
+ * sends and answers as a test tells it. Not the broker: the end-to-end tests run against the real one.
+ */
+final class FakeBroker implements AutoCloseable {
+
+    final String name = InProcessServerBuilder.generateName();
+    private final Server server;
+    private final ManagedChannel channel;
+
+    // Admin
+    final Map<String, StationInfo> stations = new ConcurrentHashMap<>();
+
+    // Produce
+    final BlockingQueue<ProduceRequest> produced = new LinkedBlockingQueue<>();
+    final AtomicInteger produceStreams = new AtomicInteger();
+    /** Produce streams numbered below this fail with UNAVAILABLE at their first request. */
+    volatile int breakProduceStreamsBelow;
+    /** When false, produce requests are only recorded; the test answers them with {@link #answer}. */
+    volatile boolean answerProduce = true;
+    volatile StreamObserver<ProduceResponse> produceResponses;
+    private final AtomicLong nextOffset = new AtomicLong();
+
+    // Consume
+    final BlockingQueue<ConsumeRequest> consumeRequests = new LinkedBlockingQueue<>();
+    final AtomicInteger consumeStreams = new AtomicInteger();
+    volatile StreamObserver<ConsumeResponse> consumeResponses;
+
+    FakeBroker() throws IOException {
+        server = InProcessServerBuilder.forName(name)
+                .addService(new Admin())
+                .addService(new Produce())
+                .addService(new Consume())
+                .build()
+                .start();
+        channel = InProcessChannelBuilder.forName(name).build();
+    }
+
+    JunctionClient client() {
+        return JunctionClient.builder().server("in-process:" + name).channel(channel).build();
+    }
+
+    /** Answers {@code request} with one receipt per message, on partition 0 at the next offsets. */
+    synchronized void answer(ProduceRequest request) {
+        final ProduceResponse.Builder response = ProduceResponse.newBuilder().setRequestId(request.getRequestId());
+        for (int i = 0; i < request.getMessagesCount(); i++) {
+            response.addReceipts(Receipt.newBuilder().setPartition(0).setOffset(nextOffset.getAndIncrement()));
+        }
+        produceResponses.onNext(response.build());
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Admin extends AdminGrpc.AdminImplBase {
+        @Override
+        public void createStation(CreateStationRequest request, StreamObserver<StationInfo> response) {
+            if (stations.containsKey(request.getName())) {
+                response.onError(Errors.toStatus(ErrorCode.STATION_EXISTS,
+                        "station '" + request.getName() + "' already exists"));
+                return;
+            }
+            final StationInfo info = StationInfo.newBuilder().setTenant(request.getTenant())
+                    .setName(request.getName()).setConfig(request.getConfig())
+                    .addPartitions(PartitionInfo.newBuilder().setPartition(0).setLatestOffset(3).setBytes(42))
+                    .setMessages(3).setBytes(42).setCreatedAtMs(1_000).build();
+            stations.put(request.getName(), info);
+            response.onNext(info);
+            response.onCompleted();
+        }
+
+        @Override
+        public void getStation(GetStationRequest request, StreamObserver<StationInfo> response) {
+            final StationInfo info = stations.get(request.getName());
+            if (info == null) {
+                response.onError(Errors.toStatus(ErrorCode.UNKNOWN_STATION,
+                        "station '" + request.getName() + "' does not exist"));
+                return;
+            }
+            response.onNext(info);
+            response.onCompleted();
+        }
+    }
+
+    private final class Produce extends ProduceGrpc.ProduceImplBase {
+        @Override
+        public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> responses) {
+            final int number = produceStreams.getAndIncrement();
+            produceResponses = responses;
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(ProduceRequest request) {
+                    if (number < breakProduceStreamsBelow) {
+                        responses.onError(Status.UNAVAILABLE.withDescription("broker restarting").asException());
+                        return;
+                    }
+                    produced.add(request);
+                    if (request.getStation().equals("nope")) {
+                        synchronized (FakeBroker.this) {
+                            responses.onNext(ProduceResponse.newBuilder().setRequestId(request.getRequestId())
+                                    .setError(Errors.error(ErrorCode.UNKNOWN_STATION, "station 'nope' does not exist"))
+                                    .build());
+                        }
+                    } else if (answerProduce) {
+                        answer(request);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    responses.onCompleted();
+                }
+            };
+        }
+    }
+
+    private final class Consume extends ConsumeGrpc.ConsumeImplBase {
+        @Override
+        public StreamObserver<ConsumeRequest> consume(StreamObserver<ConsumeResponse> responses) {
+            consumeStreams.incrementAndGet();
+            consumeResponses = responses;
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(ConsumeRequest request) {
+                    consumeRequests.add(request);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    responses.onCompleted();
+                }
+            };
+        }
+    }
+
+    static Error error(ErrorCode code, String message) {
+        return Errors.error(code, message);
+    }
+}

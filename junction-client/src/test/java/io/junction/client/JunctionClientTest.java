@@ -1,0 +1,121 @@
+package io.junction.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.junction.api.v1.StationConfig;
+
+class JunctionClientTest {
+
+    private FakeBroker broker;
+    private JunctionClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = new FakeBroker();
+        client = broker.client();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        broker.close();
+    }
+
+    @Test
+    void createsAStationWithItsOptionsAndReturnsItsInfo() {
+        final StationInfo info = client.createStation("orders", StationOptions.builder().partitions(3)
+                .retentionAge(Duration.ofDays(1)).retentionBytes(1024).retentionMessages(10)
+                .ackTimeout(Duration.ofSeconds(5)).maxDeliveries(7).build());
+
+        final StationConfig sent = broker.stations.get("orders").getConfig();
+        assertThat(sent.getPartitions()).isEqualTo(3);
+        assertThat(sent.getRetentionAgeMs()).isEqualTo(86_400_000L);
+        assertThat(sent.getRetentionBytes()).isEqualTo(1024);
+        assertThat(sent.getRetentionMessages()).isEqualTo(10);
+        assertThat(sent.getAckTimeoutMs()).isEqualTo(5000);
+        assertThat(sent.getMaxDeliveries()).isEqualTo(7);
+        assertThat(info.name()).isEqualTo("orders");
+        assertThat(info.tenant()).isEqualTo("default");
+        assertThat(info.options().retentionAge()).isEqualTo(Duration.ofDays(1));
+        assertThat(info.partitions()).containsExactly(new PartitionInfo(0, 0, 3, 42));
+        assertThat(info.createdAt()).isEqualTo(Instant.ofEpochMilli(1000));
+    }
+
+    @Test
+    void sendsUnsetOptionsAsZeroAndUnlimitedAgeAsMinusOne() {
+        client.createStation("a", StationOptions.defaults());
+        client.createStation("b", StationOptions.builder().retentionAge(Duration.ofMillis(-1)).build());
+
+        assertThat(broker.stations.get("a").getConfig()).isEqualTo(StationConfig.getDefaultInstance());
+        assertThat(broker.stations.get("b").getConfig().getRetentionAgeMs()).isEqualTo(-1);
+        assertThat(client.station("b").options().unlimitedAge()).isTrue();
+        assertThat(client.station("a").options().retentionAge()).isNull();
+    }
+
+    @Test
+    void throwsTheBrokersErrorCodeAndMessage() {
+        assertThatThrownBy(() -> client.station("missing")).isInstanceOfSatisfying(JunctionException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_STATION);
+            assertThat(e.getMessage()).isEqualTo("station 'missing' does not exist");
+            assertThat(e.retriable()).isFalse();
+            assertThat(e).hasToString("UNKNOWN_STATION: station 'missing' does not exist");
+        });
+        client.createStation("orders", StationOptions.defaults());
+        assertThatThrownBy(() -> client.createStation("orders", StationOptions.defaults()))
+                .isInstanceOfSatisfying(JunctionException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STATION_EXISTS));
+    }
+
+    @Test
+    void reportsACallTheBrokerDoesNotOfferAsUnknown() {
+        assertThatThrownBy(() -> client.stations()).isInstanceOfSatisfying(JunctionException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN);
+            assertThat(e.getMessage()).contains("does not offer this call");
+        });
+    }
+
+    @Test
+    void reportsAnUnreachableBrokerAsUnavailableAndRetriable() {
+        try (JunctionClient unreachable = JunctionClient.builder().server("localhost:1")
+                .callTimeout(Duration.ofSeconds(5)).build()) {
+            assertThatThrownBy(unreachable::stations).isInstanceOfSatisfying(JunctionException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+                assertThat(e.retriable()).isTrue();
+                assertThat(e.getMessage()).startsWith("cannot reach the broker at localhost:1");
+            });
+        }
+    }
+
+    @Test
+    void mirrorsEveryBrokerErrorCodeByName() {
+        for (io.junction.api.v1.ErrorCode code : io.junction.api.v1.ErrorCode.values()) {
+            if (code == io.junction.api.v1.ErrorCode.UNRECOGNIZED
+                    || code == io.junction.api.v1.ErrorCode.ERROR_CODE_UNSPECIFIED) {
+                continue;
+            }
+            assertThat(Protos.code(code).name()).isEqualTo(code.name());
+            assertThat(Protos.code(code).retriable()).as(code.name())
+                    .isEqualTo(io.junction.api.v1.Errors.isRetriable(code));
+        }
+        assertThat(Protos.code(io.junction.api.v1.ErrorCode.ERROR_CODE_UNSPECIFIED)).isEqualTo(ErrorCode.UNKNOWN);
+    }
+
+    @Test
+    void mapsEveryStartPosition() {
+        assertThat(Protos.start(StartPosition.earliest()).getEarliest()).isTrue();
+        assertThat(Protos.start(StartPosition.latest()).getLatest()).isTrue();
+        assertThat(Protos.start(StartPosition.offset(42)).getOffset()).isEqualTo(42);
+        assertThat(Protos.start(StartPosition.timestamp(Instant.ofEpochMilli(7))).getTimestampMs()).isEqualTo(7);
+        assertThat(Protos.start(StartPosition.lastN(3)).getLastN()).isEqualTo(3);
+        assertThat(StartPosition.timestamp(Instant.parse("2026-01-02T03:04:05Z")))
+                .hasToString("time:2026-01-02T03:04:05Z");
+    }
+}
