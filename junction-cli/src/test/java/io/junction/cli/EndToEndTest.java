@@ -189,6 +189,41 @@ class EndToEndTest {
     }
 
     @Test
+    void shouldReconnectProducerAndConsumerAfterABrokerRestartOnTheSamePort() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        client.close();
+        server.close();
+        server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1").port(port).httpPort(0)
+                .build());
+        client = JunctionClient.builder().server("127.0.0.1:" + port).build();
+        client.createStation("orders", StationOptions.defaults());
+        Set<String> values = ConcurrentHashMap.newKeySet();
+        var consumer = client.consumer("orders", "g").handler(m -> {
+            values.add(m.valueAsString());
+            m.ack();
+        }).build().start();
+        Producer producer = client.producer("orders").linger(Duration.ofMillis(1)).build();
+        try {
+            producer.send(Message.of("before")).get(30, TimeUnit.SECONDS);
+            awaitSize(values, 1);
+
+            server.close(); // the broker goes away under a live producer and consumer...
+            server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1").port(port)
+                    .httpPort(0).build()); // ...and comes back on the same port
+
+            producer.send(Message.of("after")).get(60, TimeUnit.SECONDS);
+            awaitSize(values, 2);
+            assertThat(values).containsExactlyInAnyOrder("before", "after");
+        } finally {
+            producer.close();
+            consumer.close();
+        }
+    }
+
+    @Test
     void shouldReportEveryDocumentedErrorWithItsCode() throws Exception {
         client.createStation("orders", StationOptions.defaults());
         assertCode(() -> client.station("nope"), ErrorCode.UNKNOWN_STATION);
