@@ -1,5 +1,6 @@
 package io.junction.broker;
 
+import io.junction.log.DurableFiles;
 import io.junction.log.Header;
 import io.junction.log.InvalidBatchException;
 import io.junction.log.LogClosedException;
@@ -10,13 +11,9 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -328,26 +325,12 @@ final class Station {
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");
-        writeDurably(dir.resolve(META_FILE), text.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    static void writeDurably(Path target, byte[] content) throws IOException {
-        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(target.getParent());
+        DurableFiles.write(dir.resolve(META_FILE), text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     static void fsyncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
+        try {
+            DurableFiles.fsyncDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

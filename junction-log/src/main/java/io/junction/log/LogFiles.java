@@ -1,11 +1,7 @@
 package io.junction.log;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.OptionalLong;
 
 /**
@@ -32,7 +28,7 @@ final class LogFiles {
     static final String LOG_SUFFIX = ".log";
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
-    static final String TEMP_SUFFIX = ".tmp";
+    static final String TEMP_SUFFIX = DurableFiles.TEMP_SUFFIX;
     static final String DELETED_SUFFIX = ".deleted";
 
     /** Width of the zero-padded base offset in a segment's file names: every long fits and names sort. */
@@ -82,22 +78,11 @@ final class LogFiles {
 
     /** Makes the directory's entries (created, renamed, deleted files) durable. */
     static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        DurableFiles.fsyncDirectory(dir);
     }
 
     /** Writes {@code content} to {@code target} through {@code target.tmp}: fsync, rename, fsync directory. */
     static void writeDurably(Path target, java.nio.ByteBuffer content) throws IOException {
-        Path temp = withSuffix(target, TEMP_SUFFIX);
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (content.hasRemaining()) {
-                channel.write(content);
-            }
-            channel.force(true);
-        }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(target.getParent());
+        DurableFiles.write(target, content);
     }
 }
