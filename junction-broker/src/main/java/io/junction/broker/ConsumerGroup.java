@@ -5,6 +5,7 @@ import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -56,6 +57,9 @@ final class ConsumerGroup {
     static final long TICK_MILLIS = 25;
     /** Bytes read ahead from a partition at a time. */
     static final int READ_AHEAD_BYTES = 256 * 1024;
+    /** KEY ordering: messages held back per partition (their key busy) before reading ahead pauses. */
+    static final int MAX_WAITING_PER_PARTITION = 10_000;
+    static final String GROUP_FILE = "group.properties";
 
     final String name;
     private final Station station;
@@ -70,6 +74,16 @@ final class ConsumerGroup {
     private final PriorityQueue<Due> redeliveries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
     /** The messages in {@link #redeliveries}, for a constant-time "is it queued?". */
     private final java.util.Set<MessageRef> queuedForRedelivery = new java.util.HashSet<>();
+    private final Ordering ordering;
+    /** KEY ordering, per partition: key → the offset that holds it (in flight, or due for redelivery). */
+    private final List<Map<ByteBuffer, Long>> busyKeys = new ArrayList<>();
+    /** KEY ordering: the key each holding offset holds, to free it when that offset is acked. */
+    private final Map<MessageRef, ByteBuffer> keyHeldBy = new HashMap<>();
+    /** KEY ordering, per partition: messages read ahead whose key was busy, in offset order per key. */
+    private final List<Map<ByteBuffer, ArrayDeque<Record>>> waiting = new ArrayList<>();
+    /** KEY ordering, per partition: messages whose key was freed, next in line. */
+    private final List<ArrayDeque<Record>> unblocked = new ArrayList<>();
+    private final int[] waitingCount;
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
     private final AtomicLong memberIds = new AtomicLong();
     private final ScheduledFuture<?> ticker;
@@ -95,16 +109,21 @@ final class ConsumerGroup {
     private record Due(int partition, Record record, long dueNanos) {
     }
 
-    private ConsumerGroup(BrokerContext context, Station station, String name, GroupJournal journal,
-            GroupJournal.PartitionState[] state) {
+    private ConsumerGroup(BrokerContext context, Station station, String name, Ordering ordering,
+            GroupJournal journal, GroupJournal.PartitionState[] state) {
         this.station = station;
         this.name = name;
+        this.ordering = ordering;
         this.journal = journal;
         this.state = state;
         this.nextFetch = new long[state.length];
+        this.waitingCount = new int[state.length];
         for (int p = 0; p < state.length; p++) {
             nextFetch[p] = state[p].ackFloor;
             readAhead.add(new ArrayDeque<>());
+            busyKeys.add(new HashMap<>());
+            waiting.add(new HashMap<>());
+            unblocked.add(new ArrayDeque<>());
         }
         this.owner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "junction-group-" + station.name + "-" + name);
@@ -125,6 +144,7 @@ final class ConsumerGroup {
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
         }
+        Ordering ordering = readOrWriteOrdering(dir, station.config().ordering());
         GroupJournal journal = GroupJournal.open(context, dir.resolve("journal"));
         GroupJournal.PartitionState[] state = new GroupJournal.PartitionState[station.partitionCount()];
         for (int p = 0; p < state.length; p++) {
@@ -140,7 +160,29 @@ final class ConsumerGroup {
         } else {
             journal.replay(state);
         }
-        return new ConsumerGroup(context, station, name, journal, state);
+        return new ConsumerGroup(context, station, name, ordering, journal, state);
+    }
+
+    /** A group keeps the ordering it was created with, in {@value #GROUP_FILE}. */
+    private static Ordering readOrWriteOrdering(Path dir, Ordering forNewGroup) throws IOException {
+        Path file = dir.resolve(GROUP_FILE);
+        java.util.Properties props = new java.util.Properties();
+        if (java.nio.file.Files.exists(file)) {
+            try (var in = java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+                props.load(in);
+            }
+            return Ordering.parse(props.getProperty("ordering", StationConfig.DEFAULT_ORDERING.wireName()));
+        }
+        java.nio.file.Files.createDirectories(dir);
+        props.setProperty("ordering", forNewGroup.wireName());
+        java.io.StringWriter text = new java.io.StringWriter();
+        props.store(text, "Junction consumer group settings");
+        io.junction.log.DurableFiles.write(file, text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return forNewGroup;
+    }
+
+    Ordering ordering() {
+        return ordering;
     }
 
     private static long startOffset(PartitionLog log, StartPosition start) {
@@ -303,14 +345,14 @@ final class ConsumerGroup {
         if (f != null) {
             f.member.inFlight--;
         }
-        long handedOut = readAhead.get(p).isEmpty() ? nextFetch[p] : readAhead.get(p).peek().offset();
-        if (ref.offset() >= handedOut && f == null) {
-            return; // never handed out: nothing to ack
+        if (f == null && !state[p].deliveries.containsKey(ref.offset())) {
+            return; // never delivered, or acked already: nothing to do
         }
         if (!state[p].isAcked(ref.offset())) {
             state[p].ack(ref.offset());
             journal.ack(p, ref.offset());
         }
+        releaseKey(ref);
     }
 
     private void tick() {
@@ -388,19 +430,60 @@ final class ConsumerGroup {
     }
 
     private Record nextFromPartition(int p) {
+        Record freed = unblocked.get(p).poll();
+        if (freed != null) {
+            return freed; // its key is already held for it
+        }
         ArrayDeque<Record> buffer = readAhead.get(p);
         while (true) {
             Record record = buffer.poll();
             if (record == null) {
-                if (!fill(p)) {
+                if (waitingCount[p] >= MAX_WAITING_PER_PARTITION || !fill(p)) {
                     return null;
                 }
                 continue;
             }
             MessageRef ref = new MessageRef(p, record.offset());
-            if (!state[p].isAcked(record.offset()) && !inFlight.containsKey(ref) && !isQueuedForRedelivery(ref)) {
-                return record;
+            if (state[p].isAcked(record.offset()) || inFlight.containsKey(ref) || isQueuedForRedelivery(ref)) {
+                continue;
             }
+            if (ordering == Ordering.KEY && record.key() != null) {
+                ByteBuffer key = ByteBuffer.wrap(record.key());
+                Long holder = busyKeys.get(p).get(key);
+                if (holder != null && holder != record.offset()) {
+                    // An earlier message of this key is not acked yet: this one waits its turn.
+                    waiting.get(p).computeIfAbsent(key, k -> new ArrayDeque<>()).add(record);
+                    waitingCount[p]++;
+                    continue;
+                }
+                busyKeys.get(p).put(key, record.offset());
+                keyHeldBy.put(ref, key);
+            }
+            return record;
+        }
+    }
+
+    /** KEY ordering: {@code ref} is acked; the next waiting message of its key (if any) is next in line. */
+    private void releaseKey(MessageRef ref) {
+        ByteBuffer key = keyHeldBy.remove(ref);
+        if (key == null) {
+            return;
+        }
+        int p = ref.partition();
+        busyKeys.get(p).remove(key);
+        ArrayDeque<Record> queue = waiting.get(p).get(key);
+        if (queue == null) {
+            return;
+        }
+        Record next = queue.poll();
+        if (queue.isEmpty()) {
+            waiting.get(p).remove(key);
+        }
+        if (next != null) {
+            waitingCount[p]--;
+            busyKeys.get(p).put(key, next.offset());
+            keyHeldBy.put(new MessageRef(p, next.offset()), key);
+            unblocked.get(p).add(next);
         }
     }
 

@@ -308,7 +308,8 @@ final class Station {
                 Long.parseLong(meta.getProperty("retention.bytes", "0")),
                 Long.parseLong(meta.getProperty("retention.messages", "0")),
                 Duration.ofMillis(Long.parseLong(meta.getProperty("ack.timeout.ms"))),
-                Integer.parseInt(meta.getProperty("max.deliveries")));
+                Integer.parseInt(meta.getProperty("max.deliveries")),
+                Ordering.parse(meta.getProperty("group.ordering", StationConfig.DEFAULT_ORDERING.wireName())));
     }
 
     /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
@@ -322,6 +323,7 @@ final class Station {
         meta.setProperty("retention.messages", Long.toString(config.retentionMessages()));
         meta.setProperty("ack.timeout.ms", Long.toString(config.ackTimeout().toMillis()));
         meta.setProperty("max.deliveries", Integer.toString(config.maxDeliveries()));
+        meta.setProperty("group.ordering", config.ordering().wireName());
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");

@@ -13,9 +13,20 @@ import java.time.Duration;
  * @param retentionMessages per partition; 0 = unlimited
  * @param ackTimeout how long a delivered message may stay unacked before it is redelivered
  * @param maxDeliveries how many times a message is delivered at most (what happens then: issue #4)
+ * @param ordering the ordering of groups created on this station from now on (a group keeps the one it was
+ *     created with)
  */
 public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
-        Duration ackTimeout, int maxDeliveries) {
+        Duration ackTimeout, int maxDeliveries, Ordering ordering) {
+
+    public static final Ordering DEFAULT_ORDERING = Ordering.KEY;
+
+    /** Settings with the default ordering ({@link Ordering#KEY}). */
+    public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries,
+                DEFAULT_ORDERING);
+    }
 
     public static final int DEFAULT_PARTITIONS = 1;
     public static final int MAX_PARTITIONS = 1024;
@@ -60,6 +71,9 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
         }
         if (maxDeliveries < 1 || maxDeliveries > 1000) {
             throw invalid("max deliveries must be in [1, 1000], was " + maxDeliveries);
+        }
+        if (ordering == null) {
+            throw invalid("ordering must be key, partition or none");
         }
         return this;
     }

@@ -62,8 +62,10 @@ class BrokerTest {
         return produce(station, messages);
     }
 
+    /** Settings without ordering, so that these tests see every message at once (KeyOrderingTest covers KEY). */
     private static StationConfig config(int partitions, Duration ackTimeout) {
-        return new StationConfig(partitions, StationConfig.DEFAULT_RETENTION_AGE, 0, 0, ackTimeout, 5);
+        return new StationConfig(partitions, StationConfig.DEFAULT_RETENTION_AGE, 0, 0, ackTimeout, 5,
+                Ordering.NONE);
     }
 
     /** A member's mailbox. */
@@ -107,7 +109,8 @@ class BrokerTest {
         assertThat(info.partitions()).hasSize(3);
         assertThat(info.config().ackTimeout()).isEqualTo(Duration.ofSeconds(30));
 
-        broker.updateStation(T, "orders", new StationConfig(3, Duration.ofDays(1), 1000, 0, Duration.ofSeconds(5), 9));
+        broker.updateStation(T, "orders", new StationConfig(3, Duration.ofDays(1), 1000, 0, Duration.ofSeconds(5), 9,
+                Ordering.KEY));
         reopen();
         StationInfo after = broker.stationInfo(T, "orders");
         assertThat(after.config().retentionAge()).isEqualTo(Duration.ofDays(1));
