@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.junction.client.Consumer;
@@ -23,10 +24,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code junction consume}: joins a consumer group, prints each message it receives and acks it (or nacks it, with
- * {@code --nack}), until {@code --count} messages or {@code --timeout} without a new one.
+ * {@code --nack}), until {@code --count} messages or {@code --timeout} without a new one. Acks are sync acks: a
+ * message counts as done only once the broker confirmed its ack durable, so nothing the command printed and counted
+ * comes back to the group, even after a broker crash. {@code --async-ack} uses plain acks instead.
  */
 @Command(name = "consume", mixinStandardHelpOptions = true,
         description = {"Consume messages of a station as a member of a group; each is printed, then acked.",
+            "Acks are synchronous: a message counts as done only once the broker has confirmed its ack as "
+                    + "durable, so the group never receives it again, even after a broker crash (use --async-ack "
+                    + "for faster acks that a crash may lose, making the message come back).",
             "Exits 0 after --count messages, or when --timeout passes without a new message."})
 final class ConsumeCommand implements Callable<Integer> {
 
@@ -64,6 +70,11 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--nack", description = "Nack every message instead of acking it (it will be redelivered).")
     private boolean nack;
 
+    @Option(names = "--async-ack", description = {"Ack without waiting for the broker to make the ack durable: "
+            + "faster, but a broker crash may lose the last second of acks, and those messages are then delivered "
+            + "again (never lost)."})
+    private boolean asyncAck;
+
     @Override
     public Integer call() throws InterruptedException {
         if (count != null && count <= 0) {
@@ -72,30 +83,33 @@ final class ConsumeCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final AtomicLong received = new AtomicLong();
         final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+        final AtomicBoolean busy = new AtomicBoolean();
         try (JunctionClient client = server.connect()) {
             client.station(station); // fails fast, with UNKNOWN_STATION or UNAVAILABLE
             final Consumer.Builder builder = client.consumer(station, group).startPosition(from)
                     .prefetch(count == null ? MAX_PREFETCH : (int) Math.min(count, MAX_PREFETCH))
                     .memberName("junction-cli")
                     .handler(m -> {
-                        synchronized (out) {
-                            out.println(json ? Json.message(m) : describe(m));
-                            out.flush();
+                        busy.set(true);
+                        try {
+                            synchronized (out) {
+                                out.println(json ? Json.message(m) : describe(m));
+                                out.flush();
+                            }
+                            if (settle(m)) {
+                                received.incrementAndGet();
+                            }
+                        } finally {
+                            lastActivity.set(System.nanoTime());
+                            busy.set(false);
                         }
-                        if (nack) {
-                            m.nack();
-                        } else {
-                            m.ack();
-                        }
-                        received.incrementAndGet();
-                        lastActivity.set(System.nanoTime());
                     });
             if (count != null) {
                 builder.maxMessages(count);
             }
             final Consumer consumer = builder.build().start();
             try {
-                await(consumer, received, lastActivity);
+                await(consumer, received, lastActivity, busy);
             } finally {
                 consumer.close();
             }
@@ -103,7 +117,31 @@ final class ConsumeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void await(Consumer consumer, AtomicLong received, AtomicLong lastActivity) throws InterruptedException {
+    /**
+     * Nacks, acks or sync-acks {@code m}; false when a sync ack was not confirmed (the stream broke first): the
+     * message then does not count, as the group may deliver it again.
+     */
+    private boolean settle(ReceivedMessage m) {
+        if (nack) {
+            m.nack();
+        } else if (asyncAck) {
+            m.ack();
+        } else {
+            try {
+                m.ackSync();
+            } catch (JunctionException e) {
+                final PrintWriter err = spec.commandLine().getErr();
+                err.println("ack of " + m.partition() + "@" + m.offset() + " not confirmed: " + e);
+                err.flush();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Until --count messages are done, the consumer stops, or --timeout passes with the handler idle. */
+    private void await(Consumer consumer, AtomicLong received, AtomicLong lastActivity, AtomicBoolean busy)
+            throws InterruptedException {
         final long timeoutNanos = timeout.toNanos();
         while (count == null || received.get() < count) {
             try {
@@ -115,7 +153,7 @@ final class ConsumeCommand implements Callable<Integer> {
             } catch (java.util.concurrent.TimeoutException e) {
                 // Still consuming.
             }
-            if (timeoutNanos > 0 && System.nanoTime() - lastActivity.get() >= timeoutNanos) {
+            if (timeoutNanos > 0 && !busy.get() && System.nanoTime() - lastActivity.get() >= timeoutNanos) {
                 return;
             }
         }

@@ -106,6 +106,25 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void consumeAcksSynchronouslyByDefaultSoTheLagIsZeroWhenItExits() {
+        run("station", "create", "synced");
+        for (int i = 0; i < 3; i++) {
+            assertThat(run("produce", "synced", "m" + i)).isZero();
+        }
+
+        assertThat(run("consume", "synced", "--group", "g", "--count", "3")).isZero();
+        assertThat(out().lines()).containsExactly("0@0: m0", "0@1: m1", "0@2: m2");
+        assertThat(run("group", "info", "synced", "g", "--json")).isZero();
+        assertThat(out()).contains("\"lag\":0");
+
+        assertThat(run("produce", "synced", "m3")).isZero();
+        assertThat(run("consume", "synced", "--group", "g", "--count", "1", "--async-ack")).isZero();
+        assertThat(out()).isEqualTo("0@3: m3");
+        assertThat(run("consume", "--help")).isZero();
+        assertThat(out()).contains("--async-ack", "synchronous");
+    }
+
+    @Test
     void consumeStopsAfterTheTimeoutWithoutMessages() {
         run("station", "create", "quiet");
 

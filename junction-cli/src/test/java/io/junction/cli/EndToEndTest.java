@@ -189,6 +189,38 @@ class EndToEndTest {
     }
 
     @Test
+    void shouldNeverRedeliverASyncAckedMessageAfterARestart() throws Exception {
+        client.createStation("orders", StationOptions.defaults());
+        send("orders", List.of(Message.of("first"), Message.of("second"), Message.of("third")));
+        BlockingQueue<ReceivedMessage> inbox = new LinkedBlockingQueue<>();
+        try (var consumer = client.consumer("orders", "g").maxMessages(1).handler(m -> {
+            m.ackSync(); // returns once the broker confirmed the ack durable
+            inbox.add(m);
+        }).build().start()) {
+            assertThat(poll(inbox).valueAsString()).isEqualTo("first");
+            // the confirmed ack already counts: no waiting for a flush
+            assertThat(client.group("orders", "g").lag()).isEqualTo(2);
+        }
+        client.close();
+        server.close();
+        server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1").port(0).httpPort(0)
+                .build());
+        client = JunctionClient.builder().server("127.0.0.1:" + server.grpcPort()).build();
+        assertThat(client.group("orders", "g").lag()).isEqualTo(2);
+        Set<String> second = ConcurrentHashMap.newKeySet();
+        try (var consumer = client.consumer("orders", "g").handler(m -> {
+            second.add(m.valueAsString());
+            m.ackSync();
+        }).build().start()) {
+            awaitSize(second, 2);
+            assertThat(second).containsExactlyInAnyOrder("second", "third");
+            assertThat(client.group("orders", "g").lag()).isZero();
+            Thread.sleep(300);
+            assertThat(second).hasSize(2);
+        }
+    }
+
+    @Test
     void shouldReconnectProducerAndConsumerAfterABrokerRestartOnTheSamePort() throws Exception {
         int port;
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -2,7 +2,9 @@ package io.junction.client;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -29,12 +31,13 @@ import io.junction.api.v1.Subscribe;
  * more each time the handler has finished with a message, so the broker never has more than {@code prefetch}
  * messages out to this member. With {@link Builder#maxMessages} it never grants more credits than the messages it
  * still wants, so the group never hands it more than that many. Acks and credits are sent in batches a few
- * milliseconds apart; nacks and in-progress at once.
+ * milliseconds apart; nacks, in-progress and sync acks ({@link ReceivedMessage#ackSync()}) at once.
  *
  * <p>When the stream breaks (the broker restarts), the consumer drops the messages it holds but has not yet handed
  * to the handler and subscribes again with backoff (100 ms doubling to 5 s); the broker redelivers whatever this
- * member had not acked. A non-retriable error (unknown station, invalid name, ...) stops the consumer and fails
- * {@link #termination()}.
+ * member had not acked. Sync acks still waiting for their confirmation then fail with {@link ErrorCode#UNAVAILABLE}
+ * (or the broker's code, if it ended the stream with one): their fate is unknown. A non-retriable error (unknown
+ * station, invalid name, ...) stops the consumer and fails {@link #termination()}.
  *
  * <p>Thread-safe. The handler thread is a daemon thread: the application keeps itself alive until it calls
  * {@link #close()}.
@@ -73,6 +76,9 @@ public final class Consumer implements AutoCloseable {
     private long outstanding;
     private long handed;
     private final List<MessageRef> pendingAcks = new ArrayList<>();
+    /** Sync acks sent on the open stream and not yet confirmed, by ack id. */
+    private final Map<Long, CompletableFuture<Void>> unconfirmed = new LinkedHashMap<>();
+    private long lastAckId;
     private int pendingCredits;
     private ScheduledFuture<?> flushTimer;
     private io.junction.api.v1.Error streamError;
@@ -155,13 +161,18 @@ public final class Consumer implements AutoCloseable {
                 // The broker did not end the stream in time; cancelling it below is enough.
             }
         }
+        final List<CompletableFuture<Void>> abandoned;
         synchronized (lock) {
             if (stream != null) {
                 stream.cancel("consumer closed", null);
                 stream = null;
             }
             generation++;
+            abandoned = takeUnconfirmedLocked();
         }
+        failAll(abandoned, new JunctionException(ErrorCode.UNAVAILABLE,
+                "the consumer closed before the broker confirmed the ack; it may or may not have been applied, "
+                        + "and the message may be delivered again"));
         queue.clear();
         if (Thread.currentThread() != handlerThread) {
             handlerThread.interrupt();
@@ -181,6 +192,28 @@ public final class Consumer implements AutoCloseable {
             } else {
                 scheduleFlushLocked();
             }
+        }
+    }
+
+    /**
+     * Sends a sync ack for {@code m} at once (after the pending plain acks); the future completes when the broker
+     * confirms it is durable, or fails with a {@link JunctionException} when the stream ends first.
+     */
+    CompletableFuture<Void> ackSync(ReceivedMessage m) {
+        synchronized (lock) {
+            if (!current(m)) {
+                return CompletableFuture.failedFuture(new JunctionException(ErrorCode.UNAVAILABLE, closed
+                        ? "the consumer is closed; " + m + " was not acked and may be delivered again"
+                        : "the consume stream that delivered " + m + " broke; it was not acked and will be "
+                                + "delivered again"));
+            }
+            flushLocked();
+            final long id = ++lastAckId;
+            final CompletableFuture<Void> confirmed = new CompletableFuture<>();
+            unconfirmed.put(id, confirmed);
+            stream.onNext(ConsumeRequest.newBuilder()
+                    .setAck(Ack.newBuilder().addMessages(ref(m)).setSync(true).setAckId(id)).build());
+            return confirmed;
         }
     }
 
@@ -211,7 +244,24 @@ public final class Consumer implements AutoCloseable {
      * redelivers it anyway, and a new stream must not carry references to another member's deliveries.
      */
     private boolean current(ReceivedMessage m) {
-        return stream != null && m.generation() == generation;
+        return stream != null && !closed && m.generation() == generation;
+    }
+
+    private List<CompletableFuture<Void>> takeUnconfirmedLocked() {
+        final List<CompletableFuture<Void>> taken = new ArrayList<>(unconfirmed.values());
+        unconfirmed.clear();
+        return taken;
+    }
+
+    private static void failAll(List<CompletableFuture<Void>> futures, JunctionException e) {
+        for (CompletableFuture<Void> f : futures) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    /** How long {@link ReceivedMessage#ackSync()} waits for the broker's confirmation. */
+    Duration confirmTimeout() {
+        return client.callTimeout();
     }
 
     private static MessageRef ref(ReceivedMessage m) {
@@ -228,6 +278,7 @@ public final class Consumer implements AutoCloseable {
         outstanding = wanted;
         pendingAcks.clear();
         pendingCredits = 0;
+        unconfirmed.clear(); // failed when the previous stream ended
         final StreamObserver observer = new StreamObserver(gen);
         streamDone = observer.done;
         ConsumeGrpc.newStub(client.channel()).consume(observer);
@@ -240,11 +291,15 @@ public final class Consumer implements AutoCloseable {
     }
 
     private void received(int gen, ConsumeResponse response) {
+        CompletableFuture<Void> confirmed = null;
         synchronized (lock) {
             if (gen != generation) {
                 return;
             }
             switch (response.getKindCase()) {
+                case ACK_CONFIRMED:
+                    confirmed = unconfirmed.remove(response.getAckConfirmed().getAckId());
+                    break;
                 case SUBSCRIBED:
                     failedAttempts = 0;
                     break;
@@ -259,22 +314,36 @@ public final class Consumer implements AutoCloseable {
                     break;
             }
         }
+        if (confirmed != null) {
+            confirmed.complete(null); // outside the lock: a dependent stage may settle more messages
+        }
     }
 
     private void streamEnded(int gen, Throwable failure) {
         final JunctionException fatal;
+        final List<CompletableFuture<Void>> abandoned;
+        final JunctionException e;
         synchronized (lock) {
             if (gen != generation) {
                 return;
             }
             stream = null;
             queue.clear();
-            if (closed) {
-                return;
-            }
-            final JunctionException e = streamError != null ? Protos.exception(streamError)
+            abandoned = takeUnconfirmedLocked();
+            e = streamError != null ? Protos.exception(streamError)
                     : failure != null ? Protos.exception(failure, client.server())
                     : new JunctionException(ErrorCode.UNAVAILABLE, "the broker ended the consume stream");
+        }
+        if (!abandoned.isEmpty()) {
+            final ErrorCode code = e.code() == ErrorCode.UNKNOWN ? ErrorCode.UNAVAILABLE : e.code();
+            failAll(abandoned, new JunctionException(code, "the consume stream ended before the broker confirmed "
+                    + "the ack (" + e.getMessage() + "); it may or may not have been applied, and the message may be "
+                    + "delivered again", code.retriable(), e));
+        }
+        synchronized (lock) {
+            if (gen != generation || closed) {
+                return;
+            }
             if (e.retriable()) {
                 final long delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(failedAttempts, 16));
                 failedAttempts++;

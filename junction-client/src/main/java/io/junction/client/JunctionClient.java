@@ -176,6 +176,10 @@ public final class JunctionClient implements AutoCloseable {
         return channel;
     }
 
+    Duration callTimeout() {
+        return callTimeout;
+    }
+
     ScheduledExecutorService scheduler() {
         return scheduler;
     }

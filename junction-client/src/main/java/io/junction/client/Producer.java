@@ -123,19 +123,30 @@ public final class Producer implements AutoCloseable {
      * still unacknowledged after the delivery timeout fail with {@link io.junction.client.ErrorCode#UNAVAILABLE}.
      */
     public void flush() {
-        final List<Runnable> completions;
+        final List<CompletableFuture<Receipt>> waiting = new ArrayList<>();
         synchronized (lock) {
             sendBatchLocked();
-            final long deadline = System.nanoTime() + deliveryTimeoutNanos;
-            long left;
-            while (!unacked.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(lock, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+            for (Batch batch : unacked.values()) {
+                for (Pending p : batch.pending) {
+                    waiting.add(p.future);
                 }
             }
+        }
+        // Wait on the futures themselves: they complete outside the lock, after the batch leaves `unacked`.
+        try {
+            CompletableFuture.allOf(waiting.toArray(new CompletableFuture<?>[0]))
+                    .get(deliveryTimeoutNanos, TimeUnit.NANOSECONDS);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return; // every future is settled; some failed, and their callers see why
+        } catch (java.util.concurrent.TimeoutException e) {
+            // fall through: fail what is still unacknowledged
+        }
+        final List<Runnable> completions;
+        synchronized (lock) {
             completions = failLocked(new ArrayList<>(unacked.values()), new JunctionException(
                     io.junction.client.ErrorCode.UNAVAILABLE, "not acknowledged by the broker at " + client.server()
                             + " within " + Duration.ofNanos(deliveryTimeoutNanos)));

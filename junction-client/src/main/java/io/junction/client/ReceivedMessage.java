@@ -5,15 +5,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.junction.api.v1.DeliveredMessage;
 
 /**
- * A message handed to a {@link Consumer}'s handler. Settle it once with {@link #ack()}, {@link #nack()} or
- * {@link #nackWithDelay(Duration)}; until then {@link #inProgress()} asks the broker for more time. A message left
- * unsettled is redelivered after the station's ack timeout; one whose handler threw is nacked. Settling twice does
- * nothing. Thread-safe: it may be settled from any thread.
+ * A message handed to a {@link Consumer}'s handler. Settle it once with {@link #ack()}, {@link #ackSync()},
+ * {@link #nack()} or {@link #nackWithDelay(Duration)}; until then {@link #inProgress()} asks the broker for more
+ * time. A message left unsettled is redelivered after the station's ack timeout; one whose handler threw is nacked.
+ * Settling twice does nothing (except that {@link #ackSync()} after another kind of settling throws). Thread-safe:
+ * it may be settled from any thread.
  */
 public final class ReceivedMessage {
 
@@ -28,6 +33,7 @@ public final class ReceivedMessage {
     private final Instant timestamp;
     private final int deliveries;
     private final AtomicBoolean settled = new AtomicBoolean();
+    private volatile CompletableFuture<Void> syncAck; // set before settled by ackSyncAsync
 
     ReceivedMessage(Consumer consumer, int generation, String station, DeliveredMessage m) {
         this.consumer = consumer;
@@ -85,10 +91,66 @@ public final class ReceivedMessage {
         return deliveries;
     }
 
-    /** Done with: the group never receives it again. Acks are sent in batches within a few milliseconds. */
+    /**
+     * Done with: the group never receives it again. Acks are sent in batches within a few milliseconds, and the
+     * broker makes them durable within its flush interval (a second): a broker crash (kill -9, power loss) may lose
+     * a recent ack, and the message then comes back as a redelivery, never as a loss. Use {@link #ackSync()} when
+     * that matters.
+     */
     public void ack() {
         if (settled.compareAndSet(false, true)) {
             consumer.ack(this);
+        }
+    }
+
+    /**
+     * Done with, durably: sends the ack at once and returns only when the broker has confirmed that it is on disk.
+     * From then on the group never delivers this message again, even after kill -9 of the broker. What remains the
+     * application's job is the gap before the confirmation: if the stream breaks or the consumer closes first, this
+     * throws, the ack's fate is unknown and the message may be delivered again, so its side effects should be
+     * idempotent. Calling it again on the same message waits for the same confirmation.
+     *
+     * @throws JunctionException {@link ErrorCode#UNAVAILABLE} when the stream broke, the consumer closed, or no
+     *     confirmation came within the client's call timeout (or the broker's code when it ended the stream with an
+     *     error): the message was perhaps acked, perhaps not, and may be redelivered
+     * @throws IllegalStateException when the message was already settled with {@link #ack()} or a nack
+     */
+    public void ackSync() {
+        final CompletableFuture<Void> confirmed = ackSyncAsync();
+        final Duration timeout = consumer.confirmTimeout();
+        try {
+            confirmed.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof JunctionException j ? j
+                    : new JunctionException(ErrorCode.UNKNOWN, String.valueOf(e.getCause()), false, e.getCause());
+        } catch (TimeoutException e) {
+            throw new JunctionException(ErrorCode.UNAVAILABLE, "the broker did not confirm the ack of " + this
+                    + " within " + timeout.toMillis() + " ms; it may or may not have been applied, and the message "
+                    + "may be delivered again", true, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JunctionException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the broker to confirm "
+                    + "the ack of " + this + "; it may or may not have been applied", true, e);
+        }
+    }
+
+    /**
+     * {@link #ackSync()} without blocking: the future completes once the broker confirmed that the ack is durable,
+     * and fails with a {@link JunctionException} when the stream ends first (the ack's fate is then unknown and the
+     * message may be delivered again). It has no timeout of its own.
+     *
+     * @throws IllegalStateException when the message was already settled with {@link #ack()} or a nack
+     */
+    public CompletableFuture<Void> ackSyncAsync() {
+        synchronized (settled) {
+            if (syncAck != null) {
+                return syncAck.copy();
+            }
+            if (!settled.compareAndSet(false, true)) {
+                throw new IllegalStateException(this + " was already settled without a sync ack");
+            }
+            syncAck = consumer.ackSync(this);
+            return syncAck.copy();
         }
     }
 

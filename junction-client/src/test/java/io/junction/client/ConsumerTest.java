@@ -218,6 +218,106 @@ class ConsumerTest {
         assertThat(consumer.termination()).isCompleted();
     }
 
+    @Test
+    void ackSyncSendsTheAckAtOnceAndReturnsOnlyOnceTheBrokerConfirmsIt() throws Exception {
+        broker.confirmSyncAcks = false;
+        client.consumer("orders", "billing").ackDelay(Duration.ofHours(1)).handler(m -> {
+            m.ackSync();
+            handled.add(m);
+        }).build().start();
+        next();
+
+        deliver(0, 7, 1);
+
+        final ConsumeRequest ack = next(); // at once, despite the hour of ack delay
+        assertThat(ack.getAck().getSync()).isTrue();
+        assertThat(ack.getAck().getMessagesList()).extracting(MessageRef::getOffset).containsExactly(7L);
+        assertThat(handled.poll(300, TimeUnit.MILLISECONDS)).as("still waiting for the confirmation").isNull();
+        broker.confirm(ack.getAck().getAckId() + 1); // another ack's confirmation does not release it
+        assertThat(handled.poll(300, TimeUnit.MILLISECONDS)).isNull();
+
+        broker.confirm(ack.getAck().getAckId());
+
+        assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).isEqualTo(7);
+    }
+
+    @Test
+    void ackSyncsGetIdsOfTheirOwnAndCreditsStillFlow() throws Exception {
+        client.consumer("orders", "billing").prefetch(2).handler(m -> {
+            m.ackSync(); // the fake broker confirms each at once
+            handled.add(m);
+        }).build().start();
+        next();
+
+        deliver(0, 0, 1);
+        deliver(0, 1, 1);
+
+        final List<Long> ackIds = new ArrayList<>();
+        int credits = 0;
+        while (ackIds.size() < 2 || credits < 2) {
+            final ConsumeRequest r = next();
+            if (r.hasAck()) {
+                assertThat(r.getAck().getSync()).isTrue();
+                ackIds.add(r.getAck().getAckId());
+            }
+            credits += r.getCredit().getMessages();
+        }
+        assertThat(ackIds).doesNotHaveDuplicates();
+        assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).isZero();
+        assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).isEqualTo(1);
+        assertThat(credits).isEqualTo(2);
+    }
+
+    @Test
+    void ackSyncThrowsUnavailableWhenTheStreamBreaksBeforeTheConfirmation() throws Exception {
+        broker.confirmSyncAcks = false;
+        final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+        client.consumer("orders", "billing").handler(m -> {
+            try {
+                m.ackSync();
+            } catch (JunctionException e) {
+                failures.add(e);
+            }
+        }).build().start();
+        next();
+        deliver(0, 3, 1);
+        assertThat(next().getAck().getSync()).isTrue();
+
+        broker.consumeResponses.onError(Status.UNAVAILABLE.withDescription("broker restarting").asException());
+
+        final Throwable failure = failures.poll(5, TimeUnit.SECONDS);
+        assertThat(failure).isInstanceOfSatisfying(JunctionException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+            assertThat(e.getMessage()).contains("may be delivered again");
+        });
+    }
+
+    @Test
+    void ackSyncAsyncCompletesOnTheConfirmationAndAckSyncAfterAPlainAckIsRefused() throws Exception {
+        broker.confirmSyncAcks = false;
+        final BlockingQueue<java.util.concurrent.CompletableFuture<Void>> futures = new LinkedBlockingQueue<>();
+        client.consumer("orders", "billing").handler(m -> {
+            if (m.offset() == 0) {
+                futures.add(m.ackSyncAsync());
+            } else {
+                m.ack();
+                assertThatThrownBy(m::ackSync).isInstanceOf(IllegalStateException.class);
+                handled.add(m);
+            }
+        }).build().start();
+        next();
+        deliver(0, 0, 1);
+        final ConsumeRequest ack = next();
+        final java.util.concurrent.CompletableFuture<Void> confirmed = futures.poll(5, TimeUnit.SECONDS);
+        assertThat(confirmed).isNotCompleted();
+
+        broker.confirm(ack.getAck().getAckId());
+        confirmed.get(5, TimeUnit.SECONDS);
+
+        deliver(0, 1, 1);
+        assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).isEqualTo(1);
+    }
+
     private ConsumeRequest next() throws InterruptedException {
         final ConsumeRequest r = broker.consumeRequests.poll(5, TimeUnit.SECONDS);
         assertThat(r).as("a request from the consumer").isNotNull();

@@ -15,6 +15,7 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.AckConfirmed;
 import io.junction.api.v1.AdminGrpc;
 import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.ConsumeRequest;
@@ -58,6 +59,8 @@ final class FakeBroker implements AutoCloseable {
     final BlockingQueue<ConsumeRequest> consumeRequests = new LinkedBlockingQueue<>();
     final AtomicInteger consumeStreams = new AtomicInteger();
     volatile StreamObserver<ConsumeResponse> consumeResponses;
+    /** When true, each sync ack is confirmed at once; when false, the test confirms with {@link #confirm}. */
+    volatile boolean confirmSyncAcks = true;
 
     FakeBroker() throws IOException {
         server = InProcessServerBuilder.forName(name)
@@ -80,6 +83,12 @@ final class FakeBroker implements AutoCloseable {
             response.addReceipts(Receipt.newBuilder().setPartition(0).setOffset(nextOffset.getAndIncrement()));
         }
         produceResponses.onNext(response.build());
+    }
+
+    /** Confirms the sync ack with this id on the latest consume stream. */
+    synchronized void confirm(long ackId) {
+        consumeResponses.onNext(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder()
+                .setAckId(ackId)).build());
     }
 
     @Override
@@ -167,6 +176,12 @@ final class FakeBroker implements AutoCloseable {
                 @Override
                 public void onNext(ConsumeRequest request) {
                     consumeRequests.add(request);
+                    if (request.hasAck() && request.getAck().getSync() && confirmSyncAcks) {
+                        synchronized (FakeBroker.this) {
+                            responses.onNext(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder()
+                                    .setAckId(request.getAck().getAckId())).build());
+                        }
+                    }
                 }
 
                 @Override

@@ -1,6 +1,7 @@
 package io.junction.server;
 
 import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.AckConfirmed;
 import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.ConsumeRequest;
 import io.junction.api.v1.ConsumeResponse;
@@ -16,7 +17,8 @@ import java.time.Duration;
 /**
  * {@code junction.v1.Consume}: one stream per group member. The first request must be a Subscribe; then
  * credits and acks flow up and messages down. When the stream ends, for any reason, the member leaves and its
- * unacked messages go to the other members at once.
+ * unacked messages go to the other members at once. An ack with {@code sync} set is confirmed with
+ * {@code ack_confirmed} once it is durable.
  */
 final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
 
@@ -47,7 +49,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                 switch (request.getKindCase()) {
                     case SUBSCRIBE -> subscribe(request.getSubscribe());
                     case CREDIT -> joined().addCredits(request.getCredit().getMessages());
-                    case ACK -> joined().ack(Convert.refs(request.getAck().getMessagesList()));
+                    case ACK -> ack(request.getAck());
                     case NACK -> joined().nack(Convert.refs(request.getNack().getMessagesList()),
                             Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())));
                     case IN_PROGRESS -> joined().inProgress(Convert.refs(request.getInProgress().getMessagesList()));
@@ -74,6 +76,26 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             // Not under the lock: joining waits for the group's owner thread, which may be delivering to us.
             member = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
                     Convert.start(s.getStart(), s.hasStart()), s.getMemberName(), s.getInitialCredits(), this);
+        }
+
+        /**
+         * A plain ack is handed to the group and forgotten. A sync ack blocks this (blocking-executor) thread until
+         * the group has made it durable, then confirms it with its ack id; requests of one stream are handled in
+         * order, so confirmations go out in the order of the sync acks.
+         */
+        private void ack(io.junction.api.v1.Ack ack) {
+            GroupMember m = joined();
+            if (!ack.getSync()) {
+                m.ack(Convert.refs(ack.getMessagesList()));
+                return;
+            }
+            m.ackSync(Convert.refs(ack.getMessagesList()));
+            synchronized (this) {
+                if (!finished) {
+                    out.onNext(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder()
+                            .setAckId(ack.getAckId())).build());
+                }
+            }
         }
 
         private GroupMember joined() {
