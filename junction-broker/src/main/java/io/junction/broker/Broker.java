@@ -169,12 +169,22 @@ public final class Broker implements AutoCloseable {
     // ----- groups ------------------------------------------------------------------------------------------------
 
     public GroupInfo createGroup(String tenant, String station, String group, StartPosition start) {
+        return createGroup(tenant, station, group, start, null);
+    }
+
+    /**
+     * Creates the group (or returns the existing one, unchanged) starting at {@code start}, with
+     * {@code ordering}; null ordering = the station's default.
+     */
+    public GroupInfo createGroup(String tenant, String station, String group, StartPosition start,
+            Ordering ordering) {
         Names.check("group", group);
-        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start).info();
+        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering)
+                .info();
     }
 
     public GroupInfo groupInfo(String tenant, String station, String group) {
-        return station(tenant, station).group(group, null).info();
+        return station(tenant, station).group(group, null, null).info();
     }
 
     public List<GroupInfo> listGroups(String tenant, String station) {
@@ -187,8 +197,15 @@ public final class Broker implements AutoCloseable {
      */
     public GroupMember subscribe(String tenant, String station, String group, StartPosition start, String memberName,
             int credits, DeliverySink sink) {
+        return subscribe(tenant, station, group, start, null, memberName, credits, sink);
+    }
+
+    /** As {@link #subscribe(String, String, String, StartPosition, String, int, DeliverySink)}; {@code ordering}
+     * (null = the station's default) applies only when this call creates the group. */
+    public GroupMember subscribe(String tenant, String station, String group, StartPosition start, Ordering ordering,
+            String memberName, int credits, DeliverySink sink) {
         Names.check("group", group);
-        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start)
+        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering)
                 .join(memberName, credits, sink);
     }
 

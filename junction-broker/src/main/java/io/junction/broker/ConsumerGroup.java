@@ -138,13 +138,13 @@ final class ConsumerGroup {
      * Opens the group whose journal is in {@code dir}; when there is none, creates the group at {@code start}
      * (and refuses with UNKNOWN_GROUP when {@code start} is null).
      */
-    static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start)
-            throws IOException {
+    static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start,
+            Ordering ordering) throws IOException {
         boolean exists = java.nio.file.Files.isDirectory(dir);
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
         }
-        Ordering ordering = readOrWriteOrdering(dir, station.config().ordering());
+        Ordering groupOrdering = readOrWriteOrdering(dir, ordering != null ? ordering : station.config().ordering());
         GroupJournal journal = GroupJournal.open(context, dir.resolve("journal"));
         GroupJournal.PartitionState[] state = new GroupJournal.PartitionState[station.partitionCount()];
         for (int p = 0; p < state.length; p++) {
@@ -160,7 +160,7 @@ final class ConsumerGroup {
         } else {
             journal.replay(state);
         }
-        return new ConsumerGroup(context, station, name, ordering, journal, state);
+        return new ConsumerGroup(context, station, name, groupOrdering, journal, state);
     }
 
     /** A group keeps the ordering it was created with, in {@value #GROUP_FILE}. */
@@ -309,7 +309,7 @@ final class ConsumerGroup {
             }
             List<GroupInfo.Member> memberInfos = members.values().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
-            return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions);
+            return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering);
         });
     }
 

@@ -7,9 +7,10 @@ import java.util.List;
  *
  * @param lag messages not yet acked by the group
  * @param inFlight messages delivered and not yet acked
+ * @param ordering the group's ordering, fixed when it was created
  */
 public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
-        List<Partition> partitions) {
+        List<Partition> partitions, Ordering ordering) {
 
     public record Member(String id, String name, long inFlight, int credits) {
     }

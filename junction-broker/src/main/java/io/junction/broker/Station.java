@@ -99,7 +99,7 @@ final class Station {
             try (var entries = Files.list(groupsDir)) {
                 for (Path groupDir : entries.filter(Files::isDirectory).sorted().toList()) {
                     String group = groupDir.getFileName().toString();
-                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null));
+                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null));
                 }
             }
         }
@@ -236,8 +236,11 @@ final class Station {
                 + message, cause);
     }
 
-    /** The group, created with {@code start} when missing (start null: the group must exist). */
-    ConsumerGroup group(String group, StartPosition start) {
+    /**
+     * The group, created with {@code start} and {@code ordering} (null: the station's default) when missing;
+     * with a null {@code start} the group must exist.
+     */
+    ConsumerGroup group(String group, StartPosition start, Ordering ordering) {
         ConsumerGroup existing = groups.get(group);
         if (existing != null) {
             return existing;
@@ -253,7 +256,7 @@ final class Station {
             }
             try {
                 ConsumerGroup created = ConsumerGroup.open(context, this, group, dir.resolve(GROUPS_DIR).resolve(group),
-                        start);
+                        start, ordering);
                 groups.put(group, created);
                 return created;
             } catch (IOException e) {
