@@ -55,6 +55,7 @@ final class Station {
     private final PartitionLog[] partitions;
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final ConcurrentHashMap<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
+    private final Deduplicator dedup;
     private volatile StationConfig config;
 
     private Station(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
@@ -66,6 +67,7 @@ final class Station {
         this.config = config;
         this.createdAtMs = createdAtMs;
         this.partitions = partitions;
+        this.dedup = Deduplicator.rebuild(partitions, config.dedupWindow(), context.clock().millis());
     }
 
     static Station create(BrokerContext context, String tenant, String name, Path dir, StationConfig config)
@@ -137,20 +139,35 @@ final class Station {
         }
         int[] target = new int[messages.size()];
         long now = context.clock().millis();
+        List<String> msgIds = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
             target[i] = validateAndRoute(messages.get(i), i);
+            msgIds.add(messages.get(i).msgId());
         }
+        // Claim the msg-ids: a message whose msg-id is remembered is not stored again.
+        boolean[] owned = new boolean[messages.size()];
+        List<CompletableFuture<Receipt>> remembered = dedup.claim(msgIds, now, config.dedupWindow(), owned);
+        List<String> claimed = new ArrayList<>();
         RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
         int[] indexInBatch = new int[messages.size()];
         for (int i = 0; i < messages.size(); i++) {
             OutgoingMessage m = messages.get(i);
+            if (m.msgId() != null && !owned[i]) {
+                continue; // a duplicate: answered with the original's receipt below
+            }
+            List<Header> headers = m.headers();
+            if (m.msgId() != null) {
+                claimed.add(m.msgId());
+                headers = new ArrayList<>(headers);
+                headers.add(new Header(Deduplicator.MSG_ID_HEADER, m.msgId().getBytes(StandardCharsets.UTF_8)));
+            }
             RecordBatchBuilder builder = builders[target[i]];
             if (builder == null) {
                 builder = new RecordBatchBuilder();
                 builders[target[i]] = builder;
             }
             indexInBatch[i] = builder.recordCount();
-            builder.add(m.timestampMs() > 0 ? m.timestampMs() : now, m.key(), m.value(), m.headers());
+            builder.add(m.timestampMs() > 0 ? m.timestampMs() : now, m.key(), m.value(), headers);
         }
         List<CompletableFuture<Long>> bases = new ArrayList<>(partitions.length);
         for (int p = 0; p < partitions.length; p++) {
@@ -167,10 +184,27 @@ final class Station {
             }));
         }
         CompletableFuture<?>[] all = bases.stream().filter(f -> f != null).toArray(CompletableFuture[]::new);
-        return CompletableFuture.allOf(all).thenApply(ignored -> {
+        CompletableFuture<Void> stored = CompletableFuture.allOf(all).whenComplete((ignored, error) -> {
+            if (error != null) {
+                dedup.release(claimed, error);
+                return;
+            }
+            for (int i = 0; i < messages.size(); i++) {
+                if (owned[i]) {
+                    remembered.get(i).complete(new Receipt(target[i], bases.get(target[i]).join() + indexInBatch[i]));
+                }
+            }
+        });
+        CompletableFuture<?>[] originals = remembered.stream().filter(f -> f != null).toArray(CompletableFuture[]::new);
+        return stored.thenCompose(ignored -> CompletableFuture.allOf(originals)).thenApply(ignored -> {
             List<Receipt> receipts = new ArrayList<>(messages.size());
             for (int i = 0; i < messages.size(); i++) {
-                receipts.add(new Receipt(target[i], bases.get(target[i]).join() + indexInBatch[i]));
+                if (messages.get(i).msgId() == null) {
+                    receipts.add(new Receipt(target[i], bases.get(target[i]).join() + indexInBatch[i]));
+                } else {
+                    Receipt original = remembered.get(i).join();
+                    receipts.add(owned[i] ? original : new Receipt(original.partition(), original.offset(), true));
+                }
             }
             return receipts;
         });
@@ -180,6 +214,11 @@ final class Station {
         String which = "message " + index;
         if (m.value() == null) {
             throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + " has no value");
+        }
+        if (m.msgId() != null && (m.msgId().isEmpty()
+                || m.msgId().getBytes(StandardCharsets.UTF_8).length > Deduplicator.MAX_MSG_ID_BYTES)) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + ": a msg-id must be 1 to "
+                    + Deduplicator.MAX_MSG_ID_BYTES + " bytes");
         }
         long size = m.value().length + (m.key() == null ? 0 : m.key().length);
         for (Header h : m.headers()) {
@@ -312,7 +351,9 @@ final class Station {
                 Long.parseLong(meta.getProperty("retention.messages", "0")),
                 Duration.ofMillis(Long.parseLong(meta.getProperty("ack.timeout.ms"))),
                 Integer.parseInt(meta.getProperty("max.deliveries")),
-                Ordering.parse(meta.getProperty("group.ordering", StationConfig.DEFAULT_ORDERING.wireName())));
+                Ordering.parse(meta.getProperty("group.ordering", StationConfig.DEFAULT_ORDERING.wireName())),
+                Duration.ofMillis(Long.parseLong(meta.getProperty("dedup.window.ms",
+                        Long.toString(StationConfig.DEFAULT_DEDUP_WINDOW.toMillis())))));
     }
 
     /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
@@ -327,6 +368,7 @@ final class Station {
         meta.setProperty("ack.timeout.ms", Long.toString(config.ackTimeout().toMillis()));
         meta.setProperty("max.deliveries", Integer.toString(config.maxDeliveries()));
         meta.setProperty("group.ordering", config.ordering().wireName());
+        meta.setProperty("dedup.window.ms", Long.toString(config.dedupWindow().toMillis()));
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");

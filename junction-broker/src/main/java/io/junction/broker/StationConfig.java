@@ -15,11 +15,22 @@ import java.time.Duration;
  * @param maxDeliveries how many times a message is delivered at most (what happens then: issue #4)
  * @param ordering the ordering of groups created on this station from now on (a group keeps the one it was
  *     created with)
+ * @param dedupWindow how long a msg-id is remembered: a message with a msg-id stored inside it is not stored
+ *     again (1 s .. 24 h)
  */
 public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
-        Duration ackTimeout, int maxDeliveries, Ordering ordering) {
+        Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow) {
 
     public static final Ordering DEFAULT_ORDERING = Ordering.KEY;
+    public static final Duration DEFAULT_DEDUP_WINDOW = Duration.ofMinutes(2);
+    public static final Duration MAX_DEDUP_WINDOW = Duration.ofHours(24);
+
+    /** Settings with the default dedup window. */
+    public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                DEFAULT_DEDUP_WINDOW);
+    }
 
     /** Settings with the default ordering ({@link Ordering#KEY}). */
     public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -74,6 +85,9 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
         }
         if (ordering == null) {
             throw invalid("ordering must be key, partition or none");
+        }
+        if (dedupWindow == null || dedupWindow.toMillis() < 1000 || dedupWindow.compareTo(MAX_DEDUP_WINDOW) > 0) {
+            throw invalid("dedup window must be in [1s, 24h], was " + dedupWindow);
         }
         return this;
     }

@@ -1,0 +1,129 @@
+package io.junction.broker;
+
+import io.junction.log.FetchResult;
+import io.junction.log.Header;
+import io.junction.log.PartitionLog;
+import io.junction.log.Record;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Idempotent produce by msg-id: remembers, for the station's dedup window, where each msg-id was stored, so a
+ * retried message is not stored again and gets the original's receipt. The msg-id travels with the message as
+ * the header {@value #MSG_ID_HEADER} (the {@code junction-} prefix is reserved to the broker), so the memory
+ * is rebuilt from the log when the station opens — it survives a clean stop and kill -9 alike.
+ *
+ * <p>A msg-id is claimed before its message is appended (a pending receipt), so two producers racing with the
+ * same msg-id store it once: the second waits for the first's receipt. A failed append releases its claims.
+ *
+ * <p>Thread-safe: one lock; appends happen outside it.
+ */
+final class Deduplicator {
+
+    static final String MSG_ID_HEADER = "junction-msg-id";
+    static final int MAX_MSG_ID_BYTES = 256;
+
+    private record Entry(String msgId, long atMs, CompletableFuture<Receipt> receipt) {
+    }
+
+    private final Map<String, Entry> byId = new HashMap<>();
+    private final ArrayDeque<Entry> byAge = new ArrayDeque<>();
+
+    /** Rebuilds the memory from the last {@code window} of every partition. */
+    static Deduplicator rebuild(PartitionLog[] partitions, Duration window, long nowMs) {
+        Deduplicator dedup = new Deduplicator();
+        List<Entry> found = new ArrayList<>();
+        for (int p = 0; p < partitions.length; p++) {
+            PartitionLog log = partitions[p];
+            OptionalLong from = log.offsetForTimestamp(nowMs - window.toMillis());
+            long offset = from.isPresent() ? from.getAsLong() : log.nextOffset();
+            while (offset < log.nextOffset()) {
+                FetchResult result = log.read(offset, 1 << 20);
+                for (Record record : result.records()) {
+                    String msgId = msgIdOf(record);
+                    if (msgId != null) {
+                        found.add(new Entry(msgId, record.timestamp(),
+                                CompletableFuture.completedFuture(new Receipt(p, record.offset()))));
+                    }
+                }
+                offset = result.nextOffset();
+            }
+        }
+        found.sort(Comparator.comparingLong(Entry::atMs));
+        for (Entry e : found) {
+            dedup.byId.put(e.msgId(), e);
+            dedup.byAge.add(e);
+        }
+        return dedup;
+    }
+
+    static String msgIdOf(Record record) {
+        for (Header h : record.headers()) {
+            if (h.key().equals(MSG_ID_HEADER) && h.value() != null) {
+                return new String(h.value(), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * For each msg-id (null entries are skipped): the receipt of the message already stored (or being stored)
+     * with it, or — when none is remembered — a new pending receipt that this caller now owns and must
+     * complete once stored, or {@link #release} when the append failed. {@code owned[i]} says which.
+     */
+    synchronized List<CompletableFuture<Receipt>> claim(List<String> msgIds, long nowMs, Duration window,
+            boolean[] owned) {
+        expire(nowMs, window);
+        List<CompletableFuture<Receipt>> receipts = new ArrayList<>(msgIds.size());
+        for (int i = 0; i < msgIds.size(); i++) {
+            String id = msgIds.get(i);
+            if (id == null) {
+                receipts.add(null);
+                continue;
+            }
+            Entry existing = byId.get(id);
+            if (existing != null) {
+                receipts.add(existing.receipt());
+                continue;
+            }
+            Entry claimed = new Entry(id, nowMs, new CompletableFuture<>());
+            byId.put(id, claimed);
+            byAge.add(claimed);
+            owned[i] = true;
+            receipts.add(claimed.receipt());
+        }
+        return receipts;
+    }
+
+    /** The claimed messages were not stored: forget them, so a retry can store them. */
+    synchronized void release(List<String> msgIds, Throwable why) {
+        for (String id : msgIds) {
+            Entry e = byId.remove(id);
+            if (e != null) {
+                e.receipt().completeExceptionally(why);
+            }
+        }
+    }
+
+    private void expire(long nowMs, Duration window) {
+        long oldest = nowMs - window.toMillis();
+        while (!byAge.isEmpty() && byAge.peek().atMs() < oldest) {
+            Entry e = byAge.poll();
+            if (byId.get(e.msgId()) == e && e.receipt().isDone()) {
+                byId.remove(e.msgId());
+            }
+        }
+    }
+
+    synchronized int size() {
+        return byId.size();
+    }
+}
