@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.junction.client.Consumer;
 import io.junction.client.JunctionClient;
 import io.junction.client.JunctionException;
+import io.junction.client.Ordering;
 import io.junction.client.ReceivedMessage;
 import io.junction.client.StartPosition;
 import picocli.CommandLine.Command;
@@ -55,6 +56,12 @@ final class ConsumeCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).", "An existing group goes on from its own position."})
     private StartPosition from;
 
+    @Option(names = "--ordering", paramLabel = "ORDERING", converter = Converters.OrderingConverter.class,
+            completionCandidates = Converters.OrderingCandidates.class,
+            description = {"The ordering of a new group: ${COMPLETION-CANDIDATES} (default: the station's).",
+                "An existing group keeps the ordering it was created with."})
+    private Ordering ordering;
+
     @Option(names = "--count", paramLabel = "N",
             description = "Stop after N messages; never takes more than N from the group.")
     private Long count;
@@ -86,7 +93,7 @@ final class ConsumeCommand implements Callable<Integer> {
         final AtomicBoolean busy = new AtomicBoolean();
         try (JunctionClient client = server.connect()) {
             client.station(station); // fails fast, with UNKNOWN_STATION or UNAVAILABLE
-            final Consumer.Builder builder = client.consumer(station, group).startPosition(from)
+            final Consumer.Builder builder = client.consumer(station, group).startPosition(from).ordering(ordering)
                     .prefetch(count == null ? MAX_PREFETCH : (int) Math.min(count, MAX_PREFETCH))
                     .memberName("junction-cli")
                     .handler(m -> {

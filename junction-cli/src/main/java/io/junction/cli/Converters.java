@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.junction.client.Ordering;
 import io.junction.client.StartPosition;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -50,6 +51,32 @@ final class Converters {
         public StartPosition convert(String value) {
             return startPosition(value);
         }
+    }
+
+    /** {@code key}, {@code partition} or {@code none}. */
+    static final class OrderingConverter implements ITypeConverter<Ordering> {
+        @Override
+        public Ordering convert(String value) {
+            return ordering(value);
+        }
+    }
+
+    /** The choices of {@code --ordering}, for the help and shell completion. */
+    static final class OrderingCandidates implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(Ordering.values()).map(Ordering::wireName).iterator();
+        }
+    }
+
+    static Ordering ordering(String value) {
+        final String v = value.strip();
+        for (Ordering o : Ordering.values()) {
+            if (o.wireName().equals(v)) {
+                return o;
+            }
+        }
+        throw new TypeConversionException("'" + value + "' is not an ordering: use key, partition or none");
     }
 
     static Duration duration(String value) {

@@ -67,6 +67,9 @@ final class Json {
                 .put("retention_bytes", o.retentionBytes()).put("retention_messages", o.retentionMessages())
                 .put("ack_timeout_ms", o.ackTimeout() == null ? 0 : o.ackTimeout().toMillis())
                 .put("max_deliveries", o.maxDeliveries());
+        if (o.ordering() != null) { // always known from a broker that has orderings
+            node.put("ordering", o.ordering().wireName());
+        }
         final ArrayNode partitions = node.putArray("partition_info");
         for (PartitionInfo p : s.partitions()) {
             partitions.addObject().put("partition", p.partition()).put("earliest_offset", p.earliestOffset())
@@ -78,6 +81,9 @@ final class Json {
     static String group(GroupInfo g) {
         final ObjectNode node = MAPPER.createObjectNode().put("station", g.station()).put("name", g.name())
                 .put("lag", g.lag()).put("in_flight", g.inFlight());
+        if (g.ordering() != null) { // always known from a broker that has orderings
+            node.put("ordering", g.ordering().wireName());
+        }
         final ArrayNode members = node.putArray("members");
         for (GroupInfo.Member m : g.members()) {
             members.addObject().put("member_id", m.memberId()).put("name", m.name()).put("in_flight", m.inFlight())

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.junction.client.JunctionClient;
+import io.junction.client.Ordering;
 import io.junction.client.PartitionInfo;
 import io.junction.client.StationInfo;
 import io.junction.client.StationOptions;
@@ -58,6 +59,14 @@ final class StationCommand implements Runnable {
                 description = "Deliver a message at most this often (default: 5).")
         Integer maxDeliveries;
 
+        @Option(names = "--ordering", paramLabel = "ORDERING", converter = Converters.OrderingConverter.class,
+                completionCandidates = Converters.OrderingCandidates.class,
+                description = {"How groups created on the station from now on order their messages: "
+                        + "${COMPLETION-CANDIDATES} (default: key).", "key: one message per key at a time, in order; "
+                        + "partition: one member per partition (for now as none); none: no order. A group keeps "
+                        + "the ordering it was created with."})
+        Ordering ordering;
+
         StationOptions toOptions(CommandSpec spec) {
             final StationOptions.Builder b = StationOptions.builder();
             if (partitions != null) {
@@ -84,6 +93,7 @@ final class StationCommand implements Runnable {
             if (maxDeliveries != null) {
                 b.maxDeliveries(atLeast(spec, "--max-deliveries", maxDeliveries, 1));
             }
+            b.ordering(ordering);
             return b.build();
         }
     }
@@ -233,6 +243,7 @@ final class StationCommand implements Runnable {
                 o.retentionMessages() == 0 ? "unlimited" : String.valueOf(o.retentionMessages()));
         line(sb, "ack timeout", Converters.format(o.ackTimeout()));
         line(sb, "max deliveries", o.maxDeliveries() == 0 ? "default" : String.valueOf(o.maxDeliveries()));
+        line(sb, "ordering", o.ordering() == null ? "default" : o.ordering().wireName());
         sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
         for (PartitionInfo p : s.partitions()) {
             sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d", p.partition(),

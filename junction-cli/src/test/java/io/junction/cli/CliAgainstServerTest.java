@@ -162,6 +162,44 @@ class CliAgainstServerTest {
         assertThat(err.toString()).startsWith("UNKNOWN_GROUP: ");
     }
 
+    @Test
+    void setsTheOrderingOfStationsAndNewGroupsAndShowsIt() {
+        assertThat(run("station", "create", "ordered", "--ordering", "none")).isZero();
+        assertThat(run("station", "info", "ordered", "--json")).isZero();
+        assertThat(out()).contains("\"ordering\":\"none\"");
+        assertThat(run("station", "info", "ordered")).isZero();
+        assertThat(out()).containsPattern("(?m)^ordering:\\s+none$");
+        run("produce", "ordered", "--key", "k", "a");
+        run("produce", "ordered", "--key", "k", "b");
+
+        // key ordering (named on consume, over the station's none): the nacked "a" comes back before "b"
+        assertThat(run("consume", "ordered", "--group", "strict", "--ordering", "key", "--count", "2", "--timeout",
+                "2s", "--nack")).isZero();
+        assertThat(out().lines()).containsExactly("0@0 key=k: a", "0@0 key=k (delivery 2): a");
+        // none (the station's default): "b" goes out with "a"
+        assertThat(run("consume", "ordered", "--group", "loose", "--count", "2", "--timeout", "2s", "--nack"))
+                .isZero();
+        assertThat(out().lines()).containsExactly("0@0 key=k: a", "0@1 key=k: b");
+
+        // the station's default changes for new groups only; an existing group keeps its own
+        assertThat(run("station", "update", "ordered", "--ordering", "partition", "--json")).isZero();
+        assertThat(out()).contains("\"ordering\":\"partition\"");
+        assertThat(run("consume", "ordered", "--group", "strict", "--ordering", "none", "--count", "1")).isZero();
+        assertThat(run("group", "info", "ordered", "strict", "--json")).isZero();
+        assertThat(out()).contains("\"name\":\"strict\"", "\"ordering\":\"key\"");
+        assertThat(run("group", "info", "ordered", "loose")).isZero();
+        assertThat(out()).containsPattern("(?m)^ordering:\\s+none$");
+        assertThat(run("station", "update", "ordered", "--max-deliveries", "3", "--json")).isZero();
+        assertThat(out()).as("an update without --ordering keeps it").contains("\"ordering\":\"partition\"",
+                "\"max_deliveries\":3");
+
+        assertThat(run("consume", "ordered", "--group", "g", "--ordering", "fifo")).isEqualTo(2);
+        assertThat(err.toString()).contains("--ordering", "key, partition or none");
+        assertThat(run("station", "create", "other", "--ordering", "KEY")).isEqualTo(2);
+        assertThat(run("station", "create", "--help")).isZero();
+        assertThat(out()).contains("--ordering", "key, partition, none");
+    }
+
     /** Standard output of the last run, without the final line break. */
     private String out() {
         return out.toString().strip();

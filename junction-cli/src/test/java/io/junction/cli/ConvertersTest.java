@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.junction.client.Ordering;
 import io.junction.client.StartPosition;
 import picocli.CommandLine.TypeConversionException;
 
@@ -30,6 +31,16 @@ class ConvertersTest {
     void rejectsAnythingElseAsADuration(String value) {
         assertThatThrownBy(() -> Converters.duration(value)).isInstanceOf(TypeConversionException.class)
                 .hasMessageContaining("'" + value + "'");
+    }
+
+    @Test
+    void parsesOrderingsByTheirLowerCaseNames() {
+        assertThat(Converters.ordering("key")).isEqualTo(Ordering.KEY);
+        assertThat(Converters.ordering("partition")).isEqualTo(Ordering.PARTITION);
+        assertThat(Converters.ordering("none")).isEqualTo(Ordering.NONE);
+        assertThatThrownBy(() -> Converters.ordering("KEY")).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("key, partition or none");
+        assertThat(new Converters.OrderingCandidates()).containsExactly("key", "partition", "none");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.junction.client.GroupInfo;
 import io.junction.client.JunctionClient;
 import io.junction.client.JunctionException;
 import io.junction.client.Message;
+import io.junction.client.Ordering;
 import io.junction.client.Producer;
 import io.junction.client.Receipt;
 import io.junction.client.ReceivedMessage;
@@ -270,6 +271,42 @@ class EndToEndTest {
         assertCode(() -> sendOne("orders", Message.builder().value("x").header("junction-x", "y").build()),
                 ErrorCode.INVALID_HEADER);
         assertThat(client.station("orders").messages()).isZero();
+    }
+
+    @Test
+    void shouldHandOutSameKeyMessagesInParallelOnlyWithoutKeyOrdering() throws Exception {
+        client.createStation("orders", StationOptions.defaults());
+        assertThat(client.station("orders").options().ordering()).isEqualTo(Ordering.KEY);
+        send("orders", List.of(Message.builder().key("emp-1").value("a").build(),
+                Message.builder().key("emp-1").value("b").build()));
+
+        BlockingQueue<ReceivedMessage> loose = new LinkedBlockingQueue<>();
+        try (var consumer = client.consumer("orders", "loose").ordering(Ordering.NONE).handler(loose::add).build()
+                .start()) {
+            // none: both, though "a" is not acked
+            assertThat(List.of(poll(loose).valueAsString(), poll(loose).valueAsString())).containsExactly("a", "b");
+            assertThat(client.group("orders", "loose").ordering()).isEqualTo(Ordering.NONE);
+        }
+
+        BlockingQueue<ReceivedMessage> strict = new LinkedBlockingQueue<>();
+        try (var consumer = client.consumer("orders", "strict").ordering(Ordering.KEY).handler(strict::add).build()
+                .start()) {
+            ReceivedMessage a = poll(strict);
+            assertThat(a.valueAsString()).isEqualTo("a");
+            assertThat(strict.poll(500, TimeUnit.MILLISECONDS)).as("b waits until a is acked").isNull();
+            a.ack();
+            assertThat(poll(strict).valueAsString()).isEqualTo("b");
+            assertThat(client.group("orders", "strict").ordering()).isEqualTo(Ordering.KEY);
+        }
+
+        // createGroup with an ordering, over the station's default; an existing group keeps its own
+        client.updateStation("orders", StationOptions.builder().ordering(Ordering.NONE).build());
+        assertThat(client.createGroup("orders", "audit", StartPosition.earliest(), Ordering.PARTITION).ordering())
+                .isEqualTo(Ordering.PARTITION);
+        assertThat(client.createGroup("orders", "strict", StartPosition.earliest(), Ordering.NONE).ordering())
+                .isEqualTo(Ordering.KEY);
+        assertThat(client.createGroup("orders", "plain", StartPosition.earliest()).ordering())
+                .isEqualTo(Ordering.NONE);
     }
 
     private void sendOne(String station, Message message) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.junction.client.GroupInfo;
+import io.junction.client.Ordering;
 import io.junction.client.PartitionInfo;
 import io.junction.client.Receipt;
 import io.junction.client.StationInfo;
@@ -54,6 +55,15 @@ class JsonTest {
                 + "\"messages\":3,\"bytes\":99,\"created_at\":\"1970-01-01T00:00:00Z\",\"retention_age_ms\":604800000,"
                 + "\"retention_bytes\":0,\"retention_messages\":0,\"ack_timeout_ms\":30000,\"max_deliveries\":5,"
                 + "\"partition_info\":[{\"partition\":0,\"earliest_offset\":0,\"latest_offset\":3,\"bytes\":99}]}");
+    }
+
+    @Test
+    void rendersTheOrderingOfAStationAndAGroupWhenKnown() {
+        final StationInfo station = new StationInfo("default", "orders", StationOptions.builder().partitions(1)
+                .ordering(Ordering.NONE).build(), List.of(), 0, 0, Instant.EPOCH);
+        assertThat(Json.station(station)).contains("\"max_deliveries\":0,\"ordering\":\"none\",");
+        final GroupInfo group = new GroupInfo("orders", "billing", 0, 0, List.of(), List.of(), Ordering.PARTITION);
+        assertThat(Json.group(group)).contains("\"in_flight\":0,\"ordering\":\"partition\",");
     }
 
     @Test

@@ -59,6 +59,7 @@ public final class Consumer implements AutoCloseable {
     private final String station;
     private final String group;
     private final StartPosition start;
+    private final Ordering ordering;
     private final int prefetch;
     private final long maxMessages;
     private final Handler handler;
@@ -91,6 +92,7 @@ public final class Consumer implements AutoCloseable {
         this.station = b.station;
         this.group = b.group;
         this.start = b.start;
+        this.ordering = b.ordering;
         this.prefetch = b.prefetch;
         this.maxMessages = b.maxMessages;
         this.handler = b.handler;
@@ -283,7 +285,8 @@ public final class Consumer implements AutoCloseable {
         streamDone = observer.done;
         ConsumeGrpc.newStub(client.channel()).consume(observer);
         final Subscribe.Builder subscribe = Subscribe.newBuilder().setTenant(client.tenant()).setStation(station)
-                .setGroup(group).setStart(Protos.start(start)).setInitialCredits((int) wanted);
+                .setGroup(group).setStart(Protos.start(start)).setOrdering(Protos.ordering(ordering))
+                .setInitialCredits((int) wanted);
         if (memberName != null) {
             subscribe.setMemberName(memberName);
         }
@@ -498,6 +501,7 @@ public final class Consumer implements AutoCloseable {
         private final String station;
         private final String group;
         private StartPosition start = StartPosition.earliest();
+        private Ordering ordering;
         private int prefetch = 100;
         private long maxMessages = Long.MAX_VALUE;
         private Handler handler;
@@ -513,6 +517,15 @@ public final class Consumer implements AutoCloseable {
         /** Where the group starts if this subscription creates it; default {@link StartPosition#earliest()}. */
         public Builder startPosition(StartPosition start) {
             this.start = Objects.requireNonNull(start, "start");
+            return this;
+        }
+
+        /**
+         * The group's ordering if this subscription creates it; an existing group keeps the ordering it was
+         * created with. Default null: the station's default.
+         */
+        public Builder ordering(Ordering ordering) {
+            this.ordering = ordering;
             return this;
         }
 

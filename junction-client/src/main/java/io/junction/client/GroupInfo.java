@@ -7,13 +7,20 @@ import java.util.List;
  *
  * @param lag messages not yet acked
  * @param inFlight messages delivered and not yet acked
+ * @param ordering the group's ordering, fixed when it was created; null when the broker does not say
  */
 public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
-        List<Partition> partitions) {
+        List<Partition> partitions, Ordering ordering) {
 
     public GroupInfo {
         members = List.copyOf(members);
         partitions = List.copyOf(partitions);
+    }
+
+    /** A group whose ordering is not known. */
+    public GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
+            List<Partition> partitions) {
+        this(station, name, lag, inFlight, members, partitions, null);
     }
 
     /** A connected member of the group, with the messages it holds and the credits it has left. */

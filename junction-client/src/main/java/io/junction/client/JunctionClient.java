@@ -116,10 +116,22 @@ public final class JunctionClient implements AutoCloseable {
         });
     }
 
-    /** Creates a consumer group starting at {@code start}; groups are also created by their first consumer. */
+    /**
+     * Creates a consumer group starting at {@code start}, with the station's default ordering; groups are also
+     * created by their first consumer. An existing group is returned unchanged.
+     */
     public GroupInfo createGroup(String station, String group, StartPosition start) {
+        return createGroup(station, group, start, null);
+    }
+
+    /**
+     * Creates a consumer group starting at {@code start} with {@code ordering} (null: the station's default). An
+     * existing group is returned unchanged: it keeps the ordering it was created with.
+     */
+    public GroupInfo createGroup(String station, String group, StartPosition start, Ordering ordering) {
         return call(() -> Protos.group(admin().createGroup(CreateGroupRequest.newBuilder().setTenant(tenant)
-                .setStation(station).setGroup(group).setStart(Protos.start(start)).build())));
+                .setStation(station).setGroup(group).setStart(Protos.start(start))
+                .setOrdering(Protos.ordering(ordering)).build())));
     }
 
     /** The group of that name; {@link ErrorCode#UNKNOWN_GROUP} if there is none. */

@@ -32,12 +32,28 @@ final class Protos {
                 .setRetentionMessages(o.retentionMessages())
                 .setAckTimeoutMs(millis(o.ackTimeout()))
                 .setMaxDeliveries(o.maxDeliveries())
+                .setOrdering(ordering(o.ordering()))
                 .build();
     }
 
     static StationOptions options(StationConfig c) {
         return new StationOptions(c.getPartitions(), duration(c.getRetentionAgeMs()), c.getRetentionBytes(),
-                c.getRetentionMessages(), duration(c.getAckTimeoutMs()), c.getMaxDeliveries());
+                c.getRetentionMessages(), duration(c.getAckTimeoutMs()), c.getMaxDeliveries(),
+                ordering(c.getOrdering()));
+    }
+
+    /** The wire name; {@code ""} for null (the default). */
+    static String ordering(Ordering o) {
+        return o == null ? "" : o.wireName();
+    }
+
+    /** The ordering of a wire name; null for {@code ""} and for a name this client does not know. */
+    static Ordering ordering(String wireName) {
+        try {
+            return Ordering.fromWireName(wireName);
+        } catch (IllegalArgumentException e) {
+            return null; // a newer broker's ordering: reported as unknown rather than failing the call
+        }
     }
 
     static StationInfo station(io.junction.api.v1.StationInfo s) {
@@ -60,7 +76,8 @@ final class Protos {
             partitions.add(new GroupInfo.Partition(p.getPartition(), p.getAckFloor(), p.getNextOffset(),
                     p.getLag()));
         }
-        return new GroupInfo(g.getStation(), g.getName(), g.getLag(), g.getInFlight(), members, partitions);
+        return new GroupInfo(g.getStation(), g.getName(), g.getLag(), g.getInFlight(), members, partitions,
+                ordering(g.getOrdering()));
     }
 
     static io.junction.api.v1.StartPosition start(StartPosition p) {

@@ -12,9 +12,17 @@ import java.time.Duration;
  * @param retentionMessages the most messages kept per station; 0: no limit
  * @param ackTimeout how long a delivered message may stay unacked before it is redelivered; null: the default (30 s)
  * @param maxDeliveries how often a message is delivered at most; 0: the default (5)
+ * @param ordering the ordering of groups created on the station from now on (a group keeps the one it was
+ *     created with); null: the default ({@link Ordering#KEY})
  */
 public record StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
-        Duration ackTimeout, int maxDeliveries) {
+        Duration ackTimeout, int maxDeliveries, Ordering ordering) {
+
+    /** Options with the ordering left unset (the default on create, unchanged on update). */
+    public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, null);
+    }
 
     /** Every setting left to the broker's default. */
     public static StationOptions defaults() {
@@ -38,6 +46,7 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
         private long retentionMessages;
         private Duration ackTimeout;
         private int maxDeliveries;
+        private Ordering ordering;
 
         private Builder() {
         }
@@ -72,9 +81,16 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
             return this;
         }
 
+        /** The default ordering of groups created on the station; null: the broker's default (create), unchanged
+         * (update). */
+        public Builder ordering(Ordering ordering) {
+            this.ordering = ordering;
+            return this;
+        }
+
         public StationOptions build() {
             return new StationOptions(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                    maxDeliveries);
+                    maxDeliveries, ordering);
         }
     }
 }

@@ -57,6 +57,14 @@ class ConsumerTest {
         assertThat(first.getSubscribe().getStart().getLastN()).isEqualTo(10);
         assertThat(first.getSubscribe().getInitialCredits()).isEqualTo(7);
         assertThat(first.getSubscribe().getMemberName()).isEqualTo("m1");
+        assertThat(first.getSubscribe().getOrdering()).as("unset: the station's default").isEmpty();
+    }
+
+    @Test
+    void subscribesWithTheOrderingOfANewGroup() throws Exception {
+        client.consumer("orders", "billing").ordering(Ordering.NONE).handler(handled::add).build().start();
+
+        assertThat(next().getSubscribe().getOrdering()).isEqualTo("none");
     }
 
     @Test

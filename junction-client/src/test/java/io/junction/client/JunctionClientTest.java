@@ -61,6 +61,33 @@ class JunctionClientTest {
     }
 
     @Test
+    void sendsTheOrderingAndReadsItBack() {
+        final StationInfo info = client.createStation("orders", StationOptions.builder()
+                .ordering(Ordering.PARTITION).build());
+
+        assertThat(broker.stations.get("orders").getConfig().getOrdering()).isEqualTo("partition");
+        assertThat(info.options().ordering()).isEqualTo(Ordering.PARTITION);
+        assertThat(StationOptions.defaults().ordering()).isNull();
+        assertThat(new StationOptions(1, null, 0, 0, null, 0).ordering()).isNull();
+    }
+
+    @Test
+    void mapsEveryOrderingBothWays() {
+        for (Ordering o : Ordering.values()) {
+            assertThat(Protos.ordering(Protos.ordering(o))).isEqualTo(o);
+            final StationOptions options = StationOptions.builder().ordering(o).build();
+            assertThat(Protos.options(Protos.config(options)).ordering()).isEqualTo(o);
+        }
+        assertThat(Protos.ordering((Ordering) null)).isEmpty();
+        assertThat(Protos.ordering("")).isNull();
+        assertThat(Protos.ordering("fifo")).as("a newer broker's ordering").isNull();
+        assertThat(Protos.group(io.junction.api.v1.GroupInfo.newBuilder().setName("g").setOrdering("none")
+                .build()).ordering()).isEqualTo(Ordering.NONE);
+        assertThat(Protos.group(io.junction.api.v1.GroupInfo.newBuilder().setName("g").build()).ordering())
+                .as("an older broker").isNull();
+    }
+
+    @Test
     void throwsTheBrokersErrorCodeAndMessage() {
         assertThatThrownBy(() -> client.station("missing")).isInstanceOfSatisfying(JunctionException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_STATION);

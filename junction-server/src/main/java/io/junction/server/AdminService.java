@@ -47,8 +47,14 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
     @Override
     public void updateStation(UpdateStationRequest request, StreamObserver<StationInfo> out) {
-        answer(out, () -> Convert.station(broker.updateStation(request.getTenant(), request.getName(),
-                Convert.config(request.getConfig()))));
+        // Fields left 0 / "" keep their current value. Two concurrent updates of one station may each keep a
+        // value the other one changed (read, then write); the broker serializes the writes themselves.
+        answer(out, () -> {
+            io.junction.broker.StationConfig current = broker.stationInfo(request.getTenant(), request.getName())
+                    .config();
+            return Convert.station(broker.updateStation(request.getTenant(), request.getName(),
+                    Convert.config(request.getConfig(), current)));
+        });
     }
 
     @Override
@@ -76,7 +82,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void createGroup(CreateGroupRequest request, StreamObserver<GroupInfo> out) {
         answer(out, () -> Convert.group(broker.createGroup(request.getTenant(), request.getStation(),
-                request.getGroup(), Convert.start(request.getStart(), request.hasStart()))));
+                request.getGroup(), Convert.start(request.getStart(), request.hasStart()),
+                Convert.ordering(request.getOrdering()))));
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.junction.broker.Delivery;
 import io.junction.broker.DeliverySink;
 import io.junction.broker.ErrorCode;
 import io.junction.broker.GroupMember;
+import io.junction.broker.Ordering;
 import java.time.Duration;
 
 /**
@@ -67,6 +68,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             if (s.getInitialCredits() < 0) {
                 throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "initial credits must not be negative");
             }
+            Ordering ordering = Convert.ordering(s.getOrdering()); // INVALID_CONFIG before anything is sent
             int partitions = broker.stationInfo(s.getTenant(), s.getStation()).partitions().size();
             synchronized (this) {
                 // Subscribed goes out before any message: the group may deliver as soon as the member joins.
@@ -75,7 +77,8 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             }
             // Not under the lock: joining waits for the group's owner thread, which may be delivering to us.
             member = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
-                    Convert.start(s.getStart(), s.hasStart()), s.getMemberName(), s.getInitialCredits(), this);
+                    Convert.start(s.getStart(), s.hasStart()), ordering, s.getMemberName(), s.getInitialCredits(),
+                    this);
         }
 
         /**

@@ -6,6 +6,7 @@ import io.junction.broker.BrokerException;
 import io.junction.broker.Delivery;
 import io.junction.broker.GroupInfo;
 import io.junction.broker.MessageRef;
+import io.junction.broker.Ordering;
 import io.junction.broker.OutgoingMessage;
 import io.junction.broker.StartPosition;
 import io.junction.broker.StationConfig;
@@ -46,16 +47,52 @@ final class Convert {
         return Errors.error(io.junction.api.v1.ErrorCode.INTERNAL, String.valueOf(cause));
     }
 
+    /** The settings of a create request: fields left 0 / "" take the broker's defaults. */
     static StationConfig config(io.junction.api.v1.StationConfig c) {
-        return StationConfig.withDefaults(c.getPartitions(), c.getRetentionAgeMs(), c.getRetentionBytes(),
-                c.getRetentionMessages(), c.getAckTimeoutMs(), c.getMaxDeliveries());
+        StationConfig d = StationConfig.withDefaults(c.getPartitions(), c.getRetentionAgeMs(),
+                c.getRetentionBytes(), c.getRetentionMessages(), c.getAckTimeoutMs(), c.getMaxDeliveries());
+        Ordering ordering = ordering(c.getOrdering());
+        return withOrdering(d, ordering == null ? StationConfig.DEFAULT_ORDERING : ordering);
+    }
+
+    /**
+     * The settings of an update request over the station's {@code current} ones: fields left 0 / "" keep their
+     * current value (as UpdateStationRequest promises and the client sends); the result is validated.
+     */
+    static StationConfig config(io.junction.api.v1.StationConfig c, StationConfig current) {
+        long retentionAgeMs = c.getRetentionAgeMs() != 0 ? c.getRetentionAgeMs()
+                : current.retentionAge() == null ? -1 : current.retentionAge().toMillis();
+        StationConfig merged = StationConfig.withDefaults(
+                c.getPartitions() != 0 ? c.getPartitions() : current.partitions(),
+                retentionAgeMs,
+                c.getRetentionBytes() != 0 ? c.getRetentionBytes() : current.retentionBytes(),
+                c.getRetentionMessages() != 0 ? c.getRetentionMessages() : current.retentionMessages(),
+                c.getAckTimeoutMs() != 0 ? c.getAckTimeoutMs() : current.ackTimeout().toMillis(),
+                c.getMaxDeliveries() != 0 ? c.getMaxDeliveries() : current.maxDeliveries());
+        Ordering ordering = ordering(c.getOrdering());
+        return withOrdering(merged, ordering == null ? current.ordering() : ordering);
+    }
+
+    private static StationConfig withOrdering(StationConfig c, Ordering ordering) {
+        return new StationConfig(c.partitions(), c.retentionAge(), c.retentionBytes(), c.retentionMessages(),
+                c.ackTimeout(), c.maxDeliveries(), ordering).validate();
+    }
+
+    /**
+     * An ordering named on the wire; null for "" (the default applies).
+     *
+     * @throws io.junction.broker.BrokerException INVALID_CONFIG for an unknown name
+     */
+    static Ordering ordering(String wireName) {
+        return wireName.isEmpty() ? null : Ordering.parse(wireName);
     }
 
     static io.junction.api.v1.StationConfig config(StationConfig c) {
         return io.junction.api.v1.StationConfig.newBuilder().setPartitions(c.partitions())
                 .setRetentionAgeMs(c.retentionAge() == null ? -1 : c.retentionAge().toMillis())
                 .setRetentionBytes(c.retentionBytes()).setRetentionMessages(c.retentionMessages())
-                .setAckTimeoutMs(c.ackTimeout().toMillis()).setMaxDeliveries(c.maxDeliveries()).build();
+                .setAckTimeoutMs(c.ackTimeout().toMillis()).setMaxDeliveries(c.maxDeliveries())
+                .setOrdering(c.ordering().wireName()).build();
     }
 
     static io.junction.api.v1.StationInfo station(StationInfo s) {
@@ -71,7 +108,8 @@ final class Convert {
 
     static io.junction.api.v1.GroupInfo group(GroupInfo g) {
         io.junction.api.v1.GroupInfo.Builder b = io.junction.api.v1.GroupInfo.newBuilder().setStation(g.station())
-                .setName(g.name()).setLag(g.lag()).setInFlight(g.inFlight());
+                .setName(g.name()).setLag(g.lag()).setInFlight(g.inFlight())
+                .setOrdering(g.ordering().wireName());
         for (GroupInfo.Member m : g.members()) {
             b.addMembers(io.junction.api.v1.MemberInfo.newBuilder().setMemberId(m.id()).setName(m.name())
                     .setInFlight(m.inFlight()).setCredits(m.credits()));

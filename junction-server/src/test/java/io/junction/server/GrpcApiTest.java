@@ -13,13 +13,16 @@ import io.junction.api.v1.Ack;
 import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.ConsumeRequest;
 import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.CreateGroupRequest;
 import io.junction.api.v1.CreateStationRequest;
 import io.junction.api.v1.DeliveredMessage;
 import io.junction.api.v1.ErrorCode;
 import io.junction.api.v1.Errors;
 import io.junction.api.v1.GetGroupRequest;
 import io.junction.api.v1.GetStationRequest;
+import io.junction.api.v1.GroupInfo;
 import io.junction.api.v1.Header;
+import io.junction.api.v1.ListGroupsRequest;
 import io.junction.api.v1.MessageRef;
 import io.junction.api.v1.ProduceGrpc;
 import io.junction.api.v1.ProduceMessage;
@@ -27,6 +30,7 @@ import io.junction.api.v1.ProduceRequest;
 import io.junction.api.v1.ProduceResponse;
 import io.junction.api.v1.StationConfig;
 import io.junction.api.v1.Subscribe;
+import io.junction.api.v1.UpdateStationRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -283,6 +287,70 @@ class GrpcApiTest {
         assertThat(Errors.fromStatus(ended)).hasValueSatisfying(
                 error -> assertThat(error.getCode()).isEqualTo(ErrorCode.SHUTTING_DOWN));
         channel.shutdownNow();
+    }
+
+    @Test
+    void shouldCarryOrderingsOfStationsAndGroupsAndRefuseUnknownOnes() throws Exception {
+        try (JunctionServer server = JunctionServer.start(config(dir))) {
+            ManagedChannel channel = channel(server);
+            AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel);
+            assertThat(admin.createStation(CreateStationRequest.newBuilder().setName("keyed").build()).getConfig()
+                    .getOrdering()).isEqualTo("key");
+            assertThat(admin.createStation(CreateStationRequest.newBuilder().setName("orders").setConfig(
+                    StationConfig.newBuilder().setPartitions(3).setOrdering("none")).build()).getConfig()
+                    .getOrdering()).isEqualTo("none");
+            assertCode(() -> admin.createStation(CreateStationRequest.newBuilder().setName("bad")
+                    .setConfig(StationConfig.newBuilder().setOrdering("KEY")).build()), ErrorCode.INVALID_CONFIG);
+
+            // An update keeps what it leaves 0 / "": partitions, ordering, max deliveries.
+            StationConfig updated = admin.updateStation(UpdateStationRequest.newBuilder().setName("orders")
+                    .setConfig(StationConfig.newBuilder().setAckTimeoutMs(5000)).build()).getConfig();
+            assertThat(updated.getPartitions()).isEqualTo(3);
+            assertThat(updated.getOrdering()).isEqualTo("none");
+            assertThat(updated.getAckTimeoutMs()).isEqualTo(5000);
+            assertThat(updated.getMaxDeliveries()).isEqualTo(5);
+            assertCode(() -> admin.updateStation(UpdateStationRequest.newBuilder().setName("orders")
+                    .setConfig(StationConfig.newBuilder().setOrdering("fifo")).build()), ErrorCode.INVALID_CONFIG);
+
+            // Groups: the station's default, or their own; an existing group keeps its ordering.
+            assertThat(admin.createGroup(CreateGroupRequest.newBuilder().setStation("orders").setGroup("a").build())
+                    .getOrdering()).isEqualTo("none");
+            assertThat(admin.createGroup(CreateGroupRequest.newBuilder().setStation("orders").setGroup("b")
+                    .setOrdering("key").build()).getOrdering()).isEqualTo("key");
+            assertThat(admin.createGroup(CreateGroupRequest.newBuilder().setStation("orders").setGroup("b")
+                    .setOrdering("partition").build()).getOrdering()).isEqualTo("key");
+            assertCode(() -> admin.createGroup(CreateGroupRequest.newBuilder().setStation("orders").setGroup("c")
+                    .setOrdering("fifo").build()), ErrorCode.INVALID_CONFIG);
+            assertThat(admin.updateStation(UpdateStationRequest.newBuilder().setName("orders")
+                    .setConfig(StationConfig.newBuilder().setOrdering("partition")).build()).getConfig()
+                    .getOrdering()).isEqualTo("partition");
+            assertThat(admin.getGroup(GetGroupRequest.newBuilder().setStation("orders").setGroup("a").build())
+                    .getOrdering()).as("a group keeps the ordering it was created with").isEqualTo("none");
+
+            ConsumeStream consumer = new ConsumeStream(channel);
+            consumer.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
+                    .setStation("orders").setGroup("d").setOrdering("none").setInitialCredits(1)).build());
+            assertThat(consumer.next().hasSubscribed()).isTrue();
+            // Subscribed goes out before the member joins (and creates the group): wait for the group.
+            GroupInfo d = null;
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); d == null && System.nanoTime() < end;) {
+                d = admin.listGroups(ListGroupsRequest.newBuilder().setStation("orders").build()).getGroupsList()
+                        .stream().filter(g -> g.getName().equals("d")).findFirst().orElse(null);
+                Thread.sleep(d == null ? 20 : 0);
+            }
+            assertThat(d).as("group d").isNotNull();
+            assertThat(d.getOrdering()).isEqualTo("none");
+            consumer.requests.onCompleted();
+
+            ConsumeStream refused = new ConsumeStream(channel);
+            refused.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
+                    .setStation("orders").setGroup("e").setOrdering("fifo").setInitialCredits(1)).build());
+            ConsumeResponse error = refused.next();
+            assertThat(error.getError().getCode()).as("%s", error).isEqualTo(ErrorCode.INVALID_CONFIG);
+            assertCode(() -> admin.getGroup(GetGroupRequest.newBuilder().setStation("orders").setGroup("e").build()),
+                    ErrorCode.UNKNOWN_GROUP);
+            channel.shutdownNow();
+        }
     }
 
     @Test
