@@ -32,7 +32,11 @@ final class Json {
     }
 
     static String receipt(Receipt r) {
-        return write(MAPPER.createObjectNode().put("partition", r.partition()).put("offset", r.offset()));
+        final ObjectNode node = MAPPER.createObjectNode().put("partition", r.partition()).put("offset", r.offset());
+        if (r.duplicate()) {
+            node.put("duplicate", true); // the msg-id was stored before: nothing new was stored
+        }
+        return write(node);
     }
 
     static String message(ReceivedMessage m) {
@@ -69,6 +73,9 @@ final class Json {
                 .put("max_deliveries", o.maxDeliveries());
         if (o.ordering() != null) { // always known from a broker that has orderings
             node.put("ordering", o.ordering().wireName());
+        }
+        if (o.dedupWindow() != null) {
+            node.put("dedup_window_ms", o.dedupWindow().toMillis());
         }
         final ArrayNode partitions = node.putArray("partition_info");
         for (PartitionInfo p : s.partitions()) {

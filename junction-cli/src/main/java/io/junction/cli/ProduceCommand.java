@@ -67,7 +67,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--partition", paramLabel = "P", description = "Send to partition P, whatever the key.")
     private Integer partition;
 
-    @Option(names = "--json", description = "Print each receipt as {\"partition\":P,\"offset\":O}.")
+    @Option(names = "--json", description = "Print each receipt as {\"partition\":P,\"offset\":O}, with "
+            + "\"duplicate\":true when its msg-id was stored before.")
     private boolean json;
 
     @Override
@@ -138,7 +139,8 @@ final class ProduceCommand implements Callable<Integer> {
             } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
             }
-            out.println(json ? Json.receipt(r) : "partition " + r.partition() + ", offset " + r.offset());
+            out.println(json ? Json.receipt(r) : "partition " + r.partition() + ", offset " + r.offset()
+                    + (r.duplicate() ? " (duplicate: stored before)" : ""));
         }
         out.flush();
     }

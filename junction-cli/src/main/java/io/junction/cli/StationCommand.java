@@ -67,6 +67,11 @@ final class StationCommand implements Runnable {
                         + "the ordering it was created with."})
         Ordering ordering;
 
+        @Option(names = "--dedup-window", paramLabel = "DUR", converter = Converters.DurationConverter.class,
+                description = "Remember msg-ids this long: a message whose msg-id was stored inside the window is "
+                        + "not stored again (default: 2m; 1s to 24h).")
+        Duration dedupWindow;
+
         StationOptions toOptions(CommandSpec spec) {
             final StationOptions.Builder b = StationOptions.builder();
             if (partitions != null) {
@@ -94,6 +99,12 @@ final class StationCommand implements Runnable {
                 b.maxDeliveries(atLeast(spec, "--max-deliveries", maxDeliveries, 1));
             }
             b.ordering(ordering);
+            if (dedupWindow != null) {
+                if (dedupWindow.isZero() || dedupWindow.isNegative()) {
+                    throw new ParameterException(spec.commandLine(), "--dedup-window must be more than 0");
+                }
+                b.dedupWindow(dedupWindow);
+            }
             return b.build();
         }
     }
@@ -244,6 +255,7 @@ final class StationCommand implements Runnable {
         line(sb, "ack timeout", Converters.format(o.ackTimeout()));
         line(sb, "max deliveries", o.maxDeliveries() == 0 ? "default" : String.valueOf(o.maxDeliveries()));
         line(sb, "ordering", o.ordering() == null ? "default" : o.ordering().wireName());
+        line(sb, "dedup window", o.dedupWindow() == null ? "default" : Converters.format(o.dedupWindow()));
         sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
         for (PartitionInfo p : s.partitions()) {
             sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d", p.partition(),

@@ -163,6 +163,23 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void storesAMessageWithARetriedMsgIdOnceAndSaysItWasADuplicate() {
+        assertThat(run("station", "create", "idem", "--dedup-window", "5m", "--json")).isZero();
+        assertThat(out()).contains("\"dedup_window_ms\":300000");
+        assertThat(run("produce", "idem", "--msg-id", "op-1", "--json", "hired")).isZero();
+        String first = out().strip();
+        assertThat(first).isEqualTo("{\"partition\":0,\"offset\":0}");
+        assertThat(run("produce", "idem", "--msg-id", "op-1", "--json", "hired")).isZero();
+        assertThat(out().strip()).isEqualTo("{\"partition\":0,\"offset\":0,\"duplicate\":true}");
+        assertThat(run("produce", "idem", "--msg-id", "op-1", "hired")).isZero();
+        assertThat(out().strip()).isEqualTo("partition 0, offset 0 (duplicate: stored before)");
+        assertThat(run("station", "info", "idem", "--json")).isZero();
+        assertThat(out()).contains("\"messages\":1");
+        assertThat(run("station", "create", "idem2", "--dedup-window", "2d")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_CONFIG: ");
+    }
+
+    @Test
     void setsTheOrderingOfStationsAndNewGroupsAndShowsIt() {
         assertThat(run("station", "create", "ordered", "--ordering", "none")).isZero();
         assertThat(run("station", "info", "ordered", "--json")).isZero();

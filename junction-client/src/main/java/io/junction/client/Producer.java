@@ -245,7 +245,7 @@ public final class Producer implements AutoCloseable {
                 for (int i = 0; i < b.pending.size(); i++) {
                     final io.junction.api.v1.Receipt r = response.getReceipts(i);
                     final CompletableFuture<Receipt> f = b.pending.get(i).future;
-                    completions.add(() -> f.complete(new Receipt(r.getPartition(), r.getOffset())));
+                    completions.add(() -> f.complete(new Receipt(r.getPartition(), r.getOffset(), r.getDuplicate())));
                 }
             }
             inFlightBytes -= b.bytes;

@@ -33,13 +33,14 @@ final class Protos {
                 .setAckTimeoutMs(millis(o.ackTimeout()))
                 .setMaxDeliveries(o.maxDeliveries())
                 .setOrdering(ordering(o.ordering()))
+                .setDedupWindowMs(millis(o.dedupWindow()))
                 .build();
     }
 
     static StationOptions options(StationConfig c) {
         return new StationOptions(c.getPartitions(), duration(c.getRetentionAgeMs()), c.getRetentionBytes(),
                 c.getRetentionMessages(), duration(c.getAckTimeoutMs()), c.getMaxDeliveries(),
-                ordering(c.getOrdering()));
+                ordering(c.getOrdering()), duration(c.getDedupWindowMs()));
     }
 
     /** The wire name; {@code ""} for null (the default). */

@@ -14,9 +14,16 @@ import java.time.Duration;
  * @param maxDeliveries how often a message is delivered at most; 0: the default (5)
  * @param ordering the ordering of groups created on the station from now on (a group keeps the one it was
  *     created with); null: the default ({@link Ordering#KEY})
+ * @param dedupWindow how long a msg-id is remembered to refuse duplicates; null: the default (2 min)
  */
 public record StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
-        Duration ackTimeout, int maxDeliveries, Ordering ordering) {
+        Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow) {
+
+    /** Options with the dedup window left unset. */
+    public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering, null);
+    }
 
     /** Options with the ordering left unset (the default on create, unchanged on update). */
     public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -47,8 +54,14 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
         private Duration ackTimeout;
         private int maxDeliveries;
         private Ordering ordering;
+        private Duration dedupWindow;
 
         private Builder() {
+        }
+
+        public Builder dedupWindow(Duration dedupWindow) {
+            this.dedupWindow = dedupWindow;
+            return this;
         }
 
         public Builder partitions(int partitions) {
@@ -90,7 +103,7 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
 
         public StationOptions build() {
             return new StationOptions(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                    maxDeliveries, ordering);
+                    maxDeliveries, ordering, dedupWindow);
         }
     }
 }

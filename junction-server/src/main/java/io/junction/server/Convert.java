@@ -12,6 +12,7 @@ import io.junction.broker.StartPosition;
 import io.junction.broker.StationConfig;
 import io.junction.broker.StationInfo;
 import io.junction.log.Header;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -52,7 +53,8 @@ final class Convert {
         StationConfig d = StationConfig.withDefaults(c.getPartitions(), c.getRetentionAgeMs(),
                 c.getRetentionBytes(), c.getRetentionMessages(), c.getAckTimeoutMs(), c.getMaxDeliveries());
         Ordering ordering = ordering(c.getOrdering());
-        return withOrdering(d, ordering == null ? StationConfig.DEFAULT_ORDERING : ordering);
+        return with(d, ordering == null ? StationConfig.DEFAULT_ORDERING : ordering,
+                c.getDedupWindowMs() == 0 ? StationConfig.DEFAULT_DEDUP_WINDOW : Duration.ofMillis(c.getDedupWindowMs()));
     }
 
     /**
@@ -70,12 +72,13 @@ final class Convert {
                 c.getAckTimeoutMs() != 0 ? c.getAckTimeoutMs() : current.ackTimeout().toMillis(),
                 c.getMaxDeliveries() != 0 ? c.getMaxDeliveries() : current.maxDeliveries());
         Ordering ordering = ordering(c.getOrdering());
-        return withOrdering(merged, ordering == null ? current.ordering() : ordering);
+        return with(merged, ordering == null ? current.ordering() : ordering,
+                c.getDedupWindowMs() == 0 ? current.dedupWindow() : Duration.ofMillis(c.getDedupWindowMs()));
     }
 
-    private static StationConfig withOrdering(StationConfig c, Ordering ordering) {
+    private static StationConfig with(StationConfig c, Ordering ordering, Duration dedupWindow) {
         return new StationConfig(c.partitions(), c.retentionAge(), c.retentionBytes(), c.retentionMessages(),
-                c.ackTimeout(), c.maxDeliveries(), ordering).validate();
+                c.ackTimeout(), c.maxDeliveries(), ordering, dedupWindow).validate();
     }
 
     /**
@@ -92,7 +95,7 @@ final class Convert {
                 .setRetentionAgeMs(c.retentionAge() == null ? -1 : c.retentionAge().toMillis())
                 .setRetentionBytes(c.retentionBytes()).setRetentionMessages(c.retentionMessages())
                 .setAckTimeoutMs(c.ackTimeout().toMillis()).setMaxDeliveries(c.maxDeliveries())
-                .setOrdering(c.ordering().wireName()).build();
+                .setOrdering(c.ordering().wireName()).setDedupWindowMs(c.dedupWindow().toMillis()).build();
     }
 
     static io.junction.api.v1.StationInfo station(StationInfo s) {

@@ -64,7 +64,7 @@ final class ProduceService extends ProduceGrpc.ProduceImplBase {
                         } else {
                             for (io.junction.broker.Receipt r : receipts) {
                                 response.addReceipts(Receipt.newBuilder().setPartition(r.partition())
-                                        .setOffset(r.offset()));
+                                        .setOffset(r.offset()).setDuplicate(r.duplicate()));
                             }
                         }
                         synchronized (out) {
