@@ -84,6 +84,8 @@ final class ConsumerGroup {
     /** KEY ordering, per partition: messages whose key was freed, next in line. */
     private final List<ArrayDeque<Record>> unblocked = new ArrayList<>();
     private final int[] waitingCount;
+    /** PARTITION ordering: the member each partition is handed to (null: nobody yet, or after a failover). */
+    private final GroupMember[] owners;
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
     private final AtomicLong memberIds = new AtomicLong();
     private final ScheduledFuture<?> ticker;
@@ -118,6 +120,7 @@ final class ConsumerGroup {
         this.state = state;
         this.nextFetch = new long[state.length];
         this.waitingCount = new int[state.length];
+        this.owners = new GroupMember[state.length];
         for (int p = 0; p < state.length; p++) {
             nextFetch[p] = state[p].ackFloor;
             readAhead.add(new ArrayDeque<>());
@@ -220,6 +223,11 @@ final class ConsumerGroup {
     void leave(GroupMember member) {
         submit(() -> {
             if (members.remove(member.id()) != null) {
+                for (int p = 0; p < owners.length; p++) {
+                    if (owners[p] == member) {
+                        owners[p] = null; // failover: the next member with credits takes the partition
+                    }
+                }
                 long now = System.nanoTime();
                 for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
                     InFlight f = it.next().getValue();
@@ -360,13 +368,20 @@ final class ConsumerGroup {
             return;
         }
         long now = System.nanoTime();
+        List<int[]> stalled = new ArrayList<>();
         for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             InFlight f = it.next().getValue();
             if (f.deadlineNanos <= now) {
                 f.member.inFlight--;
                 enqueueRedelivery(f.partition, f.record, now);
                 it.remove();
+                if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
+                    stalled.add(new int[] {f.partition});
+                }
             }
+        }
+        for (int[] p : stalled) {
+            failover(p[0], now);
         }
         dispatch();
         if (journal.snapshotDue()) {
@@ -377,6 +392,11 @@ final class ConsumerGroup {
     /** Hands out messages while some member has credits and some message is ready. */
     private void dispatch() {
         if (closed || members.isEmpty()) {
+            journal.writePending();
+            return;
+        }
+        if (ordering == Ordering.PARTITION) {
+            dispatchByPartition();
             journal.writePending();
             return;
         }
@@ -392,6 +412,94 @@ final class ConsumerGroup {
             deliver(member, next.partition(), next.record());
         }
         journal.writePending();
+    }
+
+    /**
+     * PARTITION ordering: each partition is handed to one member at a time; a member without an owned or free
+     * partition with a ready message gets nothing, however many credits it has.
+     */
+    private void dispatchByPartition() {
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            // Members owning the fewest partitions first, so free partitions spread over the members.
+            Map<GroupMember, Integer> owned = new HashMap<>();
+            for (GroupMember owner : owners) {
+                if (owner != null) {
+                    owned.merge(owner, 1, Integer::sum);
+                }
+            }
+            List<GroupMember> byLoad = new ArrayList<>(members.values());
+            byLoad.sort(java.util.Comparator.comparingInt(m -> owned.getOrDefault(m, 0)));
+            for (GroupMember member : byLoad) {
+                if (member.credits <= 0) {
+                    continue;
+                }
+                Due next = nextMessageFor(member);
+                if (next != null) {
+                    owners[next.partition()] = member;
+                    deliver(member, next.partition(), next.record());
+                    progress = true;
+                }
+            }
+        }
+    }
+
+    private boolean mayTake(GroupMember member, int partition) {
+        return owners[partition] == null || owners[partition] == member;
+    }
+
+    /** PARTITION ordering: the next message of a partition {@code member} owns, or of one nobody owns. */
+    private Due nextMessageFor(GroupMember member) {
+        long now = System.nanoTime();
+        while (true) {
+            Due best = null;
+            for (Due d : redeliveries) {
+                if (d.dueNanos() <= now && mayTake(member, d.partition()) && (best == null
+                        || d.dueNanos() < best.dueNanos()
+                        || d.dueNanos() == best.dueNanos() && d.record().offset() < best.record().offset())) {
+                    best = d;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            redeliveries.remove(best);
+            MessageRef ref = new MessageRef(best.partition(), best.record().offset());
+            queuedForRedelivery.remove(ref);
+            if (!state[best.partition()].isAcked(ref.offset()) && !inFlight.containsKey(ref)) {
+                return best;
+            }
+        }
+        for (int i = 0; i < state.length; i++) {
+            int p = (nextPartition + i) % state.length;
+            if (!mayTake(member, p)) {
+                continue;
+            }
+            Record record = nextFromPartition(p);
+            if (record != null) {
+                nextPartition = (p + 1) % state.length;
+                return new Due(p, record, now);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * PARTITION ordering: the owner of {@code partition} stopped acking; everything it holds of the partition
+     * goes back in line and the partition is free for the next member with credits.
+     */
+    private void failover(int partition, long now) {
+        GroupMember stalled = owners[partition];
+        owners[partition] = null;
+        for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            InFlight f = it.next().getValue();
+            if (f.partition == partition && f.member == stalled) {
+                f.member.inFlight--;
+                enqueueRedelivery(f.partition, f.record, now);
+                it.remove();
+            }
+        }
     }
 
     private GroupMember nextMemberWithCredits() {

@@ -10,7 +10,11 @@ public enum Ordering {
      * The default.
      */
     KEY,
-    /** One active member per partition (not implemented yet: behaves as {@link #NONE}). */
+    /**
+     * One active member per partition: all of a partition's messages go to the member that took it, until it
+     * leaves or one of its messages times out (failover: what it held goes back in line, first, for the next
+     * member). Members beyond the number of partitions stand by.
+     */
     PARTITION,
     /** No ordering: messages go to members in parallel as credits allow. */
     NONE;

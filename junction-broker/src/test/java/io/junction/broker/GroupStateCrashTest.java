@@ -82,14 +82,25 @@ class GroupStateCrashTest {
             BlockingQueue<Delivery> inbox = mailbox.received;
             GroupMember member = broker.subscribe(Broker.DEFAULT_TENANT, "s", "g", null, "checker", 100_000, mailbox);
             Set<String> redelivered = new HashSet<>();
-            Delivery d;
-            while ((d = inbox.poll(2, TimeUnit.SECONDS)) != null) {
+            // Drain until the group has acked everything (lag 0), not until a quiet spell: a slow moment must not
+            // pass for "done". A message that never comes keeps the lag above 0 and fails below.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                Delivery d = inbox.poll(100, TimeUnit.MILLISECONDS);
+                if (d == null) {
+                    if (broker.groupInfo(Broker.DEFAULT_TENANT, "s", "g").lag() == 0) {
+                        break;
+                    }
+                    continue;
+                }
                 String ref = d.partition() + "/" + d.offset();
                 assertThat(syncAcked).as("seed %d: %s was sync-acked, yet delivered again", seed, ref)
                         .doesNotContain(ref);
                 redelivered.add(ref);
                 member.ack(List.of(d.ref()));
             }
+            assertThat(broker.groupInfo(Broker.DEFAULT_TENANT, "s", "g").lag()).as("seed %d: lag after the drain",
+                    seed).isZero();
             Set<String> accounted = new HashSet<>(received);
             accounted.addAll(redelivered);
             assertThat(accounted).as("seed %d: every message acked or delivered again", seed).hasSize(TOTAL);

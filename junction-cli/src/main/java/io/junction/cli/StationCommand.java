@@ -63,7 +63,7 @@ final class StationCommand implements Runnable {
                 completionCandidates = Converters.OrderingCandidates.class,
                 description = {"How groups created on the station from now on order their messages: "
                         + "${COMPLETION-CANDIDATES} (default: key).", "key: one message per key at a time, in order; "
-                        + "partition: one member per partition (for now as none); none: no order. A group keeps "
+                        + "partition: one member per partition, with failover; none: no order. A group keeps "
                         + "the ordering it was created with."})
         Ordering ordering;
 

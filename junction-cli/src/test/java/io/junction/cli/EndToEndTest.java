@@ -133,12 +133,12 @@ class EndToEndTest {
             }).build().start());
         }
         awaitSize(seen, 200);
+        awaitLag("orders", "workers", 0); // before closing: an ack still on its way must not be cut off
         for (AutoCloseable m : members) {
             m.close();
         }
         assertThat(seen).hasSize(200);
         assertThat(perMember).allSatisfy(s -> assertThat(s).isNotEmpty());
-        awaitLag("orders", "workers", 0);
     }
 
     @Test
