@@ -112,6 +112,11 @@ public final class JunctionServer implements AutoCloseable {
                 .port(httpAddress, SessionProtocol.HTTP)
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
                 .service(grpcServices(broker, produce))
+                // Produce and consume are long-lived streams: no limit on a stream's total size or duration
+                // (Armeria's defaults, 10 MiB and 10 s, would cut them and make clients resend). Each message is
+                // still bounded by the gRPC service's maxRequestMessageLength.
+                .maxRequestLength(0)
+                .requestTimeout(Duration.ZERO)
                 .gracefulShutdownTimeout(SHUTDOWN_QUIET_PERIOD, SHUTDOWN_TIMEOUT)
                 .bossGroupFactory(AcceptorGroup::new)
                 .build();
