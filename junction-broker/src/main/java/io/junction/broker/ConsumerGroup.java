@@ -1,31 +1,40 @@
 package io.junction.broker;
 
+import io.junction.log.DurableFiles;
 import io.junction.log.FetchResult;
 import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.Callable;
 
 /**
  * One consumer group of a station: the delivery engine. Every group receives every message of the station; the
@@ -73,7 +82,7 @@ final class ConsumerGroup {
     private final Map<MessageRef, InFlight> inFlight = new HashMap<>();
     private final PriorityQueue<Due> redeliveries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
     /** The messages in {@link #redeliveries}, for a constant-time "is it queued?". */
-    private final java.util.Set<MessageRef> queuedForRedelivery = new java.util.HashSet<>();
+    private final Set<MessageRef> queuedForRedelivery = new HashSet<>();
     private final Ordering ordering;
     /** KEY ordering, per partition: key → the offset that holds it (in flight, or due for redelivery). */
     private final List<Map<ByteBuffer, Long>> busyKeys = new ArrayList<>();
@@ -143,7 +152,7 @@ final class ConsumerGroup {
      */
     static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start,
             Ordering ordering) throws IOException {
-        boolean exists = java.nio.file.Files.isDirectory(dir);
+        boolean exists = Files.isDirectory(dir);
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
         }
@@ -169,18 +178,18 @@ final class ConsumerGroup {
     /** A group keeps the ordering it was created with, in {@value #GROUP_FILE}. */
     private static Ordering readOrWriteOrdering(Path dir, Ordering forNewGroup) throws IOException {
         Path file = dir.resolve(GROUP_FILE);
-        java.util.Properties props = new java.util.Properties();
-        if (java.nio.file.Files.exists(file)) {
-            try (var in = java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+        Properties props = new Properties();
+        if (Files.exists(file)) {
+            try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 props.load(in);
             }
             return Ordering.parse(props.getProperty("ordering", StationConfig.DEFAULT_ORDERING.wireName()));
         }
-        java.nio.file.Files.createDirectories(dir);
+        Files.createDirectories(dir);
         props.setProperty("ordering", forNewGroup.wireName());
-        java.io.StringWriter text = new java.io.StringWriter();
+        StringWriter text = new StringWriter();
         props.store(text, "Junction consumer group settings");
-        io.junction.log.DurableFiles.write(file, text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        DurableFiles.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
         return forNewGroup;
     }
 
@@ -430,7 +439,7 @@ final class ConsumerGroup {
                 }
             }
             List<GroupMember> byLoad = new ArrayList<>(members.values());
-            byLoad.sort(java.util.Comparator.comparingInt(m -> owned.getOrDefault(m, 0)));
+            byLoad.sort(Comparator.comparingInt(m -> owned.getOrDefault(m, 0)));
             for (GroupMember member : byLoad) {
                 if (member.credits <= 0) {
                     continue;
@@ -552,7 +561,7 @@ final class ConsumerGroup {
                 continue;
             }
             MessageRef ref = new MessageRef(p, record.offset());
-            if (state[p].isAcked(record.offset()) || inFlight.containsKey(ref) || isQueuedForRedelivery(ref)) {
+            if (state[p].isAcked(record.offset()) || inFlight.containsKey(ref) || queuedForRedelivery.contains(ref)) {
                 continue;
             }
             if (ordering == Ordering.KEY && record.key() != null) {
@@ -595,9 +604,6 @@ final class ConsumerGroup {
         }
     }
 
-    private boolean isQueuedForRedelivery(MessageRef ref) {
-        return queuedForRedelivery.contains(ref);
-    }
 
     private void enqueueRedelivery(int partition, Record record, long dueNanos) {
         if (queuedForRedelivery.add(new MessageRef(partition, record.offset()))) {
@@ -653,7 +659,7 @@ final class ConsumerGroup {
                             + "command", e);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException closedAlready) {
+        } catch (RejectedExecutionException closedAlready) {
             // the group is closed; late commands from members have nothing left to act on
         }
     }
@@ -662,7 +668,7 @@ final class ConsumerGroup {
         Future<T> result;
         try {
             result = owner.submit(command);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
         }
         try {
