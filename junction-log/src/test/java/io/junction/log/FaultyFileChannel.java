@@ -90,7 +90,8 @@ final class FaultyFileChannel extends FileChannel {
         }
         long size = delegate.size();
         delegate.force(metaData);
-        faults.forcedSize.computeIfAbsent(file, f -> new AtomicLong()).set(size);
+        // fsyncs may overlap (the flusher's and a roll's): what is durable is the most any completed one covered
+        faults.forcedSize.computeIfAbsent(file, f -> new AtomicLong()).accumulateAndGet(size, Math::max);
     }
 
     @Override
