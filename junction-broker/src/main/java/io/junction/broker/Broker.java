@@ -178,13 +178,22 @@ public final class Broker implements AutoCloseable {
      */
     public GroupInfo createGroup(String tenant, String station, String group, StartPosition start,
             Ordering ordering) {
+        return createGroup(tenant, station, group, start, ordering, null);
+    }
+
+    /**
+     * Creates the group (or returns the existing one, unchanged) starting at {@code start}, with
+     * {@code ordering} and {@code onDeadLetter}; null = the station's default.
+     */
+    public GroupInfo createGroup(String tenant, String station, String group, StartPosition start,
+            Ordering ordering, OnDeadLetter onDeadLetter) {
         Names.check("group", group);
-        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering)
-                .info();
+        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering,
+                onDeadLetter).info();
     }
 
     public GroupInfo groupInfo(String tenant, String station, String group) {
-        return station(tenant, station).group(group, null, null).info();
+        return station(tenant, station).group(group, null, null, null).info();
     }
 
     public List<GroupInfo> listGroups(String tenant, String station) {
@@ -204,9 +213,47 @@ public final class Broker implements AutoCloseable {
      * (null = the station's default) applies only when this call creates the group. */
     public GroupMember subscribe(String tenant, String station, String group, StartPosition start, Ordering ordering,
             String memberName, int credits, DeliverySink sink) {
+        return subscribe(tenant, station, group, start, ordering, null, memberName, credits, sink);
+    }
+
+    /** As above; {@code ordering} and {@code onDeadLetter} (null = the station's defaults) apply only when this
+     * call creates the group. */
+    public GroupMember subscribe(String tenant, String station, String group, StartPosition start, Ordering ordering,
+            OnDeadLetter onDeadLetter, String memberName, int credits, DeliverySink sink) {
         Names.check("group", group);
-        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering)
-                .join(memberName, credits, sink);
+        return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering,
+                onDeadLetter).join(memberName, credits, sink);
+    }
+
+    // ----- dead letters ------------------------------------------------------------------------------------------
+
+    /**
+     * The station's open dead letters of {@code group} (every group when null), oldest first: at most
+     * {@code limit}, with ids above {@code afterId} (-1: from the first).
+     */
+    public List<DeadLetter> listDeadLetters(String tenant, String station, String group, long afterId, int limit) {
+        if (limit < 1) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "limit must be positive, was " + limit);
+        }
+        return station(tenant, station).listDeadLetters(emptyToNull(group), afterId, limit);
+    }
+
+    /**
+     * Hands the dead letters {@code ids} (or all of them, of {@code group} when given) back to the group that
+     * failed each; returns how many. Every id must be an open dead letter, else nothing is done
+     * (UNKNOWN_DEAD_LETTER).
+     */
+    public int resendDeadLetters(String tenant, String station, List<Long> ids, boolean all, String group) {
+        return station(tenant, station).resendDeadLetters(ids, all, emptyToNull(group));
+    }
+
+    /** Forgets the dead letters {@code ids} (or all, of {@code group} when given); returns how many. */
+    public int dropDeadLetters(String tenant, String station, List<Long> ids, boolean all, String group) {
+        return station(tenant, station).dropDeadLetters(ids, all, emptyToNull(group));
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     // ----- lifecycle ---------------------------------------------------------------------------------------------

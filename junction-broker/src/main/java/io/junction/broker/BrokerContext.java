@@ -3,6 +3,7 @@ package io.junction.broker;
 import io.junction.log.Durability;
 import io.junction.log.LogConfig;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -14,10 +15,12 @@ final class BrokerContext implements AutoCloseable {
 
     /** Journals of group state are small; small segments let old state be dropped soon. */
     static final long JOURNAL_SEGMENT_BYTES = 1 << 20;
+    static final long DLS_SEGMENT_BYTES = 64L << 20;
 
     private final BrokerConfig config;
     private final LogConfig logConfig;
     private final LogConfig journalConfig;
+    private final LogConfig dlsConfig;
     private final ScheduledExecutorService timer;
 
     BrokerContext(BrokerConfig config) {
@@ -25,6 +28,10 @@ final class BrokerContext implements AutoCloseable {
         this.logConfig = Station.partitionLogConfig(config);
         this.journalConfig = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(config.flushInterval())
                 .segmentBytes(JOURNAL_SEGMENT_BYTES).clock(config.clock()).build();
+        // Dead letters are fsynced whatever the broker's durability: a group counts a message as done once its
+        // dead letter is stored. Segments roll daily so that retention (whole segments) can drop them.
+        this.dlsConfig = LogConfig.builder().durability(Durability.FSYNC).segmentBytes(DLS_SEGMENT_BYTES)
+                .segmentAge(Duration.ofDays(1)).clock(config.clock()).maxBatchBytes(logConfig.maxBatchBytes()).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "junction-broker-timer");
             t.setDaemon(true);
@@ -42,6 +49,10 @@ final class BrokerContext implements AutoCloseable {
 
     LogConfig journalConfig() {
         return journalConfig;
+    }
+
+    LogConfig dlsConfig() {
+        return dlsConfig;
     }
 
     Clock clock() {

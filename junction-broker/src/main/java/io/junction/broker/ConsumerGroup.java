@@ -25,6 +25,7 @@ import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -56,8 +57,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * A member gets a message only while it has credits (one credit per message); a slow member therefore makes
  * the group buffer nothing for it beyond its credits plus one read-ahead per partition.
  *
- * <p>Ordering per key (issue #4) is not applied yet: messages are handed out in offset order per partition but
- * may be processed in parallel by different members.
+ * <h2>Dead letters</h2>
+ * A message that fails (nack, ack timeout, its member gone) after its max-deliveries-th delivery, or that a
+ * consumer dead-letters, is stored in the station's {@link DeadLetters}; once that is durable it counts as done
+ * (acked) for this group. In KEY ordering with {@link OnDeadLetter#PARK} its key stays held until the dead
+ * letter is dropped or resent. A resent dead letter comes back to this group at its own partition and offset,
+ * ahead of the read-ahead, and is acked like any message (the journal's RESENT event).
  */
 final class ConsumerGroup {
 
@@ -69,6 +74,8 @@ final class ConsumerGroup {
     /** KEY ordering: messages held back per partition (their key busy) before reading ahead pauses. */
     static final int MAX_WAITING_PER_PARTITION = 10_000;
     static final String GROUP_FILE = "group.properties";
+    /** How long a message waits before another try when its dead letter could not be stored. */
+    static final long DEAD_LETTER_RETRY_MILLIS = 1000;
 
     final String name;
     private final Station station;
@@ -84,6 +91,15 @@ final class ConsumerGroup {
     /** The messages in {@link #redeliveries}, for a constant-time "is it queued?". */
     private final Set<MessageRef> queuedForRedelivery = new HashSet<>();
     private final Ordering ordering;
+    private final OnDeadLetter onDeadLetter;
+    /** Messages being stored in the dead-letter station: not ready, keys still held. */
+    private final Map<MessageRef, Record> deadLettering = new HashMap<>();
+    /** PARK: keys held by a dead letter → the key, until it is dropped or resent. */
+    private final Map<MessageRef, ByteBuffer> parked = new HashMap<>();
+    /** Per partition: resent dead letters to hand out again, by offset. */
+    private final List<TreeMap<Long, Record>> resent = new ArrayList<>();
+    /** Delivered, not done: first and last delivery time (epoch ms) and the last error a consumer gave. */
+    private final Map<MessageRef, Attempts> attempts = new HashMap<>();
     /** KEY ordering, per partition: key → the offset that holds it (in flight, or due for redelivery). */
     private final List<Map<ByteBuffer, Long>> busyKeys = new ArrayList<>();
     /** KEY ordering: the key each holding offset holds, to free it when that offset is acked. */
@@ -116,15 +132,27 @@ final class ConsumerGroup {
         }
     }
 
+    /** What the dead-letter station records about a message's deliveries. */
+    private static final class Attempts {
+        long firstMs;
+        long lastMs;
+        String error = "";
+    }
+
+    /** A dead letter handed back to this group: its id and the original message. */
+    record Resent(long deadLetterId, int partition, Record message) {
+    }
+
     /** A message to deliver again once {@code dueNanos} has passed. */
     private record Due(int partition, Record record, long dueNanos) {
     }
 
-    private ConsumerGroup(BrokerContext context, Station station, String name, Ordering ordering,
+    private ConsumerGroup(BrokerContext context, Station station, String name, Settings settings,
             GroupJournal journal, GroupJournal.PartitionState[] state) {
         this.station = station;
         this.name = name;
-        this.ordering = ordering;
+        this.ordering = settings.ordering();
+        this.onDeadLetter = settings.onDeadLetter();
         this.journal = journal;
         this.state = state;
         this.nextFetch = new long[state.length];
@@ -136,6 +164,7 @@ final class ConsumerGroup {
             busyKeys.add(new HashMap<>());
             waiting.add(new HashMap<>());
             unblocked.add(new ArrayDeque<>());
+            resent.add(new TreeMap<>());
         }
         this.owner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "junction-group-" + station.name + "-" + name);
@@ -151,12 +180,14 @@ final class ConsumerGroup {
      * (and refuses with UNKNOWN_GROUP when {@code start} is null).
      */
     static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start,
-            Ordering ordering) throws IOException {
+            Ordering ordering, OnDeadLetter onDeadLetter) throws IOException {
         boolean exists = Files.isDirectory(dir);
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
         }
-        Ordering groupOrdering = readOrWriteOrdering(dir, ordering != null ? ordering : station.config().ordering());
+        Settings settings = readOrWriteSettings(dir, new Settings(
+                ordering != null ? ordering : station.config().ordering(),
+                onDeadLetter != null ? onDeadLetter : station.config().onDeadLetter()));
         GroupJournal journal = GroupJournal.open(context, dir.resolve("journal"));
         GroupJournal.PartitionState[] state = new GroupJournal.PartitionState[station.partitionCount()];
         for (int p = 0; p < state.length; p++) {
@@ -172,29 +203,97 @@ final class ConsumerGroup {
         } else {
             journal.replay(state);
         }
-        return new ConsumerGroup(context, station, name, groupOrdering, journal, state);
+        ConsumerGroup group = new ConsumerGroup(context, station, name, settings, journal, state);
+        group.submit(group::reconcileWithDeadLetters);
+        return group;
     }
 
-    /** A group keeps the ordering it was created with, in {@value #GROUP_FILE}. */
-    private static Ordering readOrWriteOrdering(Path dir, Ordering forNewGroup) throws IOException {
+    /** What a group is created with and keeps, in {@value #GROUP_FILE}. */
+    record Settings(Ordering ordering, OnDeadLetter onDeadLetter) {
+    }
+
+    private static Settings readOrWriteSettings(Path dir, Settings forNewGroup) throws IOException {
         Path file = dir.resolve(GROUP_FILE);
         Properties props = new Properties();
         if (Files.exists(file)) {
             try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 props.load(in);
             }
-            return Ordering.parse(props.getProperty("ordering", StationConfig.DEFAULT_ORDERING.wireName()));
+            return new Settings(
+                    Ordering.parse(props.getProperty("ordering", StationConfig.DEFAULT_ORDERING.wireName())),
+                    OnDeadLetter.parse(props.getProperty("on.dead.letter",
+                            StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())));
         }
         Files.createDirectories(dir);
-        props.setProperty("ordering", forNewGroup.wireName());
+        props.setProperty("ordering", forNewGroup.ordering().wireName());
+        props.setProperty("on.dead.letter", forNewGroup.onDeadLetter().wireName());
         StringWriter text = new StringWriter();
         props.store(text, "Junction consumer group settings");
         DurableFiles.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
         return forNewGroup;
     }
 
+    /**
+     * After opening: the dead-letter station is the truth about which messages went there. A dead letter whose
+     * ack the journal lost (a crash right after it was stored) counts as done again; PARK keys stay held; resent
+     * dead letters not acked yet go back in line (from the DLS copy, else the partition, else they are gone).
+     */
+    private void reconcileWithDeadLetters() {
+        for (DeadLetters.Open o : station.deadLetters().openOf(name)) {
+            int p = o.partition();
+            if (p >= state.length) {
+                continue;
+            }
+            if (!state[p].isAcked(o.offset())) {
+                state[p].ack(o.offset());
+                journal.ack(p, o.offset());
+            }
+            if (ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK && o.key() != null) {
+                hold(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
+                parked.put(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
+            }
+        }
+        for (int p = 0; p < state.length; p++) {
+            for (Map.Entry<Long, Long> e : List.copyOf(state[p].resent.entrySet())) {
+                Record message = resentMessage(p, e.getKey(), e.getValue());
+                if (message == null) {
+                    LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: resent dead letter {2} "
+                            + "(partition {3} offset {4}) is gone from the DLS and the partition; dropped", name,
+                            station.name, e.getValue(), p, e.getKey());
+                    state[p].ack(e.getKey());
+                    journal.ack(p, e.getKey());
+                } else {
+                    resent.get(p).put(e.getKey(), message);
+                }
+            }
+        }
+        journal.writePending();
+        dispatch();
+    }
+
+    private Record resentMessage(int p, long offset, long deadLetterId) {
+        Record copy = station.deadLetters().read(deadLetterId);
+        if (copy != null) {
+            return DeadLetters.original(copy);
+        }
+        try {
+            for (Record r : station.partition(p).read(offset, 1).records()) {
+                if (r.offset() == offset) {
+                    return r;
+                }
+            }
+        } catch (OffsetOutOfRangeException gone) {
+            // removed by retention
+        }
+        return null;
+    }
+
     Ordering ordering() {
         return ordering;
+    }
+
+    OnDeadLetter onDeadLetter() {
+        return onDeadLetter;
     }
 
     private static long startOffset(PartitionLog log, StartPosition start) {
@@ -241,8 +340,8 @@ final class ConsumerGroup {
                 for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
                     InFlight f = it.next().getValue();
                     if (f.member == member) {
-                        enqueueRedelivery(f.partition, f.record, now);
                         it.remove();
+                        retryOrDeadLetter(f.partition, f.record, now);
                     }
                 }
                 dispatch();
@@ -277,14 +376,69 @@ final class ConsumerGroup {
         }
     }
 
-    void nack(List<MessageRef> refs, Duration delay) {
+    /** Hands the messages back, to be delivered again after {@code delay}; {@code error} may be null. */
+    void nack(List<MessageRef> refs, Duration delay, String error) {
         submit(() -> {
             long due = System.nanoTime() + Math.max(0, delay.toNanos());
             for (MessageRef ref : refs) {
                 InFlight f = inFlight.remove(ref);
                 if (f != null) {
                     f.member.inFlight--;
-                    enqueueRedelivery(ref.partition(), f.record, due);
+                    if (error != null && !error.isEmpty()) {
+                        attempts(ref).error = error;
+                    }
+                    retryOrDeadLetter(ref.partition(), f.record, due);
+                }
+            }
+            dispatch();
+        });
+    }
+
+    /** A consumer gives up on these messages: they go to the dead-letter station with {@code reason}. */
+    void deadLetter(List<MessageRef> refs, String reason) {
+        submit(() -> {
+            for (MessageRef ref : refs) {
+                InFlight f = inFlight.remove(ref);
+                if (f != null) {
+                    f.member.inFlight--;
+                    deadLetter(ref.partition(), f.record, DeadLetterReason.CONSUMER,
+                            reason == null || reason.isEmpty() ? attempts(ref).error : reason);
+                }
+            }
+            dispatch();
+        });
+    }
+
+    /**
+     * Dead letters handed back to this group; returns once that is durable. Each comes back at its own offset,
+     * ahead of newer messages, with its delivery count starting over.
+     */
+    void resend(List<Resent> letters) {
+        call(() -> {
+            for (Resent r : letters) {
+                int p = r.partition();
+                long offset = r.message().offset();
+                if (p >= state.length || !state[p].isAcked(offset)) {
+                    continue; // in the group's hands already (resent before, and a crash kept the letter open)
+                }
+                state[p].resend(offset, r.deadLetterId());
+                journal.resent(p, offset, r.deadLetterId());
+                resent.get(p).put(offset, r.message());
+                // A PARK key stays held, now by the resent message itself (it is the holder's offset).
+                parked.remove(new MessageRef(p, offset));
+            }
+            journal.flush();
+            dispatch();
+            return null;
+        });
+    }
+
+    /** Dead letters dropped: in PARK, their keys go on. */
+    void dropped(List<MessageRef> refs) {
+        submit(() -> {
+            for (MessageRef ref : refs) {
+                if (parked.remove(ref) != null) {
+                    releaseKey(ref);
                 }
             }
             dispatch();
@@ -319,14 +473,16 @@ final class ConsumerGroup {
             List<GroupInfo.Partition> partitions = new ArrayList<>();
             for (int p = 0; p < state.length; p++) {
                 long end = station.partition(p).nextOffset();
-                long partitionLag = Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size());
+                long partitionLag = Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size())
+                        + state[p].resent.size();
                 lag += partitionLag;
                 long nextToHandOut = readAhead.get(p).isEmpty() ? nextFetch[p] : readAhead.get(p).peek().offset();
                 partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag));
             }
             List<GroupInfo.Member> memberInfos = members.values().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
-            return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering);
+            return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering,
+                    onDeadLetter, station.deadLetters().count(name));
         });
     }
 
@@ -369,7 +525,68 @@ final class ConsumerGroup {
             state[p].ack(ref.offset());
             journal.ack(p, ref.offset());
         }
+        attempts.remove(ref);
         releaseKey(ref);
+    }
+
+    private Attempts attempts(MessageRef ref) {
+        return attempts.computeIfAbsent(ref, r -> new Attempts());
+    }
+
+    /** A delivery failed: deliver the message again at {@code dueNanos}, or dead-letter it at max deliveries. */
+    private void retryOrDeadLetter(int partition, Record record, long dueNanos) {
+        int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
+        if (delivered >= station.config().maxDeliveries()) {
+            deadLetter(partition, record, DeadLetterReason.MAX_DELIVERIES,
+                    attempts(new MessageRef(partition, record.offset())).error);
+        } else {
+            enqueueRedelivery(partition, record, dueNanos);
+        }
+    }
+
+    /**
+     * Stores the message in the dead-letter station; once that is durable the message is done for this group
+     * (and in PARK its key stays held). Until then it is neither ready nor done. If the store fails, the
+     * message is delivered again later: nothing is lost.
+     */
+    private void deadLetter(int partition, Record record, DeadLetterReason reason, String error) {
+        MessageRef ref = new MessageRef(partition, record.offset());
+        if (deadLettering.putIfAbsent(ref, record) != null) {
+            return;
+        }
+        Attempts a = attempts(ref);
+        int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
+        station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
+                a.firstMs, a.lastMs)).whenComplete((id, failure) -> submit(() -> deadLettered(ref, failure)));
+    }
+
+    private void deadLettered(MessageRef ref, Throwable failure) {
+        Record record = deadLettering.remove(ref);
+        if (record == null || closed) {
+            return;
+        }
+        int p = ref.partition();
+        if (failure != null) {
+            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: could not store the dead letter of "
+                    + "partition {2} offset {3}, delivering it again in {4} ms: {5}", name, station.name, p,
+                    ref.offset(), DEAD_LETTER_RETRY_MILLIS, failure.toString());
+            enqueueRedelivery(p, record, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEAD_LETTER_RETRY_MILLIS));
+            dispatch();
+            return;
+        }
+        if (!state[p].isAcked(ref.offset())) {
+            state[p].ack(ref.offset());
+            journal.ack(p, ref.offset());
+        }
+        attempts.remove(ref);
+        ByteBuffer key = keyHeldBy.get(ref);
+        if (key != null && onDeadLetter == OnDeadLetter.PARK) {
+            parked.put(ref, key);
+        } else {
+            releaseKey(ref);
+        }
+        journal.flush();
+        dispatch();
     }
 
     private void tick() {
@@ -382,8 +599,9 @@ final class ConsumerGroup {
             InFlight f = it.next().getValue();
             if (f.deadlineNanos <= now) {
                 f.member.inFlight--;
-                enqueueRedelivery(f.partition, f.record, now);
                 it.remove();
+                attempts(new MessageRef(f.partition, f.record.offset())).error = "ack timeout";
+                retryOrDeadLetter(f.partition, f.record, now);
                 if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
                     stalled.add(new int[] {f.partition});
                 }
@@ -476,7 +694,8 @@ final class ConsumerGroup {
             redeliveries.remove(best);
             MessageRef ref = new MessageRef(best.partition(), best.record().offset());
             queuedForRedelivery.remove(ref);
-            if (!state[best.partition()].isAcked(ref.offset()) && !inFlight.containsKey(ref)) {
+            if (!state[best.partition()].isAcked(ref.offset()) && !inFlight.containsKey(ref)
+                    && !deadLettering.containsKey(ref)) {
                 return best;
             }
         }
@@ -505,8 +724,8 @@ final class ConsumerGroup {
             InFlight f = it.next().getValue();
             if (f.partition == partition && f.member == stalled) {
                 f.member.inFlight--;
-                enqueueRedelivery(f.partition, f.record, now);
                 it.remove();
+                retryOrDeadLetter(f.partition, f.record, now);
             }
         }
     }
@@ -529,9 +748,10 @@ final class ConsumerGroup {
         long now = System.nanoTime();
         while (!redeliveries.isEmpty() && redeliveries.peek().dueNanos() <= now) {
             Due due = redeliveries.poll();
-            queuedForRedelivery.remove(new MessageRef(due.partition(), due.record().offset()));
-            if (!state[due.partition()].isAcked(due.record().offset())
-                    && !inFlight.containsKey(new MessageRef(due.partition(), due.record().offset()))) {
+            MessageRef ref = new MessageRef(due.partition(), due.record().offset());
+            queuedForRedelivery.remove(ref);
+            if (!state[due.partition()].isAcked(ref.offset()) && !inFlight.containsKey(ref)
+                    && !deadLettering.containsKey(ref)) {
                 return due;
             }
         }
@@ -551,6 +771,13 @@ final class ConsumerGroup {
         if (freed != null) {
             return freed; // its key is already held for it
         }
+        TreeMap<Long, Record> again = resent.get(p);
+        while (!again.isEmpty()) {
+            Record record = again.pollFirstEntry().getValue();
+            if (isReady(p, record) && takeKey(p, record)) {
+                return record;
+            }
+        }
         ArrayDeque<Record> buffer = readAhead.get(p);
         while (true) {
             Record record = buffer.poll();
@@ -560,24 +787,50 @@ final class ConsumerGroup {
                 }
                 continue;
             }
-            MessageRef ref = new MessageRef(p, record.offset());
-            if (state[p].isAcked(record.offset()) || inFlight.containsKey(ref) || queuedForRedelivery.contains(ref)) {
-                continue;
+            if (isReady(p, record) && takeKey(p, record)) {
+                return record;
             }
-            if (ordering == Ordering.KEY && record.key() != null) {
-                ByteBuffer key = ByteBuffer.wrap(record.key());
-                Long holder = busyKeys.get(p).get(key);
-                if (holder != null && holder != record.offset()) {
-                    // An earlier message of this key is not acked yet: this one waits its turn.
-                    waiting.get(p).computeIfAbsent(key, k -> new ArrayDeque<>()).add(record);
-                    waitingCount[p]++;
-                    continue;
-                }
-                busyKeys.get(p).put(key, record.offset());
-                keyHeldBy.put(ref, key);
-            }
-            return record;
         }
+    }
+
+    private boolean isReady(int p, Record record) {
+        MessageRef ref = new MessageRef(p, record.offset());
+        return !state[p].isAcked(record.offset()) && !inFlight.containsKey(ref) && !queuedForRedelivery.contains(ref)
+                && !deadLettering.containsKey(ref);
+    }
+
+    /**
+     * KEY ordering: true when {@code record} may go now (its key is free, or held for it), holding its key;
+     * otherwise it waits in its key's line, in offset order, and this returns false. Other orderings: true.
+     */
+    private boolean takeKey(int p, Record record) {
+        if (ordering != Ordering.KEY || record.key() == null) {
+            return true;
+        }
+        ByteBuffer key = ByteBuffer.wrap(record.key());
+        Long holder = busyKeys.get(p).get(key);
+        if (holder != null && holder != record.offset()) {
+            // An earlier message of this key is not done yet (or parked): this one waits its turn.
+            ArrayDeque<Record> line = waiting.get(p).computeIfAbsent(key, k -> new ArrayDeque<>());
+            if (line.isEmpty() || line.peekLast().offset() < record.offset()) {
+                line.addLast(record);
+            } else {
+                List<Record> sorted = new ArrayList<>(line);
+                sorted.add(record);
+                sorted.sort(Comparator.comparingLong(Record::offset));
+                line.clear();
+                line.addAll(sorted);
+            }
+            waitingCount[p]++;
+            return false;
+        }
+        hold(new MessageRef(p, record.offset()), key);
+        return true;
+    }
+
+    private void hold(MessageRef ref, ByteBuffer key) {
+        busyKeys.get(ref.partition()).put(key, ref.offset());
+        keyHeldBy.put(ref, key);
     }
 
     /** KEY ordering: {@code ref} is acked; the next waiting message of its key (if any) is next in line. */
@@ -639,6 +892,11 @@ final class ConsumerGroup {
         int count = s.deliveries.merge(record.offset(), 1, Integer::sum);
         journal.delivered(partition, record.offset(), count);
         MessageRef ref = new MessageRef(partition, record.offset());
+        Attempts a = attempts(ref);
+        a.lastMs = station.clock().millis();
+        if (a.firstMs == 0) {
+            a.firstMs = a.lastMs;
+        }
         inFlight.put(ref, new InFlight(record, partition, member,
                 System.nanoTime() + station.config().ackTimeout().toNanos()));
         member.credits--;

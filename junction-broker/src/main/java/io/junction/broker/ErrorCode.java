@@ -19,7 +19,8 @@ public enum ErrorCode {
     SHUTTING_DOWN(true),
     STORAGE_FULL(true),
     STORAGE_ERROR(true),
-    INVALID_CONFIG(false);
+    INVALID_CONFIG(false),
+    UNKNOWN_DEAD_LETTER(false);
 
     private final boolean retriable;
 

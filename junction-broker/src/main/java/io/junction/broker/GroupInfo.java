@@ -8,9 +8,11 @@ import java.util.List;
  * @param lag messages not yet acked by the group
  * @param inFlight messages delivered and not yet acked
  * @param ordering the group's ordering, fixed when it was created
+ * @param onDeadLetter what the group does with a key whose message was dead-lettered (KEY ordering)
+ * @param deadLetters the group's open dead letters in the station's DLS
  */
 public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
-        List<Partition> partitions, Ordering ordering) {
+        List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters) {
 
     public record Member(String id, String name, long inFlight, int credits) {
     }

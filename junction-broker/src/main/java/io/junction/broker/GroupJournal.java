@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -16,10 +17,13 @@ import java.util.TreeSet;
  *
  * <pre>
  * every record value is one event; integers big-endian:
- *   SNAPSHOT  (1) | int32 partitions | per partition: int64 ack floor, int32 n, n × int64 acked offset above
- *                 |   the floor, int32 m, m × (int64 offset, int32 delivery count)
+ *   SNAPSHOT  (4) | int32 partitions | per partition: int64 ack floor, int32 n, n × int64 acked offset above
+ *                 |   the floor, int32 m, m × (int64 offset, int32 delivery count),
+ *                 |   int32 k, k × (int64 offset, int64 dead-letter id)   (resent dead letters not acked yet)
  *   ACK       (2) | int32 partition | int64 offset
  *   DELIVERED (3) | int32 partition | int64 offset | int32 delivery count
+ *   RESENT    (5) | int32 partition | int64 offset | int64 dead-letter id: a done offset is to be processed again
+ *   (1 is the snapshot of format 1, without the resent list; still read)
  * </pre>
  *
  * A snapshot replaces the whole state; after writing one, the journal drops the segments before it, so replay
@@ -29,9 +33,11 @@ import java.util.TreeSet;
  */
 final class GroupJournal implements AutoCloseable {
 
-    static final byte SNAPSHOT = 1;
+    static final byte SNAPSHOT_V1 = 1;
     static final byte ACK = 2;
     static final byte DELIVERED = 3;
+    static final byte SNAPSHOT = 4;
+    static final byte RESENT = 5;
     /** Events after which a snapshot is written, so the journal does not grow without bound. */
     static final int SNAPSHOT_EVERY = 50_000;
 
@@ -40,8 +46,13 @@ final class GroupJournal implements AutoCloseable {
         long ackFloor;
         final TreeSet<Long> ackedAbove = new TreeSet<>();
         final Map<Long, Integer> deliveries = new HashMap<>();
+        /** Offsets done once (dead-lettered), resent, not acked again yet → the dead letter's id. */
+        final TreeMap<Long, Long> resent = new TreeMap<>();
 
         void ack(long offset) {
+            if (resent.remove(offset) != null) {
+                deliveries.remove(offset);
+            }
             if (offset < ackFloor) {
                 return;
             }
@@ -63,7 +74,15 @@ final class GroupJournal implements AutoCloseable {
         }
 
         boolean isAcked(long offset) {
-            return offset < ackFloor || ackedAbove.contains(offset);
+            return (offset < ackFloor || ackedAbove.contains(offset)) && !resent.containsKey(offset);
+        }
+
+        /** A done offset is to be processed again (a dead letter resent); its delivery count starts over. */
+        void resend(long offset, long deadLetterId) {
+            if (offset < ackFloor || ackedAbove.contains(offset)) {
+                resent.put(offset, deadLetterId);
+                deliveries.remove(offset);
+            }
         }
     }
 
@@ -98,7 +117,8 @@ final class GroupJournal implements AutoCloseable {
 
     private static void apply(ByteBuffer event, PartitionState[] state) {
         switch (event.get()) {
-            case SNAPSHOT -> {
+            case SNAPSHOT, SNAPSHOT_V1 -> {
+                boolean withResent = event.get(0) == SNAPSHOT;
                 int partitions = event.getInt();
                 for (int p = 0; p < partitions && p < state.length; p++) {
                     PartitionState s = new PartitionState();
@@ -110,6 +130,10 @@ final class GroupJournal implements AutoCloseable {
                     int counted = event.getInt();
                     for (int i = 0; i < counted; i++) {
                         s.deliveries.put(event.getLong(), event.getInt());
+                    }
+                    int resent = withResent ? event.getInt() : 0;
+                    for (int i = 0; i < resent; i++) {
+                        s.resent.put(event.getLong(), event.getLong());
                     }
                     state[p] = s;
                 }
@@ -126,6 +150,11 @@ final class GroupJournal implements AutoCloseable {
                     state[p].deliveries.merge(offset, count, Math::max);
                 }
             }
+            case RESENT -> {
+                int p = event.getInt();
+                long offset = event.getLong();
+                state[p].resend(offset, event.getLong());
+            }
             default -> throw new IllegalStateException("unknown group journal event " + event.get(0));
         }
     }
@@ -138,11 +167,15 @@ final class GroupJournal implements AutoCloseable {
         add(ByteBuffer.allocate(17).put(DELIVERED).putInt(partition).putLong(offset).putInt(count));
     }
 
+    void resent(int partition, long offset, long deadLetterId) {
+        add(ByteBuffer.allocate(21).put(RESENT).putInt(partition).putLong(offset).putLong(deadLetterId));
+    }
+
     /** Writes the whole state; then drops the journal segments that only hold older events. */
     void snapshot(PartitionState[] state) {
         int size = 5;
         for (PartitionState s : state) {
-            size += 8 + 4 + 8 * s.ackedAbove.size() + 4 + 12 * s.deliveries.size();
+            size += 8 + 4 + 8 * s.ackedAbove.size() + 4 + 12 * s.deliveries.size() + 4 + 16 * s.resent.size();
         }
         ByteBuffer event = ByteBuffer.allocate(size).put(SNAPSHOT).putInt(state.length);
         for (PartitionState s : state) {
@@ -150,6 +183,8 @@ final class GroupJournal implements AutoCloseable {
             s.ackedAbove.forEach(event::putLong);
             event.putInt(s.deliveries.size());
             s.deliveries.forEach((offset, count) -> event.putLong(offset).putInt(count));
+            event.putInt(s.resent.size());
+            s.resent.forEach((offset, id) -> event.putLong(offset).putLong(id));
         }
         writePending();
         long at = log.nextOffset();

@@ -49,7 +49,17 @@ public final class GroupMember {
 
     /** Hands the messages back: they are delivered again after {@code delay} (zero: at once). */
     public void nack(List<MessageRef> refs, Duration delay) {
-        group.nack(refs, delay);
+        group.nack(refs, delay, null);
+    }
+
+    /** As {@link #nack(List, Duration)}, remembering {@code error} (kept with the message if it is dead-lettered). */
+    public void nack(List<MessageRef> refs, Duration delay, String error) {
+        group.nack(refs, delay, error);
+    }
+
+    /** Gives up on these messages: they go to the station's dead-letter station with {@code reason}. */
+    public void deadLetter(List<MessageRef> refs, String reason) {
+        group.deadLetter(refs, reason);
     }
 
     /** Still working on these: their ack deadlines start again. */

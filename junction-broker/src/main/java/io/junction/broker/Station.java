@@ -17,11 +17,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   station.properties        settings; rewritten through station.properties.tmp + rename
  *   partitions/0/ ...         one partition log per partition (docs/log-format.md)
  *   groups/GROUP/journal/     the group's state journal (see ConsumerGroup)
+ *   dls/                      the dead-letter station (see DeadLetters)
  * </pre>
  *
  * <p>Thread-safety: produce may be called from any thread (each partition log serializes its appends); settings
@@ -46,6 +51,9 @@ final class Station {
     /** Reserved header prefix: producers may not set these. */
     static final String RESERVED_HEADER_PREFIX = "junction-";
     static final int MAX_HEADER_KEY_BYTES = 256;
+    /** How often dead letters older than the station's DLS retention are removed. */
+    static final long DLS_EXPIRY_MINUTES = 10;
+    private static final System.Logger LOG = System.getLogger(Station.class.getName());
 
     final String tenant;
     final String name;
@@ -56,10 +64,12 @@ final class Station {
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final ConcurrentHashMap<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
     private final Deduplicator dedup;
+    private final DeadLetters deadLetters;
+    private final ScheduledFuture<?> dlsExpiry;
     private volatile StationConfig config;
 
     private Station(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
-            long createdAtMs, PartitionLog[] partitions) {
+            long createdAtMs, PartitionLog[] partitions, DeadLetters deadLetters) {
         this.context = context;
         this.tenant = tenant;
         this.name = name;
@@ -68,6 +78,22 @@ final class Station {
         this.createdAtMs = createdAtMs;
         this.partitions = partitions;
         this.dedup = Deduplicator.rebuild(partitions, config.dedupWindow(), context.clock().millis());
+        this.deadLetters = deadLetters;
+        deadLetters.expire(config.dlsRetention());
+        this.dlsExpiry = context.timer().scheduleWithFixedDelay(this::expireDeadLetters, DLS_EXPIRY_MINUTES,
+                DLS_EXPIRY_MINUTES, TimeUnit.MINUTES);
+    }
+
+    private void expireDeadLetters() {
+        try {
+            int dropped = deadLetters.expire(config.dlsRetention());
+            if (dropped > 0) {
+                LOG.log(System.Logger.Level.INFO, "station {0}: {1} dead letters older than {2} removed", name,
+                        dropped, config.dlsRetention());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "station " + name + ": dead-letter retention failed", e);
+        }
     }
 
     static Station create(BrokerContext context, String tenant, String name, Path dir, StationConfig config)
@@ -86,22 +112,24 @@ final class Station {
         StationConfig config = readConfig(meta);
         long createdAt = Long.parseLong(meta.getProperty("created.at.ms", "0"));
         PartitionLog[] logs = new PartitionLog[config.partitions()];
+        DeadLetters dls = null;
         try {
             for (int p = 0; p < logs.length; p++) {
                 logs[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(Integer.toString(p)),
                         context.logConfig());
             }
+            dls = DeadLetters.open(context, dir);
         } catch (RuntimeException e) {
             Arrays.stream(logs).filter(l -> l != null).forEach(PartitionLog::close);
             throw e;
         }
-        Station station = new Station(context, tenant, name, dir, config, createdAt, logs);
+        Station station = new Station(context, tenant, name, dir, config, createdAt, logs, dls);
         Path groupsDir = dir.resolve(GROUPS_DIR);
         if (Files.isDirectory(groupsDir)) {
             try (var entries = Files.list(groupsDir)) {
                 for (Path groupDir : entries.filter(Files::isDirectory).sorted().toList()) {
                     String group = groupDir.getFileName().toString();
-                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null));
+                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null, null));
                 }
             }
         }
@@ -110,6 +138,10 @@ final class Station {
 
     StationConfig config() {
         return config;
+    }
+
+    java.time.Clock clock() {
+        return context.clock();
     }
 
     int partitionCount() {
@@ -276,10 +308,11 @@ final class Station {
     }
 
     /**
-     * The group, created with {@code start} and {@code ordering} (null: the station's default) when missing;
+     * The group, created with {@code start}, {@code ordering} and {@code onDeadLetter} (null: the station's
+     * defaults) when missing;
      * with a null {@code start} the group must exist.
      */
-    ConsumerGroup group(String group, StartPosition start, Ordering ordering) {
+    ConsumerGroup group(String group, StartPosition start, Ordering ordering, OnDeadLetter onDeadLetter) {
         ConsumerGroup existing = groups.get(group);
         if (existing != null) {
             return existing;
@@ -295,7 +328,7 @@ final class Station {
             }
             try {
                 ConsumerGroup created = ConsumerGroup.open(context, this, group, dir.resolve(GROUPS_DIR).resolve(group),
-                        start, ordering);
+                        start, ordering, onDeadLetter);
                 groups.put(group, created);
                 return created;
             } catch (IOException e) {
@@ -326,21 +359,118 @@ final class Station {
     }
 
     void close() {
-        for (ConsumerGroup group : groups.values()) {
-            group.close(new BrokerException(ErrorCode.SHUTTING_DOWN, "the broker is shutting down"));
-        }
-        for (PartitionLog log : partitions) {
-            log.close();
-        }
+        close(new BrokerException(ErrorCode.SHUTTING_DOWN, "the broker is shutting down"));
     }
 
     void closeForDelete() {
+        close(new BrokerException(ErrorCode.UNKNOWN_STATION, "station '" + name + "' was deleted"));
+    }
+
+    private void close(BrokerException reason) {
+        dlsExpiry.cancel(false);
         for (ConsumerGroup group : groups.values()) {
-            group.close(new BrokerException(ErrorCode.UNKNOWN_STATION, "station '" + name + "' was deleted"));
+            group.close(reason);
         }
         for (PartitionLog log : partitions) {
             log.close();
         }
+        deadLetters.close();
+    }
+
+    // ----- dead letters ------------------------------------------------------------------------------------------
+
+    DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    /** The open dead letters of {@code group} (every group when null), oldest first, ids above {@code afterId}. */
+    List<DeadLetter> listDeadLetters(String group, long afterId, int limit) {
+        if (group != null && !groups.containsKey(group)) {
+            throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' does not exist on station '"
+                    + name + "'");
+        }
+        return deadLetters.list(group, afterId, limit);
+    }
+
+    /**
+     * Hands dead letters back to the group that failed each (that group only), at their original partition and
+     * offset, so their key order holds; their delivery count starts again. Returns how many.
+     */
+    synchronized int resendDeadLetters(List<Long> ids, boolean all, String group) {
+        List<DeadLetters.Open> selected = selectDeadLetters(ids, all, group);
+        Map<String, List<ConsumerGroup.Resent>> byGroup = new LinkedHashMap<>();
+        List<Long> resent = new ArrayList<>();
+        for (DeadLetters.Open o : selected) {
+            io.junction.log.Record record = deadLetters.read(o.id());
+            if (record == null) {
+                continue; // removed by retention meanwhile
+            }
+            byGroup.computeIfAbsent(o.group(), g -> new ArrayList<>())
+                    .add(new ConsumerGroup.Resent(o.id(), o.partition(), DeadLetters.original(record)));
+            resent.add(o.id());
+        }
+        // The group first (durable), then the DLS: a crash in between leaves the letter both open and resent,
+        // and resending it again changes nothing; the other order could lose it.
+        byGroup.forEach((g, letters) -> existingGroup(g).resend(letters));
+        deadLetters.resolve(resent, DeadLetters.Resolution.RESEND);
+        return resent.size();
+    }
+
+    /** Forgets dead letters; in PARK groups their keys go on. Returns how many. */
+    synchronized int dropDeadLetters(List<Long> ids, boolean all, String group) {
+        List<DeadLetters.Open> selected = selectDeadLetters(ids, all, group);
+        deadLetters.resolve(selected.stream().map(DeadLetters.Open::id).toList(), DeadLetters.Resolution.DROP);
+        Map<String, List<MessageRef>> byGroup = new LinkedHashMap<>();
+        for (DeadLetters.Open o : selected) {
+            byGroup.computeIfAbsent(o.group(), g -> new ArrayList<>()).add(new MessageRef(o.partition(), o.offset()));
+        }
+        byGroup.forEach((g, refs) -> {
+            ConsumerGroup consumerGroup = groups.get(g);
+            if (consumerGroup != null) {
+                consumerGroup.dropped(refs);
+            }
+        });
+        return selected.size();
+    }
+
+    /** Every id must be an open dead letter (of {@code group} when given): else nothing is done. */
+    private List<DeadLetters.Open> selectDeadLetters(List<Long> ids, boolean all, String group) {
+        if (group != null && !groups.containsKey(group)) {
+            throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' does not exist on station '"
+                    + name + "'");
+        }
+        if (all) {
+            if (!ids.isEmpty()) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "give dead-letter ids or all, not both");
+            }
+            return deadLetters.openOf(group);
+        }
+        if (ids.isEmpty()) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "no dead-letter ids given (or ask for all)");
+        }
+        List<DeadLetters.Open> selected = new ArrayList<>();
+        for (long id : new java.util.TreeSet<>(ids)) {
+            DeadLetters.Open o = deadLetters.get(id);
+            if (o == null) {
+                throw new BrokerException(ErrorCode.UNKNOWN_DEAD_LETTER, "station '" + name + "' has no open dead "
+                        + "letter " + id);
+            }
+            if (group != null && !group.equals(o.group())) {
+                throw new BrokerException(ErrorCode.UNKNOWN_DEAD_LETTER, "dead letter " + id + " belongs to group '"
+                        + o.group() + "', not '" + group + "'");
+            }
+            selected.add(o);
+        }
+        return selected;
+    }
+
+    private ConsumerGroup existingGroup(String group) {
+        ConsumerGroup g = groups.get(group);
+        if (g == null) {
+            throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' does not exist on station '"
+                    + name + "'");
+        }
+        return g;
     }
 
     private static StationConfig readConfig(Properties meta) {
@@ -353,7 +483,10 @@ final class Station {
                 Integer.parseInt(meta.getProperty("max.deliveries")),
                 Ordering.parse(meta.getProperty("group.ordering", StationConfig.DEFAULT_ORDERING.wireName())),
                 Duration.ofMillis(Long.parseLong(meta.getProperty("dedup.window.ms",
-                        Long.toString(StationConfig.DEFAULT_DEDUP_WINDOW.toMillis())))));
+                        Long.toString(StationConfig.DEFAULT_DEDUP_WINDOW.toMillis())))),
+                OnDeadLetter.parse(meta.getProperty("on.dead.letter", StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())),
+                Duration.ofMillis(Long.parseLong(meta.getProperty("dls.retention.ms",
+                        Long.toString(StationConfig.DEFAULT_DLS_RETENTION.toMillis())))));
     }
 
     /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
@@ -369,6 +502,8 @@ final class Station {
         meta.setProperty("max.deliveries", Integer.toString(config.maxDeliveries()));
         meta.setProperty("group.ordering", config.ordering().wireName());
         meta.setProperty("dedup.window.ms", Long.toString(config.dedupWindow().toMillis()));
+        meta.setProperty("on.dead.letter", config.onDeadLetter().wireName());
+        meta.setProperty("dls.retention.ms", Long.toString(config.dlsRetention().toMillis()));
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");

@@ -12,18 +12,38 @@ import java.time.Duration;
  * @param retentionBytes per partition; 0 = unlimited
  * @param retentionMessages per partition; 0 = unlimited
  * @param ackTimeout how long a delivered message may stay unacked before it is redelivered
- * @param maxDeliveries how many times a message is delivered at most (what happens then: issue #4)
+ * @param maxDeliveries how many times a message is delivered at most; a message that fails that many times goes
+ *     to the station's dead-letter station
  * @param ordering the ordering of groups created on this station from now on (a group keeps the one it was
  *     created with)
  * @param dedupWindow how long a msg-id is remembered: a message with a msg-id stored inside it is not stored
  *     again (1 s .. 24 h)
+ * @param onDeadLetter what groups created from now on in KEY ordering do with a key whose message was
+ *     dead-lettered (a group keeps the one it was created with)
+ * @param dlsRetention how long the dead-letter station keeps a dead letter (1 min .. 365 days)
  */
 public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
-        Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow) {
+        Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+        Duration dlsRetention) {
 
     public static final Ordering DEFAULT_ORDERING = Ordering.KEY;
     public static final Duration DEFAULT_DEDUP_WINDOW = Duration.ofMinutes(2);
     public static final Duration MAX_DEDUP_WINDOW = Duration.ofHours(24);
+    public static final OnDeadLetter DEFAULT_ON_DEAD_LETTER = OnDeadLetter.SKIP;
+    public static final Duration DEFAULT_DLS_RETENTION = Duration.ofDays(7);
+
+    /** Settings with the default dead-letter handling (skip, 7 days). */
+    public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, DEFAULT_ON_DEAD_LETTER, DEFAULT_DLS_RETENTION);
+    }
+
+    /** These settings with another dead-letter handling. */
+    public StationConfig withDeadLetters(OnDeadLetter onDeadLetter, Duration dlsRetention) {
+        return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention);
+    }
 
     /** Settings with the default dedup window. */
     public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -88,6 +108,13 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
         }
         if (dedupWindow == null || dedupWindow.toMillis() < 1000 || dedupWindow.compareTo(MAX_DEDUP_WINDOW) > 0) {
             throw invalid("dedup window must be in [1s, 24h], was " + dedupWindow);
+        }
+        if (onDeadLetter == null) {
+            throw invalid("on-dead-letter must be skip or park");
+        }
+        if (dlsRetention == null || dlsRetention.compareTo(Duration.ofMinutes(1)) < 0
+                || dlsRetention.compareTo(Duration.ofDays(365)) > 0) {
+            throw invalid("dead-letter retention must be in [1m, 365d], was " + dlsRetention);
         }
         return this;
     }

@@ -25,6 +25,14 @@ public final class Record {
         this.headers = List.copyOf(headers);
     }
 
+    /**
+     * A record made outside the log (a copy under another offset, e.g. a dead letter handed back to its group).
+     * The arrays are taken as they are, not copied.
+     */
+    public static Record of(long offset, long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        return new Record(offset, timestamp, (byte) 0, key, value, headers);
+    }
+
     public long offset() {
         return offset;
     }
