@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.junction.client.Consumer;
 import io.junction.client.JunctionClient;
 import io.junction.client.JunctionException;
+import io.junction.client.OnDeadLetter;
 import io.junction.client.Ordering;
 import io.junction.client.ReceivedMessage;
 import io.junction.client.StartPosition;
@@ -62,6 +63,17 @@ final class ConsumeCommand implements Callable<Integer> {
                 "An existing group keeps the ordering it was created with."})
     private Ordering ordering;
 
+    @Option(names = "--on-dead-letter", paramLabel = "POLICY", converter = Converters.OnDeadLetterConverter.class,
+            completionCandidates = Converters.OnDeadLetterCandidates.class,
+            description = {"A new group's dead-letter policy (key ordering): ${COMPLETION-CANDIDATES} (default: the "
+                + "station's).", "An existing group keeps its own."})
+    private OnDeadLetter onDeadLetter;
+
+    @Option(names = "--dead-letter", paramLabel = "REASON",
+            description = "Dead-letter every message with this reason instead of acking it (it goes to the "
+                    + "station's dead-letter station; see 'junction dls').")
+    private String deadLetter;
+
     @Option(names = "--count", paramLabel = "N",
             description = "Stop after N messages; never takes more than N from the group.")
     private Long count;
@@ -94,6 +106,7 @@ final class ConsumeCommand implements Callable<Integer> {
         try (JunctionClient client = server.connect()) {
             client.station(station); // fails fast, with UNKNOWN_STATION or UNAVAILABLE
             final Consumer.Builder builder = client.consumer(station, group).startPosition(from).ordering(ordering)
+                    .onDeadLetter(onDeadLetter)
                     .prefetch(count == null ? MAX_PREFETCH : (int) Math.min(count, MAX_PREFETCH))
                     .memberName("junction-cli")
                     .handler(m -> {
@@ -131,6 +144,8 @@ final class ConsumeCommand implements Callable<Integer> {
     private boolean settle(ReceivedMessage m) {
         if (nack) {
             m.nack();
+        } else if (deadLetter != null) {
+            m.deadLetter(deadLetter);
         } else if (asyncAck) {
             m.ack();
         } else {

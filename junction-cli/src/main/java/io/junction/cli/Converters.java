@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.junction.client.OnDeadLetter;
 import io.junction.client.Ordering;
 import io.junction.client.StartPosition;
 import picocli.CommandLine.ITypeConverter;
@@ -66,6 +67,27 @@ final class Converters {
         @Override
         public java.util.Iterator<String> iterator() {
             return java.util.Arrays.stream(Ordering.values()).map(Ordering::wireName).iterator();
+        }
+    }
+
+    /** {@code skip} or {@code park}. */
+    static final class OnDeadLetterConverter implements ITypeConverter<OnDeadLetter> {
+        @Override
+        public OnDeadLetter convert(String value) {
+            for (OnDeadLetter o : OnDeadLetter.values()) {
+                if (o.wireName().equals(value.strip())) {
+                    return o;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not a dead-letter policy: use skip or park");
+        }
+    }
+
+    /** The choices of {@code --on-dead-letter}, for the help and shell completion. */
+    static final class OnDeadLetterCandidates implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(OnDeadLetter.values()).map(OnDeadLetter::wireName).iterator();
         }
     }
 

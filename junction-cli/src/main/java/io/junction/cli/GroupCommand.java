@@ -91,12 +91,15 @@ final class GroupCommand implements Runnable {
     static String describe(GroupInfo g) {
         final String nl = System.lineSeparator();
         final StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-11s %s", "group:", g.name())).append(nl);
-        sb.append(String.format("%-11s %s", "station:", g.station())).append(nl);
-        sb.append(String.format("%-11s %d", "lag:", g.lag())).append(nl);
-        sb.append(String.format("%-11s %d", "in flight:", g.inFlight())).append(nl);
-        sb.append(String.format("%-11s %s", "ordering:", g.ordering() == null ? "unknown" : g.ordering().wireName()))
+        sb.append(String.format("%-15s %s", "group:", g.name())).append(nl);
+        sb.append(String.format("%-15s %s", "station:", g.station())).append(nl);
+        sb.append(String.format("%-15s %d", "lag:", g.lag())).append(nl);
+        sb.append(String.format("%-15s %d", "in flight:", g.inFlight())).append(nl);
+        sb.append(String.format("%-15s %s", "ordering:", g.ordering() == null ? "unknown" : g.ordering().wireName()))
                 .append(nl);
+        sb.append(String.format("%-15s %s", "on dead letter:", g.onDeadLetter() == null ? "unknown"
+                : g.onDeadLetter().wireName())).append(nl);
+        sb.append(String.format("%-15s %d", "dead letters:", g.deadLetters())).append(nl);
         sb.append(String.format("%-10s %16s %16s %12s", "PARTITION", "ACK_FLOOR", "NEXT_OFFSET", "LAG"));
         for (GroupInfo.Partition p : g.partitions()) {
             sb.append(nl).append(String.format("%-10d %16d %16d %12d", p.partition(), p.ackFloor(), p.nextOffset(),

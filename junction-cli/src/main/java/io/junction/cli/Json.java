@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.junction.client.DeadLetter;
 import io.junction.client.GroupInfo;
 import io.junction.client.PartitionInfo;
 import io.junction.client.Receipt;
@@ -77,6 +78,12 @@ final class Json {
         if (o.dedupWindow() != null) {
             node.put("dedup_window_ms", o.dedupWindow().toMillis());
         }
+        if (o.onDeadLetter() != null) {
+            node.put("on_dead_letter", o.onDeadLetter().wireName());
+        }
+        if (o.dlsRetention() != null) {
+            node.put("dls_retention_ms", o.dlsRetention().toMillis());
+        }
         final ArrayNode partitions = node.putArray("partition_info");
         for (PartitionInfo p : s.partitions()) {
             partitions.addObject().put("partition", p.partition()).put("earliest_offset", p.earliestOffset())
@@ -91,6 +98,10 @@ final class Json {
         if (g.ordering() != null) { // always known from a broker that has orderings
             node.put("ordering", g.ordering().wireName());
         }
+        if (g.onDeadLetter() != null) {
+            node.put("on_dead_letter", g.onDeadLetter().wireName());
+        }
+        node.put("dead_letters", g.deadLetters());
         final ArrayNode members = node.putArray("members");
         for (GroupInfo.Member m : g.members()) {
             members.addObject().put("member_id", m.memberId()).put("name", m.name()).put("in_flight", m.inFlight())
@@ -101,6 +112,31 @@ final class Json {
             partitions.addObject().put("partition", p.partition()).put("ack_floor", p.ackFloor())
                     .put("next_offset", p.nextOffset()).put("lag", p.lag());
         }
+        return write(node);
+    }
+
+    /**
+     * A dead letter: {@code id, group, reason, deliveries, partition, offset, key, value, headers,
+     * dead_lettered_at}, then {@code error, first_delivery, last_delivery, timestamp}.
+     */
+    static String deadLetter(DeadLetter d) {
+        final ObjectNode node = MAPPER.createObjectNode().put("id", d.id()).put("group", d.group())
+                .put("reason", d.reason()).put("deliveries", d.deliveries()).put("partition", d.partition())
+                .put("offset", d.offset());
+        if (d.key() == null) {
+            node.putNull("key");
+        } else {
+            bytes(node, "key", d.key());
+        }
+        bytes(node, "value", d.value());
+        final ObjectNode headerNode = node.putObject("headers");
+        for (Map.Entry<String, byte[]> h : d.headers().entrySet()) {
+            headerNode.put(h.getKey(), new String(h.getValue(), StandardCharsets.UTF_8));
+        }
+        node.put("dead_lettered_at", d.deadLetteredAt().toString()).put("error", d.error());
+        node.put("first_delivery", d.firstDelivery() == null ? null : d.firstDelivery().toString());
+        node.put("last_delivery", d.lastDelivery() == null ? null : d.lastDelivery().toString());
+        node.put("timestamp", d.timestamp().toString());
         return write(node);
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.junction.client.JunctionClient;
+import io.junction.client.OnDeadLetter;
 import io.junction.client.Ordering;
 import io.junction.client.PartitionInfo;
 import io.junction.client.StationInfo;
@@ -72,6 +73,17 @@ final class StationCommand implements Runnable {
                         + "not stored again (default: 2m; 1s to 24h).")
         Duration dedupWindow;
 
+        @Option(names = "--on-dead-letter", paramLabel = "POLICY", converter = Converters.OnDeadLetterConverter.class,
+                completionCandidates = Converters.OnDeadLetterCandidates.class,
+                description = {"What groups created from now on (key ordering) do with a key whose message was "
+                        + "dead-lettered: ${COMPLETION-CANDIDATES} (default: skip).", "skip: its later messages go "
+                        + "on; park: they wait until the dead letter is resent and acked, or dropped."})
+        OnDeadLetter onDeadLetter;
+
+        @Option(names = "--dls-retention", paramLabel = "DUR", converter = Converters.DurationConverter.class,
+                description = "Keep dead letters this long (default: 7d; 1m to 365d).")
+        Duration dlsRetention;
+
         StationOptions toOptions(CommandSpec spec) {
             final StationOptions.Builder b = StationOptions.builder();
             if (partitions != null) {
@@ -104,6 +116,13 @@ final class StationCommand implements Runnable {
                     throw new ParameterException(spec.commandLine(), "--dedup-window must be more than 0");
                 }
                 b.dedupWindow(dedupWindow);
+            }
+            b.onDeadLetter(onDeadLetter);
+            if (dlsRetention != null) {
+                if (dlsRetention.isZero() || dlsRetention.isNegative()) {
+                    throw new ParameterException(spec.commandLine(), "--dls-retention must be more than 0");
+                }
+                b.dlsRetention(dlsRetention);
             }
             return b.build();
         }
@@ -256,6 +275,8 @@ final class StationCommand implements Runnable {
         line(sb, "max deliveries", o.maxDeliveries() == 0 ? "default" : String.valueOf(o.maxDeliveries()));
         line(sb, "ordering", o.ordering() == null ? "default" : o.ordering().wireName());
         line(sb, "dedup window", o.dedupWindow() == null ? "default" : Converters.format(o.dedupWindow()));
+        line(sb, "on dead letter", o.onDeadLetter() == null ? "default" : o.onDeadLetter().wireName());
+        line(sb, "dls retention", o.dlsRetention() == null ? "default" : Converters.format(o.dlsRetention()));
         sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
         for (PartitionInfo p : s.partitions()) {
             sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d", p.partition(),

@@ -217,6 +217,52 @@ class CliAgainstServerTest {
         assertThat(out()).contains("--ordering", "key, partition, none");
     }
 
+    @Test
+    void listsResendsAndDropsDeadLetters() {
+        assertThat(run("station", "create", "hr", "--max-deliveries", "2", "--on-dead-letter", "park",
+                "--dls-retention", "3d", "--json")).isZero();
+        assertThat(out()).contains("\"on_dead_letter\":\"park\"", "\"dls_retention_ms\":259200000");
+        run("produce", "hr", "--key", "emp-1", "first");
+        run("produce", "hr", "--key", "emp-1", "second");
+        run("produce", "hr", "--key", "emp-2", "other");
+
+        // Two failed deliveries: max deliveries 2 sends emp-1's "first" to the DLS; park holds emp-1's "second".
+        assertThat(run("consume", "hr", "--group", "payroll", "--nack", "--count", "3", "--timeout", "2s")).isZero();
+        assertThat(out().lines()).containsExactly("0@0 key=emp-1: first", "0@2 key=emp-2: other",
+                "0@0 key=emp-1 (delivery 2): first");
+        assertThat(run("consume", "hr", "--group", "payroll", "--dead-letter", "bad employee", "--count", "1",
+                "--timeout", "2s")).isZero();
+        assertThat(out()).as("emp-2 failed once and goes now").isEqualTo("0@2 key=emp-2 (delivery 2): other");
+
+        assertThat(run("dls", "list", "hr", "--json")).isZero();
+        final List<String> letters = out().lines().toList();
+        assertThat(letters).hasSize(2);
+        assertThat(letters.get(0)).startsWith("{\"id\":0,\"group\":\"payroll\",\"reason\":\"max_deliveries\","
+                + "\"deliveries\":2,\"partition\":0,\"offset\":0,\"key\":\"emp-1\",\"value\":\"first\",\"headers\":{},"
+                + "\"dead_lettered_at\":\"");
+        assertThat(letters.get(1)).contains("\"reason\":\"consumer\"", "\"offset\":2", "\"error\":\"bad employee\"");
+        assertThat(run("dls", "list", "hr")).isZero();
+        assertThat(out()).containsPattern("(?m)^0\\s+payroll\\s+max_deliveries\\s+2\\s+0@0 key=emp-1");
+        assertThat(run("group", "info", "hr", "payroll", "--json")).isZero();
+        assertThat(out()).contains("\"on_dead_letter\":\"park\"", "\"dead_letters\":2", "\"lag\":1");
+
+        assertThat(run("dls", "resend", "hr", "0", "--group", "payroll")).isZero();
+        assertThat(out()).isEqualTo("resent 1 dead letter");
+        assertThat(run("consume", "hr", "--group", "payroll", "--count", "2", "--timeout", "2s")).isZero();
+        assertThat(out().lines()).as("the resent message first, then its key goes on")
+                .containsExactly("0@0 key=emp-1: first", "0@1 key=emp-1: second");
+
+        assertThat(run("dls", "drop", "hr", "99")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_DEAD_LETTER: ");
+        assertThat(run("dls", "drop", "hr")).as("ids or --all").isEqualTo(2);
+        assertThat(run("dls", "drop", "hr", "--all", "--group", "payroll")).isZero();
+        assertThat(out()).isEqualTo("dropped 1 dead letter");
+        assertThat(run("dls", "list", "hr", "--json")).isZero();
+        assertThat(out()).isEmpty();
+        assertThat(run("dls", "list", "hr", "--group", "nobody")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_GROUP: ");
+    }
+
     /** Standard output of the last run, without the final line break. */
     private String out() {
         return out.toString().strip();

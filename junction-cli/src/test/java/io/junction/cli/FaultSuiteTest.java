@@ -3,6 +3,7 @@ package io.junction.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.junction.client.Consumer;
+import io.junction.client.DeadLetter;
 import io.junction.client.JunctionClient;
 import io.junction.client.JunctionException;
 import io.junction.client.Message;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,15 +28,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fault suite (issue #4, point 5, without dead letters yet): a broker in a child JVM under a keyed produce
- * (every message with a msg-id) and a consume load (two members of one group, key ordering, sync acks, random
- * nacks) is killed with SIGKILL at random moments and restarted, {@code -Dfaults.rounds} times (default 10). The
+ * The fault suite (issue #4, point 5): a broker in a child JVM under a keyed produce (every message with a
+ * msg-id) and a consume load (two members of one group, key ordering, sync acks, random nacks, max deliveries 3,
+ * random explicit dead letters) is killed with SIGKILL at random moments and restarted, {@code -Dfaults.rounds} times (default 10). The
  * checker then verifies:
  * <ul>
  *   <li>every message is in the station exactly once (by msg-id), including those whose produce was retried;</li>
  *   <li>within the group, the processing order per key never goes backwards;</li>
  *   <li>no message whose sync ack was confirmed is delivered again;</li>
- *   <li>every message ends up acked (the group's lag reaches 0).</li>
+ *   <li>every message ends up acked or in the dead-letter station (the group's lag reaches 0), and the DLS holds
+ *       each message at most once.</li>
  * </ul>
  * Seed printed; {@code -Dfaults.seed=N} replays the choices (timing still varies).
  */
@@ -63,10 +66,11 @@ class FaultSuiteTest {
         Set<String> confirmed = ConcurrentHashMap.newKeySet(); // sync ack confirmed
         Map<String, long[]> lastByKey = new HashMap<>(); // key -> {offset, 1 if its ack was confirmed}
         AtomicLong nacks = new AtomicLong();
+        AtomicLong deadLetterCalls = new AtomicLong();
         AtomicLong generated = new AtomicLong();
 
         try (ChildServer server = new ChildServer(dir).start(); JunctionClient client = server.connect()) {
-            client.createStation("emp", StationOptions.builder().partitions(3).build());
+            client.createStation("emp", StationOptions.builder().partitions(3).maxDeliveries(3).build());
             AtomicBoolean producing = new AtomicBoolean(true);
             Semaphore inFlight = new Semaphore(200);
             Producer producer = client.producer("emp").linger(Duration.ofMillis(2)).build();
@@ -111,9 +115,15 @@ class FaultSuiteTest {
                         if (last != null && (m.offset() < last[0] || (m.offset() == last[0] && last[1] == 1))) {
                             violations.add("key " + key + " went backwards: " + m.offset() + " after " + last[0]);
                         }
-                        if (r.nextInt(10) == 0) {
+                        int fate = r.nextInt(100);
+                        if (fate < 10) {
                             nacks.incrementAndGet();
-                            m.nack();
+                            m.nackWithDelay(Duration.ZERO, "random nack");
+                            return;
+                        }
+                        if (fate < 12) {
+                            deadLetterCalls.incrementAndGet();
+                            m.deadLetter("poison " + msgId);
                             return;
                         }
                         lastByKey.put(key, new long[] {m.offset(), 0});
@@ -164,7 +174,17 @@ class FaultSuiteTest {
             while (System.nanoTime() < deadline && client.group("emp", "sync").lag() > 0) {
                 Thread.sleep(20);
             }
-            assertThat(client.group("emp", "sync").lag()).as("seed %d: every message acked", seed).isZero();
+            assertThat(client.group("emp", "sync").lag()).as("seed %d: every message acked or dead-lettered", seed)
+                    .isZero();
+            List<String> deadLettered = new ArrayList<>();
+            for (long after = -1; ; ) {
+                List<DeadLetter> page = client.deadLetters("emp", "sync", after, 1000);
+                if (page.isEmpty()) {
+                    break;
+                }
+                page.forEach(d -> deadLettered.add(d.valueAsString()));
+                after = page.get(page.size() - 1).id();
+            }
             for (Consumer c : consumers) {
                 c.close();
             }
@@ -185,10 +205,14 @@ class FaultSuiteTest {
             assertThat(copies.keySet()).as("seed %d: the station holds exactly the acknowledged messages", seed)
                     .isEqualTo(produced);
             assertThat(copies.values()).as("seed %d: each exactly once", seed).containsOnly(1);
-            assertThat(processed).containsAll(produced);
+            assertThat(deadLettered).as("seed %d: in the DLS at most once each", seed).doesNotHaveDuplicates();
+            Set<String> done = new HashSet<>(processed);
+            done.addAll(deadLettered);
+            assertThat(done).as("seed %d: every message processed or dead-lettered", seed).containsAll(produced);
             assertThat(violations).as("seed %d", seed).isEmpty();
             System.out.println("FaultSuiteTest: " + rounds + " kills, " + produced.size() + " messages, "
-                    + confirmed.size() + " sync acks confirmed, " + nacks.get() + " nacks, " + violations.size()
+                    + confirmed.size() + " sync acks confirmed, " + nacks.get() + " nacks, " + deadLetterCalls.get()
+                    + " dead-letter calls, " + deadLettered.size() + " in the DLS, " + violations.size()
                     + " violations");
         }
     }

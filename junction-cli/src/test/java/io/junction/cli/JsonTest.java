@@ -1,5 +1,6 @@
 package io.junction.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.junction.client.DeadLetter;
 import io.junction.client.GroupInfo;
+import io.junction.client.OnDeadLetter;
 import io.junction.client.Ordering;
 import io.junction.client.PartitionInfo;
 import io.junction.client.Receipt;
@@ -62,8 +65,10 @@ class JsonTest {
         final StationInfo station = new StationInfo("default", "orders", StationOptions.builder().partitions(1)
                 .ordering(Ordering.NONE).build(), List.of(), 0, 0, Instant.EPOCH);
         assertThat(Json.station(station)).contains("\"max_deliveries\":0,\"ordering\":\"none\",");
-        final GroupInfo group = new GroupInfo("orders", "billing", 0, 0, List.of(), List.of(), Ordering.PARTITION);
-        assertThat(Json.group(group)).contains("\"in_flight\":0,\"ordering\":\"partition\",");
+        final GroupInfo group = new GroupInfo("orders", "billing", 0, 0, List.of(), List.of(), Ordering.PARTITION,
+                OnDeadLetter.PARK, 2);
+        assertThat(Json.group(group)).contains("\"in_flight\":0,\"ordering\":\"partition\",\"on_dead_letter\":\"park\","
+                + "\"dead_letters\":2,");
     }
 
     @Test
@@ -72,7 +77,20 @@ class JsonTest {
                 List.of(new GroupInfo.Member("m-1", "cli", 1, 99)), List.of(new GroupInfo.Partition(0, 2, 3, 4)));
 
         assertThat(Json.group(group)).isEqualTo("{\"station\":\"orders\",\"name\":\"billing\",\"lag\":4,"
-                + "\"in_flight\":1,\"members\":[{\"member_id\":\"m-1\",\"name\":\"cli\",\"in_flight\":1,"
+                + "\"in_flight\":1,\"dead_letters\":0,\"members\":[{\"member_id\":\"m-1\",\"name\":\"cli\",\"in_flight\":1,"
                 + "\"credits\":99}],\"partitions\":[{\"partition\":0,\"ack_floor\":2,\"next_offset\":3,\"lag\":4}]}");
+    }
+
+    @Test
+    void rendersADeadLetterWithTheFieldsTheIssueNames() {
+        final DeadLetter d = new DeadLetter(7, "payroll", "max_deliveries", 5, 2, 41, "emp-7".getBytes(UTF_8),
+                new byte[] {(byte) 0xff}, Map.of("trace", "t1".getBytes(UTF_8)), Instant.ofEpochMilli(2000),
+                "db down", Instant.ofEpochMilli(1000), null, Instant.EPOCH);
+
+        assertThat(Json.deadLetter(d)).isEqualTo("{\"id\":7,\"group\":\"payroll\",\"reason\":\"max_deliveries\","
+                + "\"deliveries\":5,\"partition\":2,\"offset\":41,\"key\":\"emp-7\",\"value_base64\":\"/w==\","
+                + "\"headers\":{\"trace\":\"t1\"},\"dead_lettered_at\":\"1970-01-01T00:00:02Z\",\"error\":\"db down\","
+                + "\"first_delivery\":\"1970-01-01T00:00:01Z\",\"last_delivery\":null,"
+                + "\"timestamp\":\"1970-01-01T00:00:00Z\"}");
     }
 }

@@ -18,6 +18,7 @@ import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.ConsumeRequest;
 import io.junction.api.v1.ConsumeResponse;
 import io.junction.api.v1.Credit;
+import io.junction.api.v1.DeadLetterMessages;
 import io.junction.api.v1.InProgress;
 import io.junction.api.v1.MessageRef;
 import io.junction.api.v1.Nack;
@@ -60,6 +61,7 @@ public final class Consumer implements AutoCloseable {
     private final String group;
     private final StartPosition start;
     private final Ordering ordering;
+    private final OnDeadLetter onDeadLetter;
     private final int prefetch;
     private final long maxMessages;
     private final Handler handler;
@@ -93,6 +95,7 @@ public final class Consumer implements AutoCloseable {
         this.group = b.group;
         this.start = b.start;
         this.ordering = b.ordering;
+        this.onDeadLetter = b.onDeadLetter;
         this.prefetch = b.prefetch;
         this.maxMessages = b.maxMessages;
         this.handler = b.handler;
@@ -219,14 +222,25 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
-    void nack(ReceivedMessage m, Duration delay) {
+    void nack(ReceivedMessage m, Duration delay, String error) {
         synchronized (lock) {
             if (!current(m)) {
                 return;
             }
             flushLocked();
-            stream.onNext(ConsumeRequest.newBuilder()
-                    .setNack(Nack.newBuilder().addMessages(ref(m)).setDelayMs(delay.toMillis())).build());
+            stream.onNext(ConsumeRequest.newBuilder().setNack(Nack.newBuilder().addMessages(ref(m))
+                    .setDelayMs(delay.toMillis()).setError(error == null ? "" : error)).build());
+        }
+    }
+
+    void deadLetter(ReceivedMessage m, String reason) {
+        synchronized (lock) {
+            if (!current(m)) {
+                return;
+            }
+            flushLocked();
+            stream.onNext(ConsumeRequest.newBuilder().setDeadLetter(DeadLetterMessages.newBuilder()
+                    .addMessages(ref(m)).setReason(reason == null ? "" : reason)).build());
         }
     }
 
@@ -286,6 +300,7 @@ public final class Consumer implements AutoCloseable {
         ConsumeGrpc.newStub(client.channel()).consume(observer);
         final Subscribe.Builder subscribe = Subscribe.newBuilder().setTenant(client.tenant()).setStation(station)
                 .setGroup(group).setStart(Protos.start(start)).setOrdering(Protos.ordering(ordering))
+                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName())
                 .setInitialCredits((int) wanted);
         if (memberName != null) {
             subscribe.setMemberName(memberName);
@@ -400,7 +415,7 @@ public final class Consumer implements AutoCloseable {
                 handler.handle(m);
             } catch (Exception | AssertionError e) {
                 LOG.log(System.Logger.Level.WARNING, "handler failed on " + m + "; nacking it", e);
-                m.nack();
+                m.nackWithDelay(Duration.ZERO, String.valueOf(e)); // the error is kept if it is dead-lettered
             }
             finished(m);
         }
@@ -502,6 +517,7 @@ public final class Consumer implements AutoCloseable {
         private final String group;
         private StartPosition start = StartPosition.earliest();
         private Ordering ordering;
+        private OnDeadLetter onDeadLetter;
         private int prefetch = 100;
         private long maxMessages = Long.MAX_VALUE;
         private Handler handler;
@@ -526,6 +542,15 @@ public final class Consumer implements AutoCloseable {
          */
         public Builder ordering(Ordering ordering) {
             this.ordering = ordering;
+            return this;
+        }
+
+        /**
+         * The group's dead-letter policy (KEY ordering) if this subscription creates it; an existing group keeps
+         * its own. Default null: the station's default.
+         */
+        public Builder onDeadLetter(OnDeadLetter onDeadLetter) {
+            this.onDeadLetter = onDeadLetter;
             return this;
         }
 

@@ -28,6 +28,8 @@ public enum ErrorCode {
     STORAGE_ERROR(true),
     /** A setting out of range (retention, ack timeout, ...). */
     INVALID_CONFIG(false),
+    /** No open dead letter with that id (of that group). */
+    UNKNOWN_DEAD_LETTER(false),
     /** Client side: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(true),
     /** Client side: a failure that carries no Junction code this client knows. */

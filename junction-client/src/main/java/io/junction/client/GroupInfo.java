@@ -8,19 +8,21 @@ import java.util.List;
  * @param lag messages not yet acked
  * @param inFlight messages delivered and not yet acked
  * @param ordering the group's ordering, fixed when it was created; null when the broker does not say
+ * @param onDeadLetter what the group does with a key whose message was dead-lettered; null when not known
+ * @param deadLetters the group's open dead letters in the station's dead-letter station
  */
 public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
-        List<Partition> partitions, Ordering ordering) {
+        List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters) {
 
     public GroupInfo {
         members = List.copyOf(members);
         partitions = List.copyOf(partitions);
     }
 
-    /** A group whose ordering is not known. */
+    /** A group whose ordering and dead letters are not known. */
     public GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
             List<Partition> partitions) {
-        this(station, name, lag, inFlight, members, partitions, null);
+        this(station, name, lag, inFlight, members, partitions, null, null, 0);
     }
 
     /** A connected member of the group, with the messages it holds and the credits it has left. */

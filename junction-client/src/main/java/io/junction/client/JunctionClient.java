@@ -21,8 +21,10 @@ import io.junction.api.v1.CreateStationRequest;
 import io.junction.api.v1.DeleteStationRequest;
 import io.junction.api.v1.GetGroupRequest;
 import io.junction.api.v1.GetStationRequest;
+import io.junction.api.v1.ListDeadLettersRequest;
 import io.junction.api.v1.ListGroupsRequest;
 import io.junction.api.v1.ListStationsRequest;
+import io.junction.api.v1.ResolveDeadLettersRequest;
 import io.junction.api.v1.UpdateStationRequest;
 
 /**
@@ -129,9 +131,19 @@ public final class JunctionClient implements AutoCloseable {
      * existing group is returned unchanged: it keeps the ordering it was created with.
      */
     public GroupInfo createGroup(String station, String group, StartPosition start, Ordering ordering) {
+        return createGroup(station, group, start, ordering, null);
+    }
+
+    /**
+     * Creates a consumer group starting at {@code start} with {@code ordering} and {@code onDeadLetter} (null: the
+     * station's defaults). An existing group is returned unchanged.
+     */
+    public GroupInfo createGroup(String station, String group, StartPosition start, Ordering ordering,
+            OnDeadLetter onDeadLetter) {
         return call(() -> Protos.group(admin().createGroup(CreateGroupRequest.newBuilder().setTenant(tenant)
                 .setStation(station).setGroup(group).setStart(Protos.start(start))
-                .setOrdering(Protos.ordering(ordering)).build())));
+                .setOrdering(Protos.ordering(ordering))
+                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName()).build())));
     }
 
     /** The group of that name; {@link ErrorCode#UNKNOWN_GROUP} if there is none. */
@@ -150,6 +162,61 @@ public final class JunctionClient implements AutoCloseable {
             }
             return groups;
         });
+    }
+
+    /** The first (up to) 100 open dead letters of {@code station}, of {@code group} (null: every group). */
+    public List<DeadLetter> deadLetters(String station, String group) {
+        return deadLetters(station, group, -1, 100);
+    }
+
+    /**
+     * Open dead letters of {@code station}, of {@code group} (null: every group), oldest first: at most
+     * {@code limit} (1..10 000), with ids above {@code afterId} (-1: from the first), for paging.
+     */
+    public List<DeadLetter> deadLetters(String station, String group, long afterId, int limit) {
+        return call(() -> {
+            final ListDeadLettersRequest.Builder request = ListDeadLettersRequest.newBuilder().setTenant(tenant)
+                    .setStation(station).setGroup(group == null ? "" : group).setLimit(limit);
+            if (afterId >= 0) {
+                request.setAfterId(afterId);
+            }
+            final List<DeadLetter> letters = new ArrayList<>();
+            for (io.junction.api.v1.DeadLetter d : admin().listDeadLetters(request.build()).getDeadLettersList()) {
+                letters.add(Protos.deadLetter(d));
+            }
+            return letters;
+        });
+    }
+
+    /**
+     * Hands the dead letters back to the group that failed each (that group only), at their own partition and
+     * offset; returns how many. Every id must be an open dead letter (of {@code group} when not null), else
+     * nothing is done ({@link ErrorCode#UNKNOWN_DEAD_LETTER}).
+     */
+    public int resendDeadLetters(String station, List<Long> ids, String group) {
+        return resolve(station, ids, false, group, true);
+    }
+
+    /** Resends every open dead letter of {@code station} (of {@code group} when not null); returns how many. */
+    public int resendAllDeadLetters(String station, String group) {
+        return resolve(station, List.of(), true, group, true);
+    }
+
+    /** Forgets the dead letters (in PARK groups their keys go on); returns how many. As resend for the ids. */
+    public int dropDeadLetters(String station, List<Long> ids, String group) {
+        return resolve(station, ids, false, group, false);
+    }
+
+    /** Forgets every open dead letter of {@code station} (of {@code group} when not null); returns how many. */
+    public int dropAllDeadLetters(String station, String group) {
+        return resolve(station, List.of(), true, group, false);
+    }
+
+    private int resolve(String station, List<Long> ids, boolean all, String group, boolean resend) {
+        final ResolveDeadLettersRequest request = ResolveDeadLettersRequest.newBuilder().setTenant(tenant)
+                .setStation(station).addAllIds(ids).setAll(all).setGroup(group == null ? "" : group).build();
+        return call(() -> (resend ? admin().resendDeadLetters(request) : admin().dropDeadLetters(request))
+                .getCount());
     }
 
     /** A builder of a producer to {@code station}. */

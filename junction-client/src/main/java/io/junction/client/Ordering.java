@@ -11,7 +11,10 @@ public enum Ordering {
      * The broker's default.
      */
     KEY,
-    /** One active member per partition (the broker treats it as {@link #NONE} for now). */
+    /**
+     * One active member per partition: all of a partition's messages go to the member that took it, until it
+     * leaves or stops acking (then another member takes over, with what it held first).
+     */
     PARTITION,
     /** No ordering: messages go to the members in parallel as their prefetch allows. */
     NONE;

@@ -34,13 +34,16 @@ final class Protos {
                 .setMaxDeliveries(o.maxDeliveries())
                 .setOrdering(ordering(o.ordering()))
                 .setDedupWindowMs(millis(o.dedupWindow()))
+                .setOnDeadLetter(o.onDeadLetter() == null ? "" : o.onDeadLetter().wireName())
+                .setDlsRetentionMs(millis(o.dlsRetention()))
                 .build();
     }
 
     static StationOptions options(StationConfig c) {
         return new StationOptions(c.getPartitions(), duration(c.getRetentionAgeMs()), c.getRetentionBytes(),
                 c.getRetentionMessages(), duration(c.getAckTimeoutMs()), c.getMaxDeliveries(),
-                ordering(c.getOrdering()), duration(c.getDedupWindowMs()));
+                ordering(c.getOrdering()), duration(c.getDedupWindowMs()),
+                OnDeadLetter.fromWireName(c.getOnDeadLetter()), duration(c.getDlsRetentionMs()));
     }
 
     /** The wire name; {@code ""} for null (the default). */
@@ -78,7 +81,19 @@ final class Protos {
                     p.getLag()));
         }
         return new GroupInfo(g.getStation(), g.getName(), g.getLag(), g.getInFlight(), members, partitions,
-                ordering(g.getOrdering()));
+                ordering(g.getOrdering()), OnDeadLetter.fromWireName(g.getOnDeadLetter()), g.getDeadLetters());
+    }
+
+    static DeadLetter deadLetter(io.junction.api.v1.DeadLetter d) {
+        return new DeadLetter(d.getId(), d.getGroup(), d.getReason(), d.getDeliveries(), d.getPartition(),
+                d.getOffset(), d.hasKey() ? d.getKey().toByteArray() : null, d.getValue().toByteArray(),
+                java.util.Collections.unmodifiableMap(headers(d.getHeadersList())),
+                Instant.ofEpochMilli(d.getDeadLetteredAtMs()), d.getError(), instant(d.getFirstDeliveryMs()),
+                instant(d.getLastDeliveryMs()), Instant.ofEpochMilli(d.getTimestampMs()));
+    }
+
+    private static Instant instant(long epochMs) {
+        return epochMs == 0 ? null : Instant.ofEpochMilli(epochMs);
     }
 
     static io.junction.api.v1.StartPosition start(StartPosition p) {

@@ -15,7 +15,7 @@ import io.junction.api.v1.DeliveredMessage;
 
 /**
  * A message handed to a {@link Consumer}'s handler. Settle it once with {@link #ack()}, {@link #ackSync()},
- * {@link #nack()} or {@link #nackWithDelay(Duration)}; until then {@link #inProgress()} asks the broker for more
+ * {@link #nack()}, {@link #nackWithDelay(Duration)} or {@link #deadLetter(String)}; until then {@link #inProgress()} asks the broker for more
  * time. A message left unsettled is redelivered after the station's ack timeout; one whose handler threw is nacked.
  * Settling twice does nothing (except that {@link #ackSync()} after another kind of settling throws). Thread-safe:
  * it may be settled from any thread.
@@ -161,8 +161,27 @@ public final class ReceivedMessage {
 
     /** Not processed: redeliver it after {@code delay}. */
     public void nackWithDelay(Duration delay) {
+        nackWithDelay(delay, null);
+    }
+
+    /**
+     * Not processed because of {@code error}: redeliver it after {@code delay}. The error is kept with the message
+     * if this was its last allowed delivery and it goes to the dead-letter station.
+     */
+    public void nackWithDelay(Duration delay, String error) {
         if (settled.compareAndSet(false, true)) {
-            consumer.nack(this, delay);
+            consumer.nack(this, delay, error);
+        }
+    }
+
+    /**
+     * Give up on it: the broker stores it in the station's dead-letter station with {@code reason} (reason
+     * {@code consumer}), where it can be listed, resent to this group or dropped; for this group it is done. In a
+     * group with {@link OnDeadLetter#PARK} its key's later messages wait until the dead letter is resolved.
+     */
+    public void deadLetter(String reason) {
+        if (settled.compareAndSet(false, true)) {
+            consumer.deadLetter(this, reason);
         }
     }
 

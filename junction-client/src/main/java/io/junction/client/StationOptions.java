@@ -15,9 +15,20 @@ import java.time.Duration;
  * @param ordering the ordering of groups created on the station from now on (a group keeps the one it was
  *     created with); null: the default ({@link Ordering#KEY})
  * @param dedupWindow how long a msg-id is remembered to refuse duplicates; null: the default (2 min)
+ * @param onDeadLetter the default of groups created from now on for keys whose message was dead-lettered;
+ *     null: the default ({@link OnDeadLetter#SKIP})
+ * @param dlsRetention how long the dead-letter station keeps a dead letter; null: the default (7 days)
  */
 public record StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
-        Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow) {
+        Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+        Duration dlsRetention) {
+
+    /** Options with the dead-letter settings left unset. */
+    public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, null, null);
+    }
 
     /** Options with the dedup window left unset. */
     public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -55,8 +66,22 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
         private int maxDeliveries;
         private Ordering ordering;
         private Duration dedupWindow;
+        private OnDeadLetter onDeadLetter;
+        private Duration dlsRetention;
 
         private Builder() {
+        }
+
+        /** The default dead-letter policy of groups created on the station (KEY ordering). */
+        public Builder onDeadLetter(OnDeadLetter onDeadLetter) {
+            this.onDeadLetter = onDeadLetter;
+            return this;
+        }
+
+        /** How long the station's dead-letter station keeps a dead letter (1 min .. 365 days). */
+        public Builder dlsRetention(Duration dlsRetention) {
+            this.dlsRetention = dlsRetention;
+            return this;
         }
 
         public Builder dedupWindow(Duration dedupWindow) {
@@ -103,7 +128,7 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
 
         public StationOptions build() {
             return new StationOptions(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                    maxDeliveries, ordering, dedupWindow);
+                    maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention);
         }
     }
 }

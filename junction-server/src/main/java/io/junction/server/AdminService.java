@@ -9,17 +9,26 @@ import io.junction.api.v1.DeleteStationResponse;
 import io.junction.api.v1.GetGroupRequest;
 import io.junction.api.v1.GetStationRequest;
 import io.junction.api.v1.GroupInfo;
+import io.junction.api.v1.ListDeadLettersRequest;
+import io.junction.api.v1.ListDeadLettersResponse;
 import io.junction.api.v1.ListGroupsRequest;
 import io.junction.api.v1.ListGroupsResponse;
 import io.junction.api.v1.ListStationsRequest;
 import io.junction.api.v1.ListStationsResponse;
+import io.junction.api.v1.ResolveDeadLettersRequest;
+import io.junction.api.v1.ResolveDeadLettersResponse;
 import io.junction.api.v1.StationInfo;
 import io.junction.api.v1.UpdateStationRequest;
 import io.junction.broker.Broker;
+import io.junction.broker.BrokerException;
+import io.junction.broker.ErrorCode;
 import java.util.function.Supplier;
 
-/** {@code junction.v1.Admin}: stations and groups. Stateless over the broker; thread-safe. */
+/** {@code junction.v1.Admin}: stations, groups and dead letters. Stateless over the broker; thread-safe. */
 final class AdminService extends AdminGrpc.AdminImplBase {
+
+    static final int DEFAULT_DEAD_LETTER_LIMIT = 100;
+    static final int MAX_DEAD_LETTER_LIMIT = 10_000;
 
     private final Broker broker;
 
@@ -83,7 +92,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void createGroup(CreateGroupRequest request, StreamObserver<GroupInfo> out) {
         answer(out, () -> Convert.group(broker.createGroup(request.getTenant(), request.getStation(),
                 request.getGroup(), Convert.start(request.getStart(), request.hasStart()),
-                Convert.ordering(request.getOrdering()))));
+                Convert.ordering(request.getOrdering()), Convert.onDeadLetter(request.getOnDeadLetter()))));
     }
 
     @Override
@@ -99,5 +108,36 @@ final class AdminService extends AdminGrpc.AdminImplBase {
             broker.listGroups(request.getTenant(), request.getStation()).forEach(g -> b.addGroups(Convert.group(g)));
             return b.build();
         });
+    }
+
+    @Override
+    public void listDeadLetters(ListDeadLettersRequest request, StreamObserver<ListDeadLettersResponse> out) {
+        answer(out, () -> {
+            int limit = request.getLimit() == 0 ? DEFAULT_DEAD_LETTER_LIMIT : request.getLimit();
+            if (limit < 0 || limit > MAX_DEAD_LETTER_LIMIT) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "limit must be in [1, "
+                        + MAX_DEAD_LETTER_LIMIT + "], was " + limit);
+            }
+            ListDeadLettersResponse.Builder b = ListDeadLettersResponse.newBuilder();
+            broker.listDeadLetters(request.getTenant(), request.getStation(), request.getGroup(),
+                    request.hasAfterId() ? request.getAfterId() : -1, limit)
+                    .forEach(d -> b.addDeadLetters(Convert.deadLetter(d)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void resendDeadLetters(ResolveDeadLettersRequest request,
+            StreamObserver<ResolveDeadLettersResponse> out) {
+        answer(out, () -> ResolveDeadLettersResponse.newBuilder().setCount(broker.resendDeadLetters(
+                request.getTenant(), request.getStation(), request.getIdsList(), request.getAll(), request.getGroup()))
+                .build());
+    }
+
+    @Override
+    public void dropDeadLetters(ResolveDeadLettersRequest request, StreamObserver<ResolveDeadLettersResponse> out) {
+        answer(out, () -> ResolveDeadLettersResponse.newBuilder().setCount(broker.dropDeadLetters(
+                request.getTenant(), request.getStation(), request.getIdsList(), request.getAll(), request.getGroup()))
+                .build());
     }
 }

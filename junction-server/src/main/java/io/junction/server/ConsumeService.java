@@ -12,6 +12,7 @@ import io.junction.broker.Delivery;
 import io.junction.broker.DeliverySink;
 import io.junction.broker.ErrorCode;
 import io.junction.broker.GroupMember;
+import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
 import java.time.Duration;
 
@@ -52,7 +53,9 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                     case CREDIT -> joined().addCredits(request.getCredit().getMessages());
                     case ACK -> ack(request.getAck());
                     case NACK -> joined().nack(Convert.refs(request.getNack().getMessagesList()),
-                            Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())));
+                            Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())), request.getNack().getError());
+                    case DEAD_LETTER -> joined().deadLetter(Convert.refs(request.getDeadLetter().getMessagesList()),
+                            request.getDeadLetter().getReason());
                     case IN_PROGRESS -> joined().inProgress(Convert.refs(request.getInProgress().getMessagesList()));
                     default -> throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "empty consume request");
                 }
@@ -69,6 +72,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                 throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "initial credits must not be negative");
             }
             Ordering ordering = Convert.ordering(s.getOrdering()); // INVALID_CONFIG before anything is sent
+            OnDeadLetter onDeadLetter = Convert.onDeadLetter(s.getOnDeadLetter());
             int partitions = broker.stationInfo(s.getTenant(), s.getStation()).partitions().size();
             synchronized (this) {
                 // Subscribed goes out before any message: the group may deliver as soon as the member joins.
@@ -77,8 +81,8 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             }
             // Not under the lock: joining waits for the group's owner thread, which may be delivering to us.
             member = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
-                    Convert.start(s.getStart(), s.hasStart()), ordering, s.getMemberName(), s.getInitialCredits(),
-                    this);
+                    Convert.start(s.getStart(), s.hasStart()), ordering, onDeadLetter, s.getMemberName(),
+                    s.getInitialCredits(), this);
         }
 
         /**

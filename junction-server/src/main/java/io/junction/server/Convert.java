@@ -3,9 +3,11 @@ package io.junction.server;
 import com.google.protobuf.ByteString;
 import io.junction.api.v1.Errors;
 import io.junction.broker.BrokerException;
+import io.junction.broker.DeadLetter;
 import io.junction.broker.Delivery;
 import io.junction.broker.GroupInfo;
 import io.junction.broker.MessageRef;
+import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
 import io.junction.broker.OutgoingMessage;
 import io.junction.broker.StartPosition;
@@ -53,8 +55,12 @@ final class Convert {
         StationConfig d = StationConfig.withDefaults(c.getPartitions(), c.getRetentionAgeMs(),
                 c.getRetentionBytes(), c.getRetentionMessages(), c.getAckTimeoutMs(), c.getMaxDeliveries());
         Ordering ordering = ordering(c.getOrdering());
+        OnDeadLetter onDeadLetter = onDeadLetter(c.getOnDeadLetter());
         return with(d, ordering == null ? StationConfig.DEFAULT_ORDERING : ordering,
-                c.getDedupWindowMs() == 0 ? StationConfig.DEFAULT_DEDUP_WINDOW : Duration.ofMillis(c.getDedupWindowMs()));
+                c.getDedupWindowMs() == 0 ? StationConfig.DEFAULT_DEDUP_WINDOW : Duration.ofMillis(c.getDedupWindowMs()),
+                onDeadLetter == null ? StationConfig.DEFAULT_ON_DEAD_LETTER : onDeadLetter,
+                c.getDlsRetentionMs() == 0 ? StationConfig.DEFAULT_DLS_RETENTION
+                        : Duration.ofMillis(c.getDlsRetentionMs()));
     }
 
     /**
@@ -72,13 +78,26 @@ final class Convert {
                 c.getAckTimeoutMs() != 0 ? c.getAckTimeoutMs() : current.ackTimeout().toMillis(),
                 c.getMaxDeliveries() != 0 ? c.getMaxDeliveries() : current.maxDeliveries());
         Ordering ordering = ordering(c.getOrdering());
+        OnDeadLetter onDeadLetter = onDeadLetter(c.getOnDeadLetter());
         return with(merged, ordering == null ? current.ordering() : ordering,
-                c.getDedupWindowMs() == 0 ? current.dedupWindow() : Duration.ofMillis(c.getDedupWindowMs()));
+                c.getDedupWindowMs() == 0 ? current.dedupWindow() : Duration.ofMillis(c.getDedupWindowMs()),
+                onDeadLetter == null ? current.onDeadLetter() : onDeadLetter,
+                c.getDlsRetentionMs() == 0 ? current.dlsRetention() : Duration.ofMillis(c.getDlsRetentionMs()));
     }
 
-    private static StationConfig with(StationConfig c, Ordering ordering, Duration dedupWindow) {
+    private static StationConfig with(StationConfig c, Ordering ordering, Duration dedupWindow,
+            OnDeadLetter onDeadLetter, Duration dlsRetention) {
         return new StationConfig(c.partitions(), c.retentionAge(), c.retentionBytes(), c.retentionMessages(),
-                c.ackTimeout(), c.maxDeliveries(), ordering, dedupWindow).validate();
+                c.ackTimeout(), c.maxDeliveries(), ordering, dedupWindow, onDeadLetter, dlsRetention).validate();
+    }
+
+    /**
+     * An on-dead-letter policy named on the wire; null for "" (the default applies).
+     *
+     * @throws io.junction.broker.BrokerException INVALID_CONFIG for an unknown name
+     */
+    static OnDeadLetter onDeadLetter(String wireName) {
+        return wireName.isEmpty() ? null : OnDeadLetter.parse(wireName);
     }
 
     /**
@@ -95,7 +114,8 @@ final class Convert {
                 .setRetentionAgeMs(c.retentionAge() == null ? -1 : c.retentionAge().toMillis())
                 .setRetentionBytes(c.retentionBytes()).setRetentionMessages(c.retentionMessages())
                 .setAckTimeoutMs(c.ackTimeout().toMillis()).setMaxDeliveries(c.maxDeliveries())
-                .setOrdering(c.ordering().wireName()).setDedupWindowMs(c.dedupWindow().toMillis()).build();
+                .setOrdering(c.ordering().wireName()).setDedupWindowMs(c.dedupWindow().toMillis())
+                .setOnDeadLetter(c.onDeadLetter().wireName()).setDlsRetentionMs(c.dlsRetention().toMillis()).build();
     }
 
     static io.junction.api.v1.StationInfo station(StationInfo s) {
@@ -112,7 +132,8 @@ final class Convert {
     static io.junction.api.v1.GroupInfo group(GroupInfo g) {
         io.junction.api.v1.GroupInfo.Builder b = io.junction.api.v1.GroupInfo.newBuilder().setStation(g.station())
                 .setName(g.name()).setLag(g.lag()).setInFlight(g.inFlight())
-                .setOrdering(g.ordering().wireName());
+                .setOrdering(g.ordering().wireName()).setOnDeadLetter(g.onDeadLetter().wireName())
+                .setDeadLetters(g.deadLetters());
         for (GroupInfo.Member m : g.members()) {
             b.addMembers(io.junction.api.v1.MemberInfo.newBuilder().setMemberId(m.id()).setName(m.name())
                     .setInFlight(m.inFlight()).setCredits(m.credits()));
@@ -159,13 +180,29 @@ final class Convert {
         if (d.key() != null) {
             b.setKey(ByteString.copyFrom(d.key()));
         }
-        for (Header h : d.headers()) {
-            io.junction.api.v1.Header.Builder hb = io.junction.api.v1.Header.newBuilder().setKey(h.key());
-            if (h.value() != null) {
-                hb.setValue(ByteString.copyFrom(h.value()));
-            }
-            b.addHeaders(hb);
+        d.headers().forEach(h -> b.addHeaders(header(h)));
+        return b.build();
+    }
+
+    private static io.junction.api.v1.Header header(Header h) {
+        io.junction.api.v1.Header.Builder hb = io.junction.api.v1.Header.newBuilder().setKey(h.key());
+        if (h.value() != null) {
+            hb.setValue(ByteString.copyFrom(h.value()));
         }
+        return hb.build();
+    }
+
+    static io.junction.api.v1.DeadLetter deadLetter(DeadLetter d) {
+        io.junction.api.v1.DeadLetter.Builder b = io.junction.api.v1.DeadLetter.newBuilder().setId(d.id())
+                .setGroup(d.group()).setReason(d.reason().wireName()).setDeliveries(d.deliveries())
+                .setPartition(d.partition()).setOffset(d.offset()).setValue(bytes(d.value()))
+                .setDeadLetteredAtMs(d.deadLetteredAtMs()).setError(d.error())
+                .setFirstDeliveryMs(d.firstDeliveryMs()).setLastDeliveryMs(d.lastDeliveryMs())
+                .setTimestampMs(d.timestampMs());
+        if (d.key() != null) {
+            b.setKey(ByteString.copyFrom(d.key()));
+        }
+        d.headers().forEach(h -> b.addHeaders(header(h)));
         return b.build();
     }
 
