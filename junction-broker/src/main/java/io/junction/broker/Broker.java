@@ -166,6 +166,16 @@ public final class Broker implements AutoCloseable {
         return station(tenant, station).produce(messages);
     }
 
+    /**
+     * As {@link #produce(String, String, List)} for request {@code sequence} of the idempotent producer
+     * {@code producerId}: a retry of the same request inside the station's dedup window stores nothing new and
+     * gets the original receipts (marked duplicate), also after a restart. Its messages carry no msg-ids.
+     */
+    public CompletableFuture<List<Receipt>> produce(String tenant, String station, List<OutgoingMessage> messages,
+            long producerId, int sequence) {
+        return station(tenant, station).produce(messages, producerId, sequence);
+    }
+
     // ----- groups ------------------------------------------------------------------------------------------------
 
     public GroupInfo createGroup(String tenant, String station, String group, StartPosition start) {

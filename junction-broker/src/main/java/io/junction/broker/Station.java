@@ -64,6 +64,7 @@ final class Station {
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final ConcurrentHashMap<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
     private final Deduplicator dedup;
+    private final ProducerSequences sequences;
     private final DeadLetters deadLetters;
     private final ScheduledFuture<?> dlsExpiry;
     private volatile StationConfig config;
@@ -78,6 +79,7 @@ final class Station {
         this.createdAtMs = createdAtMs;
         this.partitions = partitions;
         this.dedup = Deduplicator.rebuild(partitions, config.dedupWindow(), context.clock().millis());
+        this.sequences = ProducerSequences.rebuild(partitions, config.dedupWindow(), context.clock().millis());
         this.deadLetters = deadLetters;
         deadLetters.expire(config.dlsRetention());
         this.dlsExpiry = context.timer().scheduleWithFixedDelay(this::expireDeadLetters, DLS_EXPIRY_MINUTES,
@@ -242,7 +244,98 @@ final class Station {
         });
     }
 
+    /**
+     * An idempotent producer's request {@code sequence}: stored once however often it is retried inside the dedup
+     * window (see {@link ProducerSequences}); a retry gets the original receipts, marked duplicate. Its messages
+     * carry no msg-id (the two mechanisms are not mixed in one request). Validated whole first, as any request.
+     */
+    CompletableFuture<List<Receipt>> produce(List<OutgoingMessage> messages, long producerId, int sequence) {
+        if (producerId < 0) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "a producer id must not be negative, was "
+                    + producerId);
+        }
+        if (messages.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        int[] target = new int[messages.size()];
+        boolean[] used = new boolean[partitions.length];
+        for (int i = 0; i < messages.size(); i++) {
+            OutgoingMessage m = messages.get(i);
+            if (m.msgId() != null) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "message " + i + ": a request with a producer "
+                        + "id carries no msg-ids (send those in a request without one)");
+            }
+            target[i] = validateAndRoute(m, i, Math.floorMod(sequence, partitions.length));
+            used[target[i]] = true;
+        }
+        long now = context.clock().millis();
+        ProducerSequences.Entry entry = sequences.entry(new ProducerSequences.Key(producerId, sequence), now,
+                config.dedupWindow());
+        return storeMissing(entry, messages, target, used, now).thenApply(fresh -> {
+            int[] rank = new int[partitions.length];
+            List<Receipt> receipts = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                int p = target[i];
+                receipts.add(new Receipt(p, sequences.base(entry, p) + rank[p]++, !fresh[p]));
+            }
+            return receipts;
+        });
+    }
+
+    /**
+     * Appends the request's batches on the partitions where it is not stored yet; the future holds, per
+     * partition, whether this call stored it. When another call is storing the same request, waits for it and
+     * looks again.
+     */
+    private CompletableFuture<boolean[]> storeMissing(ProducerSequences.Entry entry, List<OutgoingMessage> messages,
+            int[] target, boolean[] used, long now) {
+        boolean[] missing = sequences.claimMissing(entry, used);
+        if (missing == null) {
+            CompletableFuture<Void> other = sequences.storing(entry);
+            CompletableFuture<Void> wait = other == null ? CompletableFuture.completedFuture(null) : other;
+            return wait.thenCompose(ignored -> storeMissing(entry, messages, target, used, now));
+        }
+        RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
+        for (int i = 0; i < messages.size(); i++) {
+            int p = target[i];
+            if (!missing[p]) {
+                continue;
+            }
+            if (builders[p] == null) {
+                builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence());
+            }
+            OutgoingMessage m = messages.get(i);
+            builders[p].add(m.timestampMs() > 0 ? m.timestampMs() : now, m.key(), m.value(), m.headers());
+        }
+        long[] bases = new long[partitions.length];
+        java.util.Arrays.fill(bases, -1);
+        List<CompletableFuture<?>> appends = new ArrayList<>();
+        for (int p = 0; p < partitions.length; p++) {
+            if (builders[p] == null) {
+                continue;
+            }
+            int partition = p;
+            appends.add(partitions[p].append(builders[p]).thenAccept(result -> {
+                bases[partition] = result.baseOffset();
+                groups.values().forEach(ConsumerGroup::onAppend);
+            }).exceptionally(e -> {
+                throw translate(e, partition);
+            }));
+        }
+        return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, error) -> sequences.stored(entry, bases))
+                .thenApply(ignored -> missing);
+    }
+
     private int validateAndRoute(OutgoingMessage m, int index) {
+        return validateAndRoute(m, index, -1);
+    }
+
+    /**
+     * Checks the message and returns its partition: the one named, its key's, else {@code keylessPartition}
+     * (-1: round robin).
+     */
+    private int validateAndRoute(OutgoingMessage m, int index, int keylessPartition) {
         String which = "message " + index;
         if (m.value() == null) {
             throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + " has no value");
@@ -283,7 +376,8 @@ final class Station {
         if (m.key() != null) {
             return Murmur3.partitionOf(m.key(), partitions.length);
         }
-        return Math.floorMod(roundRobin.getAndIncrement(), partitions.length);
+        return keylessPartition >= 0 ? keylessPartition
+                : Math.floorMod(roundRobin.getAndIncrement(), partitions.length);
     }
 
     private BrokerException translate(Throwable e, int partition) {

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.stub.StreamObserver;
@@ -31,9 +32,13 @@ import io.junction.api.v1.ProduceResponse;
  * {@code send} blocks: that is the backpressure that keeps a fast producer from filling the heap.
  *
  * <p>When the stream breaks (the broker restarts, the network fails), the producer opens a new one with exponential
- * backoff (100 ms doubling to 5 s) and resends every unacknowledged batch. <b>A resent batch may be stored twice</b>
- * if the broker had stored it before the break; that ends when idempotent produce arrives (issue #4). A batch not
- * acknowledged within {@link Builder#deliveryTimeout} fails. A batch the broker rejects (unknown station, message
+ * backoff (100 ms doubling to 5 s) and resends every unacknowledged batch. A resent batch is not stored twice: the
+ * producer is idempotent ({@link Builder#idempotent}, on by default) — it picks a random producer id and numbers
+ * its requests, and the broker stores each (producer id, sequence) once within the station's dedup window (keep
+ * {@link Builder#deliveryTimeout} within it; both default to 2 minutes), also across a broker restart. Messages
+ * with a msg-id travel in requests of their own and are deduplicated by it. In an idempotent request the keyless
+ * messages all go to one partition (the broker picks it from the sequence), so keyless messages spread over the
+ * partitions batch by batch. A batch not acknowledged within {@link Builder#deliveryTimeout} fails. A batch the broker rejects (unknown station, message
  * too large, ...) fails its futures with a {@link JunctionException} carrying the broker's code; the other batches
  * go on.
  *
@@ -53,6 +58,8 @@ public final class Producer implements AutoCloseable {
     private final int batchBytes;
     private final long maxInFlightBytes;
     private final long deliveryTimeoutNanos;
+    /** The id of this idempotent producer (0: not idempotent). */
+    private final long producerId;
 
     private final Object lock = new Object();
     // Everything below is guarded by lock.
@@ -61,6 +68,7 @@ public final class Producer implements AutoCloseable {
     private final NavigableMap<Long, Batch> unacked = new TreeMap<>();
     private long inFlightBytes;
     private long nextRequestId = 1;
+    private int nextSequence;
     private StreamObserver<ProduceRequest> stream;
     private int generation;
     private ScheduledFuture<?> lingerTimer;
@@ -76,6 +84,12 @@ public final class Producer implements AutoCloseable {
         this.batchBytes = b.batchBytes;
         this.maxInFlightBytes = b.maxInFlightBytes;
         this.deliveryTimeoutNanos = b.deliveryTimeout.toNanos();
+        this.producerId = b.idempotent ? 1 + ThreadLocalRandom.current().nextLong(Long.MAX_VALUE - 1) : 0;
+    }
+
+    /** This producer's id, picked at random when it was built; 0 when it is not idempotent. */
+    public long producerId() {
+        return producerId;
     }
 
     public String station() {
@@ -191,15 +205,38 @@ public final class Producer implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        final ProduceRequest.Builder request = ProduceRequest.newBuilder()
-                .setTenant(client.tenant()).setStation(station).setRequestId(nextRequestId++);
-        for (Pending p : batch) {
-            request.addMessages(p.message);
+        if (producerId == 0) {
+            sendLocked(batch, false);
+        } else {
+            // Messages with a msg-id are deduplicated by it, the others by the producer's sequence: one request each.
+            final List<Pending> withMsgId = new ArrayList<>();
+            final List<Pending> without = new ArrayList<>();
+            for (Pending p : batch) {
+                (p.message.getMsgId().isEmpty() ? without : withMsgId).add(p);
+            }
+            sendLocked(without, true);
+            sendLocked(withMsgId, false);
         }
-        final Batch sent = new Batch(request.build(), batch, batchSize, System.nanoTime());
-        unacked.put(sent.request.getRequestId(), sent);
         batch = new ArrayList<>();
         batchSize = 0;
+    }
+
+    private void sendLocked(List<Pending> messages, boolean sequenced) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        final ProduceRequest.Builder request = ProduceRequest.newBuilder()
+                .setTenant(client.tenant()).setStation(station).setRequestId(nextRequestId++);
+        if (sequenced) {
+            request.setProducerId(producerId).setSequence(nextSequence++);
+        }
+        long bytes = 0;
+        for (Pending p : messages) {
+            request.addMessages(p.message);
+            bytes += p.size;
+        }
+        final Batch sent = new Batch(request.build(), messages, bytes, System.nanoTime());
+        unacked.put(sent.request.getRequestId(), sent);
         if (stream != null) {
             stream.onNext(sent.request);
         } else if (!reconnectScheduled) {
@@ -382,6 +419,7 @@ public final class Producer implements AutoCloseable {
         private int batchBytes = 256 * 1024;
         private long maxInFlightBytes = 32L * 1024 * 1024;
         private Duration deliveryTimeout = Duration.ofMinutes(2);
+        private boolean idempotent = true;
 
         Builder(JunctionClient client, String station) {
             this.client = client;
@@ -418,6 +456,15 @@ public final class Producer implements AutoCloseable {
         /** How long a sent batch may stay unacknowledged across reconnects before it fails; default 2 min. */
         public Builder deliveryTimeout(Duration deliveryTimeout) {
             this.deliveryTimeout = Objects.requireNonNull(deliveryTimeout, "deliveryTimeout");
+            return this;
+        }
+
+        /**
+         * Whether resent batches are stored once (by producer id and request sequence, see {@link Producer});
+         * default true. Off: a batch resent after a reconnect may be stored twice unless its messages have msg-ids.
+         */
+        public Builder idempotent(boolean idempotent) {
+            this.idempotent = idempotent;
             return this;
         }
 

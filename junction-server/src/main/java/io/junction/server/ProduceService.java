@@ -50,7 +50,10 @@ final class ProduceService extends ProduceGrpc.ProduceImplBase {
             public void onNext(ProduceRequest request) {
                 CompletableFuture<List<io.junction.broker.Receipt>> stored;
                 try {
-                    stored = broker.produce(request.getTenant(), request.getStation(), Convert.messages(request));
+                    stored = request.getProducerId() == 0
+                            ? broker.produce(request.getTenant(), request.getStation(), Convert.messages(request))
+                            : broker.produce(request.getTenant(), request.getStation(), Convert.messages(request),
+                                    request.getProducerId(), request.getSequence());
                 } catch (RuntimeException e) {
                     stored = CompletableFuture.failedFuture(e);
                 }
