@@ -1,10 +1,12 @@
 package io.junction.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import org.slf4j.LoggerFactory;
 
+import io.junction.log.Durability;
 import io.junction.server.JunctionServer;
 import io.junction.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -31,12 +33,40 @@ final class ServerCommand implements Callable<Integer> {
             description = "HTTP port, for /health; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     private int httpPort;
 
+    @Option(names = "--" + ServerConfig.DURABILITY, paramLabel = "MODE", defaultValue = "fsync",
+            converter = DurabilityConverter.class,
+            description = {"When a produce is acknowledged: fsync (after an fsync covers it) or interval (once "
+                + "written; fsynced every flush interval: faster, but a power loss can lose the last interval) "
+                + "(default: ${DEFAULT-VALUE})."})
+    private Durability durability;
+
+    @Option(names = "--" + ServerConfig.FLUSH_INTERVAL, paramLabel = "DUR", defaultValue = "1s",
+            converter = Converters.DurationConverter.class,
+            description = "Fsync period of plain acks and, with --durability interval, of messages (default: "
+                    + "${DEFAULT-VALUE}).")
+    private Duration flushInterval;
+
+    /** {@code fsync} or {@code interval}. */
+    static final class DurabilityConverter implements picocli.CommandLine.ITypeConverter<Durability> {
+        @Override
+        public Durability convert(String value) {
+            switch (value.strip()) {
+                case "fsync": return Durability.FSYNC;
+                case "interval": return Durability.INTERVAL;
+                default: throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not a durability: use fsync or interval");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         final JunctionServer server = JunctionServer.start(ServerConfig.builder()
                 .dataDir(dataDir)
                 .port(port)
                 .httpPort(httpPort)
+                .durability(durability)
+                .flushInterval(flushInterval)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -28,7 +28,14 @@ class MainTest {
     void shouldShowTheServerOptionsWithTheirDefaults() {
         assertThat(run("server", "--help")).isZero();
         assertThat(out.toString().replaceAll("\\s+", " ")).contains("--data=DIR", "(default: ./data)", "--port=N",
-                "(default: 6666)", "--http-port=N", "(default: 9000)");
+                "(default: 6666)", "--http-port=N", "(default: 9000)", "--durability=MODE", "(default: fsync)",
+                "--flush-interval=DUR", "(default: 1s)");
+    }
+
+    @Test
+    void shouldRefuseAnUnknownDurability() {
+        assertThat(run("server", "--durability", "sometimes")).isEqualTo(2);
+        assertThat(err.toString()).contains("'sometimes' is not a durability: use fsync or interval");
     }
 
     @Test

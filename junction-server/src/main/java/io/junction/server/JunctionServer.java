@@ -76,7 +76,7 @@ public final class JunctionServer implements AutoCloseable {
         final DataDirLock lock = DataDirLock.acquire(config.dataDir());
         Broker broker = null;
         try {
-            broker = openBroker(lock.dir());
+            broker = openBroker(lock.dir(), config);
             final JunctionServer server = listen(config, lock, broker);
             log.info("Junction {} listening: gRPC on {}, HTTP on {}, data in {}", VERSION,
                     endpoint(config.host(), server.grpcPort), endpoint(config.host(), server.httpPort), lock.dir());
@@ -94,9 +94,10 @@ public final class JunctionServer implements AutoCloseable {
         }
     }
 
-    private static Broker openBroker(Path dataDir) {
+    private static Broker openBroker(Path dataDir, ServerConfig config) {
         try {
-            return Broker.open(BrokerConfig.defaults(dataDir));
+            return Broker.open(new BrokerConfig(dataDir, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, config.durability(),
+                    config.flushInterval(), java.time.Clock.systemUTC()));
         } catch (RuntimeException e) {
             throw new StartupException("cannot open the broker's data in " + dataDir + ": " + e.getMessage(), e);
         }

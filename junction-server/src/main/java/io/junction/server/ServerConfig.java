@@ -1,6 +1,9 @@
 package io.junction.server;
 
+import io.junction.broker.BrokerConfig;
+import io.junction.log.Durability;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The settings of one Junction server, validated once when built; a bad value names its field. Each setting's
@@ -28,18 +31,33 @@ public final class ServerConfig {
     public static final String HTTP_PORT = "http-port";
     public static final int DEFAULT_HTTP_PORT = 9000;
 
+    /**
+     * When a produce is acknowledged: {@code fsync} (after an fsync covers it; group commit) or {@code interval}
+     * (once written to the OS; fsynced every flush interval — faster, but a power loss can lose the last interval).
+     */
+    public static final String DURABILITY = "durability";
+    public static final Durability DEFAULT_DURABILITY = Durability.FSYNC;
+
+    /** The fsync period of group state (plain acks) and, in {@code interval} durability, of the partitions. */
+    public static final String FLUSH_INTERVAL = "flush-interval";
+    public static final Duration DEFAULT_FLUSH_INTERVAL = BrokerConfig.DEFAULT_FLUSH_INTERVAL;
+
     static final int MAX_PORT = 65_535;
 
     private final Path dataDir;
     private final String host;
     private final int port;
     private final int httpPort;
+    private final Durability durability;
+    private final Duration flushInterval;
 
     private ServerConfig(Builder b) {
         this.dataDir = b.dataDir;
         this.host = b.host;
         this.port = b.port;
         this.httpPort = b.httpPort;
+        this.durability = b.durability;
+        this.flushInterval = b.flushInterval;
     }
 
     public static ServerConfig defaults() {
@@ -67,10 +85,19 @@ public final class ServerConfig {
         return httpPort;
     }
 
+    public Durability durability() {
+        return durability;
+    }
+
+    public Duration flushInterval() {
+        return flushInterval;
+    }
+
     @Override
     public String toString() {
         return "ServerConfig{" + DATA_DIR + "=" + dataDir + ", " + HOST + "=" + host + ", " + PORT + "=" + port
-                + ", " + HTTP_PORT + "=" + httpPort + "}";
+                + ", " + HTTP_PORT + "=" + httpPort + ", " + DURABILITY + "=" + durability + ", " + FLUSH_INTERVAL + "="
+                + flushInterval + "}";
     }
 
     /** Not thread-safe. */
@@ -79,8 +106,20 @@ public final class ServerConfig {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private int httpPort = DEFAULT_HTTP_PORT;
+        private Durability durability = DEFAULT_DURABILITY;
+        private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
 
         private Builder() {
+        }
+
+        public Builder durability(Durability durability) {
+            this.durability = durability;
+            return this;
+        }
+
+        public Builder flushInterval(Duration flushInterval) {
+            this.flushInterval = flushInterval;
+            return this;
         }
 
         public Builder dataDir(Path dataDir) {
@@ -110,6 +149,13 @@ public final class ServerConfig {
             }
             if (host == null || host.isBlank()) {
                 throw new IllegalArgumentException(HOST + " must be a host name or IP address, was '" + host + "'");
+            }
+            if (durability == null) {
+                throw new IllegalArgumentException(DURABILITY + " must be fsync or interval");
+            }
+            if (flushInterval == null || flushInterval.toMillis() < 1
+                    || flushInterval.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException(FLUSH_INTERVAL + " must be in [1ms, 10m], was " + flushInterval);
             }
             requirePort(PORT, port);
             requirePort(HTTP_PORT, httpPort);
