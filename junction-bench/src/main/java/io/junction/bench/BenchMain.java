@@ -11,12 +11,16 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
             System.out.println("usage: junction-bench/run log [--dir DIR] [--seconds N] [--warmup N]");
-            System.out.println("  log   append throughput of junction-log next to the disk's own fdatasync figures");
+            System.out.println("       junction-bench/run compare [--seconds N] [--warmup N] [--workloads a,b,c,d,e] "
+                    + "[--brokers junction,kafka,nats] [--durability both|fsync|nofsync] [--out FILE]");
+            System.out.println("  log      append throughput of junction-log next to the disk's own fdatasync figures");
+            System.out.println("  compare  the same workloads against Junction, Kafka and NATS JetStream (docs/benchmarks.md)");
             return;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "log" -> LogAppendBench.main(rest);
+            case "compare" -> io.junction.bench.compare.CompareMain.main(rest);
             default -> {
                 System.err.println("unknown benchmark: " + args[0]);
                 System.exit(2);

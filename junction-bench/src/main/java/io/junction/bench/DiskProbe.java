@@ -13,13 +13,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * by {@code fdatasync} ({@link FileChannel#force force(false)}). These are the figures the log's throughput is
  * compared with.
  */
-final class DiskProbe {
+public final class DiskProbe {
 
     private DiskProbe() {
     }
 
     /** MB/s of sequential writes of {@code writeBytes} each followed by fdatasync, for {@code seconds}. */
-    static double sequentialFdatasyncMBps(Path dir, int writeBytes, double seconds) throws IOException {
+    public static double sequentialFdatasyncMBps(Path dir, int writeBytes, double seconds) throws IOException {
         Path file = dir.resolve("probe-seq.dat");
         byte[] data = new byte[writeBytes];
         ThreadLocalRandom.current().nextBytes(data);
@@ -43,7 +43,7 @@ final class DiskProbe {
     }
 
     /** fdatasyncs per second, each after appending {@code writeBytes} to the same file. */
-    static double fdatasyncsPerSecond(Path dir, int writeBytes, double seconds) throws IOException {
+    public static double fdatasyncsPerSecond(Path dir, int writeBytes, double seconds) throws IOException {
         Path file = dir.resolve("probe-sync.dat");
         ByteBuffer buffer = ByteBuffer.allocate(writeBytes);
         long ops = 0;
