@@ -100,6 +100,8 @@ final class ConsumerGroup {
     private final List<TreeMap<Long, Record>> resent = new ArrayList<>();
     /** Delivered, not done: first and last delivery time (epoch ms) and the last error a consumer gave. */
     private final Map<MessageRef, Attempts> attempts = new HashMap<>();
+    /** Deliveries of the current dispatch round, per member, handed over at its end. */
+    private final Map<GroupMember, List<Delivery>> outbox = new LinkedHashMap<>();
     /** KEY ordering, per partition: key → the offset that holds it (in flight, or due for redelivery). */
     private final List<Map<ByteBuffer, Long>> busyKeys = new ArrayList<>();
     /** KEY ordering: the key each holding offset holds, to free it when that offset is acked. */
@@ -625,6 +627,7 @@ final class ConsumerGroup {
         if (ordering == Ordering.PARTITION) {
             dispatchByPartition();
             journal.writePending();
+            flushOutbox();
             return;
         }
         while (true) {
@@ -639,6 +642,7 @@ final class ConsumerGroup {
             deliver(member, next.partition(), next.record());
         }
         journal.writePending();
+        flushOutbox();
     }
 
     /**
@@ -901,8 +905,24 @@ final class ConsumerGroup {
                 System.nanoTime() + station.config().ackTimeout().toNanos()));
         member.credits--;
         member.inFlight++;
-        member.sink.deliver(new Delivery(partition, record.offset(), record.key(), record.value(), record.headers(),
-                record.timestamp(), count));
+        outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),
+                record.key(), record.value(), record.headers(), record.timestamp(), count));
+    }
+
+    /** Hands each member what this dispatch round gave it, in one call (the transport sends it together). */
+    private void flushOutbox() {
+        if (outbox.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<GroupMember, List<Delivery>> e : outbox.entrySet()) {
+            List<Delivery> batch = e.getValue();
+            if (batch.size() == 1) {
+                e.getKey().sink.deliver(batch.get(0));
+            } else {
+                e.getKey().sink.deliver(batch);
+            }
+        }
+        outbox.clear();
     }
 
     // ----- owner thread plumbing ---------------------------------------------------------------------------------

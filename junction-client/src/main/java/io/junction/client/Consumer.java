@@ -32,7 +32,8 @@ import io.junction.api.v1.Subscribe;
  * more each time the handler has finished with a message, so the broker never has more than {@code prefetch}
  * messages out to this member. With {@link Builder#maxMessages} it never grants more credits than the messages it
  * still wants, so the group never hands it more than that many. Acks and credits are sent in batches a few
- * milliseconds apart; nacks, in-progress and sync acks ({@link ReceivedMessage#ackSync()}) at once.
+ * milliseconds apart — or at once when half the prefetch window is free, so a fast handler is never starved; nacks,
+ * in-progress and sync acks ({@link ReceivedMessage#ackSync()}) at once.
  *
  * <p>When the stream breaks (the broker restarts), the consumer drops the messages it holds but has not yet handed
  * to the handler and subscribes again with backoff (100 ms doubling to 5 s); the broker redelivers whatever this
@@ -325,6 +326,12 @@ public final class Consumer implements AutoCloseable {
                     outstanding--;
                     queue.add(new ReceivedMessage(this, gen, station, response.getMessage()));
                     break;
+                case BATCH:
+                    for (io.junction.api.v1.DeliveredMessage m : response.getBatch().getMessagesList()) {
+                        outstanding--;
+                        queue.add(new ReceivedMessage(this, gen, station, m));
+                    }
+                    break;
                 case ERROR:
                     streamError = response.getError();
                     break;
@@ -430,7 +437,11 @@ public final class Consumer implements AutoCloseable {
             if (handed + queue.size() + outstanding < maxMessages) {
                 pendingCredits++;
                 outstanding++;
-                scheduleFlushLocked();
+                if (pendingCredits >= Math.max(1, prefetch / 2)) {
+                    flushLocked(); // half the window is free: refill now, so the broker never runs dry
+                } else {
+                    scheduleFlushLocked();
+                }
             }
         }
     }

@@ -25,7 +25,7 @@ public final class Message {
     private Message(Builder b) {
         this.key = b.key;
         this.value = b.value;
-        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.headers = b.headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.partition = b.partition;
         this.msgId = b.msgId;
         this.timestamp = b.timestamp;

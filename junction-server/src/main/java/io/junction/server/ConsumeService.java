@@ -5,6 +5,7 @@ import io.junction.api.v1.AckConfirmed;
 import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.ConsumeRequest;
 import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.DeliveredBatch;
 import io.junction.api.v1.Subscribed;
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerException;
@@ -23,6 +24,9 @@ import java.time.Duration;
  * {@code ack_confirmed} once it is durable.
  */
 final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
+
+    /** The values' bytes above which a batch of deliveries is split over several responses. */
+    static final int BATCH_BYTES = 1 << 20;
 
     private final Broker broker;
 
@@ -117,6 +121,28 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         public synchronized void deliver(Delivery delivery) {
             if (!finished) {
                 out.onNext(ConsumeResponse.newBuilder().setMessage(Convert.delivered(delivery)).build());
+            }
+        }
+
+        /** One response per about {@value #BATCH_BYTES} bytes of values: one frame, one event-loop task. */
+        @Override
+        public synchronized void deliver(java.util.List<Delivery> deliveries) {
+            DeliveredBatch.Builder batch = DeliveredBatch.newBuilder();
+            long bytes = 0;
+            for (Delivery d : deliveries) {
+                if (finished) {
+                    return;
+                }
+                if (batch.getMessagesCount() > 0 && bytes + d.value().length > BATCH_BYTES) {
+                    out.onNext(ConsumeResponse.newBuilder().setBatch(batch).build());
+                    batch = DeliveredBatch.newBuilder();
+                    bytes = 0;
+                }
+                batch.addMessages(Convert.delivered(d));
+                bytes += d.value().length;
+            }
+            if (!finished && batch.getMessagesCount() > 0) {
+                out.onNext(ConsumeResponse.newBuilder().setBatch(batch).build());
             }
         }
 

@@ -65,7 +65,12 @@ class GrpcApiTest {
 
         @Override
         public void onNext(ConsumeResponse value) {
-            responses.add(value);
+            if (value.hasBatch()) { // several messages in one response: seen here one by one, in order
+                value.getBatch().getMessagesList()
+                        .forEach(m -> responses.add(ConsumeResponse.newBuilder().setMessage(m).build()));
+            } else {
+                responses.add(value);
+            }
         }
 
         @Override
