@@ -301,7 +301,7 @@ public final class Consumer implements AutoCloseable {
         ConsumeGrpc.newStub(client.channel()).consume(observer);
         final Subscribe.Builder subscribe = Subscribe.newBuilder().setTenant(client.tenant()).setStation(station)
                 .setGroup(group).setStart(Protos.start(start)).setOrdering(Protos.ordering(ordering))
-                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName())
+                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName()).setBatches(true)
                 .setInitialCredits((int) wanted);
         if (memberName != null) {
             subscribe.setMemberName(memberName);

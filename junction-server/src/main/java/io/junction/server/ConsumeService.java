@@ -43,6 +43,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
     private final class Session implements StreamObserver<ConsumeRequest>, DeliverySink {
         private final StreamObserver<ConsumeResponse> out;
         private volatile GroupMember member;
+        private volatile boolean batches;
         private boolean finished; // guarded by this
 
         Session(StreamObserver<ConsumeResponse> out) {
@@ -77,6 +78,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             }
             Ordering ordering = Convert.ordering(s.getOrdering()); // INVALID_CONFIG before anything is sent
             OnDeadLetter onDeadLetter = Convert.onDeadLetter(s.getOnDeadLetter());
+            batches = s.getBatches();
             int partitions = broker.stationInfo(s.getTenant(), s.getStation()).partitions().size();
             synchronized (this) {
                 // Subscribed goes out before any message: the group may deliver as soon as the member joins.
@@ -127,6 +129,10 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         /** One response per about {@value #BATCH_BYTES} bytes of values: one frame, one event-loop task. */
         @Override
         public synchronized void deliver(java.util.List<Delivery> deliveries) {
+            if (!batches) {
+                deliveries.forEach(this::deliver); // an older client: one message per response
+                return;
+            }
             DeliveredBatch.Builder batch = DeliveredBatch.newBuilder();
             long bytes = 0;
             for (Delivery d : deliveries) {

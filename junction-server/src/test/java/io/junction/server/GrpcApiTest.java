@@ -57,6 +57,8 @@ class GrpcApiTest {
     /** A consume stream whose responses land in a queue. */
     static final class ConsumeStream implements StreamObserver<ConsumeResponse> {
         final BlockingQueue<ConsumeResponse> responses = new LinkedBlockingQueue<>();
+        /** Every response as it came, batches not split. */
+        final BlockingQueue<ConsumeResponse> raw = new LinkedBlockingQueue<>();
         final StreamObserver<ConsumeRequest> requests;
 
         ConsumeStream(ManagedChannel channel) {
@@ -65,6 +67,7 @@ class GrpcApiTest {
 
         @Override
         public void onNext(ConsumeResponse value) {
+            raw.add(value);
             if (value.hasBatch()) { // several messages in one response: seen here one by one, in order
                 value.getBatch().getMessagesList()
                         .forEach(m -> responses.add(ConsumeResponse.newBuilder().setMessage(m).build()));
@@ -128,6 +131,32 @@ class GrpcApiTest {
             b.setKey(ByteString.copyFromUtf8(key));
         }
         return b.build();
+    }
+
+    @Test
+    void shouldBatchDeliveriesOnlyForClientsThatSayTheyUnderstandBatches() throws Exception {
+        try (JunctionServer server = JunctionServer.start(config(dir))) {
+            ManagedChannel channel = channel(server);
+            AdminGrpc.newBlockingStub(channel).createStation(CreateStationRequest.newBuilder().setName("s").build());
+            produce(channel, List.of(request(1, "s", message(null, "a"), message(null, "b"), message(null, "c"))));
+            for (boolean batches : new boolean[] {true, false}) {
+                ConsumeStream consumer = new ConsumeStream(channel);
+                consumer.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
+                        .setStation("s").setGroup("g-" + batches).setInitialCredits(10).setBatches(batches)).build());
+                assertThat(consumer.raw.poll(10, TimeUnit.SECONDS).hasSubscribed()).isTrue();
+                ConsumeResponse first = consumer.raw.poll(10, TimeUnit.SECONDS);
+                if (batches) {
+                    assertThat(first.getBatch().getMessagesList()).extracting(m -> m.getValue().toStringUtf8())
+                            .containsExactly("a", "b", "c");
+                } else {
+                    assertThat(first.getMessage().getValue().toStringUtf8()).as("an older client").isEqualTo("a");
+                    assertThat(consumer.raw.poll(10, TimeUnit.SECONDS).getMessage().getValue().toStringUtf8())
+                            .isEqualTo("b");
+                }
+                consumer.requests.onCompleted();
+            }
+            channel.shutdownNow();
+        }
     }
 
     @Test

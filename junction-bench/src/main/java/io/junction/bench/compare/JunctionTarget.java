@@ -74,7 +74,7 @@ final class JunctionTarget implements Target {
 
     @Override
     public AutoCloseable consumer(String stream, String group, boolean ackEach, Consumer<byte[]> onMessage) {
-        io.junction.client.Consumer consumer = client.consumer(stream, group).prefetch(1000).handler(m -> {
+        io.junction.client.Consumer consumer = client.consumer(stream, group).prefetch(Integer.getInteger("junction.prefetch", 1000)).handler(m -> {
             onMessage.accept(m.value());
             m.ack();
         }).build().start();
