@@ -235,6 +235,11 @@ public final class Broker implements AutoCloseable {
                 onDeadLetter).join(memberName, credits, sink);
     }
 
+    /** Runs the station's retention now (it also runs every minute); returns what it removed. */
+    public RetentionResult runRetention(String tenant, String station) {
+        return station(tenant, station).retain();
+    }
+
     // ----- dead letters ------------------------------------------------------------------------------------------
 
     /**

@@ -1,6 +1,7 @@
 package io.junction.broker;
 
 import io.junction.log.Durability;
+import io.junction.log.LogConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,9 +16,16 @@ import java.util.Objects;
  * @param flushInterval fsync period of group state (acks) and of {@code INTERVAL} partitions; acks younger
  *     than this may be lost by a crash (they come back as redeliveries, never as losses)
  * @param clock the broker's clock
+ * @param segmentBytes the size at which a partition's segment is sealed (retention deletes whole segments)
  */
 public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
-        Clock clock) {
+        Clock clock, long segmentBytes) {
+
+    /** Settings with the default segment size (1 GiB). */
+    public BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
+            Clock clock) {
+        this(dataDir, maxMessageBytes, durability, flushInterval, clock, LogConfig.DEFAULT_SEGMENT_BYTES);
+    }
 
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
     public static final int MAX_MAX_MESSAGE_BYTES = 64 << 20;

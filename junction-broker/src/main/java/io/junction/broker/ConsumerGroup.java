@@ -111,6 +111,8 @@ final class ConsumerGroup {
     /** KEY ordering, per partition: messages whose key was freed, next in line. */
     private final List<ArrayDeque<Record>> unblocked = new ArrayList<>();
     private final int[] waitingCount;
+    /** Per partition: unacked messages retention removed before the group processed them (since it opened). */
+    private final long[] skipped;
     /** PARTITION ordering: the member each partition is handed to (null: nobody yet, or after a failover). */
     private final GroupMember[] owners;
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
@@ -159,6 +161,7 @@ final class ConsumerGroup {
         this.state = state;
         this.nextFetch = new long[state.length];
         this.waitingCount = new int[state.length];
+        this.skipped = new long[state.length];
         this.owners = new GroupMember[state.length];
         for (int p = 0; p < state.length; p++) {
             nextFetch[p] = state[p].ackFloor;
@@ -479,7 +482,8 @@ final class ConsumerGroup {
                         + state[p].resent.size();
                 lag += partitionLag;
                 long nextToHandOut = readAhead.get(p).isEmpty() ? nextFetch[p] : readAhead.get(p).peek().offset();
-                partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag));
+                partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag,
+                        skipped[p]));
             }
             List<GroupInfo.Member> memberInfos = members.values().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
@@ -881,14 +885,46 @@ final class ConsumerGroup {
             nextFetch[p] = result.nextOffset();
             return !readAhead.get(p).isEmpty();
         } catch (OffsetOutOfRangeException e) {
-            // Retention removed what the group had not read yet: skip to what is still there.
-            long first = log.firstOffset();
-            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} skips from {3} to {4} "
-                    + "(removed by retention)", name, station.name, p, nextFetch[p], first);
-            state[p].skipTo(first);
-            nextFetch[p] = first;
+            skipRemoved(p); // retention removed what the group had not read yet
             return false;
         }
+    }
+
+    /**
+     * Retention removed the start of partition {@code p}: the group's floor and cursor move to what is still there,
+     * and the messages it had not acked are counted as skipped (group info). Messages held in memory (in flight,
+     * due again) that are gone are not handed out again.
+     */
+    private void skipRemoved(int p) {
+        long first = station.partition(p).firstOffset();
+        if (state[p].ackFloor >= first && nextFetch[p] >= first) {
+            return;
+        }
+        long floorBefore = state[p].ackFloor;
+        long skippedNow = state[p].skipTo(first);
+        if (state[p].ackFloor != floorBefore) {
+            journal.skipped(p, first);
+        }
+        skipped[p] += skippedNow;
+        if (nextFetch[p] < first) {
+            nextFetch[p] = first;
+            readAhead.get(p).removeIf(r -> r.offset() < first);
+        }
+        if (skippedNow > 0) {
+            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} skipped {3} unacked "
+                    + "messages removed by retention; it goes on at {4}", name, station.name, p, skippedNow, first);
+        }
+    }
+
+    /** Retention ran on the station: skip what it removed (on the owner thread). */
+    void onRetention() {
+        submit(() -> {
+            for (int p = 0; p < state.length; p++) {
+                skipRemoved(p);
+            }
+            journal.writePending();
+            dispatch();
+        });
     }
 
     private void deliver(GroupMember member, int partition, Record record) {

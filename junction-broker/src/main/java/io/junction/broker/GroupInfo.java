@@ -20,7 +20,9 @@ public record GroupInfo(String station, String name, long lag, long inFlight, Li
     /**
      * @param ackFloor every offset below it is acked
      * @param nextOffset the next offset the group hands out for the first time
+     * @param skipped unacked messages that retention removed before the group processed them (since the broker
+     *     started)
      */
-    public record Partition(int partition, long ackFloor, long nextOffset, long lag) {
+    public record Partition(int partition, long ackFloor, long nextOffset, long lag, long skipped) {
     }
 }

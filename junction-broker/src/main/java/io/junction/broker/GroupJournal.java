@@ -23,6 +23,7 @@ import java.util.TreeSet;
  *   ACK       (2) | int32 partition | int64 offset
  *   DELIVERED (3) | int32 partition | int64 offset | int32 delivery count
  *   RESENT    (5) | int32 partition | int64 offset | int64 dead-letter id: a done offset is to be processed again
+ *   SKIPPED   (6) | int32 partition | int64 offset: retention removed everything below it; the floor moves there
  *   (1 is the snapshot of format 1, without the resent list; still read)
  * </pre>
  *
@@ -38,6 +39,7 @@ final class GroupJournal implements AutoCloseable {
     static final byte DELIVERED = 3;
     static final byte SNAPSHOT = 4;
     static final byte RESENT = 5;
+    static final byte SKIPPED = 6;
     /** Events after which a snapshot is written, so the journal does not grow without bound. */
     static final int SNAPSHOT_EVERY = 50_000;
 
@@ -64,13 +66,23 @@ final class GroupJournal implements AutoCloseable {
             deliveries.remove(offset);
         }
 
-        /** Moves the floor to {@code offset} at least (retention removed what was below). */
-        void skipTo(long offset) {
-            while (ackFloor < offset) {
-                ackedAbove.remove(ackFloor);
-                deliveries.remove(ackFloor);
+        /**
+         * Moves the floor to {@code offset} at least (retention removed what was below); returns how many
+         * offsets below it were not acked (skipped without being processed).
+         */
+        long skipTo(long offset) {
+            if (ackFloor >= offset) {
+                return 0;
+            }
+            long acked = ackedAbove.headSet(offset).size();
+            long skipped = offset - ackFloor - acked;
+            ackedAbove.headSet(offset).clear();
+            deliveries.keySet().removeIf(o -> o < offset);
+            ackFloor = offset;
+            while (ackedAbove.remove(ackFloor)) {
                 ackFloor++;
             }
+            return skipped;
         }
 
         boolean isAcked(long offset) {
@@ -150,6 +162,10 @@ final class GroupJournal implements AutoCloseable {
                     state[p].deliveries.merge(offset, count, Math::max);
                 }
             }
+            case SKIPPED -> {
+                int p = event.getInt();
+                state[p].skipTo(event.getLong());
+            }
             case RESENT -> {
                 int p = event.getInt();
                 long offset = event.getLong();
@@ -165,6 +181,10 @@ final class GroupJournal implements AutoCloseable {
 
     void delivered(int partition, long offset, int count) {
         add(ByteBuffer.allocate(17).put(DELIVERED).putInt(partition).putLong(offset).putInt(count));
+    }
+
+    void skipped(int partition, long offset) {
+        add(ByteBuffer.allocate(13).put(SKIPPED).putInt(partition).putLong(offset));
     }
 
     void resent(int partition, long offset, long deadLetterId) {

@@ -51,6 +51,8 @@ final class Station {
     /** Reserved header prefix: producers may not set these. */
     static final String RESERVED_HEADER_PREFIX = "junction-";
     static final int MAX_HEADER_KEY_BYTES = 256;
+    /** How often the station's retention runs. */
+    static final long RETENTION_SECONDS = 60;
     /** How often dead letters older than the station's DLS retention are removed. */
     static final long DLS_EXPIRY_MINUTES = 10;
     private static final System.Logger LOG = System.getLogger(Station.class.getName());
@@ -67,6 +69,7 @@ final class Station {
     private final ProducerSequences sequences;
     private final DeadLetters deadLetters;
     private final ScheduledFuture<?> dlsExpiry;
+    private final ScheduledFuture<?> retention;
     private volatile StationConfig config;
 
     private Station(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
@@ -84,6 +87,67 @@ final class Station {
         deadLetters.expire(config.dlsRetention());
         this.dlsExpiry = context.timer().scheduleWithFixedDelay(this::expireDeadLetters, DLS_EXPIRY_MINUTES,
                 DLS_EXPIRY_MINUTES, TimeUnit.MINUTES);
+        this.retention = context.timer().scheduleWithFixedDelay(this::retainQuietly, RETENTION_SECONDS,
+                RETENTION_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private void retainQuietly() {
+        try {
+            RetentionResult r = retain();
+            if (r.segments() > 0) {
+                LOG.log(System.Logger.Level.INFO, "station {0}: retention removed {1} segments, {2} messages, {3} "
+                        + "bytes", name, r.segments(), r.messages(), r.bytes());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "station " + name + ": retention failed", e);
+        }
+    }
+
+    /**
+     * Applies the station's retention now: per partition, drops the whole segments that are older than the
+     * retention age, or that push it over the retention bytes or messages (never the active segment, never a
+     * message that is to be kept). Readers still reading a dropped segment finish their read; groups move past
+     * what was removed, counting what they had not acked as skipped.
+     */
+    synchronized RetentionResult retain() {
+        StationConfig c = config;
+        long now = context.clock().millis();
+        int segments = 0;
+        long messages = 0;
+        long bytes = 0;
+        for (PartitionLog log : partitions) {
+            List<PartitionLog.SegmentInfo> segs = log.segments();
+            long first = log.firstOffset();
+            long next = log.nextOffset();
+            long cut = first;
+            if (c.retentionAge() != null) {
+                java.util.OptionalLong kept = log.offsetForTimestamp(now - c.retentionAge().toMillis());
+                cut = Math.max(cut, kept.isPresent() ? kept.getAsLong() : next);
+            }
+            if (c.retentionBytes() > 0) {
+                long total = segs.stream().mapToLong(PartitionLog.SegmentInfo::sizeInBytes).sum();
+                for (int i = 0; i + 1 < segs.size() && total > c.retentionBytes(); i++) {
+                    total -= segs.get(i).sizeInBytes();
+                    cut = Math.max(cut, segs.get(i + 1).baseOffset());
+                }
+            }
+            if (c.retentionMessages() > 0) {
+                for (int i = 0; i + 1 < segs.size() && next - segs.get(i + 1).baseOffset() >= c.retentionMessages();
+                        i++) {
+                    cut = Math.max(cut, segs.get(i + 1).baseOffset());
+                }
+            }
+            if (cut > first) {
+                long sizeBefore = log.sizeInBytes();
+                segments += log.deleteSegmentsBefore(cut);
+                messages += log.firstOffset() - first;
+                bytes += sizeBefore - log.sizeInBytes();
+            }
+        }
+        if (segments > 0) {
+            groups.values().forEach(ConsumerGroup::onRetention);
+        }
+        return new RetentionResult(segments, messages, bytes);
     }
 
     private void expireDeadLetters() {
@@ -462,6 +526,7 @@ final class Station {
 
     private void close(BrokerException reason) {
         dlsExpiry.cancel(false);
+        retention.cancel(false);
         for (ConsumerGroup group : groups.values()) {
             group.close(reason);
         }
@@ -614,7 +679,7 @@ final class Station {
 
     static LogConfig partitionLogConfig(BrokerConfig config) {
         return LogConfig.builder().durability(config.durability()).flushInterval(config.flushInterval())
-                .clock(config.clock()).maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
+                .clock(config.clock()).segmentBytes(config.segmentBytes()).maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
                         config.maxMessageBytes() + (1 << 20))).build();
     }
 }

@@ -100,10 +100,11 @@ final class GroupCommand implements Runnable {
         sb.append(String.format("%-15s %s", "on dead letter:", g.onDeadLetter() == null ? "unknown"
                 : g.onDeadLetter().wireName())).append(nl);
         sb.append(String.format("%-15s %d", "dead letters:", g.deadLetters())).append(nl);
-        sb.append(String.format("%-10s %16s %16s %12s", "PARTITION", "ACK_FLOOR", "NEXT_OFFSET", "LAG"));
+        sb.append(String.format("%-10s %16s %16s %12s %12s", "PARTITION", "ACK_FLOOR", "NEXT_OFFSET", "LAG",
+                "SKIPPED"));
         for (GroupInfo.Partition p : g.partitions()) {
-            sb.append(nl).append(String.format("%-10d %16d %16d %12d", p.partition(), p.ackFloor(), p.nextOffset(),
-                    p.lag()));
+            sb.append(nl).append(String.format("%-10d %16d %16d %12d %12d", p.partition(), p.ackFloor(),
+                    p.nextOffset(), p.lag(), p.skipped()));
         }
         sb.append(nl).append(String.format("%-24s %-20s %10s %8s", "MEMBER", "NAME", "IN_FLIGHT", "CREDITS"));
         for (GroupInfo.Member m : g.members()) {

@@ -110,7 +110,7 @@ final class Json {
         final ArrayNode partitions = node.putArray("partitions");
         for (GroupInfo.Partition p : g.partitions()) {
             partitions.addObject().put("partition", p.partition()).put("ack_floor", p.ackFloor())
-                    .put("next_offset", p.nextOffset()).put("lag", p.lag());
+                    .put("next_offset", p.nextOffset()).put("lag", p.lag()).put("skipped", p.skipped());
         }
         return write(node);
     }

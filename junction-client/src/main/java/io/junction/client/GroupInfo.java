@@ -34,7 +34,13 @@ public record GroupInfo(String station, String name, long lag, long inFlight, Li
      *
      * @param ackFloor every offset below it is acked
      * @param nextOffset the next offset to hand out
+     * @param skipped unacked messages that retention removed before the group got to them (since the broker
+     *     started)
      */
-    public record Partition(int partition, long ackFloor, long nextOffset, long lag) {
+    public record Partition(int partition, long ackFloor, long nextOffset, long lag, long skipped) {
+
+        public Partition(int partition, long ackFloor, long nextOffset, long lag) {
+            this(partition, ackFloor, nextOffset, lag, 0);
+        }
     }
 }

@@ -78,7 +78,7 @@ final class Protos {
         final List<GroupInfo.Partition> partitions = new ArrayList<>(g.getPartitionsCount());
         for (io.junction.api.v1.GroupPartitionInfo p : g.getPartitionsList()) {
             partitions.add(new GroupInfo.Partition(p.getPartition(), p.getAckFloor(), p.getNextOffset(),
-                    p.getLag()));
+                    p.getLag(), p.getSkipped()));
         }
         return new GroupInfo(g.getStation(), g.getName(), g.getLag(), g.getInFlight(), members, partitions,
                 ordering(g.getOrdering()), OnDeadLetter.fromWireName(g.getOnDeadLetter()), g.getDeadLetters());

@@ -403,6 +403,15 @@ public final class PartitionLog implements AutoCloseable {
         return segments.size();
     }
 
+    /** A segment as retention sees it: where it starts and how many bytes it holds. */
+    public record SegmentInfo(long baseOffset, long sizeInBytes) {
+    }
+
+    /** The segments, oldest first (the last one is the active one): a snapshot. */
+    public List<SegmentInfo> segments() {
+        return segments.values().stream().map(s -> new SegmentInfo(s.baseOffset, s.size())).toList();
+    }
+
     public Path directory() {
         return dir;
     }

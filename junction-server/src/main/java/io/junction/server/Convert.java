@@ -140,7 +140,8 @@ final class Convert {
         }
         for (GroupInfo.Partition p : g.partitions()) {
             b.addPartitions(io.junction.api.v1.GroupPartitionInfo.newBuilder().setPartition(p.partition())
-                    .setAckFloor(p.ackFloor()).setNextOffset(p.nextOffset()).setLag(p.lag()));
+                    .setAckFloor(p.ackFloor()).setNextOffset(p.nextOffset()).setLag(p.lag())
+                    .setSkipped(p.skipped()));
         }
         return b.build();
     }
