@@ -45,11 +45,11 @@ final class StationCommand implements Runnable {
         Duration retentionAge;
 
         @Option(names = "--retention-bytes", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
-                description = "Keep at most this many bytes, such as 10GiB or 500MB (default: no limit).")
+                description = "Keep at most this many bytes per partition, such as 10GiB or 500MB (default: no limit).")
         Long retentionBytes;
 
         @Option(names = "--retention-messages", paramLabel = "N",
-                description = "Keep at most this many messages (default: no limit).")
+                description = "Keep at most this many messages per partition (default: no limit).")
         Long retentionMessages;
 
         @Option(names = "--ack-timeout", paramLabel = "DUR", converter = Converters.DurationConverter.class,

@@ -8,8 +8,8 @@ import java.time.Duration;
  *
  * @param partitions the number of partitions; 0: the default (1)
  * @param retentionAge how long messages are kept; null: the default (7 days); negative: no age limit
- * @param retentionBytes the most bytes kept per station; 0: no limit
- * @param retentionMessages the most messages kept per station; 0: no limit
+ * @param retentionBytes the most bytes kept per partition (whole segments); 0: no limit
+ * @param retentionMessages the most messages kept per partition (whole segments); 0: no limit
  * @param ackTimeout how long a delivered message may stay unacked before it is redelivered; null: the default (30 s)
  * @param maxDeliveries how often a message is delivered at most; 0: the default (5)
  * @param ordering the ordering of groups created on the station from now on (a group keeps the one it was
