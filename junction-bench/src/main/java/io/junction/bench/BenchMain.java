@@ -14,7 +14,8 @@ public final class BenchMain {
             System.out.println("       junction-bench/run compare [--seconds N] [--warmup N] [--workloads a,b,c,d,e] "
                     + "[--brokers junction,kafka,nats] [--durability both|fsync|nofsync] [--out FILE]");
             System.out.println("  log      append throughput of junction-log next to the disk's own fdatasync figures");
-            System.out.println("  compare  the same workloads against Junction, Kafka and NATS JetStream (docs/benchmarks.md)");
+            System.out.println("  compare  the same workloads against Junction, Kafka and NATS JetStream "
+                    + "(docs/benchmarks.md)");
             return;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);

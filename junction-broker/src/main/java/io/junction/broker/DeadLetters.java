@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>
  * a dead letter = one record: the message's own key, value and headers, plus the broker's headers
- *   junction-dl-group        the group that failed it            junction-dl-reason      max_deliveries | consumer | ...
+ *   junction-dl-group        the group that failed it            junction-dl-reason      max_deliveries | consumer
  *   junction-dl-partition    its partition (decimal)             junction-dl-offset      its offset (decimal)
  *   junction-dl-deliveries   delivery count (decimal)            junction-dl-error       last error text (optional)
  *   junction-dl-first-ms     first delivery (epoch ms, decimal)  junction-dl-last-ms     last delivery

@@ -679,7 +679,8 @@ final class Station {
 
     static LogConfig partitionLogConfig(BrokerConfig config) {
         return LogConfig.builder().durability(config.durability()).flushInterval(config.flushInterval())
-                .clock(config.clock()).segmentBytes(config.segmentBytes()).maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
+                .clock(config.clock()).segmentBytes(config.segmentBytes())
+                .maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
                         config.maxMessageBytes() + (1 << 20))).build();
     }
 }

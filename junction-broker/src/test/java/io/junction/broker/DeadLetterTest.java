@@ -87,7 +87,8 @@ class DeadLetterTest {
     void shouldDeadLetterAMessageAtMaxDeliveriesForThatGroupOnly() throws Exception {
         station(3, OnDeadLetter.SKIP);
         broker.produce(T, "emp", List.of(new OutgoingMessage("emp-7".getBytes(StandardCharsets.UTF_8),
-                "bad".getBytes(StandardCharsets.UTF_8), List.of(new Header("trace", "t1".getBytes(StandardCharsets.UTF_8))),
+                "bad".getBytes(StandardCharsets.UTF_8),
+                List.of(new Header("trace", "t1".getBytes(StandardCharsets.UTF_8))),
                 1234L, null, null))).join();
         broker.createGroup(T, "emp", "audit", StartPosition.earliest());
         BrokerTest.Mailbox box = new BrokerTest.Mailbox();

@@ -29,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault suite (issue #4, point 5): a broker in a child JVM under a keyed produce (every other message with a
- * msg-id; the others rely on the client's idempotent producer, whose automatic resends must not store twice) and a consume load (two members of one group, key ordering, sync acks, random nacks, max deliveries 3,
- * random explicit dead letters) is killed with SIGKILL at random moments and restarted, {@code -Dfaults.rounds} times (default 10). The
- * checker then verifies:
+ * msg-id; the others rely on the client's idempotent producer, whose automatic resends must not store twice)
+ * and a consume load (two members of one group, key ordering, sync acks, random nacks, max deliveries 3, random
+ * explicit dead letters) is killed with SIGKILL at random moments and restarted, {@code -Dfaults.rounds} times
+ * (default 10). The checker then verifies:
  * <ul>
  *   <li>every acknowledged message is in the station exactly once (by value), including those the client resent
  *       after a kill and those the application retried with the same msg-id; none is there twice;</li>
@@ -221,7 +222,8 @@ class FaultSuiteTest {
             assertThat(violations).as("seed %d", seed).isEmpty();
             System.out.println("FaultSuiteTest: " + rounds + " kills, " + produced.size() + " messages stored ("
                     + failedSends.size() + " sends failed without a msg-id), " + confirmed.size()
-                    + " sync acks confirmed, " + nacks.get() + " nacks, " + deadLetterCalls.get() + " dead-letter calls, " + deadLettered.size() + " in the DLS, " + violations.size()
+                    + " sync acks confirmed, " + nacks.get() + " nacks, " + deadLetterCalls.get()
+                    + " dead-letter calls, " + deadLettered.size() + " in the DLS, " + violations.size()
                     + " violations");
         }
     }

@@ -77,8 +77,9 @@ class JsonTest {
                 List.of(new GroupInfo.Member("m-1", "cli", 1, 99)), List.of(new GroupInfo.Partition(0, 2, 3, 4)));
 
         assertThat(Json.group(group)).isEqualTo("{\"station\":\"orders\",\"name\":\"billing\",\"lag\":4,"
-                + "\"in_flight\":1,\"dead_letters\":0,\"members\":[{\"member_id\":\"m-1\",\"name\":\"cli\",\"in_flight\":1,"
-                + "\"credits\":99}],\"partitions\":[{\"partition\":0,\"ack_floor\":2,\"next_offset\":3,\"lag\":4,\"skipped\":0}]}");
+                + "\"in_flight\":1,\"dead_letters\":0,\"members\":[{\"member_id\":\"m-1\",\"name\":\"cli\","
+                + "\"in_flight\":1,\"credits\":99}],\"partitions\":[{\"partition\":0,\"ack_floor\":2,\"next_offset\":3,"
+                + "\"lag\":4,\"skipped\":0}]}");
     }
 
     @Test

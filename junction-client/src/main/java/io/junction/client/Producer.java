@@ -33,14 +33,14 @@ import io.junction.api.v1.ProduceResponse;
  *
  * <p>When the stream breaks (the broker restarts, the network fails), the producer opens a new one with exponential
  * backoff (100 ms doubling to 5 s) and resends every unacknowledged batch. A resent batch is not stored twice: the
- * producer is idempotent ({@link Builder#idempotent}, on by default) — it picks a random producer id and numbers
- * its requests, and the broker stores each (producer id, sequence) once within the station's dedup window (keep
- * {@link Builder#deliveryTimeout} within it; both default to 2 minutes), also across a broker restart. Messages
- * with a msg-id travel in requests of their own and are deduplicated by it. In an idempotent request the keyless
- * messages all go to one partition (the broker picks it from the sequence), so keyless messages spread over the
- * partitions batch by batch. A batch not acknowledged within {@link Builder#deliveryTimeout} fails. A batch the broker rejects (unknown station, message
- * too large, ...) fails its futures with a {@link JunctionException} carrying the broker's code; the other batches
- * go on.
+ * producer is idempotent ({@link Builder#idempotent}, on by default) — it picks a random producer id and numbers its
+ * requests, and the broker stores each (producer id, sequence) once within the station's dedup window (keep {@link
+ * Builder#deliveryTimeout} within it; both default to 2 minutes), also across a broker restart. Messages with a
+ * msg-id travel in requests of their own and are deduplicated by it. In an idempotent request the keyless messages
+ * all go to one partition (the broker picks it from the sequence), so keyless messages spread over the partitions
+ * batch by batch. A batch not acknowledged within {@link Builder#deliveryTimeout} fails. A batch the broker rejects
+ * (unknown station, message too large, ...) fails its futures with a {@link JunctionException} carrying the broker's
+ * code; the other batches go on.
  *
  * <p>Thread-safe: any number of threads may call {@code send}. Futures complete on a gRPC thread; chain slow work
  * with the {@code ...Async} methods. {@link #close()} flushes, then ends the stream.

@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.junction.api.v1.DeliveredMessage;
 
 /**
- * A message handed to a {@link Consumer}'s handler. Settle it once with {@link #ack()}, {@link #ackSync()},
- * {@link #nack()}, {@link #nackWithDelay(Duration)} or {@link #deadLetter(String)}; until then {@link #inProgress()} asks the broker for more
- * time. A message left unsettled is redelivered after the station's ack timeout; one whose handler threw is nacked.
- * Settling twice does nothing (except that {@link #ackSync()} after another kind of settling throws). Thread-safe:
- * it may be settled from any thread.
+ * A message handed to a {@link Consumer}'s handler. Settle it once with {@link #ack()}, {@link #ackSync()}, {@link
+ * #nack()}, {@link #nackWithDelay(Duration)} or {@link #deadLetter(String)}; until then {@link #inProgress()} asks
+ * the broker for more time. A message left unsettled is redelivered after the station's ack timeout; one whose
+ * handler threw is nacked. Settling twice does nothing (except that {@link #ackSync()} after another kind of
+ * settling throws). Thread-safe: it may be settled from any thread.
  */
 public final class ReceivedMessage {
 

@@ -58,7 +58,8 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                     case CREDIT -> joined().addCredits(request.getCredit().getMessages());
                     case ACK -> ack(request.getAck());
                     case NACK -> joined().nack(Convert.refs(request.getNack().getMessagesList()),
-                            Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())), request.getNack().getError());
+                            Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())),
+                            request.getNack().getError());
                     case DEAD_LETTER -> joined().deadLetter(Convert.refs(request.getDeadLetter().getMessagesList()),
                             request.getDeadLetter().getReason());
                     case IN_PROGRESS -> joined().inProgress(Convert.refs(request.getInProgress().getMessagesList()));

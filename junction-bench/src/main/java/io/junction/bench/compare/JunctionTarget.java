@@ -13,6 +13,9 @@ import java.util.function.Consumer;
 /** Junction: {@code junction.jar server} in a child JVM, driven by the Java client. */
 final class JunctionTarget implements Target {
 
+    /** Messages the broker may send ahead of the handler; -Djunction.prefetch=N to try others. */
+    static final int PREFETCH = Integer.getInteger("junction.prefetch", 1000);
+
     private final Path jar;
     private ChildProcess process;
     private JunctionClient client;
@@ -74,7 +77,7 @@ final class JunctionTarget implements Target {
 
     @Override
     public AutoCloseable consumer(String stream, String group, boolean ackEach, Consumer<byte[]> onMessage) {
-        io.junction.client.Consumer consumer = client.consumer(stream, group).prefetch(Integer.getInteger("junction.prefetch", 1000)).handler(m -> {
+        io.junction.client.Consumer consumer = client.consumer(stream, group).prefetch(PREFETCH).handler(m -> {
             onMessage.accept(m.value());
             m.ack();
         }).build().start();
