@@ -297,6 +297,21 @@ final class ConsumerGroup {
         return ordering;
     }
 
+    /**
+     * Per partition: every offset below is done for this group (acked or dead-lettered) and will not be handed
+     * out again — the ack floor, or a resent dead letter's offset when lower.
+     */
+    long[] ackFloors() {
+        return call(() -> {
+            long[] floors = new long[state.length];
+            for (int p = 0; p < state.length; p++) {
+                floors[p] = state[p].resent.isEmpty() ? state[p].ackFloor
+                        : Math.min(state[p].ackFloor, state[p].resent.firstKey());
+            }
+            return floors;
+        });
+    }
+
     OnDeadLetter onDeadLetter() {
         return onDeadLetter;
     }

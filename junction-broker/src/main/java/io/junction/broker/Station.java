@@ -103,11 +103,26 @@ final class Station {
         }
     }
 
+    /** Per partition: the lowest ack floor of the station's groups (everything below is acked by all). */
+    private long[] ackedByEveryGroup() {
+        long[] floors = new long[partitions.length];
+        java.util.Arrays.fill(floors, Long.MAX_VALUE);
+        for (ConsumerGroup group : groups.values()) {
+            long[] groupFloors = group.ackFloors();
+            for (int p = 0; p < floors.length; p++) {
+                floors[p] = Math.min(floors[p], groupFloors[p]);
+            }
+        }
+        return floors;
+    }
+
     /**
      * Applies the station's retention now: per partition, drops the whole segments that are older than the
      * retention age, or that push it over the retention bytes or messages (never the active segment, never a
      * message that is to be kept). Readers still reading a dropped segment finish their read; groups move past
-     * what was removed, counting what they had not acked as skipped.
+     * what was removed, counting what they had not acked as skipped. With ack-based retention, the segments every
+     * existing group has acked go too (with no group, nothing goes for that reason: a station without groups keeps
+     * its messages for the first one, within the other limits).
      */
     synchronized RetentionResult retain() {
         StationConfig c = config;
@@ -115,7 +130,9 @@ final class Station {
         int segments = 0;
         long messages = 0;
         long bytes = 0;
-        for (PartitionLog log : partitions) {
+        long[] acked = c.retentionAck() && !groups.isEmpty() ? ackedByEveryGroup() : null;
+        for (int p = 0; p < partitions.length; p++) {
+            PartitionLog log = partitions[p];
             List<PartitionLog.SegmentInfo> segs = log.segments();
             long first = log.firstOffset();
             long next = log.nextOffset();
@@ -130,6 +147,9 @@ final class Station {
                     total -= segs.get(i).sizeInBytes();
                     cut = Math.max(cut, segs.get(i + 1).baseOffset());
                 }
+            }
+            if (acked != null) {
+                cut = Math.max(cut, acked[p]);
             }
             if (c.retentionMessages() > 0) {
                 for (int i = 0; i + 1 < segs.size() && next - segs.get(i + 1).baseOffset() >= c.retentionMessages();
@@ -645,7 +665,8 @@ final class Station {
                         Long.toString(StationConfig.DEFAULT_DEDUP_WINDOW.toMillis())))),
                 OnDeadLetter.parse(meta.getProperty("on.dead.letter", StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())),
                 Duration.ofMillis(Long.parseLong(meta.getProperty("dls.retention.ms",
-                        Long.toString(StationConfig.DEFAULT_DLS_RETENTION.toMillis())))));
+                        Long.toString(StationConfig.DEFAULT_DLS_RETENTION.toMillis())))),
+                Boolean.parseBoolean(meta.getProperty("retention.ack", "false")));
     }
 
     /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
@@ -663,6 +684,7 @@ final class Station {
         meta.setProperty("dedup.window.ms", Long.toString(config.dedupWindow().toMillis()));
         meta.setProperty("on.dead.letter", config.onDeadLetter().wireName());
         meta.setProperty("dls.retention.ms", Long.toString(config.dlsRetention().toMillis()));
+        meta.setProperty("retention.ack", Boolean.toString(config.retentionAck()));
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");

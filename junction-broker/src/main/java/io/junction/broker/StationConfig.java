@@ -21,10 +21,19 @@ import java.time.Duration;
  * @param onDeadLetter what groups created from now on in KEY ordering do with a key whose message was
  *     dead-lettered (a group keeps the one it was created with)
  * @param dlsRetention how long the dead-letter station keeps a dead letter (1 min .. 365 days)
+ * @param retentionAck also drop what every existing group has acked (with no group, this drops nothing)
  */
 public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
         Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
-        Duration dlsRetention) {
+        Duration dlsRetention, boolean retentionAck) {
+
+    /** Settings without ack-based retention. */
+    public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+            Duration dlsRetention) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, onDeadLetter, dlsRetention, false);
+    }
 
     public static final Ordering DEFAULT_ORDERING = Ordering.KEY;
     public static final Duration DEFAULT_DEDUP_WINDOW = Duration.ofMinutes(2);
@@ -42,7 +51,13 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
     /** These settings with another dead-letter handling. */
     public StationConfig withDeadLetters(OnDeadLetter onDeadLetter, Duration dlsRetention) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention);
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck);
+    }
+
+    /** These settings with ack-based retention on or off. */
+    public StationConfig withRetentionAck(boolean on) {
+        return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on);
     }
 
     /** Settings with the default dedup window. */

@@ -91,6 +91,30 @@ class RetentionTest {
     }
 
     @Test
+    void shouldDropWhatEveryGroupAckedWhenAckRetentionIsOnAndNothingWithoutGroups() throws Exception {
+        broker.createStation(T, "s", new StationConfig(1, null, 0, 0, Duration.ofSeconds(30), 5)
+                .withRetentionAck(true));
+        produce(12, "m-");
+        assertThat(broker.runRetention(T, "s").segments()).as("no group yet: kept for the first one").isZero();
+
+        for (String group : List.of("fast", "slow")) {
+            BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+            GroupMember member = broker.subscribe(T, "s", group, StartPosition.earliest(), "m", 12, box);
+            List<Delivery> got = box.take(12);
+            int acks = group.equals("fast") ? 12 : 7;
+            for (Delivery d : got.subList(0, acks)) {
+                member.ackSync(List.of(d.ref()));
+            }
+            member.leave();
+        }
+        broker.runRetention(T, "s");
+        long earliest = partition().earliestOffset();
+        assertThat(earliest).as("whole segments below what the slow group acked").isBetween(5L, 7L);
+        assertThat(broker.groupInfo(T, "s", "slow").partitions().get(0).skipped()).isZero();
+        assertThat(broker.groupInfo(T, "s", "slow").lag()).isEqualTo(5);
+    }
+
+    @Test
     void shouldMoveAGroupPastWhatRetentionRemovedAndCountWhatItSkipped() throws Exception {
         station(Duration.ofHours(1), 0, 0);
         produce(10, "old-");

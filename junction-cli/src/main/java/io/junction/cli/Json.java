@@ -84,6 +84,9 @@ final class Json {
         if (o.dlsRetention() != null) {
             node.put("dls_retention_ms", o.dlsRetention().toMillis());
         }
+        if (o.retentionAck() != null) {
+            node.put("retention_ack", o.retentionAck());
+        }
         final ArrayNode partitions = node.putArray("partition_info");
         for (PartitionInfo p : s.partitions()) {
             partitions.addObject().put("partition", p.partition()).put("earliest_offset", p.earliestOffset())

@@ -84,6 +84,11 @@ final class StationCommand implements Runnable {
                 description = "Keep dead letters this long (default: 7d; 1m to 365d).")
         Duration dlsRetention;
 
+        @Option(names = "--retention-ack", paramLabel = "on|off",
+                description = "Also drop (in whole segments) what every existing group has acked; with no group "
+                        + "this drops nothing (default: off).")
+        String retentionAck;
+
         StationOptions toOptions(CommandSpec spec) {
             final StationOptions.Builder b = StationOptions.builder();
             if (partitions != null) {
@@ -118,6 +123,14 @@ final class StationCommand implements Runnable {
                 b.dedupWindow(dedupWindow);
             }
             b.onDeadLetter(onDeadLetter);
+            if (retentionAck != null) {
+                switch (retentionAck.strip()) {
+                    case "on": b.retentionAck(true); break;
+                    case "off": b.retentionAck(false); break;
+                    default: throw new ParameterException(spec.commandLine(), "Invalid value for option "
+                            + "'--retention-ack': '" + retentionAck + "' is neither on nor off");
+                }
+            }
             if (dlsRetention != null) {
                 if (dlsRetention.isZero() || dlsRetention.isNegative()) {
                     throw new ParameterException(spec.commandLine(), "--dls-retention must be more than 0");
@@ -276,6 +289,7 @@ final class StationCommand implements Runnable {
         line(sb, "ordering", o.ordering() == null ? "default" : o.ordering().wireName());
         line(sb, "dedup window", o.dedupWindow() == null ? "default" : Converters.format(o.dedupWindow()));
         line(sb, "on dead letter", o.onDeadLetter() == null ? "default" : o.onDeadLetter().wireName());
+        line(sb, "retention ack", o.retentionAck() == null ? "default" : o.retentionAck() ? "on" : "off");
         line(sb, "dls retention", o.dlsRetention() == null ? "default" : Converters.format(o.dlsRetention()));
         sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
         for (PartitionInfo p : s.partitions()) {

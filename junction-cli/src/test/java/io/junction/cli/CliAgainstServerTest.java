@@ -218,6 +218,18 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void setsAckBasedRetention() {
+        assertThat(run("station", "create", "acked", "--retention-ack", "on", "--json")).isZero();
+        assertThat(out()).contains("\"retention_ack\":true");
+        assertThat(run("station", "update", "acked", "--max-deliveries", "2", "--json")).isZero();
+        assertThat(out()).as("an update without it keeps it").contains("\"retention_ack\":true");
+        assertThat(run("station", "update", "acked", "--retention-ack", "off", "--json")).isZero();
+        assertThat(out()).contains("\"retention_ack\":false");
+        assertThat(run("station", "create", "x", "--retention-ack", "maybe")).isEqualTo(2);
+        assertThat(err.toString()).contains("'maybe' is neither on nor off");
+    }
+
+    @Test
     void listsResendsAndDropsDeadLetters() {
         assertThat(run("station", "create", "hr", "--max-deliveries", "2", "--on-dead-letter", "park",
                 "--dls-retention", "3d", "--json")).isZero();

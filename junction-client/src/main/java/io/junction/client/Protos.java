@@ -25,7 +25,7 @@ final class Protos {
     }
 
     static StationConfig config(StationOptions o) {
-        return StationConfig.newBuilder()
+        final StationConfig.Builder b = StationConfig.newBuilder()
                 .setPartitions(o.partitions())
                 .setRetentionAgeMs(millis(o.retentionAge()))
                 .setRetentionBytes(o.retentionBytes())
@@ -35,15 +35,19 @@ final class Protos {
                 .setOrdering(ordering(o.ordering()))
                 .setDedupWindowMs(millis(o.dedupWindow()))
                 .setOnDeadLetter(o.onDeadLetter() == null ? "" : o.onDeadLetter().wireName())
-                .setDlsRetentionMs(millis(o.dlsRetention()))
-                .build();
+                .setDlsRetentionMs(millis(o.dlsRetention()));
+        if (o.retentionAck() != null) {
+            b.setRetentionAck(o.retentionAck());
+        }
+        return b.build();
     }
 
     static StationOptions options(StationConfig c) {
         return new StationOptions(c.getPartitions(), duration(c.getRetentionAgeMs()), c.getRetentionBytes(),
                 c.getRetentionMessages(), duration(c.getAckTimeoutMs()), c.getMaxDeliveries(),
                 ordering(c.getOrdering()), duration(c.getDedupWindowMs()),
-                OnDeadLetter.fromWireName(c.getOnDeadLetter()), duration(c.getDlsRetentionMs()));
+                OnDeadLetter.fromWireName(c.getOnDeadLetter()), duration(c.getDlsRetentionMs()),
+                c.hasRetentionAck() ? c.getRetentionAck() : null);
     }
 
     /** The wire name; {@code ""} for null (the default). */

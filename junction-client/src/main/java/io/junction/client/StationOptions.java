@@ -18,10 +18,19 @@ import java.time.Duration;
  * @param onDeadLetter the default of groups created from now on for keys whose message was dead-lettered;
  *     null: the default ({@link OnDeadLetter#SKIP})
  * @param dlsRetention how long the dead-letter station keeps a dead letter; null: the default (7 days)
+ * @param retentionAck also drop what every existing group has acked; null: off (create), unchanged (update)
  */
 public record StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
         Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
-        Duration dlsRetention) {
+        Duration dlsRetention, Boolean retentionAck) {
+
+    /** Options with ack-based retention left unset. */
+    public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+            Duration dlsRetention) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, onDeadLetter, dlsRetention, null);
+    }
 
     /** Options with the dead-letter settings left unset. */
     public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -68,8 +77,15 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
         private Duration dedupWindow;
         private OnDeadLetter onDeadLetter;
         private Duration dlsRetention;
+        private Boolean retentionAck;
 
         private Builder() {
+        }
+
+        /** Also drop what every existing group has acked (with no group this drops nothing). */
+        public Builder retentionAck(Boolean retentionAck) {
+            this.retentionAck = retentionAck;
+            return this;
         }
 
         /** The default dead-letter policy of groups created on the station (KEY ordering). */
@@ -128,7 +144,7 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
 
         public StationOptions build() {
             return new StationOptions(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                    maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention);
+                    maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck);
         }
     }
 }

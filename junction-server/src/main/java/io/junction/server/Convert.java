@@ -60,7 +60,7 @@ final class Convert {
                 c.getDedupWindowMs() == 0 ? StationConfig.DEFAULT_DEDUP_WINDOW : Duration.ofMillis(c.getDedupWindowMs()),
                 onDeadLetter == null ? StationConfig.DEFAULT_ON_DEAD_LETTER : onDeadLetter,
                 c.getDlsRetentionMs() == 0 ? StationConfig.DEFAULT_DLS_RETENTION
-                        : Duration.ofMillis(c.getDlsRetentionMs()));
+                        : Duration.ofMillis(c.getDlsRetentionMs())).withRetentionAck(c.getRetentionAck());
     }
 
     /**
@@ -82,7 +82,8 @@ final class Convert {
         return with(merged, ordering == null ? current.ordering() : ordering,
                 c.getDedupWindowMs() == 0 ? current.dedupWindow() : Duration.ofMillis(c.getDedupWindowMs()),
                 onDeadLetter == null ? current.onDeadLetter() : onDeadLetter,
-                c.getDlsRetentionMs() == 0 ? current.dlsRetention() : Duration.ofMillis(c.getDlsRetentionMs()));
+                c.getDlsRetentionMs() == 0 ? current.dlsRetention() : Duration.ofMillis(c.getDlsRetentionMs()))
+                .withRetentionAck(c.hasRetentionAck() ? c.getRetentionAck() : current.retentionAck());
     }
 
     private static StationConfig with(StationConfig c, Ordering ordering, Duration dedupWindow,
@@ -115,7 +116,8 @@ final class Convert {
                 .setRetentionBytes(c.retentionBytes()).setRetentionMessages(c.retentionMessages())
                 .setAckTimeoutMs(c.ackTimeout().toMillis()).setMaxDeliveries(c.maxDeliveries())
                 .setOrdering(c.ordering().wireName()).setDedupWindowMs(c.dedupWindow().toMillis())
-                .setOnDeadLetter(c.onDeadLetter().wireName()).setDlsRetentionMs(c.dlsRetention().toMillis()).build();
+                .setOnDeadLetter(c.onDeadLetter().wireName()).setDlsRetentionMs(c.dlsRetention().toMillis())
+                .setRetentionAck(c.retentionAck()).build();
     }
 
     static io.junction.api.v1.StationInfo station(StationInfo s) {
