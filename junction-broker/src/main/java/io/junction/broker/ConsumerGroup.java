@@ -190,6 +190,12 @@ final class ConsumerGroup {
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
         }
+        long[] starts = new long[station.partitionCount()];
+        if (!exists) { // checked before anything is written: a refused start leaves no group behind
+            for (int p = 0; p < starts.length; p++) {
+                starts[p] = startOffset(station.partition(p), start, p);
+            }
+        }
         Settings settings = readOrWriteSettings(dir, new Settings(
                 ordering != null ? ordering : station.config().ordering(),
                 onDeadLetter != null ? onDeadLetter : station.config().onDeadLetter()));
@@ -201,7 +207,7 @@ final class ConsumerGroup {
         if (journal.isEmpty()) {
             StartPosition from = start == null ? StartPosition.earliest() : start;
             for (int p = 0; p < state.length; p++) {
-                state[p].ackFloor = startOffset(station.partition(p), from);
+                state[p].ackFloor = exists ? startOffset(station.partition(p), from, p) : starts[p];
             }
             journal.snapshot(state);
             journal.flush(); // the group exists once this returns
@@ -316,13 +322,23 @@ final class ConsumerGroup {
         return onDeadLetter;
     }
 
-    private static long startOffset(PartitionLog log, StartPosition start) {
+    /**
+     * @throws BrokerException OFFSET_OUT_OF_RANGE for an offset that retention removed already (the message says
+     *     where the partition starts now); an offset beyond the end starts at the end
+     */
+    private static long startOffset(PartitionLog log, StartPosition start, int partition) {
         long first = log.firstOffset();
         long next = log.nextOffset();
         return switch (start) {
             case StartPosition.Earliest e -> first;
             case StartPosition.Latest l -> next;
-            case StartPosition.AtOffset o -> Math.max(first, Math.min(next, o.offset()));
+            case StartPosition.AtOffset o -> {
+                if (o.offset() < first) {
+                    throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + o.offset() + " of partition "
+                            + partition + " is gone (removed by retention); the earliest offset is " + first);
+                }
+                yield Math.min(next, o.offset());
+            }
             case StartPosition.LastN n -> Math.max(first, next - Math.max(0, n.count()));
             case StartPosition.AtTimestamp t -> {
                 OptionalLong found = log.offsetForTimestamp(t.timestampMs());

@@ -71,6 +71,14 @@ class RetentionTest {
         long earliest = partition().earliestOffset();
         assertThat(earliest).as("old segments gone, no new message").isBetween(8L, 10L);
         assertThat(r.messages()).isEqualTo(earliest);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> broker.createGroup(T, "s", "late",
+                new StartPosition.AtOffset(0))).isInstanceOfSatisfying(BrokerException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+                    assertThat(e.getMessage()).contains("the earliest offset is " + earliest);
+                });
+        assertThat(broker.listGroups(T, "s")).as("a refused start leaves no group").isEmpty();
+        assertThat(broker.createGroup(T, "s", "late", new StartPosition.AtOffset(earliest)).lag())
+                .isEqualTo(13 - earliest);
         assertThat(broker.runRetention(T, "s").segments()).as("nothing more to do").isZero();
     }
 
