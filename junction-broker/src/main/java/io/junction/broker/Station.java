@@ -131,6 +131,12 @@ final class Station {
         long messages = 0;
         long bytes = 0;
         long[] acked = c.retentionAck() && !groups.isEmpty() ? ackedByEveryGroup() : null;
+        int segmentsBefore = 0;
+        long bytesBefore = 0;
+        for (PartitionLog log : partitions) {
+            segmentsBefore += log.segmentCount();
+            bytesBefore += log.sizeInBytes();
+        }
         for (int p = 0; p < partitions.length; p++) {
             PartitionLog log = partitions[p];
             List<PartitionLog.SegmentInfo> segs = log.segments();
@@ -167,7 +173,13 @@ final class Station {
         if (segments > 0) {
             groups.values().forEach(ConsumerGroup::onRetention);
         }
-        return new RetentionResult(segments, messages, bytes);
+        int segmentsAfter = 0;
+        long bytesAfter = 0;
+        for (PartitionLog log : partitions) {
+            segmentsAfter += log.segmentCount();
+            bytesAfter += log.sizeInBytes();
+        }
+        return new RetentionResult(segments, messages, bytes, segmentsBefore, segmentsAfter, bytesBefore, bytesAfter);
     }
 
     private void expireDeadLetters() {

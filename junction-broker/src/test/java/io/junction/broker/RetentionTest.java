@@ -71,6 +71,8 @@ class RetentionTest {
         long earliest = partition().earliestOffset();
         assertThat(earliest).as("old segments gone, no new message").isBetween(8L, 10L);
         assertThat(r.messages()).isEqualTo(earliest);
+        assertThat(r.segmentsBefore() - r.segmentsAfter()).isEqualTo(r.segments());
+        assertThat(r.bytesBefore() - r.bytesAfter()).isEqualTo(r.bytes()).isPositive();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> broker.createGroup(T, "s", "late",
                 new StartPosition.AtOffset(0))).isInstanceOfSatisfying(BrokerException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);

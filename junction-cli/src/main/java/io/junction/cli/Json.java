@@ -143,6 +143,13 @@ final class Json {
         return write(node);
     }
 
+    /** Named counts, as one object in their order. */
+    static String summary(Map<String, Long> counts) {
+        final ObjectNode node = MAPPER.createObjectNode();
+        counts.forEach(node::put);
+        return write(node);
+    }
+
     /** The bytes as UTF-8 text, or null when they are not valid UTF-8. */
     static String utf8(byte[] bytes) {
         try {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "station", mixinStandardHelpOptions = true,
         description = "Create, change, list, show and delete stations.",
         subcommands = {StationCommand.Create.class, StationCommand.Update.class, StationCommand.ListStations.class,
-            StationCommand.Info.class, StationCommand.Delete.class})
+            StationCommand.Info.class, StationCommand.Delete.class, StationCommand.Clean.class})
 final class StationCommand implements Runnable {
 
     @Spec
@@ -32,7 +32,7 @@ final class StationCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "Missing a station command: create, update, list, info or delete");
+                "Missing a station command: create, update, list, info, delete or clean");
     }
 
     /** The settings of create and update; unset ones take the broker's default (create) or stay (update). */
@@ -257,6 +257,36 @@ final class StationCommand implements Runnable {
                 client.deleteStation(name);
             }
             spec.commandLine().getOut().println("deleted station '" + name + "'");
+            return 0;
+        }
+    }
+
+    @Command(name = "clean", mixinStandardHelpOptions = true,
+            description = "Run the station's retention now (it also runs every minute) and print what it did.")
+    static final class Clean implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "NAME")
+        private String name;
+        @Option(names = "--json", description = "Print the summary as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final java.util.Map<String, Long> summary;
+            try (JunctionClient client = server.connect()) {
+                summary = client.cleanStation(name);
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.summary(summary));
+            } else {
+                out.println(String.format("station '%s': segments %d -> %d, bytes %d -> %d, %d messages removed",
+                        name, summary.get("segments_before"), summary.get("segments_after"),
+                        summary.get("bytes_before"), summary.get("bytes_after"), summary.get("messages_removed")));
+            }
             return 0;
         }
     }

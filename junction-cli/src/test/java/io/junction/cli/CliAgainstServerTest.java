@@ -218,6 +218,18 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void cleansAStationNow() {
+        assertThat(run("station", "create", "tidy", "--retention-messages", "1")).isZero();
+        assertThat(run("station", "clean", "tidy")).isZero();
+        assertThat(out()).isEqualTo("station 'tidy': segments 1 -> 1, bytes 0 -> 0, 0 messages removed");
+        assertThat(run("station", "clean", "tidy", "--json")).isZero();
+        assertThat(out()).isEqualTo("{\"segments_before\":1,\"segments_after\":1,\"bytes_before\":0,"
+                + "\"bytes_after\":0,\"messages_removed\":0}");
+        assertThat(run("station", "clean", "nope")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_STATION: ");
+    }
+
+    @Test
     void setsAckBasedRetention() {
         assertThat(run("station", "create", "acked", "--retention-ack", "on", "--json")).isZero();
         assertThat(out()).contains("\"retention_ack\":true");

@@ -164,6 +164,24 @@ public final class JunctionClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Runs the station's retention now (the broker also runs it every minute); returns what it did:
+     * {@code segments_before, segments_after, bytes_before, bytes_after, messages_removed}.
+     */
+    public java.util.Map<String, Long> cleanStation(String name) {
+        return call(() -> {
+            final io.junction.api.v1.CleanStationResponse r = admin().cleanStation(
+                    io.junction.api.v1.CleanStationRequest.newBuilder().setTenant(tenant).setName(name).build());
+            final java.util.Map<String, Long> summary = new java.util.LinkedHashMap<>();
+            summary.put("segments_before", (long) r.getSegmentsBefore());
+            summary.put("segments_after", (long) r.getSegmentsAfter());
+            summary.put("bytes_before", r.getBytesBefore());
+            summary.put("bytes_after", r.getBytesAfter());
+            summary.put("messages_removed", r.getMessagesRemoved());
+            return summary;
+        });
+    }
+
     /** The first (up to) 100 open dead letters of {@code station}, of {@code group} (null: every group). */
     public List<DeadLetter> deadLetters(String station, String group) {
         return deadLetters(station, group, -1, 100);

@@ -2,6 +2,8 @@ package io.junction.server;
 
 import io.grpc.stub.StreamObserver;
 import io.junction.api.v1.AdminGrpc;
+import io.junction.api.v1.CleanStationRequest;
+import io.junction.api.v1.CleanStationResponse;
 import io.junction.api.v1.CreateGroupRequest;
 import io.junction.api.v1.CreateStationRequest;
 import io.junction.api.v1.DeleteStationRequest;
@@ -85,6 +87,16 @@ final class AdminService extends AdminGrpc.AdminImplBase {
             ListStationsResponse.Builder b = ListStationsResponse.newBuilder();
             broker.listStations(request.getTenant()).forEach(s -> b.addStations(Convert.station(s)));
             return b.build();
+        });
+    }
+
+    @Override
+    public void cleanStation(CleanStationRequest request, StreamObserver<CleanStationResponse> out) {
+        answer(out, () -> {
+            io.junction.broker.RetentionResult r = broker.runRetention(request.getTenant(), request.getName());
+            return CleanStationResponse.newBuilder().setSegmentsBefore(r.segmentsBefore())
+                    .setSegmentsAfter(r.segmentsAfter()).setBytesBefore(r.bytesBefore()).setBytesAfter(r.bytesAfter())
+                    .setMessagesRemoved(r.messages()).build();
         });
     }
 
