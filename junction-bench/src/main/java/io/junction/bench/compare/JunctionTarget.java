@@ -15,6 +15,8 @@ final class JunctionTarget implements Target {
 
     /** Messages the broker may send ahead of the handler; -Djunction.prefetch=N to try others. */
     static final int PREFETCH = Integer.getInteger("junction.prefetch", 1000);
+    /** The stations' group ordering: the default (key), or -Djunction.ordering=partition|none. */
+    static final String ORDERING = System.getProperty("junction.ordering", "");
 
     private final Path jar;
     private ChildProcess process;
@@ -54,7 +56,13 @@ final class JunctionTarget implements Target {
 
     @Override
     public void createStream(String name, int partitions) {
-        client.createStation(name, StationOptions.builder().partitions(partitions).build());
+        StationOptions.Builder options = StationOptions.builder().partitions(partitions);
+        for (io.junction.client.Ordering o : io.junction.client.Ordering.values()) {
+            if (o.wireName().equals(ORDERING)) {
+                options.ordering(o);
+            }
+        }
+        client.createStation(name, options.build());
     }
 
     @Override
