@@ -277,7 +277,6 @@ final class Station {
         // Claim the msg-ids: a message whose msg-id is remembered is not stored again.
         boolean[] owned = new boolean[messages.size()];
         List<CompletableFuture<Receipt>> remembered = dedup.claim(msgIds, now, config.dedupWindow(), owned);
-        List<String> claimed = new ArrayList<>();
         RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
         int[] indexInBatch = new int[messages.size()];
         for (int i = 0; i < messages.size(); i++) {
@@ -287,7 +286,6 @@ final class Station {
             }
             List<Header> headers = m.headers();
             if (m.msgId() != null) {
-                claimed.add(m.msgId());
                 headers = new ArrayList<>(headers);
                 headers.add(new Header(Deduplicator.MSG_ID_HEADER, m.msgId().getBytes(StandardCharsets.UTF_8)));
             }
@@ -315,14 +313,23 @@ final class Station {
         }
         CompletableFuture<?>[] all = bases.stream().filter(f -> f != null).toArray(CompletableFuture[]::new);
         CompletableFuture<Void> stored = CompletableFuture.allOf(all).whenComplete((ignored, error) -> {
-            if (error != null) {
-                dedup.release(claimed, error);
-                return;
-            }
+            // Per partition: a batch that was stored keeps its msg-ids remembered even when another partition's
+            // batch of the same request failed (the client retries the whole request: those must not be stored
+            // again); only the msg-ids of failed batches are released.
+            List<String> failed = new ArrayList<>();
             for (int i = 0; i < messages.size(); i++) {
-                if (owned[i]) {
-                    remembered.get(i).complete(new Receipt(target[i], bases.get(target[i]).join() + indexInBatch[i]));
+                if (!owned[i]) {
+                    continue;
                 }
+                CompletableFuture<Long> base = bases.get(target[i]);
+                if (base.isCompletedExceptionally()) {
+                    failed.add(messages.get(i).msgId());
+                } else {
+                    remembered.get(i).complete(new Receipt(target[i], base.join() + indexInBatch[i]));
+                }
+            }
+            if (!failed.isEmpty()) {
+                dedup.release(failed, error);
             }
         });
         CompletableFuture<?>[] originals = remembered.stream().filter(f -> f != null).toArray(CompletableFuture[]::new);
