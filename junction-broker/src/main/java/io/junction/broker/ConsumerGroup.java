@@ -318,10 +318,6 @@ final class ConsumerGroup {
         });
     }
 
-    OnDeadLetter onDeadLetter() {
-        return onDeadLetter;
-    }
-
     /**
      * @throws BrokerException OFFSET_OUT_OF_RANGE for an offset that retention removed already (the message says
      *     where the partition starts now); an offset beyond the end starts at the end

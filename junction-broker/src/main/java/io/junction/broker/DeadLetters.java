@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
@@ -68,7 +69,7 @@ final class DeadLetters implements AutoCloseable {
         RESEND, DROP;
 
         String wireName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -255,10 +256,6 @@ final class DeadLetters implements AutoCloseable {
             }
         }
         return dropped;
-    }
-
-    long sizeInBytes() {
-        return log.sizeInBytes();
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.junction.log.InvalidBatchException;
 import io.junction.log.LogClosedException;
 import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;
+import io.junction.log.Record;
 import io.junction.log.RecordBatchBuilder;
 import java.io.IOException;
 import java.io.Reader;
@@ -14,13 +15,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,7 +45,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  *
  * <p>Thread-safety: produce may be called from any thread (each partition log serializes its appends); settings
- * are replaced atomically; groups are created under the station's lock.
+ * are replaced atomically; groups are created under the station's lock. Retention (on the broker's timer thread
+ * or an admin call) and dead-letter resend/drop also hold the station's lock, and wait for groups' owner threads
+ * (their ack floors, a resend made durable); an owner thread never takes the station's lock, so this cannot
+ * deadlock.
  */
 final class Station {
 
@@ -106,7 +113,7 @@ final class Station {
     /** Per partition: the lowest ack floor of the station's groups (everything below is acked by all). */
     private long[] ackedByEveryGroup() {
         long[] floors = new long[partitions.length];
-        java.util.Arrays.fill(floors, Long.MAX_VALUE);
+        Arrays.fill(floors, Long.MAX_VALUE);
         for (ConsumerGroup group : groups.values()) {
             long[] groupFloors = group.ackFloors();
             for (int p = 0; p < floors.length; p++) {
@@ -144,7 +151,7 @@ final class Station {
             long next = log.nextOffset();
             long cut = first;
             if (c.retentionAge() != null) {
-                java.util.OptionalLong kept = log.offsetForTimestamp(now - c.retentionAge().toMillis());
+                OptionalLong kept = log.offsetForTimestamp(now - c.retentionAge().toMillis());
                 cut = Math.max(cut, kept.isPresent() ? kept.getAsLong() : next);
             }
             if (c.retentionBytes() > 0) {
@@ -238,7 +245,7 @@ final class Station {
         return config;
     }
 
-    java.time.Clock clock() {
+    Clock clock() {
         return context.clock();
     }
 
@@ -411,7 +418,7 @@ final class Station {
             builders[p].add(m.timestampMs() > 0 ? m.timestampMs() : now, m.key(), m.value(), m.headers());
         }
         long[] bases = new long[partitions.length];
-        java.util.Arrays.fill(bases, -1);
+        Arrays.fill(bases, -1);
         List<CompletableFuture<?>> appends = new ArrayList<>();
         for (int p = 0; p < partitions.length; p++) {
             if (builders[p] == null) {
@@ -599,7 +606,7 @@ final class Station {
         Map<String, List<ConsumerGroup.Resent>> byGroup = new LinkedHashMap<>();
         List<Long> resent = new ArrayList<>();
         for (DeadLetters.Open o : selected) {
-            io.junction.log.Record record = deadLetters.read(o.id());
+            Record record = deadLetters.read(o.id());
             if (record == null) {
                 continue; // removed by retention meanwhile
             }
@@ -647,7 +654,7 @@ final class Station {
             throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "no dead-letter ids given (or ask for all)");
         }
         List<DeadLetters.Open> selected = new ArrayList<>();
-        for (long id : new java.util.TreeSet<>(ids)) {
+        for (long id : new TreeSet<>(ids)) {
             DeadLetters.Open o = deadLetters.get(id);
             if (o == null) {
                 throw new BrokerException(ErrorCode.UNKNOWN_DEAD_LETTER, "station '" + name + "' has no open dead "

@@ -46,6 +46,28 @@ final class ChildProcess implements AutoCloseable {
                 + ":\n" + tail());
     }
 
+    /** Waits for a short-lived tool to finish; fails with its log's tail unless it exits with 0. */
+    void awaitSuccess(Duration timeout) throws IOException, InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new IOException("still running after " + timeout + "; its log " + log + ":\n" + tail());
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("exited with " + process.exitValue() + "; its log " + log + ":\n" + tail());
+        }
+    }
+
+    /** Closes each of {@code resources} (a broker may be gone already: failures are ignored), then clears it. */
+    static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable c : resources) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // the broker may be gone already
+            }
+        }
+        resources.clear();
+    }
+
     ProcessHandle handle() {
         return process.toHandle();
     }

@@ -105,14 +105,7 @@ final class JunctionTarget implements Target {
 
     @Override
     public void close() {
-        for (AutoCloseable c : open) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // the broker may be gone already
-            }
-        }
-        open.clear();
+        ChildProcess.closeAll(open);
         if (client != null) {
             client.close();
         }

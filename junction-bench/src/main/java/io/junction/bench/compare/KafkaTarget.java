@@ -79,9 +79,7 @@ final class KafkaTarget implements Target {
         try (ChildProcess format = ChildProcess.start(List.of(java, "-cp", classpath, "kafka.tools.StorageTool",
                 "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
                 dataDir.resolve("kafka-format.log"))) {
-            if (format.handle().onExit().get().pid() < 0) {
-                throw new IllegalStateException("unreachable");
-            }
+            format.awaitSuccess(Duration.ofSeconds(60));
         }
         process = ChildProcess.start(List.of(java, "-Xms1g", "-Xmx1g", "-cp", classpath, "kafka.Kafka",
                 config.toString()), dataDir.resolve("kafka.log"));
@@ -180,14 +178,7 @@ final class KafkaTarget implements Target {
 
     @Override
     public void close() {
-        for (AutoCloseable c : open) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // the broker may be gone already
-            }
-        }
-        open.clear();
+        ChildProcess.closeAll(open);
         if (process != null) {
             process.close();
         }

@@ -133,14 +133,7 @@ final class NatsTarget implements Target {
 
     @Override
     public void close() {
-        for (AutoCloseable c : open) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // the server may be gone already
-            }
-        }
-        open.clear();
+        ChildProcess.closeAll(open);
         if (connection != null) {
             try {
                 connection.close();

@@ -97,7 +97,7 @@ final class Runner {
         }
         long intervalNanos = w.rate() > 0 ? TimeUnit.SECONDS.toNanos(1) * w.producers() / w.rate() : 0;
         long next = System.nanoTime();
-        List<CompletableFuture<?>> last = new ArrayList<>(1);
+        CompletableFuture<?> last = null;
         try (producer) {
             while (producing.get()) {
                 if (intervalNanos > 0) {
@@ -121,11 +121,10 @@ final class Runner {
                         ackLatency.recordValue(Math.max(0, System.nanoTime() - sent) / 1000);
                     }
                 });
-                last.clear();
-                last.add(f);
+                last = f;
             }
-            if (!last.isEmpty()) {
-                last.get(0).handle((ok, e) -> null).get(30, TimeUnit.SECONDS);
+            if (last != null) {
+                last.handle((ok, e) -> null).get(30, TimeUnit.SECONDS); // sends complete in order
             }
         } catch (Exception e) {
             errors.incrementAndGet();
