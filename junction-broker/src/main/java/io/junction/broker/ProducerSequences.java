@@ -147,4 +147,9 @@ final class ProducerSequences {
     synchronized long base(Entry entry, int partition) {
         return entry.bases[partition];
     }
+
+    /** How many producer requests are remembered. */
+    synchronized int size() {
+        return byKey.size();
+    }
 }

@@ -229,6 +229,9 @@ final class Station {
             throw e;
         }
         Station station = new Station(context, tenant, name, dir, config, createdAt, logs, dls);
+        LOG.log(System.Logger.Level.INFO, "station {0}: opened, offsets {1}, remembering {2} msg-ids and {3} "
+                + "producer requests", name, Arrays.stream(logs).map(l -> l.firstOffset() + ".." + l.nextOffset())
+                .toList(), station.dedup.size(), station.sequences.size());
         Path groupsDir = dir.resolve(GROUPS_DIR);
         if (Files.isDirectory(groupsDir)) {
             try (var entries = Files.list(groupsDir)) {
@@ -334,6 +337,12 @@ final class Station {
                 } else {
                     remembered.get(i).complete(new Receipt(target[i], base.join() + indexInBatch[i]));
                 }
+            }
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                LOG.log(System.Logger.Level.WARNING, "station {0}: a produce request was not stored whole ({1} "
+                        + "msg-ids released): {2}", name, failed.size(), cause.getMessage());
             }
             if (!failed.isEmpty()) {
                 dedup.release(failed, error);

@@ -1,10 +1,12 @@
 package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -85,6 +87,35 @@ class DiskFullTest {
         }
         try (Broker broker = Broker.open(BrokerConfig.defaults(data))) {
             assertThat(broker.stationInfo(T, "hr").messages()).isEqualTo(stored.size());
+        }
+    }
+
+    @Test
+    void shouldKeepRememberingTheMsgIdsOfTheBatchThatWasStoredWhenAnotherPartitionOfTheRequestHitTheFullDisk()
+            throws IOException {
+        Path data = mount.resolve("data");
+        try (Broker broker = Broker.open(BrokerConfig.defaults(data))) {
+            broker.createStation(T, "hr", new StationConfig(2, null, 0, 0, Duration.ofSeconds(30), 5));
+            // One request, two partitions: a small message with msg-id "a" on partition 0, a 200 KiB one with
+            // msg-id "b" on partition 1. With 64 KiB left on the disk, the first batch is stored, the second not.
+            List<OutgoingMessage> request = List.of(
+                    new OutgoingMessage(null, new byte[100], List.of(), 0, "a", 0),
+                    new OutgoingMessage(null, new byte[200 * 1024], List.of(), 0, "b", 1));
+            Path filler = mount.resolve("filler");
+            Files.write(filler, new byte[(int) (Files.getFileStore(mount).getUsableSpace() - 64 * 1024)]);
+
+            assertThatThrownBy(() -> broker.produce(T, "hr", request).join())
+                    .cause().isInstanceOf(BrokerException.class)
+                    .extracting(e -> ((BrokerException) e).code()).isEqualTo(ErrorCode.STORAGE_FULL);
+            assertThat(broker.stationInfo(T, "hr").partitions()).extracting(StationInfo.PartitionInfo::nextOffset)
+                    .as("partition 0's batch was stored, partition 1's not").containsExactly(1L, 0L);
+
+            Files.delete(filler);
+            List<Receipt> retry = broker.produce(T, "hr", request).join();
+            assertThat(retry.get(0)).as("a is remembered: not stored again")
+                    .isEqualTo(new Receipt(0, 0, true));
+            assertThat(retry.get(1)).as("b was released: stored now").isEqualTo(new Receipt(1, 0, false));
+            assertThat(broker.stationInfo(T, "hr").messages()).isEqualTo(2);
         }
     }
 

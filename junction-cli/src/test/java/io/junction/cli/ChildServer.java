@@ -16,11 +16,18 @@ final class ChildServer implements AutoCloseable {
 
     private final Path dataDir;
     private final int port;
+    private final ProcessBuilder.Redirect output;
     private Process process;
 
     ChildServer(Path dataDir) throws Exception {
+        this(dataDir, ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /** A server whose output (its log) goes to {@code output}, e.g. appended to a file across restarts. */
+    ChildServer(Path dataDir, ProcessBuilder.Redirect output) throws Exception {
         this.dataDir = dataDir;
         this.port = freePort();
+        this.output = output;
     }
 
     int port() {
@@ -35,7 +42,7 @@ final class ChildServer implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "server", "--data", dataDir.toString(), "--port", Integer.toString(port), "--http-port", "0")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true).redirectOutput(output).start();
         return this;
     }
 

@@ -8,14 +8,19 @@ import io.junction.client.JunctionClient;
 import io.junction.client.JunctionException;
 import io.junction.client.Message;
 import io.junction.client.Producer;
+import io.junction.client.Receipt;
 import io.junction.client.StationOptions;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +29,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +79,12 @@ class FaultSuiteTest {
         AtomicLong appRetries = new AtomicLong();
         AtomicLong generated = new AtomicLong();
 
-        try (ChildServer server = new ChildServer(dir).start(); JunctionClient client = server.connect()) {
+        // The server's log, across every restart, and (on a double store) its data stay in target/ for a post-mortem.
+        Path serverLog = Path.of("target", "fault-suite-server.log").toAbsolutePath();
+        Files.deleteIfExists(serverLog);
+        Map<String, Queue<String>> heard = new ConcurrentHashMap<>(); // msg-id -> what the producer was told
+        try (ChildServer server = new ChildServer(dir, ProcessBuilder.Redirect.appendTo(serverLog.toFile())).start();
+                JunctionClient client = server.connect()) {
             // A 10-minute dedup window: longer than the producer's delivery timeout (2 min) plus a restart, so an
             // application retry of a send that timed out still finds its msg-id (PRODUCT.md guarantee 3).
             client.createStation("emp", StationOptions.builder().partitions(3).maxDeliveries(3)
@@ -95,6 +106,7 @@ class FaultSuiteTest {
                     producer.send(message(n))
                             .whenComplete((receipt, error) -> {
                                 inFlight.release();
+                                hear(heard, msgId, receipt, error);
                                 if (error == null) {
                                     produced.add(msgId);
                                 } else if (n % 2 == 0) {
@@ -170,6 +182,7 @@ class FaultSuiteTest {
                     String msgId = "m-" + n;
                     producer.send(message(n))
                             .whenComplete((receipt, error) -> {
+                                hear(heard, msgId, receipt, error);
                                 if (error == null) {
                                     produced.add(msgId);
                                 } else {
@@ -232,6 +245,13 @@ class FaultSuiteTest {
                     twice.put(value, at);
                 }
             });
+            if (!twice.isEmpty()) {
+                Path kept = Path.of("target", "fault-suite-data-" + seed).toAbsolutePath();
+                copyTree(dir, kept);
+                twice.keySet().forEach(v -> System.out.println("FaultSuiteTest: " + v + " stored at " + twice.get(v)
+                        + "; the producer heard " + heard.get(v)));
+                System.out.println("FaultSuiteTest: data kept in " + kept + ", server log in " + serverLog);
+            }
             assertThat(twice).as("seed %d: each stored once (value -> where)", seed).isEmpty();
             assertThat(deadLettered).as("seed %d: in the DLS at most once each", seed).doesNotHaveDuplicates();
             Set<String> done = new HashSet<>(processed);
@@ -245,6 +265,25 @@ class FaultSuiteTest {
                     + " dead-letter calls, " + deadLettered.size() + " in the DLS, " + violations.size()
                     + " violations (" + appRetries.get() + " sends retried by the application; the audit group saw "
                     + auditRedeliveries.get() + " redeliveries)");
+        }
+    }
+
+    private static void hear(Map<String, Queue<String>> heard, String msgId, Receipt receipt, Throwable error) {
+        heard.computeIfAbsent(msgId, id -> new ConcurrentLinkedQueue<>()).add(error == null
+                ? receipt.partition() + "@" + receipt.offset() + (receipt.duplicate() ? " (duplicate)" : "")
+                : "error: " + error.getMessage());
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
         }
     }
 
