@@ -128,8 +128,10 @@ final class BatchFormat {
         if (stored != actual) {
             return String.format("CRC mismatch: stored %08x, computed %08x", stored, actual);
         }
-        if (b.getInt(at + LAST_OFFSET_DELTA) < 0 || b.getInt(at + RECORD_COUNT) < 1) {
-            return "empty batch or negative last offset delta";
+        // A compacted batch may hold fewer records than its offset range, even none (it then only keeps the
+        // offsets contiguous); an appended batch is checked further by validateForAppend.
+        if (b.getInt(at + LAST_OFFSET_DELTA) < 0 || b.getInt(at + RECORD_COUNT) < 0) {
+            return "negative last offset delta or record count";
         }
         return null;
     }

@@ -14,6 +14,9 @@ import java.util.OptionalLong;
  *   00000000000000000000.timeindex    sparse timestamp index  (written when the segment is sealed)
  *   NAME.tmp                          a file being written; on open: deleted (the write did not finish)
  *   NAME.deleted                      a file being deleted; on open: deleted (the deletion did not finish)
+ *   BASE.log.cleaned                  a segment being rewritten by compaction; on open: deleted (the old one stays)
+ *   BASE.log.swap                     a finished, fsynced rewrite about to replace BASE.log; on open: the swap is
+ *                                     completed (BASE's index files deleted, BASE.log.swap renamed to BASE.log)
  * </pre>
  *
  * <p>A file operation that must survive a crash goes through a state-named file: a new index is written as
@@ -30,6 +33,8 @@ final class LogFiles {
     static final String TIME_INDEX_SUFFIX = ".timeindex";
     static final String TEMP_SUFFIX = DurableFiles.TEMP_SUFFIX;
     static final String DELETED_SUFFIX = ".deleted";
+    static final String CLEANED_SUFFIX = ".cleaned";
+    static final String SWAP_SUFFIX = ".swap";
 
     /** Width of the zero-padded base offset in a segment's file names: every long fits and names sort. */
     static final int BASE_OFFSET_DIGITS = 20;

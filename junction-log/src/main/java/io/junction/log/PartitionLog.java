@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +20,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * A partition: an ordered, durable, append-only log of record batches, kept as a directory of segments
@@ -54,6 +58,8 @@ public final class PartitionLog implements AutoCloseable {
     private final ChannelOpener opener;
     private final ConcurrentSkipListMap<Long, Segment> segments;
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Held by compaction and segment deletion (retention): one such pass at a time. Taken before writeLock. */
+    private final ReentrantLock maintenanceLock = new ReentrantLock();
     private final LinkedBlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
     private final Thread flusher;
     private final RecoveryReport recovery;
@@ -75,6 +81,8 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private static final Pending STOP = new Pending(null, null, null);
+    /** The size compaction aims at for the batches it writes. */
+    private static final int REWRITE_BATCH_BYTES = 64 * 1024;
 
     private PartitionLog(Path dir, LogConfig config, ChannelOpener opener,
             ConcurrentSkipListMap<Long, Segment> segments, RecoveryReport recovery) {
@@ -110,14 +118,16 @@ public final class PartitionLog implements AutoCloseable {
 
     private static PartitionLog doOpen(Path dir, LogConfig config, ChannelOpener opener) throws IOException {
         Files.createDirectories(dir);
-        int unfinished = 0;
+        int unfinished = finishSwaps(dir);
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(LogFiles.TEMP_SUFFIX) || name.endsWith(LogFiles.DELETED_SUFFIX)) {
-                    Files.delete(file); // a write or a delete that did not finish: finish it by deleting
+                if (name.endsWith(LogFiles.TEMP_SUFFIX) || name.endsWith(LogFiles.DELETED_SUFFIX)
+                        || name.endsWith(LogFiles.CLEANED_SUFFIX)) {
+                    // a write, a delete or a compaction rewrite that did not finish: finish it by deleting
+                    Files.delete(file);
                     unfinished++;
                 } else if (name.endsWith(LogFiles.LOG_SUFFIX)) {
                     LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX).ifPresent(bases::add);
@@ -185,6 +195,34 @@ public final class PartitionLog implements AutoCloseable {
                     dir, unfinished, rebuiltIndexes);
         }
         return new PartitionLog(dir, config, opener, segments, report);
+    }
+
+    /**
+     * Completes the swaps a compaction had started: a {@code BASE.log.swap} is a whole, fsynced rewrite of
+     * {@code BASE.log}, so it replaces it (the old index files go; the index is rebuilt from the new file).
+     */
+    private static int finishSwaps(Path dir) throws IOException {
+        List<Path> swaps = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + LogFiles.LOG_SUFFIX
+                + LogFiles.SWAP_SUFFIX)) {
+            files.forEach(swaps::add);
+        }
+        for (Path swap : swaps) {
+            String name = swap.getFileName().toString();
+            OptionalLong base = LogFiles.baseOffsetOf(name.substring(0, name.length() - LogFiles.SWAP_SUFFIX.length()),
+                    LogFiles.LOG_SUFFIX);
+            if (base.isEmpty()) {
+                continue;
+            }
+            Files.deleteIfExists(LogFiles.indexFile(dir, base.getAsLong()));
+            Files.deleteIfExists(LogFiles.timeIndexFile(dir, base.getAsLong()));
+            Files.move(swap, LogFiles.logFile(dir, base.getAsLong()), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!swaps.isEmpty()) {
+            LogFiles.fsyncDirectory(dir);
+        }
+        return swaps.size();
     }
 
     /**
@@ -436,6 +474,7 @@ public final class PartitionLog implements AutoCloseable {
      * @return the number of segments deleted
      */
     public int deleteSegmentsBefore(long offset) {
+        maintenanceLock.lock();
         writeLock.lock();
         try {
             checkWritable();
@@ -454,7 +493,208 @@ public final class PartitionLog implements AutoCloseable {
             throw new LogException("deleting segments of " + dir + " failed: " + e.getMessage(), e);
         } finally {
             writeLock.unlock();
+            maintenanceLock.unlock();
         }
+    }
+
+    /**
+     * Compaction: rewrites every sealed segment (never the active one) that holds a record {@code keep} rejects,
+     * keeping the others with their offsets, timestamps, keys, values and headers. Offsets stay contiguous in the
+     * file (a rewritten batch covers the offsets of the records it dropped, and may hold no record at all), so
+     * readers see gaps in the offsets, never a hole in the log. Safe against a crash at any point: the rewrite
+     * goes to {@code BASE.log.cleaned}, is fsynced and renamed to {@code BASE.log.swap}, which then atomically
+     * replaces {@code BASE.log} (see {@link LogFiles}; {@link #open} finishes or discards an interrupted swap).
+     * Appends and reads go on meanwhile: the writer is held only while the segment is swapped, and readers of
+     * the old file finish their read on it. One compaction or retention pass at a time per log.
+     *
+     * @param keep decides per record; called from this thread, in offset order, twice per rewritten segment
+     *     (once to find out whether anything goes, once while writing), so it must answer the same both times
+     * @param throttle limits the bytes read per second
+     */
+    public CompactionStats compact(Predicate<Record> keep, Throttle throttle) throws InterruptedException {
+        maintenanceLock.lock();
+        try {
+            checkWritable();
+            CompactionStats total = CompactionStats.NONE;
+            List<Segment> sealed = new ArrayList<>(segments.values());
+            sealed.remove(sealed.size() - 1); // the active segment
+            for (Segment segment : sealed) {
+                if (!segment.retain()) {
+                    continue;
+                }
+                try {
+                    total = total.plus(compactSegment(segment, keep, throttle));
+                } catch (IOException e) {
+                    throw new LogException("compacting segment " + segment + " of " + dir + " failed: "
+                            + e.getMessage(), e);
+                } finally {
+                    segment.release();
+                }
+            }
+            return total;
+        } finally {
+            maintenanceLock.unlock();
+        }
+    }
+
+    private CompactionStats compactSegment(Segment segment, Predicate<Record> keep, Throttle throttle)
+            throws IOException, InterruptedException {
+        long base = segment.baseOffset;
+        long end = segment.nextOffset();
+        int size = segment.size();
+        long[] removed = {0};
+        long read = forEachBatch(segment, size, throttle, batch -> {
+            for (Record r : batch.records()) {
+                if (!keep.test(r)) {
+                    removed[0]++;
+                }
+            }
+        });
+        if (removed[0] == 0) {
+            return new CompactionStats(0, 0, 0, 0, read);
+        }
+        Path target = LogFiles.logFile(dir, base);
+        Path cleaned = LogFiles.withSuffix(target, LogFiles.CLEANED_SUFFIX);
+        Path swap = LogFiles.withSuffix(target, LogFiles.SWAP_SUFFIX);
+        Files.deleteIfExists(cleaned);
+        SegmentIndex index = new SegmentIndex(config.indexIntervalBytes());
+        long[] kept = {0};
+        long written;
+        try (FileChannel out = opener.open(cleaned, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            Rewriter rewriter = new Rewriter(out, index, base);
+            read += forEachBatch(segment, size, throttle, batch -> {
+                for (Record r : batch.records()) {
+                    if (keep.test(r)) {
+                        rewriter.add(r);
+                        kept[0]++;
+                    }
+                }
+                rewriter.covered(batch.lastOffset(), batch.maxTimestamp());
+            });
+            rewriter.finish(end - 1);
+            out.force(true);
+            written = rewriter.position;
+        }
+        index.seal();
+        Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
+        LogFiles.fsyncDirectory(dir);
+        Segment fresh;
+        writeLock.lock();
+        try {
+            checkWritable();
+            if (segments.get(base) != segment) {
+                Files.delete(swap); // gone meanwhile (cannot happen under the maintenance lock; never swap it back)
+                return new CompactionStats(0, 0, 0, 0, read);
+            }
+            Files.deleteIfExists(LogFiles.indexFile(dir, base));
+            Files.deleteIfExists(LogFiles.timeIndexFile(dir, base));
+            Files.move(swap, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            LogFiles.fsyncDirectory(dir);
+            fresh = Segment.adopt(opener, dir, base, config.indexIntervalBytes(), index, end, kept[0]);
+            segments.put(base, fresh);
+            segment.release(); // the log's reference: readers of the old file finish on it, then it closes
+        } finally {
+            writeLock.unlock();
+        }
+        fresh.writeIndexFiles(); // missing after a crash right here: rebuilt on open
+        return new CompactionStats(1, size, written, removed[0], read);
+    }
+
+    private interface BatchVisitor {
+        void visit(RecordBatch batch) throws IOException;
+    }
+
+    /** Reads every batch of a sealed segment in order, throttled; returns the bytes read. */
+    private static long forEachBatch(Segment segment, int size, Throttle throttle, BatchVisitor visitor)
+            throws IOException, InterruptedException {
+        int position = 0;
+        while (position < size) {
+            ByteBuffer data = segment.readBatches(position, 1 << 20, size);
+            if (!data.hasRemaining()) {
+                throw new CorruptBatchException("segment " + segment + " ends in a partial batch at " + position);
+            }
+            throttle.acquire(data.limit());
+            for (RecordBatch batch : FetchResult.split(data)) {
+                visitor.visit(batch);
+            }
+            position += data.limit();
+        }
+        return size;
+    }
+
+    /**
+     * Writes the kept records of a segment as batches of about {@link #REWRITE_BATCH_BYTES}, each covering the
+     * offsets from the end of the previous one to the last input batch it took records from.
+     */
+    private static final class Rewriter {
+        private final FileChannel out;
+        private final SegmentIndex index;
+        private final long segmentBase;
+        private RecordBatchBuilder builder;
+        private long start;
+        private long coveredMaxTimestamp = Long.MIN_VALUE;
+        private int position;
+
+        Rewriter(FileChannel out, SegmentIndex index, long segmentBase) {
+            this.out = out;
+            this.index = index;
+            this.segmentBase = segmentBase;
+            this.start = segmentBase;
+        }
+
+        void add(Record record) {
+            if (builder == null) {
+                builder = RecordBatchBuilder.rewrite(start);
+            }
+            builder.addCopy(record);
+        }
+
+        /** An input batch ending at {@code lastOffset} was read whole. */
+        void covered(long lastOffset, long maxTimestamp) throws IOException {
+            coveredMaxTimestamp = Math.max(coveredMaxTimestamp, maxTimestamp);
+            if (builder != null && builder.sizeInBytes() >= REWRITE_BATCH_BYTES) {
+                write(lastOffset);
+            }
+        }
+
+        void finish(long lastOffset) throws IOException {
+            if (start <= lastOffset) {
+                write(lastOffset);
+            }
+        }
+
+        private void write(long lastOffset) throws IOException {
+            RecordBatchBuilder b = builder != null ? builder : RecordBatchBuilder.rewrite(start);
+            ByteBuffer batch = b.buildRewritten(lastOffset, coveredMaxTimestamp);
+            int length = batch.remaining();
+            long at = position;
+            while (batch.hasRemaining()) {
+                at += out.write(batch, at);
+            }
+            index.onBatch((int) (start - segmentBase), position, length, batch.getLong(BatchFormat.MAX_TIMESTAMP));
+            position += length;
+            start = lastOffset + 1;
+            builder = null;
+            coveredMaxTimestamp = Long.MIN_VALUE;
+        }
+    }
+
+    /** The number of records in the log (fewer than its offset range once it has been compacted). */
+    public long recordCount() {
+        long total = 0;
+        for (Segment segment : segments.values()) {
+            if (!segment.retain()) {
+                continue;
+            }
+            try {
+                total += segment.recordCount();
+            } catch (IOException e) {
+                throw new LogException("counting the records of " + segment + " failed: " + e.getMessage(), e);
+            } finally {
+                segment.release();
+            }
+        }
+        return total;
     }
 
     /**

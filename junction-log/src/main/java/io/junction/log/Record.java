@@ -55,6 +55,10 @@ public final class Record {
         return headers;
     }
 
+    byte attributes() {
+        return attributes;
+    }
+
     /** True for a tombstone: a marker that deletes its key when the station is compacted. */
     public boolean isTombstone() {
         return (attributes & BatchFormat.TOMBSTONE_FLAG) != 0;

@@ -16,6 +16,8 @@ public final class RecordBatchBuilder {
     private int count;
     private long firstTimestamp;
     private long maxTimestamp = Long.MIN_VALUE;
+    /** For a batch rewritten by compaction: the base offset its records' offset deltas count from. */
+    private long rewriteBase;
 
     /** A batch without a producer id. */
     public RecordBatchBuilder() {
@@ -42,13 +44,27 @@ public final class RecordBatchBuilder {
         return add(timestamp, key, null, List.of(), BatchFormat.TOMBSTONE_FLAG);
     }
 
+    /**
+     * Copies {@code record} into a batch being rewritten by compaction (see {@link #rewrite}): it keeps its
+     * offset, timestamp, attributes, key, value and headers.
+     */
+    RecordBatchBuilder addCopy(Record record) {
+        return add(record.timestamp(), (int) (record.offset() - rewriteBase), record.key(), record.value(),
+                record.headers(), record.attributes());
+    }
+
     private RecordBatchBuilder add(long timestamp, byte[] key, byte[] value, List<Header> headers, byte attributes) {
+        return add(timestamp, count, key, value, headers, attributes);
+    }
+
+    private RecordBatchBuilder add(long timestamp, int offsetDelta, byte[] key, byte[] value, List<Header> headers,
+            byte attributes) {
         if (count == 0) {
             firstTimestamp = timestamp;
         }
         long timestampDelta = timestamp - firstTimestamp;
         byte[][] headerKeys = new byte[headers.size()][];
-        int bodySize = 1 + Varint.sizeOfLong(timestampDelta) + Varint.sizeOfInt(count) + sizeOfBytes(key)
+        int bodySize = 1 + Varint.sizeOfLong(timestampDelta) + Varint.sizeOfInt(offsetDelta) + sizeOfBytes(key)
                 + sizeOfBytes(value) + Varint.sizeOfInt(headers.size());
         for (int i = 0; i < headers.size(); i++) {
             headerKeys[i] = headers.get(i).key().getBytes(StandardCharsets.UTF_8);
@@ -58,7 +74,7 @@ public final class RecordBatchBuilder {
         Varint.writeInt(buffer, bodySize);
         buffer.put(attributes);
         Varint.writeLong(buffer, timestampDelta);
-        Varint.writeInt(buffer, count);
+        Varint.writeInt(buffer, offsetDelta);
         writeBytes(key);
         writeBytes(value);
         Varint.writeInt(buffer, headers.size());
@@ -85,15 +101,42 @@ public final class RecordBatchBuilder {
         if (count == 0) {
             throw new IllegalStateException("a batch needs at least one record");
         }
+        return finish(0L, count - 1, maxTimestamp);
+    }
+
+    /**
+     * A builder for a batch that compaction writes in place of others: its records keep their offsets (so the
+     * offset deltas may have gaps) relative to {@code baseOffset}.
+     */
+    static RecordBatchBuilder rewrite(long baseOffset) {
+        RecordBatchBuilder builder = new RecordBatchBuilder();
+        builder.rewriteBase = baseOffset;
+        return builder;
+    }
+
+    /**
+     * The finished rewritten batch, covering the offsets [{@code rewrite}'s base, {@code lastOffset}] whatever
+     * records it kept — none at all is allowed: such a batch only keeps the offsets contiguous. {@code
+     * coveredMaxTimestamp}: the largest timestamp of the batches it replaces (kept in its header, so the time
+     * index of the rewritten segment stays an upper bound).
+     */
+    ByteBuffer buildRewritten(long lastOffset, long coveredMaxTimestamp) {
+        if (count == 0) {
+            firstTimestamp = coveredMaxTimestamp;
+        }
+        return finish(rewriteBase, (int) (lastOffset - rewriteBase), Math.max(maxTimestamp, coveredMaxTimestamp));
+    }
+
+    private ByteBuffer finish(long baseOffset, int lastOffsetDelta, long batchMaxTimestamp) {
         int length = buffer.position();
-        buffer.putLong(BatchFormat.BASE_OFFSET, 0L)
+        buffer.putLong(BatchFormat.BASE_OFFSET, baseOffset)
                 .putInt(BatchFormat.LENGTH, length)
                 .put(BatchFormat.MAGIC, BatchFormat.CURRENT_MAGIC)
                 .put(BatchFormat.RESERVED, (byte) 0)
                 .putShort(BatchFormat.ATTRIBUTES, (short) 0)
-                .putInt(BatchFormat.LAST_OFFSET_DELTA, count - 1)
+                .putInt(BatchFormat.LAST_OFFSET_DELTA, lastOffsetDelta)
                 .putLong(BatchFormat.FIRST_TIMESTAMP, firstTimestamp)
-                .putLong(BatchFormat.MAX_TIMESTAMP, maxTimestamp)
+                .putLong(BatchFormat.MAX_TIMESTAMP, batchMaxTimestamp)
                 .putLong(BatchFormat.PRODUCER_ID, producerId)
                 .putInt(BatchFormat.BASE_SEQUENCE, baseSequence)
                 .putInt(BatchFormat.RECORD_COUNT, count);

@@ -39,6 +39,11 @@ final class Segment {
     private volatile long nextOffset;
     /** Clock time of the first batch, for rolling by age; Long.MAX_VALUE while empty. */
     private long firstBatchTimeMs = Long.MAX_VALUE;
+    /**
+     * Records in the segment (a compacted one holds fewer than its offset range): kept current for the active
+     * segment, counted on first use for a sealed one (-1 until then).
+     */
+    private volatile long records = -1;
 
     private Segment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes) {
         this.dir = dir;
@@ -56,6 +61,7 @@ final class Segment {
         LogFiles.fsyncDirectory(dir);
         Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes);
         segment.index = new SegmentIndex(indexIntervalBytes);
+        segment.records = 0;
         return segment;
     }
 
@@ -103,6 +109,7 @@ final class Segment {
         long fileSize = channel.size();
         long expected = baseOffset;
         int position = 0;
+        long counted = 0;
         Window window = new Window();
         while (position < fileSize) {
             int remaining = (int) Math.min(Integer.MAX_VALUE, fileSize - position);
@@ -137,6 +144,7 @@ final class Segment {
             rebuilt.onBatch((int) (expected - baseOffset), position, length,
                     buf.getLong(at + BatchFormat.MAX_TIMESTAMP));
             expected = BatchFormat.lastOffset(buf, at) + 1;
+            counted += buf.getInt(at + BatchFormat.RECORD_COUNT);
             position += length;
         }
         long cut = fileSize - position;
@@ -147,6 +155,7 @@ final class Segment {
         size = position;
         nextOffset = expected;
         index = rebuilt;
+        records = counted;
         return cut;
     }
 
@@ -194,7 +203,51 @@ final class Segment {
         }
         index.onBatch((int) (batchBase - baseOffset), position, length, batch.getLong(BatchFormat.MAX_TIMESTAMP));
         nextOffset = batchLast + 1;
+        records += batch.getInt(BatchFormat.RECORD_COUNT);
         size = position + length; // volatile write: the batch is now whole for readers within the log's bound
+    }
+
+    /** The number of records, counted from the batch headers on first use for a sealed segment. */
+    long recordCount() throws IOException {
+        long counted = records;
+        if (counted >= 0) {
+            return counted;
+        }
+        counted = 0;
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+        int end = size;
+        for (int position = 0; position + BatchFormat.HEADER_SIZE <= end; ) {
+            header.clear();
+            readFully(header, position);
+            int length = header.getInt(BatchFormat.LENGTH);
+            if (length < BatchFormat.HEADER_SIZE) {
+                throw corrupt(position, "batch length " + length);
+            }
+            counted += header.getInt(BatchFormat.RECORD_COUNT);
+            position += length;
+        }
+        records = counted;
+        return counted;
+    }
+
+    /**
+     * Opens the file compaction wrote in this segment's place (already renamed to the segment's name), with the
+     * index and record count the rewrite computed.
+     */
+    static Segment adopt(ChannelOpener opener, Path dir, long baseOffset, int indexIntervalBytes, SegmentIndex index,
+            long nextOffset, long records) throws IOException {
+        Segment segment = open(opener, dir, baseOffset, indexIntervalBytes);
+        segment.index = index;
+        segment.nextOffset = nextOffset;
+        segment.records = records;
+        return segment;
+    }
+
+    /** Writes the index files of a sealed segment (through temp files). */
+    void writeIndexFiles() throws IOException {
+        SegmentIndex idx = index();
+        LogFiles.writeDurably(LogFiles.indexFile(dir, baseOffset), idx.encodeOffsets());
+        LogFiles.writeDurably(LogFiles.timeIndexFile(dir, baseOffset), idx.encodeTimes());
     }
 
     void force() throws IOException {
@@ -204,10 +257,8 @@ final class Segment {
     /** Makes the segment read-only in spirit: fsyncs it and writes its index files through temp files. */
     void seal() throws IOException {
         channel.force(true);
-        SegmentIndex idx = index();
-        idx.seal();
-        LogFiles.writeDurably(LogFiles.indexFile(dir, baseOffset), idx.encodeOffsets());
-        LogFiles.writeDurably(LogFiles.timeIndexFile(dir, baseOffset), idx.encodeTimes());
+        index().seal();
+        writeIndexFiles();
     }
 
     /** The index, read from the index files (or rebuilt from the segment when they are missing or wrong). */
