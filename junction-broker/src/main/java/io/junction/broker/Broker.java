@@ -240,6 +240,19 @@ public final class Broker implements AutoCloseable {
         return station(tenant, station).retain();
     }
 
+    /**
+     * Runs a key-compaction pass over the station now and waits for it (throttled like the background passes);
+     * a station without compaction returns {@link CompactionResult#NONE}.
+     */
+    public CompactionResult runCompaction(String tenant, String station) {
+        try {
+            return station(tenant, station).compact(false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException(ErrorCode.SHUTTING_DOWN, "compaction of '" + station + "' was interrupted");
+        }
+    }
+
     // ----- dead letters ------------------------------------------------------------------------------------------
 
     /**
@@ -280,6 +293,7 @@ public final class Broker implements AutoCloseable {
             return;
         }
         closed = true;
+        context.stopCompactor();
         for (Map<String, Station> stations : tenants.values()) {
             for (Station station : stations.values()) {
                 station.close();

@@ -17,9 +17,19 @@ import java.util.Objects;
  *     than this may be lost by a crash (they come back as redeliveries, never as losses)
  * @param clock the broker's clock
  * @param segmentBytes the size at which a partition's segment is sealed (retention deletes whole segments)
+ * @param compactionBytesPerSecond how fast compaction may read, all stations together (0 = unlimited)
  */
 public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
-        Clock clock, long segmentBytes) {
+        Clock clock, long segmentBytes, long compactionBytesPerSecond) {
+
+    public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 64L << 20;
+
+    /** Settings with the default compaction throttle. */
+    public BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
+            Clock clock, long segmentBytes) {
+        this(dataDir, maxMessageBytes, durability, flushInterval, clock, segmentBytes,
+                DEFAULT_COMPACTION_BYTES_PER_SECOND);
+    }
 
     /** Settings with the default segment size (1 GiB). */
     public BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
@@ -38,6 +48,10 @@ public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durabil
         if (maxMessageBytes < 1 || maxMessageBytes > MAX_MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("maxMessageBytes must be in [1, " + MAX_MAX_MESSAGE_BYTES + "], was "
                     + maxMessageBytes);
+        }
+        if (compactionBytesPerSecond < 0) {
+            throw new IllegalArgumentException("compactionBytesPerSecond must not be negative, was "
+                    + compactionBytesPerSecond);
         }
         if (flushInterval == null || flushInterval.toMillis() < 1) {
             throw new IllegalArgumentException("flushInterval must be at least 1ms, was " + flushInterval);

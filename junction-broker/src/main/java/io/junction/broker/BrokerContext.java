@@ -2,10 +2,13 @@ package io.junction.broker;
 
 import io.junction.log.Durability;
 import io.junction.log.LogConfig;
+import io.junction.log.Throttle;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every station and group of one broker shares: settings, log settings, the clock and the timer thread.
@@ -22,6 +25,9 @@ final class BrokerContext implements AutoCloseable {
     private final LogConfig journalConfig;
     private final LogConfig dlsConfig;
     private final ScheduledExecutorService timer;
+    /** Runs the background compaction passes of every station, one at a time, off the timer thread. */
+    private final ExecutorService compactor;
+    private final Throttle compactionThrottle;
 
     BrokerContext(BrokerConfig config) {
         this.config = config;
@@ -32,6 +38,13 @@ final class BrokerContext implements AutoCloseable {
         // dead letter is stored. Segments roll daily so that retention (whole segments) can drop them.
         this.dlsConfig = LogConfig.builder().durability(Durability.FSYNC).segmentBytes(DLS_SEGMENT_BYTES)
                 .segmentAge(Duration.ofDays(1)).clock(config.clock()).maxBatchBytes(logConfig.maxBatchBytes()).build();
+        this.compactor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "junction-compactor");
+            t.setDaemon(true);
+            return t;
+        });
+        this.compactionThrottle = config.compactionBytesPerSecond() == 0 ? Throttle.unlimited()
+                : Throttle.of(config.compactionBytesPerSecond());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "junction-broker-timer");
             t.setDaemon(true);
@@ -63,8 +76,27 @@ final class BrokerContext implements AutoCloseable {
         return timer;
     }
 
+    ExecutorService compactor() {
+        return compactor;
+    }
+
+    Throttle compactionThrottle() {
+        return compactionThrottle;
+    }
+
+    /** Interrupts a running compaction pass (it leaves nothing half done) and waits for it to stop. */
+    void stopCompactor() {
+        compactor.shutdownNow();
+        try {
+            compactor.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
+        compactor.shutdownNow();
         timer.shutdownNow();
     }
 }

@@ -505,7 +505,8 @@ final class ConsumerGroup {
             List<GroupInfo.Partition> partitions = new ArrayList<>();
             for (int p = 0; p < state.length; p++) {
                 long end = station.partition(p).nextOffset();
-                long partitionLag = Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size())
+                long partitionLag = Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size()
+                        - state[p].gapOffsets)
                         + state[p].resent.size();
                 lag += partitionLag;
                 long nextToHandOut = readAhead.get(p).isEmpty() ? nextFetch[p] : readAhead.get(p).peek().offset();
@@ -905,11 +906,20 @@ final class ConsumerGroup {
             return false;
         }
         try {
-            FetchResult result = log.read(nextFetch[p], READ_AHEAD_BYTES);
-            for (Record record : result.records()) {
-                readAhead.get(p).add(record);
+            // A compacted partition has offsets without a message: they are gaps, done for the group. A read may
+            // even return batches that hold no message at all; read on until one comes or the end is reached.
+            long end = log.nextOffset();
+            while (readAhead.get(p).isEmpty() && nextFetch[p] < end) {
+                FetchResult result = log.read(nextFetch[p], READ_AHEAD_BYTES);
+                long expected = nextFetch[p];
+                for (Record record : result.records()) {
+                    state[p].gap(expected, record.offset());
+                    readAhead.get(p).add(record);
+                    expected = record.offset() + 1;
+                }
+                state[p].gap(expected, result.nextOffset());
+                nextFetch[p] = result.nextOffset();
             }
-            nextFetch[p] = result.nextOffset();
             return !readAhead.get(p).isEmpty();
         } catch (OffsetOutOfRangeException e) {
             skipRemoved(p); // retention removed what the group had not read yet

@@ -11,6 +11,11 @@ import java.util.List;
 public record Delivery(int partition, long offset, byte[] key, byte[] value, List<Header> headers,
         long timestampMs, int deliveries) {
 
+    /** A tombstone (no value): the key was deleted. */
+    public boolean tombstone() {
+        return value == null;
+    }
+
     public MessageRef ref() {
         return new MessageRef(partition, offset);
     }

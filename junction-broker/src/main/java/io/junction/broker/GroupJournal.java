@@ -51,6 +51,14 @@ final class GroupJournal implements AutoCloseable {
         /** Offsets done once (dead-lettered), resent, not acked again yet → the dead letter's id. */
         final TreeMap<Long, Long> resent = new TreeMap<>();
 
+        /**
+         * Offset ranges [start, end) above the floor that hold no message (compaction removed them), found by
+         * reading: the floor moves over them as over acked offsets. Not journaled: a restart reads them again.
+         */
+        final TreeMap<Long, Long> gaps = new TreeMap<>();
+        /** The offsets {@link #gaps} covers. */
+        long gapOffsets;
+
         void ack(long offset) {
             if (resent.remove(offset) != null) {
                 deliveries.remove(offset);
@@ -59,11 +67,40 @@ final class GroupJournal implements AutoCloseable {
                 return;
             }
             ackedAbove.add(offset);
-            while (ackedAbove.remove(ackFloor)) {
-                deliveries.remove(ackFloor);
-                ackFloor++;
-            }
+            advance();
             deliveries.remove(offset);
+        }
+
+        /** The offsets [from, to) hold no message: they count as done. */
+        void gap(long from, long to) {
+            if (to <= ackFloor || from >= to) {
+                return;
+            }
+            if (from <= ackFloor) {
+                ackFloor = to;
+                ackedAbove.headSet(to).clear();
+                advance();
+            } else if (!gaps.containsKey(from)) {
+                gaps.put(from, to);
+                gapOffsets += to - from;
+            }
+        }
+
+        /** Moves the floor over the acked offsets and gaps right above it. */
+        private void advance() {
+            while (true) {
+                if (ackedAbove.remove(ackFloor)) {
+                    deliveries.remove(ackFloor);
+                    ackFloor++;
+                    continue;
+                }
+                Long end = gaps.remove(ackFloor);
+                if (end == null) {
+                    return;
+                }
+                gapOffsets -= end - ackFloor;
+                ackFloor = end;
+            }
         }
 
         /**
@@ -78,10 +115,19 @@ final class GroupJournal implements AutoCloseable {
             long skipped = offset - ackFloor - acked;
             ackedAbove.headSet(offset).clear();
             deliveries.keySet().removeIf(o -> o < offset);
-            ackFloor = offset;
-            while (ackedAbove.remove(ackFloor)) {
-                ackFloor++;
+            long straddlingEnd = -1;
+            for (Map.Entry<Long, Long> g : gaps.headMap(offset).entrySet()) {
+                skipped -= Math.min(g.getValue(), offset) - g.getKey(); // no message there: nothing skipped
+                gapOffsets -= g.getValue() - g.getKey();
+                straddlingEnd = Math.max(straddlingEnd, g.getValue());
             }
+            gaps.headMap(offset).clear();
+            if (straddlingEnd > offset) {
+                gaps.put(offset, straddlingEnd);
+                gapOffsets += straddlingEnd - offset;
+            }
+            ackFloor = offset;
+            advance();
             return skipped;
         }
 

@@ -60,6 +60,8 @@ final class Station {
     static final int MAX_HEADER_KEY_BYTES = 256;
     /** How often the station's retention runs. */
     static final long RETENTION_SECONDS = 60;
+    /** How often a compacted station checks whether a compaction pass has anything to do. */
+    static final long COMPACTION_CHECK_SECONDS = 60;
     /** How often dead letters older than the station's DLS retention are removed. */
     static final long DLS_EXPIRY_MINUTES = 10;
     private static final System.Logger LOG = System.getLogger(Station.class.getName());
@@ -77,7 +79,22 @@ final class Station {
     private final DeadLetters deadLetters;
     private final ScheduledFuture<?> dlsExpiry;
     private final ScheduledFuture<?> retention;
+    private final ScheduledFuture<?> compactionCheck;
     private volatile StationConfig config;
+
+    /** Guards the compaction state below: one pass at a time per station. */
+    private final Object compactionLock = new Object();
+    /** Per partition: its next offset when the last pass started (a pass is due once it moved). */
+    private final long[] compactedUpTo;
+    /** Per partition: the last pass kept something only because it was not old enough yet. */
+    private final boolean[] compactionWaiting;
+    private final long[] keysKept;
+    private volatile Run<RetentionResult> lastRetention;
+    private volatile Run<CompactionResult> lastCompaction;
+
+    /** A retention or compaction pass: when it ran and what it did. */
+    record Run<T>(long atMs, T result) {
+    }
 
     private Station(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
             long createdAtMs, PartitionLog[] partitions, DeadLetters deadLetters) {
@@ -96,6 +113,75 @@ final class Station {
                 DLS_EXPIRY_MINUTES, TimeUnit.MINUTES);
         this.retention = context.timer().scheduleWithFixedDelay(this::retainQuietly, RETENTION_SECONDS,
                 RETENTION_SECONDS, TimeUnit.SECONDS);
+        this.compactedUpTo = new long[partitions.length];
+        Arrays.fill(compactedUpTo, -1);
+        this.compactionWaiting = new boolean[partitions.length];
+        this.keysKept = new long[partitions.length];
+        this.compactionCheck = context.timer().scheduleWithFixedDelay(() -> {
+            if (config.compaction().enabled()) {
+                context.compactor().execute(this::compactQuietly);
+            }
+        }, COMPACTION_CHECK_SECONDS, COMPACTION_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private void compactQuietly() {
+        try {
+            CompactionResult r = compact(true);
+            if (r.segmentsRewritten() > 0) {
+                LOG.log(System.Logger.Level.INFO, "station {0}: compaction rewrote {1} segments, removed {2} "
+                        + "messages, {3} -> {4} bytes in {5} ms", name, r.segmentsRewritten(), r.messagesRemoved(),
+                        r.bytesBefore(), r.bytesAfter(), r.durationMs());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the broker is stopping
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "station " + name + ": compaction failed", e);
+        }
+    }
+
+    /**
+     * One key-compaction pass over every partition ({@link KeyCompaction}), throttled by the broker's compaction
+     * rate; appends and reads go on meanwhile. With {@code onlyIfDue}, a partition is skipped when nothing was
+     * appended since its last pass and that pass left nothing waiting to grow old enough. A station without
+     * compaction is left alone.
+     */
+    CompactionResult compact(boolean onlyIfDue) throws InterruptedException {
+        StationConfig c = config;
+        if (!c.compaction().enabled()) {
+            return CompactionResult.NONE;
+        }
+        synchronized (compactionLock) {
+            long started = System.nanoTime();
+            long now = context.clock().millis();
+            int rewritten = 0;
+            long removed = 0;
+            long before = 0;
+            long after = 0;
+            long read = 0;
+            for (PartitionLog log : partitions) {
+                before += log.sizeInBytes();
+            }
+            for (int p = 0; p < partitions.length; p++) {
+                long end = partitions[p].nextOffset();
+                if (onlyIfDue && end == compactedUpTo[p] && !compactionWaiting[p]) {
+                    continue;
+                }
+                KeyCompaction.Outcome o = KeyCompaction.run(partitions[p], c, now, context.compactionThrottle());
+                compactedUpTo[p] = end;
+                compactionWaiting[p] = o.waiting();
+                keysKept[p] = o.keysKept();
+                rewritten += o.stats().segmentsRewritten();
+                removed += o.stats().recordsRemoved();
+                read += o.stats().bytesRead();
+            }
+            for (PartitionLog log : partitions) {
+                after += log.sizeInBytes();
+            }
+            CompactionResult result = new CompactionResult(rewritten, removed, Arrays.stream(keysKept).sum(), before,
+                    after, read, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            lastCompaction = new Run<>(now, result);
+            return result;
+        }
     }
 
     private void retainQuietly() {
@@ -132,6 +218,12 @@ final class Station {
      * its messages for the first one, within the other limits).
      */
     synchronized RetentionResult retain() {
+        RetentionResult result = retainNow();
+        lastRetention = new Run<>(context.clock().millis(), result);
+        return result;
+    }
+
+    private RetentionResult retainNow() {
         StationConfig c = config;
         long now = context.clock().millis();
         int segments = 0;
@@ -150,7 +242,9 @@ final class Station {
             long first = log.firstOffset();
             long next = log.nextOffset();
             long cut = first;
-            if (c.retentionAge() != null) {
+            // On a compacted station the retention age applies to keyless messages only, one by one (compaction
+            // removes them): whole segments also hold the latest message of keys, which stays.
+            if (c.retentionAge() != null && !c.compaction().enabled()) {
                 OptionalLong kept = log.offsetForTimestamp(now - c.retentionAge().toMillis());
                 cut = Math.max(cut, kept.isPresent() ? kept.getAsLong() : next);
             }
@@ -221,7 +315,8 @@ final class Station {
         try {
             for (int p = 0; p < logs.length; p++) {
                 logs[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(Integer.toString(p)),
-                        context.logConfig());
+                        config.segmentBytes() == 0 ? context.logConfig()
+                                : partitionLogConfig(context.config(), config.segmentBytes()));
             }
             dls = DeadLetters.open(context, dir);
         } catch (RuntimeException e) {
@@ -265,6 +360,10 @@ final class Station {
             throw new BrokerException(ErrorCode.INVALID_CONFIG, "partitions are fixed at creation: station '" + name
                     + "' has " + config.partitions() + ", the update asked for " + newConfig.partitions());
         }
+        if (newConfig.segmentBytes() != config.segmentBytes()) {
+            throw new BrokerException(ErrorCode.INVALID_CONFIG, "segment bytes are fixed at creation: station '"
+                    + name + "' has " + config.segmentBytes() + ", the update asked for " + newConfig.segmentBytes());
+        }
         writeMeta(dir, newConfig, createdAtMs);
         config = newConfig;
     }
@@ -305,7 +404,7 @@ final class Station {
                 builders[target[i]] = builder;
             }
             indexInBatch[i] = builder.recordCount();
-            builder.add(m.timestampMs() > 0 ? m.timestampMs() : now, m.key(), m.value(), headers);
+            add(builder, m.timestampMs() > 0 ? m.timestampMs() : now, m, headers);
         }
         List<CompletableFuture<Long>> bases = new ArrayList<>(partitions.length);
         for (int p = 0; p < partitions.length; p++) {
@@ -424,7 +523,7 @@ final class Station {
                 builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence());
             }
             OutgoingMessage m = messages.get(i);
-            builders[p].add(m.timestampMs() > 0 ? m.timestampMs() : now, m.key(), m.value(), m.headers());
+            add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m, m.headers());
         }
         long[] bases = new long[partitions.length];
         Arrays.fill(bases, -1);
@@ -446,6 +545,14 @@ final class Station {
                 .thenApply(ignored -> missing);
     }
 
+    private static void add(RecordBatchBuilder builder, long timestamp, OutgoingMessage m, List<Header> headers) {
+        if (m.isTombstone()) {
+            builder.addTombstone(timestamp, m.key(), headers);
+        } else {
+            builder.add(timestamp, m.key(), m.value(), headers);
+        }
+    }
+
     private int validateAndRoute(OutgoingMessage m, int index) {
         return validateAndRoute(m, index, -1);
     }
@@ -456,15 +563,15 @@ final class Station {
      */
     private int validateAndRoute(OutgoingMessage m, int index, int keylessPartition) {
         String which = "message " + index;
-        if (m.value() == null) {
-            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + " has no value");
+        if (m.value() == null && m.key() == null) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + " has no value (a tombstone needs a key)");
         }
         if (m.msgId() != null && (m.msgId().isEmpty()
                 || m.msgId().getBytes(StandardCharsets.UTF_8).length > Deduplicator.MAX_MSG_ID_BYTES)) {
             throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + ": a msg-id must be 1 to "
                     + Deduplicator.MAX_MSG_ID_BYTES + " bytes");
         }
-        long size = m.value().length + (m.key() == null ? 0 : m.key().length);
+        long size = (m.value() == null ? 0 : m.value().length) + (m.key() == null ? 0 : m.key().length);
         for (Header h : m.headers()) {
             byte[] key = h.key().getBytes(StandardCharsets.UTF_8);
             if (key.length == 0 || key.length > MAX_HEADER_KEY_BYTES) {
@@ -565,10 +672,14 @@ final class Station {
             long next = log.nextOffset();
             long size = log.sizeInBytes();
             infos.add(new StationInfo.PartitionInfo(p, first, next, size));
-            messages += next - first;
+            messages += log.recordCount(); // fewer than the offsets once compacted
             bytes += size;
         }
-        return new StationInfo(tenant, name, config, infos, messages, bytes, createdAtMs);
+        Run<RetentionResult> retained = lastRetention;
+        Run<CompactionResult> compacted = lastCompaction;
+        return new StationInfo(tenant, name, config, infos, messages, bytes, createdAtMs,
+                retained == null ? 0 : retained.atMs(), retained == null ? null : retained.result(),
+                compacted == null ? 0 : compacted.atMs(), compacted == null ? null : compacted.result());
     }
 
     void close() {
@@ -582,6 +693,7 @@ final class Station {
     private void close(BrokerException reason) {
         dlsExpiry.cancel(false);
         retention.cancel(false);
+        compactionCheck.cancel(false);
         for (ConsumerGroup group : groups.values()) {
             group.close(reason);
         }
@@ -701,7 +813,12 @@ final class Station {
                 OnDeadLetter.parse(meta.getProperty("on.dead.letter", StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())),
                 Duration.ofMillis(Long.parseLong(meta.getProperty("dls.retention.ms",
                         Long.toString(StationConfig.DEFAULT_DLS_RETENTION.toMillis())))),
-                Boolean.parseBoolean(meta.getProperty("retention.ack", "false")));
+                Boolean.parseBoolean(meta.getProperty("retention.ack", "false")),
+                Long.parseLong(meta.getProperty("segment.bytes", "0")),
+                new StationConfig.Compaction(Boolean.parseBoolean(meta.getProperty("compaction", "false")),
+                        Duration.ofMillis(Long.parseLong(meta.getProperty("compaction.lag.ms", "0"))),
+                        Duration.ofMillis(Long.parseLong(meta.getProperty("tombstone.retention.ms", Long.toString(
+                                StationConfig.Compaction.DEFAULT_TOMBSTONE_RETENTION.toMillis()))))));
     }
 
     /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
@@ -720,6 +837,10 @@ final class Station {
         meta.setProperty("on.dead.letter", config.onDeadLetter().wireName());
         meta.setProperty("dls.retention.ms", Long.toString(config.dlsRetention().toMillis()));
         meta.setProperty("retention.ack", Boolean.toString(config.retentionAck()));
+        meta.setProperty("segment.bytes", Long.toString(config.segmentBytes()));
+        meta.setProperty("compaction", Boolean.toString(config.compaction().enabled()));
+        meta.setProperty("compaction.lag.ms", Long.toString(config.compaction().lag().toMillis()));
+        meta.setProperty("tombstone.retention.ms", Long.toString(config.compaction().tombstoneRetention().toMillis()));
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");
@@ -735,8 +856,12 @@ final class Station {
     }
 
     static LogConfig partitionLogConfig(BrokerConfig config) {
+        return partitionLogConfig(config, config.segmentBytes());
+    }
+
+    private static LogConfig partitionLogConfig(BrokerConfig config, long segmentBytes) {
         return LogConfig.builder().durability(config.durability()).flushInterval(config.flushInterval())
-                .clock(config.clock()).segmentBytes(config.segmentBytes())
+                .clock(config.clock()).segmentBytes(segmentBytes)
                 .maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
                         config.maxMessageBytes() + (1 << 20))).build();
     }

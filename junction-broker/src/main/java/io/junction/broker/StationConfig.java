@@ -22,10 +22,45 @@ import java.time.Duration;
  *     dead-lettered (a group keeps the one it was created with)
  * @param dlsRetention how long the dead-letter station keeps a dead letter (1 min .. 365 days)
  * @param retentionAck also drop what every existing group has acked (with no group, this drops nothing)
+ * @param segmentBytes the size at which a partition's segment is sealed and a new one started; 0 = the broker's
+ *     (1 KiB .. 1 GiB). Retention and compaction work on sealed segments only.
+ * @param compaction key compaction, off by default ({@link Compaction#OFF})
  */
 public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
         Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
-        Duration dlsRetention, boolean retentionAck) {
+        Duration dlsRetention, boolean retentionAck, long segmentBytes, Compaction compaction) {
+
+    public static final long MIN_SEGMENT_BYTES = 1024;
+    public static final long MAX_SEGMENT_BYTES = 1L << 30;
+
+    /**
+     * Key compaction: keeps the latest message of every key. A message older than {@code lag} whose key has a
+     * later message is removed; a tombstone older than {@code tombstoneRetention} (and than {@code lag}) is
+     * removed too, and with it its key. Keyless messages are kept until the station's retention age. The
+     * dedup window also holds compaction back, so retried msg-ids and producer requests are still recognised.
+     *
+     * @param enabled compaction on or off
+     * @param lag the history window: messages younger than it are never compacted (0 = none)
+     * @param tombstoneRetention how long a tombstone stays readable (default 1 day)
+     */
+    public record Compaction(boolean enabled, Duration lag, Duration tombstoneRetention) {
+
+        public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.ofDays(1);
+        public static final Compaction OFF = new Compaction(false, Duration.ZERO, DEFAULT_TOMBSTONE_RETENTION);
+
+        /** Compaction on with {@code lag} and the default tombstone retention. */
+        public static Compaction on(Duration lag) {
+            return new Compaction(true, lag, DEFAULT_TOMBSTONE_RETENTION);
+        }
+    }
+
+    /** Settings with the broker's segment size and without compaction. */
+    public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+            Duration dlsRetention, boolean retentionAck) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, onDeadLetter, dlsRetention, retentionAck, 0, Compaction.OFF);
+    }
 
     /** Settings without ack-based retention. */
     public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -51,13 +86,27 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
     /** These settings with another dead-letter handling. */
     public StationConfig withDeadLetters(OnDeadLetter onDeadLetter, Duration dlsRetention) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck);
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
+                compaction);
     }
 
     /** These settings with ack-based retention on or off. */
     public StationConfig withRetentionAck(boolean on) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on);
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on, segmentBytes, compaction);
+    }
+
+    /** These settings with another segment size (0 = the broker's). */
+    public StationConfig withSegmentBytes(long bytes) {
+        return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, bytes, compaction);
+    }
+
+    /** These settings with another compaction setting. */
+    public StationConfig withCompaction(Compaction newCompaction) {
+        return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
+                newCompaction);
     }
 
     /** Settings with the default dedup window. */
@@ -130,6 +179,22 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
         if (dlsRetention == null || dlsRetention.compareTo(Duration.ofMinutes(1)) < 0
                 || dlsRetention.compareTo(Duration.ofDays(365)) > 0) {
             throw invalid("dead-letter retention must be in [1m, 365d], was " + dlsRetention);
+        }
+        if (segmentBytes != 0 && (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES)) {
+            throw invalid("segment bytes must be in [1KiB, 1GiB], was " + segmentBytes);
+        }
+        if (compaction == null) {
+            throw invalid("compaction settings are missing");
+        }
+        if (compaction.lag() == null || compaction.lag().isNegative()) {
+            throw invalid("compaction lag must not be negative, was " + compaction.lag());
+        }
+        if (compaction.tombstoneRetention() == null || compaction.tombstoneRetention().isNegative()) {
+            throw invalid("tombstone retention must not be negative, was " + compaction.tombstoneRetention());
+        }
+        if (compaction.enabled() && (retentionBytes > 0 || retentionMessages > 0 || retentionAck)) {
+            throw invalid("compaction keeps the latest message of every key: it cannot be combined with retention "
+                    + "by bytes, by messages or by acks (the retention age still applies to keyless messages)");
         }
         return this;
     }

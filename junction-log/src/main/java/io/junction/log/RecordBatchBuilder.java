@@ -41,7 +41,12 @@ public final class RecordBatchBuilder {
 
     /** Adds a tombstone for {@code key}: a record with no value that compaction reads as "delete this key". */
     public RecordBatchBuilder addTombstone(long timestamp, byte[] key) {
-        return add(timestamp, key, null, List.of(), BatchFormat.TOMBSTONE_FLAG);
+        return addTombstone(timestamp, key, List.of());
+    }
+
+    /** A tombstone with headers (e.g. the msg-id it was produced with). */
+    public RecordBatchBuilder addTombstone(long timestamp, byte[] key, List<Header> headers) {
+        return add(timestamp, key, null, headers, BatchFormat.TOMBSTONE_FLAG);
     }
 
     /**
