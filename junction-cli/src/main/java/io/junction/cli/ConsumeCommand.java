@@ -192,7 +192,7 @@ final class ConsumeCommand implements Callable<Integer> {
         if (m.deliveries() > 1) {
             sb.append(" (delivery ").append(m.deliveries()).append(')');
         }
-        return sb.append(": ").append(text(m.value())).toString();
+        return sb.append(": ").append(m.isTombstone() ? "(tombstone)" : text(m.value())).toString();
     }
 
     private static String text(byte[] bytes) {

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.junction.client.DeadLetter;
 import io.junction.client.GroupInfo;
+import io.junction.client.MaintenanceRun;
 import io.junction.client.PartitionInfo;
 import io.junction.client.Receipt;
 import io.junction.client.ReceivedMessage;
@@ -41,10 +42,11 @@ final class Json {
     }
 
     static String message(ReceivedMessage m) {
-        return message(m.station(), m.partition(), m.offset(), m.key(), m.value(), m.headers(), m.deliveries(),
-                m.timestamp());
+        return message(m.station(), m.partition(), m.offset(), m.key(), m.isTombstone() ? null : m.value(),
+                m.headers(), m.deliveries(), m.timestamp());
     }
 
+    /** A message as JSON; a null {@code value} is a tombstone. */
     static String message(String station, int partition, long offset, byte[] key, byte[] value,
             Map<String, byte[]> headers, int deliveries, Instant timestamp) {
         final ObjectNode node = MAPPER.createObjectNode().put("station", station).put("partition", partition)
@@ -54,7 +56,11 @@ final class Json {
         } else {
             bytes(node, "key", key);
         }
-        bytes(node, "value", value);
+        if (value == null) {
+            node.putNull("value").put("tombstone", true); // the key was deleted
+        } else {
+            bytes(node, "value", value);
+        }
         final ObjectNode headerNode = node.putObject("headers");
         for (Map.Entry<String, byte[]> h : headers.entrySet()) {
             headerNode.put(h.getKey(), new String(h.getValue(), StandardCharsets.UTF_8));
@@ -87,12 +93,36 @@ final class Json {
         if (o.retentionAck() != null) {
             node.put("retention_ack", o.retentionAck());
         }
+        node.put("segment_bytes", o.segmentBytes());
+        if (o.compaction() != null) {
+            node.put("compaction", o.compaction());
+        }
+        if (o.compactionLag() != null) {
+            node.put("compaction_lag_ms", o.compactionLag().toMillis());
+        }
+        if (o.tombstoneRetention() != null) {
+            node.put("tombstone_retention_ms", o.tombstoneRetention().toMillis());
+        }
+        if (s.lastRetention() != null) {
+            run(node.putObject("last_retention"), s.lastRetention());
+        }
+        if (s.lastCompaction() != null) {
+            run(node.putObject("last_compaction"), s.lastCompaction());
+        }
         final ArrayNode partitions = node.putArray("partition_info");
         for (PartitionInfo p : s.partitions()) {
             partitions.addObject().put("partition", p.partition()).put("earliest_offset", p.earliestOffset())
                     .put("latest_offset", p.latestOffset()).put("bytes", p.bytes());
         }
         return write(node);
+    }
+
+    private static void run(ObjectNode node, MaintenanceRun r) {
+        node.put("at", r.at().toString()).put("duration_ms", r.duration().toMillis())
+                .put("messages_removed", r.messagesRemoved()).put("bytes_before", r.bytesBefore())
+                .put("bytes_after", r.bytesAfter()).put("segments_before", r.segmentsBefore())
+                .put("segments_after", r.segmentsAfter()).put("segments_rewritten", r.segmentsRewritten())
+                .put("keys_kept", r.keysKept());
     }
 
     static String group(GroupInfo g) {

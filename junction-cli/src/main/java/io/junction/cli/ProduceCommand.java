@@ -67,6 +67,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--partition", paramLabel = "P", description = "Send to partition P, whatever the key.")
     private Integer partition;
 
+    @Option(names = "--tombstone", description = "Send one tombstone for --key instead of a value: on a compacted "
+            + "station it deletes the key (once older than the station's tombstone retention).")
+    private boolean tombstone;
+
     @Option(names = "--json", description = "Print each receipt as {\"partition\":P,\"offset\":O}, with "
             + "\"duplicate\":true when its msg-id was stored before.")
     private boolean json;
@@ -80,7 +84,9 @@ final class ProduceCommand implements Callable<Integer> {
             final Deque<CompletableFuture<Receipt>> pending = new ArrayDeque<>();
             try (Producer producer = client.producer(station).linger(Duration.ofMillis(5))
                     .deliveryTimeout(Duration.ofSeconds(30)).build()) {
-                if (value != null) {
+                if (tombstone) {
+                    pending.add(producer.send(message(key, null)));
+                } else if (value != null) {
                     pending.add(producer.send(message(key, value)));
                 } else {
                     final BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
@@ -104,6 +110,10 @@ final class ProduceCommand implements Callable<Integer> {
         if (keySeparator != null && keySeparator.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--key-separator must not be empty");
         }
+        if (tombstone && (key == null || value != null || keySeparator != null)) {
+            throw new ParameterException(spec.commandLine(), "--tombstone sends one tombstone for --key: it needs "
+                    + "--key and takes no VALUE nor --key-separator");
+        }
         if (partition != null && partition < 0) {
             throw new ParameterException(spec.commandLine(), "--partition must be at least 0, not " + partition);
         }
@@ -118,8 +128,14 @@ final class ProduceCommand implements Callable<Integer> {
                 : message(line.substring(0, at), line.substring(at + keySeparator.length()));
     }
 
+    /** A message; a tombstone when {@code messageValue} is null. */
     private Message message(String messageKey, String messageValue) {
-        final Message.Builder b = Message.builder().value(messageValue).key(messageKey);
+        final Message.Builder b = Message.builder().key(messageKey);
+        if (messageValue == null) {
+            b.tombstone();
+        } else {
+            b.value(messageValue);
+        }
         headers.forEach(b::header);
         if (partition != null) {
             b.partition(partition);

@@ -46,6 +46,17 @@ final class ServerCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     private Duration flushInterval;
 
+    @Option(names = "--" + ServerConfig.SEGMENT_BYTES, paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            defaultValue = "1GiB", description = "Seal partition segments at this size, for stations that set none; "
+                    + "retention and compaction work on sealed segments (default: ${DEFAULT-VALUE}).")
+    private long segmentBytes;
+
+    @Option(names = "--" + ServerConfig.COMPACTION_THROTTLE, paramLabel = "SIZE",
+            converter = Converters.SizeConverter.class, defaultValue = "64MiB",
+            description = "How many bytes per second compaction may read, all stations together; 0 for no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private long compactionThrottle;
+
     /** {@code fsync} or {@code interval}. */
     static final class DurabilityConverter implements picocli.CommandLine.ITypeConverter<Durability> {
         @Override
@@ -67,6 +78,8 @@ final class ServerCommand implements Callable<Integer> {
                 .httpPort(httpPort)
                 .durability(durability)
                 .flushInterval(flushInterval)
+                .segmentBytes(segmentBytes)
+                .compactionThrottle(compactionThrottle)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -89,6 +89,27 @@ final class StationCommand implements Runnable {
                         + "this drops nothing (default: off).")
         String retentionAck;
 
+        @Option(names = "--segment-bytes", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+                description = "Seal a partition's segment at this size, such as 64MiB; retention and compaction "
+                        + "work on sealed segments (default: the server's, 1GiB; 1KiB to 1GiB; fixed at creation).")
+        Long segmentBytes;
+
+        @Option(names = "--compaction", paramLabel = "on|off",
+                description = "Key compaction: keep the latest message of every key (a tombstone deletes its key), "
+                        + "the full history for --compaction-lag. Not with --retention-bytes, --retention-messages "
+                        + "or --retention-ack; the retention age then applies to keyless messages only "
+                        + "(default: off).")
+        String compaction;
+
+        @Option(names = "--compaction-lag", paramLabel = "DUR", converter = Converters.DurationConverter.class,
+                description = "Never compact messages younger than this: the history window (default: 0).")
+        Duration compactionLag;
+
+        @Option(names = "--tombstone-retention", paramLabel = "DUR", converter = Converters.DurationConverter.class,
+                description = "Keep a tombstone readable this long before compaction removes it and its key "
+                        + "(default: 1d).")
+        Duration tombstoneRetention;
+
         StationOptions toOptions(CommandSpec spec) {
             final StationOptions.Builder b = StationOptions.builder();
             if (partitions != null) {
@@ -123,13 +144,22 @@ final class StationCommand implements Runnable {
                 b.dedupWindow(dedupWindow);
             }
             b.onDeadLetter(onDeadLetter);
-            if (retentionAck != null) {
-                switch (retentionAck.strip()) {
-                    case "on": b.retentionAck(true); break;
-                    case "off": b.retentionAck(false); break;
-                    default: throw new ParameterException(spec.commandLine(), "Invalid value for option "
-                            + "'--retention-ack': '" + retentionAck + "' is neither on nor off");
+            b.retentionAck(onOff(spec, "--retention-ack", retentionAck));
+            if (segmentBytes != null) {
+                b.segmentBytes(atLeast(spec, "--segment-bytes", segmentBytes, 1));
+            }
+            b.compaction(onOff(spec, "--compaction", compaction));
+            if (compactionLag != null) {
+                if (compactionLag.isNegative()) {
+                    throw new ParameterException(spec.commandLine(), "--compaction-lag must not be negative");
                 }
+                b.compactionLag(compactionLag);
+            }
+            if (tombstoneRetention != null) {
+                if (tombstoneRetention.isNegative()) {
+                    throw new ParameterException(spec.commandLine(), "--tombstone-retention must not be negative");
+                }
+                b.tombstoneRetention(tombstoneRetention);
             }
             if (dlsRetention != null) {
                 if (dlsRetention.isZero() || dlsRetention.isNegative()) {
@@ -262,7 +292,8 @@ final class StationCommand implements Runnable {
     }
 
     @Command(name = "clean", mixinStandardHelpOptions = true,
-            description = "Run the station's retention now (it also runs every minute) and print what it did.")
+            description = "Run the station's retention now (it also runs every minute) and, on a compacted "
+                    + "station, a compaction pass; wait, and print what they did.")
     static final class Clean implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
@@ -285,7 +316,9 @@ final class StationCommand implements Runnable {
             } else {
                 out.println(String.format("station '%s': segments %d -> %d, bytes %d -> %d, %d messages removed",
                         name, summary.get("segments_before"), summary.get("segments_after"),
-                        summary.get("bytes_before"), summary.get("bytes_after"), summary.get("messages_removed")));
+                        summary.get("bytes_before"), summary.get("bytes_after"), summary.get("messages_removed"))
+                        + (summary.containsKey("keys_kept") ? String.format("; compaction rewrote %d segments, "
+                                + "%d keys kept", summary.get("segments_rewritten"), summary.get("keys_kept")) : ""));
             }
             return 0;
         }
@@ -321,6 +354,26 @@ final class StationCommand implements Runnable {
         line(sb, "on dead letter", o.onDeadLetter() == null ? "default" : o.onDeadLetter().wireName());
         line(sb, "retention ack", o.retentionAck() == null ? "default" : o.retentionAck() ? "on" : "off");
         line(sb, "dls retention", o.dlsRetention() == null ? "default" : Converters.format(o.dlsRetention()));
+        line(sb, "segment bytes", o.segmentBytes() == 0 ? "server default" : String.valueOf(o.segmentBytes()));
+        final boolean compacted = Boolean.TRUE.equals(o.compaction());
+        line(sb, "compaction", compacted ? "on" : "off");
+        if (compacted) {
+            line(sb, "compaction lag", Converters.format(o.compactionLag()));
+            line(sb, "tombstone retention", Converters.format(o.tombstoneRetention()));
+        }
+        line(sb, "last retention", s.lastRetention() == null ? "none since the server started"
+                : String.format("%s: %d messages removed, segments %d -> %d, bytes %d -> %d", s.lastRetention().at(),
+                        s.lastRetention().messagesRemoved(), s.lastRetention().segmentsBefore(),
+                        s.lastRetention().segmentsAfter(), s.lastRetention().bytesBefore(),
+                        s.lastRetention().bytesAfter()));
+        if (compacted) {
+            line(sb, "last compaction", s.lastCompaction() == null ? "none since the server started"
+                    : String.format("%s: %d messages removed, %d segments rewritten, bytes %d -> %d, %d keys kept, "
+                            + "%d ms", s.lastCompaction().at(), s.lastCompaction().messagesRemoved(),
+                            s.lastCompaction().segmentsRewritten(), s.lastCompaction().bytesBefore(),
+                            s.lastCompaction().bytesAfter(), s.lastCompaction().keysKept(),
+                            s.lastCompaction().duration().toMillis()));
+        }
         sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
         for (PartitionInfo p : s.partitions()) {
             sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d", p.partition(),
@@ -331,6 +384,22 @@ final class StationCommand implements Runnable {
 
     private static void line(StringBuilder sb, String name, String value) {
         sb.append(String.format("%-19s %s", name + ":", value)).append(System.lineSeparator());
+    }
+
+    /** {@code on} / {@code off} (null when not given). */
+    private static Boolean onOff(CommandSpec spec, String option, String value) {
+        if (value == null) {
+            return null;
+        }
+        switch (value.strip()) {
+            case "on":
+                return true;
+            case "off":
+                return false;
+            default:
+                throw new ParameterException(spec.commandLine(), "Invalid value for option '" + option + "': '"
+                        + value + "' is neither on nor off");
+        }
     }
 
     private static int atLeast(CommandSpec spec, String option, int value, int min) {

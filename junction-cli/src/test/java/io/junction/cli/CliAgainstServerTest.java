@@ -230,6 +230,45 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void compactsAStationToTheLatestValueOfEveryKeyAndDeletesTombstonedKeys() throws InterruptedException {
+        assertThat(run("station", "create", "emp", "--compaction", "on", "--segment-bytes", "1KiB",
+                "--tombstone-retention", "0s", "--dedup-window", "1s", "--json")).isZero();
+        assertThat(out()).contains("\"segment_bytes\":1024", "\"compaction\":true", "\"compaction_lag_ms\":0",
+                "\"tombstone_retention_ms\":0");
+        final StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            lines.append('k').append(i % 3).append(":v-").append(i).append('\n'); // offsets 0..59
+        }
+        ProduceCommand.stdin = new ByteArrayInputStream(lines.toString().getBytes(StandardCharsets.UTF_8));
+        assertThat(run("produce", "emp", "--key-separator", ":")).isZero();
+        assertThat(run("produce", "emp", "--key", "k1", "--tombstone", "--json")).isZero();
+        assertThat(out()).isEqualTo("{\"partition\":0,\"offset\":60}");
+        // Ten 700-byte values of key z, one request each: one per 1 KiB segment, so the active segment (never
+        // compacted) holds the last one only and the expected result is exact.
+        for (int i = 0; i < 10; i++) {
+            assertThat(run("produce", "emp", "--key", "z", i + "x".repeat(700))).isZero(); // offsets 61..70
+        }
+        Thread.sleep(1100); // compaction keeps what is younger than the dedup window (1 s): let it pass
+
+        assertThat(run("station", "clean", "emp")).isZero();
+        assertThat(out()).startsWith("station 'emp': segments ").contains("68 messages removed",
+                "3 keys kept", "compaction rewrote");
+        assertThat(run("consume", "emp", "--group", "new", "--count", "10", "--timeout", "2s")).isZero();
+        assertThat(out().lines()).as("the latest of k0 and k2, k1 deleted by its tombstone, z's latest")
+                .containsExactly("0@57 key=k0: v-57", "0@59 key=k2: v-59", "0@70 key=z: 9" + "x".repeat(700));
+        assertThat(run("group", "info", "emp", "new", "--json")).isZero();
+        assertThat(out()).contains("\"lag\":0");
+
+        assertThat(run("station", "info", "emp")).isZero();
+        assertThat(out()).containsPattern("(?m)^compaction: +on$").containsPattern("(?m)^messages: +3$")
+                .containsPattern("last compaction: +\\S+: 68 messages removed, \\d+ segments rewritten");
+        assertThat(run("produce", "emp", "--tombstone", "x")).isEqualTo(2);
+        assertThat(err.toString()).contains("--tombstone sends one tombstone for --key");
+        assertThat(run("station", "create", "both", "--compaction", "on", "--retention-bytes", "1MiB")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_CONFIG: compaction keeps the latest message of every key");
+    }
+
+    @Test
     void setsAckBasedRetention() {
         assertThat(run("station", "create", "acked", "--retention-ack", "on", "--json")).isZero();
         assertThat(out()).contains("\"retention_ack\":true");

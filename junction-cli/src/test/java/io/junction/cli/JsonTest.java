@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.junction.client.DeadLetter;
 import io.junction.client.GroupInfo;
+import io.junction.client.MaintenanceRun;
 import io.junction.client.OnDeadLetter;
 import io.junction.client.Ordering;
 import io.junction.client.PartitionInfo;
@@ -57,7 +58,24 @@ class JsonTest {
         assertThat(Json.station(station)).isEqualTo("{\"tenant\":\"default\",\"name\":\"orders\",\"partitions\":1,"
                 + "\"messages\":3,\"bytes\":99,\"created_at\":\"1970-01-01T00:00:00Z\",\"retention_age_ms\":604800000,"
                 + "\"retention_bytes\":0,\"retention_messages\":0,\"ack_timeout_ms\":30000,\"max_deliveries\":5,"
+                + "\"segment_bytes\":0,"
                 + "\"partition_info\":[{\"partition\":0,\"earliest_offset\":0,\"latest_offset\":3,\"bytes\":99}]}");
+    }
+
+    @Test
+    void rendersCompactionSettingsTheLastRunsAndATombstone() {
+        final StationInfo station = new StationInfo("default", "emp", StationOptions.builder().segmentBytes(4096)
+                .compaction(true).compactionLag(Duration.ofHours(1)).tombstoneRetention(Duration.ofDays(1)).build(),
+                List.of(), 2, 10, Instant.EPOCH, null, new MaintenanceRun(Instant.EPOCH, Duration.ofMillis(12), 7, 100,
+                        60, 0, 0, 1, 2));
+        assertThat(Json.station(station)).contains("\"segment_bytes\":4096,\"compaction\":true,"
+                + "\"compaction_lag_ms\":3600000,\"tombstone_retention_ms\":86400000,\"last_compaction\":{"
+                + "\"at\":\"1970-01-01T00:00:00Z\",\"duration_ms\":12,\"messages_removed\":7,\"bytes_before\":100,"
+                + "\"bytes_after\":60,\"segments_before\":0,\"segments_after\":0,\"segments_rewritten\":1,"
+                + "\"keys_kept\":2}").doesNotContain("last_retention");
+        assertThat(Json.message("emp", 0, 5, "k".getBytes(UTF_8), null, Map.of(), 1, Instant.EPOCH))
+                .isEqualTo("{\"station\":\"emp\",\"partition\":0,\"offset\":5,\"key\":\"k\",\"value\":null,"
+                        + "\"tombstone\":true,\"headers\":{},\"deliveries\":1,\"timestamp\":\"1970-01-01T00:00:00Z\"}");
     }
 
     @Test

@@ -165,8 +165,10 @@ public final class JunctionClient implements AutoCloseable {
     }
 
     /**
-     * Runs the station's retention now (the broker also runs it every minute); returns what it did:
-     * {@code segments_before, segments_after, bytes_before, bytes_after, messages_removed}.
+     * Runs the station's retention now (the broker also runs it every minute), then a compaction pass on a
+     * compacted station, and waits; returns what they did: {@code segments_before, segments_after, bytes_before,
+     * bytes_after, messages_removed} (retention and compaction together), and on a compacted station also
+     * {@code segments_rewritten, keys_kept} (keys whose latest message is not a tombstone).
      */
     public java.util.Map<String, Long> cleanStation(String name) {
         return call(() -> {
@@ -178,6 +180,10 @@ public final class JunctionClient implements AutoCloseable {
             summary.put("bytes_before", r.getBytesBefore());
             summary.put("bytes_after", r.getBytesAfter());
             summary.put("messages_removed", r.getMessagesRemoved());
+            if (r.getCompacted()) {
+                summary.put("segments_rewritten", (long) r.getSegmentsRewritten());
+                summary.put("keys_kept", r.getKeysKept());
+            }
             return summary;
         });
     }

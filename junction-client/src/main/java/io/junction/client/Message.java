@@ -21,6 +21,7 @@ public final class Message {
     private final Integer partition;
     private final String msgId;
     private final Instant timestamp;
+    private final boolean tombstone;
 
     private Message(Builder b) {
         this.key = b.key;
@@ -29,10 +30,19 @@ public final class Message {
         this.partition = b.partition;
         this.msgId = b.msgId;
         this.timestamp = b.timestamp;
+        this.tombstone = b.tombstone;
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A tombstone for {@code key}: no value; on a compacted station it deletes the key (once older than the
+     * station's tombstone retention). Consumers see it with {@link ReceivedMessage#isTombstone()}.
+     */
+    public static Message tombstone(String key) {
+        return builder().key(Objects.requireNonNull(key, "key")).tombstone().build();
     }
 
     /** A keyless message with this UTF-8 value. */
@@ -67,6 +77,11 @@ public final class Message {
         return timestamp;
     }
 
+    /** True for a tombstone (no value): it deletes its key on a compacted station. */
+    public boolean isTombstone() {
+        return tombstone;
+    }
+
     /** Builds a {@link Message}; not thread-safe. */
     public static final class Builder {
         private byte[] key;
@@ -75,8 +90,16 @@ public final class Message {
         private Integer partition;
         private String msgId;
         private Instant timestamp;
+        private boolean tombstone;
 
         private Builder() {
+        }
+
+        /** Makes this message a tombstone: it needs a key and keeps no value. */
+        public Builder tombstone() {
+            this.tombstone = true;
+            this.value = new byte[0];
+            return this;
         }
 
         public Builder key(byte[] key) {
@@ -124,6 +147,9 @@ public final class Message {
         }
 
         public Message build() {
+            if (tombstone && (key == null || value.length > 0)) {
+                throw new IllegalStateException("a tombstone needs a key and no value");
+            }
             return new Message(this);
         }
     }

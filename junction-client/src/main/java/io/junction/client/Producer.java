@@ -132,6 +132,11 @@ public final class Producer implements AutoCloseable {
         return future;
     }
 
+    /** Sends a tombstone for {@code key}: on a compacted station it deletes the key. See {@link #send}. */
+    public CompletableFuture<Receipt> sendTombstone(String key) {
+        return send(Message.tombstone(key));
+    }
+
     /**
      * Sends the open batch now and waits until every message sent so far is acknowledged or has failed; batches
      * still unacknowledged after the delivery timeout fail with {@link io.junction.client.ErrorCode#UNAVAILABLE}.

@@ -39,6 +39,16 @@ final class Protos {
         if (o.retentionAck() != null) {
             b.setRetentionAck(o.retentionAck());
         }
+        b.setSegmentBytes(o.segmentBytes());
+        if (o.compaction() != null) {
+            b.setCompaction(o.compaction());
+        }
+        if (o.compactionLag() != null) {
+            b.setCompactionLagMs(o.compactionLag().toMillis());
+        }
+        if (o.tombstoneRetention() != null) {
+            b.setTombstoneRetentionMs(o.tombstoneRetention().toMillis());
+        }
         return b.build();
     }
 
@@ -47,7 +57,17 @@ final class Protos {
                 c.getRetentionMessages(), duration(c.getAckTimeoutMs()), c.getMaxDeliveries(),
                 ordering(c.getOrdering()), duration(c.getDedupWindowMs()),
                 OnDeadLetter.fromWireName(c.getOnDeadLetter()), duration(c.getDlsRetentionMs()),
-                c.hasRetentionAck() ? c.getRetentionAck() : null);
+                c.hasRetentionAck() ? c.getRetentionAck() : null, c.getSegmentBytes(),
+                c.hasCompaction() ? c.getCompaction() : null,
+                c.hasCompactionLagMs() ? Duration.ofMillis(c.getCompactionLagMs()) : null,
+                c.hasTombstoneRetentionMs() ? Duration.ofMillis(c.getTombstoneRetentionMs()) : null);
+    }
+
+    /** A maintenance pass; null when none ran (the broker sends at_ms 0). */
+    static MaintenanceRun run(io.junction.api.v1.MaintenanceRun r) {
+        return r.getAtMs() == 0 ? null : new MaintenanceRun(Instant.ofEpochMilli(r.getAtMs()),
+                Duration.ofMillis(r.getDurationMs()), r.getMessagesRemoved(), r.getBytesBefore(), r.getBytesAfter(),
+                r.getSegmentsBefore(), r.getSegmentsAfter(), r.getSegmentsRewritten(), r.getKeysKept());
     }
 
     /** The wire name; {@code ""} for null (the default). */
@@ -71,7 +91,8 @@ final class Protos {
                     p.getBytes()));
         }
         return new StationInfo(s.getTenant(), s.getName(), options(s.getConfig()), partitions, s.getMessages(),
-                s.getBytes(), Instant.ofEpochMilli(s.getCreatedAtMs()));
+                s.getBytes(), Instant.ofEpochMilli(s.getCreatedAtMs()), run(s.getLastRetention()),
+                run(s.getLastCompaction()));
     }
 
     static GroupInfo group(io.junction.api.v1.GroupInfo g) {
@@ -131,6 +152,7 @@ final class Protos {
         if (m.timestamp() != null) {
             b.setTimestampMs(m.timestamp().toEpochMilli());
         }
+        b.setTombstone(m.isTombstone());
         return b.build();
     }
 

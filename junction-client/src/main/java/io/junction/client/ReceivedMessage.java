@@ -32,6 +32,7 @@ public final class ReceivedMessage {
     private final Map<String, byte[]> headers;
     private final Instant timestamp;
     private final int deliveries;
+    private final boolean tombstone;
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile CompletableFuture<Void> syncAck; // set before settled by ackSyncAsync
 
@@ -46,6 +47,7 @@ public final class ReceivedMessage {
         this.headers = Collections.unmodifiableMap(Protos.headers(m.getHeadersList()));
         this.timestamp = Instant.ofEpochMilli(m.getTimestampMs());
         this.deliveries = m.getDeliveries();
+        this.tombstone = m.getTombstone();
     }
 
     public String station() {
@@ -70,8 +72,14 @@ public final class ReceivedMessage {
         return key == null ? null : new String(key, StandardCharsets.UTF_8);
     }
 
+    /** The value; empty for a tombstone. */
     public byte[] value() {
         return value;
+    }
+
+    /** True for a tombstone: its key was deleted (on a compacted station it goes after the tombstone retention). */
+    public boolean isTombstone() {
+        return tombstone;
     }
 
     public String valueAsString() {

@@ -19,10 +19,25 @@ import java.time.Duration;
  *     null: the default ({@link OnDeadLetter#SKIP})
  * @param dlsRetention how long the dead-letter station keeps a dead letter; null: the default (7 days)
  * @param retentionAck also drop what every existing group has acked; null: off (create), unchanged (update)
+ * @param segmentBytes the size at which a partition's segment is sealed (1 KiB .. 1 GiB); 0: the broker's;
+ *     fixed at creation
+ * @param compaction key compaction (keeps the latest message of every key); null: off (create), unchanged
+ *     (update). Not combinable with retention by bytes, messages or acks.
+ * @param compactionLag messages younger than this are never compacted; null: 0 (create), unchanged (update)
+ * @param tombstoneRetention how long a tombstone stays readable; null: 1 day (create), unchanged (update)
  */
 public record StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
         Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
-        Duration dlsRetention, Boolean retentionAck) {
+        Duration dlsRetention, Boolean retentionAck, long segmentBytes, Boolean compaction, Duration compactionLag,
+        Duration tombstoneRetention) {
+
+    /** Options with segment size and compaction left unset. */
+    public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+            Duration dlsRetention, Boolean retentionAck) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, onDeadLetter, dlsRetention, retentionAck, 0, null, null, null);
+    }
 
     /** Options with ack-based retention left unset. */
     public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -78,8 +93,36 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
         private OnDeadLetter onDeadLetter;
         private Duration dlsRetention;
         private Boolean retentionAck;
+        private long segmentBytes;
+        private Boolean compaction;
+        private Duration compactionLag;
+        private Duration tombstoneRetention;
 
         private Builder() {
+        }
+
+        /** The size at which a partition's segment is sealed (1 KiB .. 1 GiB); fixed at creation. */
+        public Builder segmentBytes(long segmentBytes) {
+            this.segmentBytes = segmentBytes;
+            return this;
+        }
+
+        /** Key compaction on or off: keeps the latest message of every key. */
+        public Builder compaction(Boolean compaction) {
+            this.compaction = compaction;
+            return this;
+        }
+
+        /** The history window: messages younger than it are never compacted. */
+        public Builder compactionLag(Duration compactionLag) {
+            this.compactionLag = compactionLag;
+            return this;
+        }
+
+        /** How long a tombstone stays readable before compaction removes it and its key. */
+        public Builder tombstoneRetention(Duration tombstoneRetention) {
+            this.tombstoneRetention = tombstoneRetention;
+            return this;
         }
 
         /** Also drop what every existing group has acked (with no group this drops nothing). */
@@ -144,7 +187,8 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
 
         public StationOptions build() {
             return new StationOptions(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                    maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck);
+                    maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
+                    compaction, compactionLag, tombstoneRetention);
         }
     }
 }

@@ -94,9 +94,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void cleanStation(CleanStationRequest request, StreamObserver<CleanStationResponse> out) {
         answer(out, () -> {
             io.junction.broker.RetentionResult r = broker.runRetention(request.getTenant(), request.getName());
+            io.junction.broker.CompactionResult c = broker.runCompaction(request.getTenant(), request.getName());
+            boolean compacted = c != io.junction.broker.CompactionResult.NONE;
             return CleanStationResponse.newBuilder().setSegmentsBefore(r.segmentsBefore())
-                    .setSegmentsAfter(r.segmentsAfter()).setBytesBefore(r.bytesBefore()).setBytesAfter(r.bytesAfter())
-                    .setMessagesRemoved(r.messages()).build();
+                    .setSegmentsAfter(r.segmentsAfter()).setBytesBefore(r.bytesBefore())
+                    .setBytesAfter(compacted ? c.bytesAfter() : r.bytesAfter())
+                    .setMessagesRemoved(r.messages() + c.messagesRemoved()).setKeysKept(c.keysKept())
+                    .setSegmentsRewritten(c.segmentsRewritten()).setCompacted(compacted).build();
         });
     }
 

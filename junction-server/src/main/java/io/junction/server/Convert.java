@@ -60,7 +60,18 @@ final class Convert {
                 c.getDedupWindowMs() == 0 ? StationConfig.DEFAULT_DEDUP_WINDOW : Duration.ofMillis(c.getDedupWindowMs()),
                 onDeadLetter == null ? StationConfig.DEFAULT_ON_DEAD_LETTER : onDeadLetter,
                 c.getDlsRetentionMs() == 0 ? StationConfig.DEFAULT_DLS_RETENTION
-                        : Duration.ofMillis(c.getDlsRetentionMs())).withRetentionAck(c.getRetentionAck());
+                        : Duration.ofMillis(c.getDlsRetentionMs())).withRetentionAck(c.getRetentionAck())
+                .withSegmentBytes(c.getSegmentBytes())
+                .withCompaction(compaction(c, StationConfig.Compaction.OFF)).validate();
+    }
+
+    /** The compaction fields of a request over {@code current} (absent fields keep it). */
+    private static StationConfig.Compaction compaction(io.junction.api.v1.StationConfig c,
+            StationConfig.Compaction current) {
+        return new StationConfig.Compaction(c.hasCompaction() ? c.getCompaction() : current.enabled(),
+                c.hasCompactionLagMs() ? Duration.ofMillis(c.getCompactionLagMs()) : current.lag(),
+                c.hasTombstoneRetentionMs() ? Duration.ofMillis(c.getTombstoneRetentionMs())
+                        : current.tombstoneRetention());
     }
 
     /**
@@ -83,7 +94,9 @@ final class Convert {
                 c.getDedupWindowMs() == 0 ? current.dedupWindow() : Duration.ofMillis(c.getDedupWindowMs()),
                 onDeadLetter == null ? current.onDeadLetter() : onDeadLetter,
                 c.getDlsRetentionMs() == 0 ? current.dlsRetention() : Duration.ofMillis(c.getDlsRetentionMs()))
-                .withRetentionAck(c.hasRetentionAck() ? c.getRetentionAck() : current.retentionAck());
+                .withRetentionAck(c.hasRetentionAck() ? c.getRetentionAck() : current.retentionAck())
+                .withSegmentBytes(c.getSegmentBytes() != 0 ? c.getSegmentBytes() : current.segmentBytes())
+                .withCompaction(compaction(c, current.compaction())).validate();
     }
 
     private static StationConfig with(StationConfig c, Ordering ordering, Duration dedupWindow,
@@ -117,13 +130,34 @@ final class Convert {
                 .setAckTimeoutMs(c.ackTimeout().toMillis()).setMaxDeliveries(c.maxDeliveries())
                 .setOrdering(c.ordering().wireName()).setDedupWindowMs(c.dedupWindow().toMillis())
                 .setOnDeadLetter(c.onDeadLetter().wireName()).setDlsRetentionMs(c.dlsRetention().toMillis())
-                .setRetentionAck(c.retentionAck()).build();
+                .setRetentionAck(c.retentionAck()).setSegmentBytes(c.segmentBytes())
+                .setCompaction(c.compaction().enabled()).setCompactionLagMs(c.compaction().lag().toMillis())
+                .setTombstoneRetentionMs(c.compaction().tombstoneRetention().toMillis()).build();
+    }
+
+    static io.junction.api.v1.MaintenanceRun run(long atMs, io.junction.broker.RetentionResult r) {
+        return io.junction.api.v1.MaintenanceRun.newBuilder().setAtMs(atMs).setMessagesRemoved(r.messages())
+                .setBytesBefore(r.bytesBefore()).setBytesAfter(r.bytesAfter()).setSegmentsBefore(r.segmentsBefore())
+                .setSegmentsAfter(r.segmentsAfter()).build();
+    }
+
+    static io.junction.api.v1.MaintenanceRun run(long atMs, io.junction.broker.CompactionResult r) {
+        return io.junction.api.v1.MaintenanceRun.newBuilder().setAtMs(atMs).setDurationMs(r.durationMs())
+                .setMessagesRemoved(r.messagesRemoved()).setBytesBefore(r.bytesBefore())
+                .setBytesAfter(r.bytesAfter()).setSegmentsRewritten(r.segmentsRewritten())
+                .setKeysKept(r.keysKept()).build();
     }
 
     static io.junction.api.v1.StationInfo station(StationInfo s) {
         io.junction.api.v1.StationInfo.Builder b = io.junction.api.v1.StationInfo.newBuilder().setTenant(s.tenant())
                 .setName(s.name()).setConfig(config(s.config())).setMessages(s.messages()).setBytes(s.bytes())
                 .setCreatedAtMs(s.createdAtMs());
+        if (s.lastRetention() != null) {
+            b.setLastRetention(run(s.lastRetentionMs(), s.lastRetention()));
+        }
+        if (s.lastCompaction() != null) {
+            b.setLastCompaction(run(s.lastCompactionMs(), s.lastCompaction()));
+        }
         for (StationInfo.PartitionInfo p : s.partitions()) {
             b.addPartitions(io.junction.api.v1.PartitionInfo.newBuilder().setPartition(p.partition())
                     .setEarliestOffset(p.earliestOffset()).setLatestOffset(p.nextOffset()).setBytes(p.bytes()));
@@ -169,9 +203,13 @@ final class Convert {
             for (io.junction.api.v1.Header h : m.getHeadersList()) {
                 headers.add(new Header(h.getKey(), h.getValue().toByteArray()));
             }
-            out.add(new OutgoingMessage(m.hasKey() ? m.getKey().toByteArray() : null, m.getValue().toByteArray(),
-                    headers, m.getTimestampMs(), m.getMsgId().isEmpty() ? null : m.getMsgId(),
-                    m.hasPartition() ? m.getPartition() : null));
+            if (m.getTombstone() && (!m.hasKey() || !m.getValue().isEmpty())) {
+                throw new io.junction.broker.BrokerException(io.junction.broker.ErrorCode.INVALID_ARGUMENT,
+                        "message " + out.size() + ": a tombstone needs a key and no value");
+            }
+            out.add(new OutgoingMessage(m.hasKey() ? m.getKey().toByteArray() : null,
+                    m.getTombstone() ? null : m.getValue().toByteArray(), headers, m.getTimestampMs(),
+                    m.getMsgId().isEmpty() ? null : m.getMsgId(), m.hasPartition() ? m.getPartition() : null));
         }
         return out;
     }
@@ -179,7 +217,7 @@ final class Convert {
     static io.junction.api.v1.DeliveredMessage delivered(Delivery d) {
         io.junction.api.v1.DeliveredMessage.Builder b = io.junction.api.v1.DeliveredMessage.newBuilder()
                 .setPartition(d.partition()).setOffset(d.offset()).setValue(bytes(d.value()))
-                .setTimestampMs(d.timestampMs()).setDeliveries(d.deliveries());
+                .setTimestampMs(d.timestampMs()).setDeliveries(d.deliveries()).setTombstone(d.tombstone());
         if (d.key() != null) {
             b.setKey(ByteString.copyFrom(d.key()));
         }

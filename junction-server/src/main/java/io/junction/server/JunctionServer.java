@@ -97,7 +97,8 @@ public final class JunctionServer implements AutoCloseable {
     private static Broker openBroker(Path dataDir, ServerConfig config) {
         try {
             return Broker.open(new BrokerConfig(dataDir, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, config.durability(),
-                    config.flushInterval(), java.time.Clock.systemUTC()));
+                    config.flushInterval(), java.time.Clock.systemUTC(), config.segmentBytes(),
+                    config.compactionThrottle()));
         } catch (RuntimeException e) {
             throw new StartupException("cannot open the broker's data in " + dataDir + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,9 @@
 package io.junction.server;
 
 import io.junction.broker.BrokerConfig;
+import io.junction.broker.StationConfig;
 import io.junction.log.Durability;
+import io.junction.log.LogConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -42,6 +44,14 @@ public final class ServerConfig {
     public static final String FLUSH_INTERVAL = "flush-interval";
     public static final Duration DEFAULT_FLUSH_INTERVAL = BrokerConfig.DEFAULT_FLUSH_INTERVAL;
 
+    /** The size at which partitions' segments are sealed, for stations that do not set their own. */
+    public static final String SEGMENT_BYTES = "segment-bytes";
+    public static final long DEFAULT_SEGMENT_BYTES = LogConfig.DEFAULT_SEGMENT_BYTES;
+
+    /** How fast compaction may read, in bytes per second, all stations together; 0 = unlimited. */
+    public static final String COMPACTION_THROTTLE = "compaction-throttle";
+    public static final long DEFAULT_COMPACTION_THROTTLE = BrokerConfig.DEFAULT_COMPACTION_BYTES_PER_SECOND;
+
     static final int MAX_PORT = 65_535;
 
     private final Path dataDir;
@@ -50,6 +60,8 @@ public final class ServerConfig {
     private final int httpPort;
     private final Durability durability;
     private final Duration flushInterval;
+    private final long segmentBytes;
+    private final long compactionThrottle;
 
     private ServerConfig(Builder b) {
         this.dataDir = b.dataDir;
@@ -58,6 +70,8 @@ public final class ServerConfig {
         this.httpPort = b.httpPort;
         this.durability = b.durability;
         this.flushInterval = b.flushInterval;
+        this.segmentBytes = b.segmentBytes;
+        this.compactionThrottle = b.compactionThrottle;
     }
 
     public static ServerConfig defaults() {
@@ -93,11 +107,21 @@ public final class ServerConfig {
         return flushInterval;
     }
 
+    public long segmentBytes() {
+        return segmentBytes;
+    }
+
+    /** Bytes per second; 0 = unlimited. */
+    public long compactionThrottle() {
+        return compactionThrottle;
+    }
+
     @Override
     public String toString() {
         return "ServerConfig{" + DATA_DIR + "=" + dataDir + ", " + HOST + "=" + host + ", " + PORT + "=" + port
                 + ", " + HTTP_PORT + "=" + httpPort + ", " + DURABILITY + "=" + durability + ", " + FLUSH_INTERVAL + "="
-                + flushInterval + "}";
+                + flushInterval + ", " + SEGMENT_BYTES + "=" + segmentBytes + ", " + COMPACTION_THROTTLE + "="
+                + compactionThrottle + "}";
     }
 
     /** Not thread-safe. */
@@ -108,8 +132,20 @@ public final class ServerConfig {
         private int httpPort = DEFAULT_HTTP_PORT;
         private Durability durability = DEFAULT_DURABILITY;
         private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
+        private long segmentBytes = DEFAULT_SEGMENT_BYTES;
+        private long compactionThrottle = DEFAULT_COMPACTION_THROTTLE;
 
         private Builder() {
+        }
+
+        public Builder segmentBytes(long segmentBytes) {
+            this.segmentBytes = segmentBytes;
+            return this;
+        }
+
+        public Builder compactionThrottle(long bytesPerSecond) {
+            this.compactionThrottle = bytesPerSecond;
+            return this;
         }
 
         public Builder durability(Durability durability) {
@@ -156,6 +192,13 @@ public final class ServerConfig {
             if (flushInterval == null || flushInterval.toMillis() < 1
                     || flushInterval.compareTo(Duration.ofMinutes(10)) > 0) {
                 throw new IllegalArgumentException(FLUSH_INTERVAL + " must be in [1ms, 10m], was " + flushInterval);
+            }
+            if (segmentBytes < StationConfig.MIN_SEGMENT_BYTES || segmentBytes > StationConfig.MAX_SEGMENT_BYTES) {
+                throw new IllegalArgumentException(SEGMENT_BYTES + " must be in [1KiB, 1GiB], was " + segmentBytes);
+            }
+            if (compactionThrottle < 0) {
+                throw new IllegalArgumentException(COMPACTION_THROTTLE + " must not be negative (0: unlimited), was "
+                        + compactionThrottle);
             }
             requirePort(PORT, port);
             requirePort(HTTP_PORT, httpPort);
