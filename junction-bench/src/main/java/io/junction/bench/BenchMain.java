@@ -13,7 +13,9 @@ public final class BenchMain {
             System.out.println("usage: junction-bench/run log [--dir DIR] [--seconds N] [--warmup N]");
             System.out.println("       junction-bench/run compare [--seconds N] [--warmup N] [--workloads a,b,c,d,e] "
                     + "[--brokers junction,kafka,nats] [--durability both|fsync|nofsync] [--out FILE]");
+            System.out.println("       junction-bench/run compaction [--dir DIR] [--messages N] [--keys N] [--seconds N]");
             System.out.println("  log      append throughput of junction-log next to the disk's own fdatasync figures");
+            System.out.println("  compaction  key compaction's MB/s, and produce throughput while it runs");
             System.out.println("  compare  the same workloads against Junction, Kafka and NATS JetStream "
                     + "(docs/benchmarks.md)");
             return;
@@ -21,6 +23,7 @@ public final class BenchMain {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "log" -> LogAppendBench.main(rest);
+            case "compaction" -> CompactionBench.main(rest);
             case "compare" -> io.junction.bench.compare.CompareMain.main(rest);
             default -> {
                 System.err.println("unknown benchmark: " + args[0]);
