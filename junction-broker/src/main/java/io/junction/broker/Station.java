@@ -28,8 +28,10 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -89,6 +91,7 @@ final class Station {
     /** Per partition: the last pass kept something only because it was not old enough yet. */
     private final boolean[] compactionWaiting;
     private final long[] keysKept;
+    private final AtomicBoolean compactionQueued = new AtomicBoolean();
     private volatile Run<RetentionResult> lastRetention;
     private volatile Run<CompactionResult> lastCompaction;
 
@@ -118,13 +121,19 @@ final class Station {
         this.compactionWaiting = new boolean[partitions.length];
         this.keysKept = new long[partitions.length];
         this.compactionCheck = context.timer().scheduleWithFixedDelay(() -> {
-            if (config.compaction().enabled()) {
-                context.compactor().execute(this::compactQuietly);
+            // One queued pass at most: a pass longer than the period does not pile up more behind it.
+            if (config.compaction().enabled() && compactionQueued.compareAndSet(false, true)) {
+                try {
+                    context.compactor().execute(this::compactQuietly);
+                } catch (RejectedExecutionException stopping) {
+                    compactionQueued.set(false);
+                }
             }
         }, COMPACTION_CHECK_SECONDS, COMPACTION_CHECK_SECONDS, TimeUnit.SECONDS);
     }
 
     private void compactQuietly() {
+        compactionQueued.set(false);
         try {
             CompactionResult r = compact(true);
             if (r.segmentsRewritten() > 0) {

@@ -136,7 +136,20 @@ class BrokerTest {
         assertCode(() -> broker.stationInfo(T, "nope"), ErrorCode.UNKNOWN_STATION);
         assertCode(() -> broker.stationInfo("acme", "orders"), ErrorCode.UNKNOWN_TENANT);
         assertCode(() -> broker.updateStation(T, "orders", config(2, Duration.ofSeconds(1))), ErrorCode.INVALID_CONFIG);
+        // Compaction keeps latest values: no retention by bytes, messages or acks with it.
+        StationConfig compacted = StationConfig.defaults().withCompaction(StationConfig.Compaction.on(Duration.ZERO));
+        assertCode(() -> broker.createStation(T, "x", new StationConfig(1, null, 1000, 0, Duration.ofSeconds(30), 5)
+                .withCompaction(compacted.compaction())), ErrorCode.INVALID_CONFIG);
+        assertCode(() -> broker.createStation(T, "x", compacted.withRetentionAck(true)), ErrorCode.INVALID_CONFIG);
+        assertCode(() -> broker.createStation(T, "x", compacted.withCompaction(new StationConfig.Compaction(true,
+                Duration.ofSeconds(-1), Duration.ZERO))), ErrorCode.INVALID_CONFIG);
+        assertCode(() -> broker.createStation(T, "x", compacted.withSegmentBytes(100)), ErrorCode.INVALID_CONFIG);
+        assertCode(() -> broker.updateStation(T, "orders", StationConfig.defaults().withSegmentBytes(4096)),
+                ErrorCode.INVALID_CONFIG); // fixed at creation
+        assertCode(() -> broker.produce(T, "orders", List.of(new OutgoingMessage(null, null, List.of(), 0, null,
+                null))), ErrorCode.INVALID_ARGUMENT); // a tombstone needs a key
         assertThat(broker.listStations(T)).hasSize(1);
+        assertThat(broker.stationInfo(T, "orders").messages()).isZero();
     }
 
     private static void assertCode(Runnable call, ErrorCode code) {
