@@ -2,8 +2,6 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +13,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -45,41 +41,23 @@ class CompactionCrashTest {
         System.out.println("CompactionCrashTest: seed=" + seed + " rounds=" + rounds
                 + " (replay with -Dcompactioncrash.seed=" + seed + ")");
         Random random = new Random(seed);
-        String java = ProcessHandle.current().info().command().orElse("java");
         Map<String, Long> lastAcked = new HashMap<>();
         long next = 0;
         long compactedAway = 0;
         for (int round = 0; round < rounds; round++) {
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    CompactionCrashChild.class.getName(), dir.toString(), Long.toString(next))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            CountDownLatch ready = new CountDownLatch(1);
             Map<String, Long> ackedThisRound = new ConcurrentHashMap<>();
             AtomicLong highest = new AtomicLong(next);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        String[] f = line.split(" ");
-                        if (f[0].equals("READY")) {
-                            ready.countDown();
-                        } else if (f[0].equals("ACK") && f.length == 3) {
-                            long n = Long.parseLong(f[2]);
-                            ackedThisRound.merge(f[1], n, Math::max);
-                            highest.accumulateAndGet(n, Math::max);
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // the child died: that is the point
+            ChildJvm child = ChildJvm.start(CompactionCrashChild.class, line -> {
+                String[] f = line.split(" ");
+                if (f[0].equals("ACK") && f.length == 3) {
+                    long n = Long.parseLong(f[2]);
+                    ackedThisRound.merge(f[1], n, Math::max);
+                    highest.accumulateAndGet(n, Math::max);
                 }
-            });
-            reader.start();
-            assertThat(ready.await(60, TimeUnit.SECONDS)).as("child ready").isTrue();
+            }, dir.toString(), Long.toString(next));
+            assertThat(child.awaitReady()).as("child ready").isTrue();
             Thread.sleep(1500 + random.nextInt(2500)); // past the 1 s horizon: compaction has work
-            child.destroyForcibly();
-            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            reader.join(TimeUnit.SECONDS.toMillis(30));
+            child.kill();
             ackedThisRound.forEach((k, n) -> lastAcked.merge(k, n, Math::max));
             next = highest.get() + 1000; // past anything the child may have stored unacknowledged
 
@@ -124,25 +102,11 @@ class CompactionCrashTest {
 
     /** Key -> the numbers of its values, in offset order, as a new group reads them. */
     private static Map<String, List<Long>> readAll(Broker broker, String group) throws InterruptedException {
-        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
-        GroupMember member = broker.subscribe(T, "s", group, StartPosition.earliest(), Ordering.PARTITION, "m",
-                1_000_000, box);
         Map<String, List<Long>> values = new HashMap<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            Delivery d = box.received.poll(20, TimeUnit.MILLISECONDS);
-            if (d == null) {
-                if (broker.groupInfo(T, "s", group).lag() == 0) {
-                    break;
-                }
-                continue;
-            }
+        for (Delivery d : GroupDrain.readAll(broker, "s", group)) {
             String[] f = new String(d.value(), StandardCharsets.UTF_8).split(":");
             values.computeIfAbsent(f[0], k -> new ArrayList<>()).add(Long.parseLong(f[1]));
-            member.ack(List.of(d.ref()));
         }
-        member.leave();
-        assertThat(broker.groupInfo(T, "s", group).lag()).as("read everything").isZero();
         return values;
     }
 }

@@ -6,9 +6,6 @@ import io.junction.log.FetchResult;
 import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,8 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,40 +44,22 @@ class DedupCrashTest {
         System.out.println("DedupCrashTest: seed=" + seed + " rounds=" + rounds + " (replay with -Ddedupcrash.seed="
                 + seed + ")");
         Random random = new Random(seed);
-        String java = ProcessHandle.current().info().command().orElse("java");
         long resentStored = 0;
         long resentDuplicate = 0;
         for (int round = 0; round < rounds; round++) {
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    DedupCrashChild.class.getName(), dir.toString(), "r" + round)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            CountDownLatch ready = new CountDownLatch(1);
             Set<String> sent = ConcurrentHashMap.newKeySet();
             Map<String, String> acknowledged = new ConcurrentHashMap<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        String[] f = line.split(" ");
-                        if (f[0].equals("READY")) {
-                            ready.countDown();
-                        } else if (f[0].equals("SENT") && f.length == 2) {
-                            sent.add(f[1]);
-                        } else if (f[0].equals("STORED") && f.length == 4) {
-                            acknowledged.put(f[1], f[2] + "@" + f[3]);
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // the child died: that is the point
+            ChildJvm child = ChildJvm.start(DedupCrashChild.class, line -> {
+                String[] f = line.split(" ");
+                if (f[0].equals("SENT") && f.length == 2) {
+                    sent.add(f[1]);
+                } else if (f[0].equals("STORED") && f.length == 4) {
+                    acknowledged.put(f[1], f[2] + "@" + f[3]);
                 }
-            });
-            reader.start();
-            assertThat(ready.await(60, TimeUnit.SECONDS)).as("child ready").isTrue();
+            }, dir.toString(), "r" + round);
+            assertThat(child.awaitReady()).as("child ready").isTrue();
             Thread.sleep(200 + random.nextInt(800));
-            child.destroyForcibly();
-            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            reader.join(TimeUnit.SECONDS.toMillis(30));
+            child.kill();
 
             Map<String, String> inLog = scan(seed, round);
             for (Map.Entry<String, String> e : acknowledged.entrySet()) {

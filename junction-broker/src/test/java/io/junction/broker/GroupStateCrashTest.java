@@ -2,9 +2,6 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -12,7 +9,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,39 +32,21 @@ class GroupStateCrashTest {
         long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
         System.out.println("GroupStateCrashTest: seed=" + seed + " (replay with -Dgroupcrash.seed=" + seed + ")");
         Random random = new Random(seed);
-        String java = ProcessHandle.current().info().command().orElse("java");
         Set<String> syncAcked = ConcurrentHashMap.newKeySet(); // ackSync returned: must never come again
         Set<String> received = ConcurrentHashMap.newKeySet(); // handed to the child (maybe acked, maybe not)
         for (int round = 0; round < 6; round++) {
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    GroupCrashChild.class.getName(), dir.toString(), Integer.toString(TOTAL))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            CountDownLatch ready = new CountDownLatch(1);
             Set<String> syncAckedThisRound = ConcurrentHashMap.newKeySet();
             Set<String> receivedThisRound = ConcurrentHashMap.newKeySet();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        if (line.equals("READY")) {
-                            ready.countDown();
-                        } else if (line.startsWith("SYNC ")) {
-                            syncAckedThisRound.add(line.substring(5));
-                        } else if (line.startsWith("GOT ")) {
-                            receivedThisRound.add(line.substring(4));
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // the child died: that is the point
+            ChildJvm child = ChildJvm.start(GroupCrashChild.class, line -> {
+                if (line.startsWith("SYNC ")) {
+                    syncAckedThisRound.add(line.substring(5));
+                } else if (line.startsWith("GOT ")) {
+                    receivedThisRound.add(line.substring(4));
                 }
-            });
-            reader.start();
-            assertThat(ready.await(60, TimeUnit.SECONDS)).as("child ready").isTrue();
+            }, dir.toString(), Integer.toString(TOTAL));
+            assertThat(child.awaitReady()).as("child ready").isTrue();
             Thread.sleep(50 + random.nextInt(400));
-            child.destroyForcibly();
-            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            reader.join(TimeUnit.SECONDS.toMillis(30));
+            child.kill();
             for (String ref : receivedThisRound) {
                 assertThat(syncAcked).as("seed %d round %d: %s was delivered again after its ackSync", seed, round,
                         ref).doesNotContain(ref);
