@@ -1,0 +1,25 @@
+package io.junction.schema;
+
+import java.util.List;
+
+/**
+ * One parsed schema version: it validates values, and compares itself with another version. Immutable and
+ * thread-safe: parse once per version and share it (parsing compiles the validator).
+ */
+public interface ParsedSchema {
+
+    SchemaType type();
+
+    /** The definition as given. */
+    String definition();
+
+    /** Null when {@code value} is valid; else the reason, precise enough for the producer to fix the message. */
+    String violation(byte[] value);
+
+    /**
+     * What keeps this schema, as the reader, from reading every value valid under {@code writer}: one entry per
+     * problem, each naming the rule and where ({@code "TYPE_NARROWED at #/properties/age: ..."}); empty when it can
+     * read them all. {@code writer} is of the same type.
+     */
+    List<String> cannotRead(ParsedSchema writer);
+}
