@@ -1,5 +1,7 @@
 package io.junction.broker;
 
+import io.junction.schema.Compatibility;
+import io.junction.schema.SchemaType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,6 +37,8 @@ public final class Broker implements AutoCloseable {
     private final Path dataDir;
     /** tenant → station name → station. */
     private final Map<String, Map<String, Station>> tenants = new ConcurrentHashMap<>();
+    /** tenant → its schema registry. */
+    private final Map<String, SchemaStore> schemaStores = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private Broker(BrokerContext context) {
@@ -59,13 +63,15 @@ public final class Broker implements AutoCloseable {
         Path tenantDir = tenantDir(DEFAULT_TENANT);
         Files.createDirectories(tenantDir.resolve(STATIONS_DIR));
         deleteTree(tenantDir.resolve(TRASH_DIR));
+        SchemaStore schemas = SchemaStore.open(DEFAULT_TENANT, tenantDir);
+        schemaStores.put(DEFAULT_TENANT, schemas);
         Map<String, Station> stations = new ConcurrentHashMap<>();
         try (Stream<Path> dirs = Files.list(tenantDir.resolve(STATIONS_DIR))) {
             for (Path dir : dirs.sorted().toList()) {
                 String name = dir.getFileName().toString();
                 if (Files.isDirectory(dir) && Names.NAME.matcher(name).matches()
                         && Files.exists(dir.resolve(Station.META_FILE))) {
-                    stations.put(name, Station.open(context, DEFAULT_TENANT, name, dir));
+                    stations.put(name, Station.open(context, DEFAULT_TENANT, name, dir, schemas));
                 }
             }
         }
@@ -103,6 +109,7 @@ public final class Broker implements AutoCloseable {
         Map<String, Station> stations = tenant(tenant);
         Names.check("station", name);
         config.validate();
+        checkSchema(tenant, config);
         if (stations.containsKey(name)) {
             throw new BrokerException(ErrorCode.STATION_EXISTS, "station '" + name + "' already exists");
         }
@@ -111,7 +118,7 @@ public final class Broker implements AutoCloseable {
             if (Files.exists(dir)) {
                 deleteTree(dir); // a creation that crashed before its settings were written
             }
-            Station station = Station.create(context, DEFAULT_TENANT, name, dir, config);
+            Station station = Station.create(context, DEFAULT_TENANT, name, dir, config, schemas(tenant));
             stations.put(name, station);
             return station.info();
         } catch (IOException e) {
@@ -122,6 +129,7 @@ public final class Broker implements AutoCloseable {
     public synchronized StationInfo updateStation(String tenant, String name, StationConfig config) {
         Station station = station(tenant, name);
         config.validate();
+        checkSchema(tenant, config);
         try {
             station.update(config);
         } catch (IOException e) {
@@ -235,6 +243,70 @@ public final class Broker implements AutoCloseable {
                 onDeadLetter).join(memberName, credits, sink);
     }
 
+    // ----- schemas -----------------------------------------------------------------------------------------------
+
+    private SchemaStore schemas(String tenant) {
+        tenant(tenant); // UNKNOWN_TENANT, SHUTTING_DOWN
+        return schemaStores.get(tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant);
+    }
+
+    /** A station's schema must exist, and so must a fixed version of it. */
+    private void checkSchema(String tenant, StationConfig config) {
+        if (config.schema() != null) {
+            SchemaStore.Entry e = schemas(tenant).get(config.schema().name());
+            if (config.schema().version() != 0) {
+                e.version(config.schema().version());
+            }
+        }
+    }
+
+    /**
+     * Registers a schema with its first version.
+     *
+     * @throws BrokerException INVALID_SCHEMA (the parser's reason), SCHEMA_EXISTS, INVALID_NAME
+     */
+    public synchronized SchemaInfo createSchema(String tenant, String name, SchemaType type, String definition,
+            Compatibility compatibility) {
+        SchemaStore store = schemas(tenant);
+        return store.info(store.create(name, type, definition, compatibility == null ? Compatibility.DEFAULT
+                : compatibility, context.clock().millis()), List.of());
+    }
+
+    /**
+     * Adds the schema's next version.
+     *
+     * @throws BrokerException INVALID_SCHEMA, INCOMPATIBLE_SCHEMA (what breaks the schema's compatibility)
+     */
+    public synchronized SchemaInfo addSchemaVersion(String tenant, String name, String definition) {
+        SchemaStore store = schemas(tenant);
+        return store.info(store.addVersion(name, definition), stationsUsing(tenant, name));
+    }
+
+    public SchemaInfo schemaInfo(String tenant, String name) {
+        SchemaStore store = schemas(tenant);
+        return store.info(store.get(name), stationsUsing(tenant, name));
+    }
+
+    public List<SchemaInfo> listSchemas(String tenant) {
+        SchemaStore store = schemas(tenant);
+        return store.list().stream().map(e -> store.info(e, stationsUsing(tenant, e.name()))).toList();
+    }
+
+    /** Deletes a schema and its versions; refused with SCHEMA_IN_USE while a station uses it. */
+    public synchronized void deleteSchema(String tenant, String name) {
+        List<String> using = stationsUsing(tenant, name);
+        if (!using.isEmpty()) {
+            throw new BrokerException(ErrorCode.SCHEMA_IN_USE, "schema '" + name + "' is attached to station"
+                    + (using.size() == 1 ? " '" : "s '") + String.join("', '", using) + "': detach it first");
+        }
+        schemas(tenant).delete(name);
+    }
+
+    private List<String> stationsUsing(String tenant, String schema) {
+        return tenant(tenant).values().stream().filter(s -> s.config().schema() != null
+                && s.config().schema().name().equals(schema)).map(s -> s.name).sorted().toList();
+    }
+
     /** Runs the station's retention now (it also runs every minute); returns what it removed. */
     public RetentionResult runRetention(String tenant, String station) {
         return station(tenant, station).retain();
@@ -306,7 +378,7 @@ public final class Broker implements AutoCloseable {
         return new BrokerException(ErrorCode.STORAGE_ERROR, what + ": " + e.getMessage(), e);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

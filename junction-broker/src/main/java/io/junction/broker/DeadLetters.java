@@ -116,13 +116,15 @@ final class DeadLetters implements AutoCloseable {
 
     private synchronized void add(Open o) {
         open.put(o.id(), o);
-        byMessage.computeIfAbsent(o.group(), g -> new HashMap<>()).put(new MessageRef(o.partition(), o.offset()),
-                o.id());
+        if (o.offset() >= 0) { // a schema violation (offset -1) was never stored: nothing to find it by
+            byMessage.computeIfAbsent(o.group(), g -> new HashMap<>())
+                    .put(new MessageRef(o.partition(), o.offset()), o.id());
+        }
     }
 
     private synchronized Open remove(long id) {
         Open o = open.remove(id);
-        if (o != null) {
+        if (o != null && o.offset() >= 0) {
             Map<MessageRef, Long> ofGroup = byMessage.get(o.group());
             ofGroup.remove(new MessageRef(o.partition(), o.offset()));
             if (ofGroup.isEmpty()) {
@@ -138,7 +140,7 @@ final class DeadLetters implements AutoCloseable {
      */
     CompletableFuture<Long> add(Submission s) {
         synchronized (this) {
-            Long existing = byMessage.getOrDefault(s.group(), Map.of())
+            Long existing = s.message().offset() < 0 ? null : byMessage.getOrDefault(s.group(), Map.of())
                     .get(new MessageRef(s.partition(), s.message().offset()));
             if (existing != null) {
                 return CompletableFuture.completedFuture(existing);

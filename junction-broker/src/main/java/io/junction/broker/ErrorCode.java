@@ -20,7 +20,13 @@ public enum ErrorCode {
     STORAGE_FULL(true),
     STORAGE_ERROR(true),
     INVALID_CONFIG(false),
-    UNKNOWN_DEAD_LETTER(false);
+    UNKNOWN_DEAD_LETTER(false),
+    INVALID_SCHEMA(false),
+    UNKNOWN_SCHEMA(false),
+    SCHEMA_EXISTS(false),
+    INCOMPATIBLE_SCHEMA(false),
+    SCHEMA_IN_USE(false),
+    SCHEMA_VIOLATION(false);
 
     private final boolean retriable;
 

@@ -8,6 +8,7 @@ import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
 import io.junction.log.RecordBatchBuilder;
+import io.junction.schema.ParsedSchema;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -60,6 +61,8 @@ final class Station {
     /** Reserved header prefix: producers may not set these. */
     static final String RESERVED_HEADER_PREFIX = "junction-";
     static final int MAX_HEADER_KEY_BYTES = 256;
+    /** The header a message validated against the station's schema carries: {@code schema-name:version}. */
+    static final String SCHEMA_HEADER = "junction-schema";
     /** How often the station's retention runs. */
     static final long RETENTION_SECONDS = 60;
     /** How often a compacted station checks whether a compaction pass has anything to do. */
@@ -79,6 +82,8 @@ final class Station {
     private final Deduplicator dedup;
     private final ProducerSequences sequences;
     private final DeadLetters deadLetters;
+    /** The tenant's schema registry, for the station's schema (if it has one). */
+    private final SchemaStore schemas;
     private final ScheduledFuture<?> dlsExpiry;
     private final ScheduledFuture<?> retention;
     private final ScheduledFuture<?> compactionCheck;
@@ -100,8 +105,9 @@ final class Station {
     }
 
     private Station(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
-            long createdAtMs, PartitionLog[] partitions, DeadLetters deadLetters) {
+            long createdAtMs, PartitionLog[] partitions, DeadLetters deadLetters, SchemaStore schemas) {
         this.context = context;
+        this.schemas = schemas;
         this.tenant = tenant;
         this.name = name;
         this.dir = dir;
@@ -304,15 +310,16 @@ final class Station {
         }
     }
 
-    static Station create(BrokerContext context, String tenant, String name, Path dir, StationConfig config)
-            throws IOException {
+    static Station create(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
+            SchemaStore schemas) throws IOException {
         Files.createDirectories(dir.resolve(PARTITIONS_DIR));
         long now = context.clock().millis();
         writeMeta(dir, config, now);
-        return open(context, tenant, name, dir);
+        return open(context, tenant, name, dir, schemas);
     }
 
-    static Station open(BrokerContext context, String tenant, String name, Path dir) throws IOException {
+    static Station open(BrokerContext context, String tenant, String name, Path dir, SchemaStore schemas)
+            throws IOException {
         Properties meta = new Properties();
         try (Reader in = Files.newBufferedReader(dir.resolve(META_FILE), StandardCharsets.UTF_8)) {
             meta.load(in);
@@ -332,7 +339,7 @@ final class Station {
             Arrays.stream(logs).filter(l -> l != null).forEach(PartitionLog::close);
             throw e;
         }
-        Station station = new Station(context, tenant, name, dir, config, createdAt, logs, dls);
+        Station station = new Station(context, tenant, name, dir, config, createdAt, logs, dls, schemas);
         LOG.log(System.Logger.Level.INFO, "station {0}: opened, offsets {1}, remembering {2} msg-ids and {3} "
                 + "producer requests", name, Arrays.stream(logs).map(l -> l.firstOffset() + ".." + l.nextOffset())
                 .toList(), station.dedup.size(), station.sequences.size());
@@ -392,6 +399,7 @@ final class Station {
             target[i] = validateAndRoute(messages.get(i), i);
             msgIds.add(messages.get(i).msgId());
         }
+        Header schemaHeader = checkSchema(messages, target, now);
         // Claim the msg-ids: a message whose msg-id is remembered is not stored again.
         boolean[] owned = new boolean[messages.size()];
         List<CompletableFuture<Receipt>> remembered = dedup.claim(msgIds, now, config.dedupWindow(), owned);
@@ -402,10 +410,10 @@ final class Station {
             if (m.msgId() != null && !owned[i]) {
                 continue; // a duplicate: answered with the original's receipt below
             }
-            List<Header> headers = m.headers();
+            List<Header> headers = with(m.headers(), schemaHeader);
             if (m.msgId() != null) {
-                headers = new ArrayList<>(headers);
-                headers.add(new Header(Deduplicator.MSG_ID_HEADER, m.msgId().getBytes(StandardCharsets.UTF_8)));
+                headers = with(headers, new Header(Deduplicator.MSG_ID_HEADER,
+                        m.msgId().getBytes(StandardCharsets.UTF_8)));
             }
             RecordBatchBuilder builder = builders[target[i]];
             if (builder == null) {
@@ -496,9 +504,10 @@ final class Station {
             used[target[i]] = true;
         }
         long now = context.clock().millis();
+        Header schemaHeader = checkSchema(messages, target, now);
         ProducerSequences.Entry entry = sequences.entry(new ProducerSequences.Key(producerId, sequence), now,
                 config.dedupWindow());
-        return storeMissing(entry, messages, target, used, now).thenApply(fresh -> {
+        return storeMissing(entry, messages, target, used, now, schemaHeader).thenApply(fresh -> {
             int[] rank = new int[partitions.length];
             List<Receipt> receipts = new ArrayList<>(messages.size());
             for (int i = 0; i < messages.size(); i++) {
@@ -515,12 +524,12 @@ final class Station {
      * looks again.
      */
     private CompletableFuture<boolean[]> storeMissing(ProducerSequences.Entry entry, List<OutgoingMessage> messages,
-            int[] target, boolean[] used, long now) {
+            int[] target, boolean[] used, long now, Header schemaHeader) {
         boolean[] missing = sequences.claimMissing(entry, used);
         if (missing == null) {
             CompletableFuture<Void> other = sequences.storing(entry);
             CompletableFuture<Void> wait = other == null ? CompletableFuture.completedFuture(null) : other;
-            return wait.thenCompose(ignored -> storeMissing(entry, messages, target, used, now));
+            return wait.thenCompose(ignored -> storeMissing(entry, messages, target, used, now, schemaHeader));
         }
         RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
         for (int i = 0; i < messages.size(); i++) {
@@ -532,7 +541,7 @@ final class Station {
                 builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence());
             }
             OutgoingMessage m = messages.get(i);
-            add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m, m.headers());
+            add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m, with(m.headers(), schemaHeader));
         }
         long[] bases = new long[partitions.length];
         Arrays.fill(bases, -1);
@@ -552,6 +561,64 @@ final class Station {
         return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
                 .whenComplete((ignored, error) -> sequences.stored(entry, bases))
                 .thenApply(ignored -> missing);
+    }
+
+    /**
+     * Validates every value (tombstones aside) against the station's schema, if it has one, and returns the header
+     * that records the version they were validated against ({@value #SCHEMA_HEADER}: {@code name:version}); null
+     * without a schema. Validators are the registry's parsed versions: compiled once per version.
+     *
+     * @throws BrokerException SCHEMA_VIOLATION naming every refused message and why; nothing of the request is
+     *     stored. When the station keeps violations, each refused message is first stored in its DLS (reason
+     *     schema_violation, no group).
+     */
+    private Header checkSchema(List<OutgoingMessage> messages, int[] target, long now) {
+        StationConfig.SchemaBinding binding = config.schema();
+        if (binding == null) {
+            return null;
+        }
+        SchemaStore.Entry entry = schemas.get(binding.name());
+        int version = binding.version() == 0 ? entry.versions().size() : binding.version();
+        ParsedSchema schema = entry.version(version);
+        List<String> reasons = new ArrayList<>();
+        List<CompletableFuture<Long>> stored = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            OutgoingMessage m = messages.get(i);
+            String why = m.isTombstone() ? null : schema.violation(m.value());
+            if (why == null) {
+                continue;
+            }
+            reasons.add("message " + i + ": " + why);
+            if (binding.deadLetterViolations()) {
+                long timestamp = m.timestampMs() > 0 ? m.timestampMs() : now;
+                stored.add(deadLetters.add(new DeadLetters.Submission("", DeadLetterReason.SCHEMA_VIOLATION, target[i],
+                        Record.of(-1, timestamp, m.key(), m.value(), m.headers()), 0, why, 0, 0)));
+            }
+        }
+        if (reasons.isEmpty()) {
+            return new Header(SCHEMA_HEADER, (binding.name() + ":" + version).getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            LOG.log(System.Logger.Level.WARNING, "station {0}: schema violations could not be kept in the DLS: {1}",
+                    name, e.getCause());
+        }
+        throw new BrokerException(ErrorCode.SCHEMA_VIOLATION, "schema '" + binding.name() + "' version " + version
+                + " refused " + reasons.size() + " of " + messages.size() + " messages, so nothing was stored"
+                + (stored.isEmpty() ? "" : " (the refused ones are in the dead-letter station)") + ": "
+                + String.join("; ", reasons));
+    }
+
+    /** {@code headers} plus {@code extra} (when not null). */
+    private static List<Header> with(List<Header> headers, Header extra) {
+        if (extra == null) {
+            return headers;
+        }
+        List<Header> all = new ArrayList<>(headers.size() + 1);
+        all.addAll(headers);
+        all.add(extra);
+        return all;
     }
 
     private static void add(RecordBatchBuilder builder, long timestamp, OutgoingMessage m, List<Header> headers) {
@@ -736,6 +803,13 @@ final class Station {
         Map<String, List<ConsumerGroup.Resent>> byGroup = new LinkedHashMap<>();
         List<Long> resent = new ArrayList<>();
         for (DeadLetters.Open o : selected) {
+            if (o.group().isEmpty()) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "dead letter " + o.id() + " is a message the "
+                        + "station's schema refused: it was never stored, so there is no group to resend it to; fix "
+                        + "it and produce it again, then drop it");
+            }
+        }
+        for (DeadLetters.Open o : selected) {
             Record record = deadLetters.read(o.id());
             if (record == null) {
                 continue; // removed by retention meanwhile
@@ -827,7 +901,10 @@ final class Station {
                 new StationConfig.Compaction(Boolean.parseBoolean(meta.getProperty("compaction", "false")),
                         Duration.ofMillis(Long.parseLong(meta.getProperty("compaction.lag.ms", "0"))),
                         Duration.ofMillis(Long.parseLong(meta.getProperty("tombstone.retention.ms", Long.toString(
-                                StationConfig.Compaction.DEFAULT_TOMBSTONE_RETENTION.toMillis()))))));
+                                StationConfig.Compaction.DEFAULT_TOMBSTONE_RETENTION.toMillis()))))),
+                meta.getProperty("schema") == null ? null : new StationConfig.SchemaBinding(meta.getProperty("schema"),
+                        Integer.parseInt(meta.getProperty("schema.version", "0")),
+                        Boolean.parseBoolean(meta.getProperty("schema.dead.letter.violations", "true"))));
     }
 
     /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
@@ -850,6 +927,11 @@ final class Station {
         meta.setProperty("compaction", Boolean.toString(config.compaction().enabled()));
         meta.setProperty("compaction.lag.ms", Long.toString(config.compaction().lag().toMillis()));
         meta.setProperty("tombstone.retention.ms", Long.toString(config.compaction().tombstoneRetention().toMillis()));
+        if (config.schema() != null) {
+            meta.setProperty("schema", config.schema().name());
+            meta.setProperty("schema.version", Integer.toString(config.schema().version()));
+            meta.setProperty("schema.dead.letter.violations", Boolean.toString(config.schema().deadLetterViolations()));
+        }
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");

@@ -25,10 +25,34 @@ import java.time.Duration;
  * @param segmentBytes the size at which a partition's segment is sealed and a new one started; 0 = the broker's
  *     (1 KiB .. 1 GiB). Retention and compaction work on sealed segments only.
  * @param compaction key compaction, off by default ({@link Compaction#OFF})
+ * @param schema the schema every produced value is validated against; null for none
  */
 public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
         Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
-        Duration dlsRetention, boolean retentionAck, long segmentBytes, Compaction compaction) {
+        Duration dlsRetention, boolean retentionAck, long segmentBytes, Compaction compaction, SchemaBinding schema) {
+
+    /**
+     * A station's schema (issue #6): the broker validates every produced value against it.
+     *
+     * @param name a schema of the station's tenant
+     * @param version a fixed version, or 0 for the latest one (each produce uses the latest at that moment)
+     * @param deadLetterViolations also keep a refused message in the station's DLS (reason schema_violation)
+     */
+    public record SchemaBinding(String name, int version, boolean deadLetterViolations) {
+
+        /** The latest version, violations dead-lettered. */
+        public static SchemaBinding latest(String name) {
+            return new SchemaBinding(name, 0, true);
+        }
+    }
+
+    /** Settings without a schema. */
+    public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+            Duration dlsRetention, boolean retentionAck, long segmentBytes, Compaction compaction) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes, compaction, null);
+    }
 
     public static final long MIN_SEGMENT_BYTES = 1024;
     public static final long MAX_SEGMENT_BYTES = 1L << 30;
@@ -87,26 +111,34 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
     public StationConfig withDeadLetters(OnDeadLetter onDeadLetter, Duration dlsRetention) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
                 maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
-                compaction);
+                compaction, schema);
     }
 
     /** These settings with ack-based retention on or off. */
     public StationConfig withRetentionAck(boolean on) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on, segmentBytes, compaction);
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on, segmentBytes, compaction, schema);
     }
 
     /** These settings with another segment size (0 = the broker's). */
     public StationConfig withSegmentBytes(long bytes) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, bytes, compaction);
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, bytes, compaction,
+                schema);
     }
 
     /** These settings with another compaction setting. */
     public StationConfig withCompaction(Compaction newCompaction) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
                 maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
-                newCompaction);
+                newCompaction, schema);
+    }
+
+    /** These settings with another schema (null: none). */
+    public StationConfig withSchema(SchemaBinding newSchema) {
+        return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
+                compaction, newSchema);
     }
 
     /** Settings with the default dedup window. */
@@ -191,6 +223,9 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
         }
         if (compaction.tombstoneRetention() == null || compaction.tombstoneRetention().isNegative()) {
             throw invalid("tombstone retention must not be negative, was " + compaction.tombstoneRetention());
+        }
+        if (schema != null && (schema.name() == null || schema.version() < 0)) {
+            throw invalid("a station's schema needs a name and a version (0 = latest), was " + schema);
         }
         if (compaction.enabled() && (retentionBytes > 0 || retentionMessages > 0 || retentionAck)) {
             throw invalid("compaction keeps the latest message of every key: it cannot be combined with retention "

@@ -30,6 +30,16 @@ public enum ErrorCode {
     INVALID_CONFIG(false),
     /** No open dead letter with that id (of that group). */
     UNKNOWN_DEAD_LETTER(false),
+    /** A schema definition that does not parse; the message gives the parser's reason. */
+    INVALID_SCHEMA(false),
+    UNKNOWN_SCHEMA(false),
+    SCHEMA_EXISTS(false),
+    /** A new schema version that breaks the schema's compatibility; the message says what breaks. */
+    INCOMPATIBLE_SCHEMA(false),
+    /** A schema still attached to a station. */
+    SCHEMA_IN_USE(false),
+    /** A value that does not match the station's schema; nothing of the request was stored. */
+    SCHEMA_VIOLATION(false),
     /** Client side: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(true),
     /** Client side: a failure that carries no Junction code this client knows. */

@@ -1,0 +1,22 @@
+package io.junction.broker;
+
+import io.junction.schema.Compatibility;
+import io.junction.schema.SchemaType;
+import java.util.List;
+
+/**
+ * A schema of the registry: its type, compatibility mode, and versions (1..n, oldest first); the stations it is
+ * attached to.
+ */
+public record SchemaInfo(String tenant, String name, SchemaType type, Compatibility compatibility,
+        List<String> versions, long createdAtMs, List<String> stations) {
+
+    public SchemaInfo {
+        versions = List.copyOf(versions);
+        stations = List.copyOf(stations);
+    }
+
+    public int latestVersion() {
+        return versions.size();
+    }
+}
