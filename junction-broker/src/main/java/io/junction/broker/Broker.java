@@ -302,6 +302,27 @@ public final class Broker implements AutoCloseable {
         schemas(tenant).delete(name);
     }
 
+    /**
+     * Attaches a schema to a station ({@code version} 0: the latest at each produce); from now on every value
+     * produced to it is validated. {@code deadLetterViolations}: keep refused messages in the station's DLS.
+     */
+    public synchronized StationInfo attachSchema(String tenant, String station, String schema, int version,
+            boolean deadLetterViolations) {
+        if (version < 0) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "a schema version is 1 or more (0: the latest), "
+                    + "was " + version);
+        }
+        Station s = station(tenant, station);
+        return updateStation(tenant, station, s.config().withSchema(new StationConfig.SchemaBinding(schema, version,
+                deadLetterViolations)));
+    }
+
+    /** Detaches the station's schema (if any): values are no longer validated. */
+    public synchronized StationInfo detachSchema(String tenant, String station) {
+        Station s = station(tenant, station);
+        return updateStation(tenant, station, s.config().withSchema(null));
+    }
+
     private List<String> stationsUsing(String tenant, String schema) {
         return tenant(tenant).values().stream().filter(s -> s.config().schema() != null
                 && s.config().schema().name().equals(schema)).map(s -> s.name).sorted().toList();

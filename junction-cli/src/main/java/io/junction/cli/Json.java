@@ -18,6 +18,7 @@ import io.junction.client.GroupInfo;
 import io.junction.client.MaintenanceRun;
 import io.junction.client.PartitionInfo;
 import io.junction.client.Receipt;
+import io.junction.client.SchemaInfo;
 import io.junction.client.ReceivedMessage;
 import io.junction.client.StationInfo;
 import io.junction.client.StationOptions;
@@ -103,6 +104,10 @@ final class Json {
         if (o.tombstoneRetention() != null) {
             node.put("tombstone_retention_ms", o.tombstoneRetention().toMillis());
         }
+        if (s.schema() != null) {
+            node.putObject("schema").put("name", s.schema().name()).put("version", s.schema().version())
+                    .put("dead_letter_violations", s.schema().deadLetterViolations());
+        }
         if (s.lastRetention() != null) {
             run(node.putObject("last_retention"), s.lastRetention());
         }
@@ -114,6 +119,17 @@ final class Json {
             partitions.addObject().put("partition", p.partition()).put("earliest_offset", p.earliestOffset())
                     .put("latest_offset", p.latestOffset()).put("bytes", p.bytes());
         }
+        return write(node);
+    }
+
+    static String schema(SchemaInfo s) {
+        final ObjectNode node = MAPPER.createObjectNode().put("name", s.name()).put("type", s.type())
+                .put("compatibility", s.compatibility()).put("latest_version", s.latestVersion())
+                .put("created_at", s.createdAt().toString());
+        final ArrayNode versions = node.putArray("versions");
+        s.versions().forEach(versions::add);
+        final ArrayNode stations = node.putArray("stations");
+        s.stations().forEach(stations::add);
         return write(node);
     }
 

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "station", mixinStandardHelpOptions = true,
         description = "Create, change, list, show and delete stations.",
         subcommands = {StationCommand.Create.class, StationCommand.Update.class, StationCommand.ListStations.class,
-            StationCommand.Info.class, StationCommand.Delete.class, StationCommand.Clean.class})
+            StationCommand.Info.class, StationCommand.Delete.class, StationCommand.Clean.class,
+            StationCommand.AttachSchema.class, StationCommand.DetachSchema.class})
 final class StationCommand implements Runnable {
 
     @Spec
@@ -32,7 +33,8 @@ final class StationCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "Missing a station command: create, update, list, info, delete or clean");
+                "Missing a station command: create, update, list, info, delete, clean, attach-schema or "
+                        + "detach-schema");
     }
 
     /** The settings of create and update; unset ones take the broker's default (create) or stay (update). */
@@ -324,6 +326,70 @@ final class StationCommand implements Runnable {
         }
     }
 
+    @Command(name = "attach-schema", mixinStandardHelpOptions = true,
+            description = {"Validate every value produced to the station against a schema from now on.",
+                "A request with a violating value is refused whole (SCHEMA_VIOLATION); its refused messages are "
+                    + "kept in the station's dead-letter station unless --no-dead-letter."})
+    static final class AttachSchema implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(index = "0", paramLabel = "STATION")
+        private String station;
+        @Parameters(index = "1", paramLabel = "SCHEMA")
+        private String schema;
+        @Option(names = "--version", paramLabel = "V|latest", defaultValue = "latest",
+                description = "A fixed version, or latest: whichever is the latest at each produce (default: "
+                        + "${DEFAULT-VALUE}).")
+        private String version;
+        @Option(names = "--json", description = "Print the station as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final int v;
+            if (version.equals("latest")) {
+                v = 0;
+            } else {
+                try {
+                    v = Integer.parseInt(version);
+                } catch (NumberFormatException e) {
+                    throw new ParameterException(spec.commandLine(), "--version must be a number or latest, not '"
+                            + version + "'");
+                }
+                atLeast(spec, "--version", v, 1);
+            }
+            try (JunctionClient client = server.connect()) {
+                final StationInfo info = client.attachSchema(station, schema, v);
+                spec.commandLine().getOut().println(json ? Json.station(info) : "station '" + station
+                        + "' now validates against schema '" + schema + "' " + (v == 0 ? "(latest version)"
+                                : "version " + v));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "detach-schema", mixinStandardHelpOptions = true,
+            description = "Stop validating the station's values against its schema.")
+    static final class DetachSchema implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "STATION")
+        private String station;
+
+        @Override
+        public Integer call() {
+            try (JunctionClient client = server.connect()) {
+                client.detachSchema(station);
+            }
+            spec.commandLine().getOut().println("station '" + station + "' has no schema now");
+            return 0;
+        }
+    }
+
     static String table(List<StationInfo> stations) {
         final StringBuilder sb = new StringBuilder(String.format("%-32s %10s %12s %14s %10s",
                 "NAME", "PARTITIONS", "MESSAGES", "BYTES", "RETENTION"));
@@ -354,6 +420,8 @@ final class StationCommand implements Runnable {
         line(sb, "on dead letter", o.onDeadLetter() == null ? "default" : o.onDeadLetter().wireName());
         line(sb, "retention ack", o.retentionAck() == null ? "default" : o.retentionAck() ? "on" : "off");
         line(sb, "dls retention", o.dlsRetention() == null ? "default" : Converters.format(o.dlsRetention()));
+        line(sb, "schema", s.schema() == null ? "none" : s.schema().name() + " " + (s.schema().version() == 0
+                ? "(latest)" : "version " + s.schema().version()));
         line(sb, "segment bytes", o.segmentBytes() == 0 ? "server default" : String.valueOf(o.segmentBytes()));
         final boolean compacted = Boolean.TRUE.equals(o.compaction());
         line(sb, "compaction", compacted ? "on" : "off");

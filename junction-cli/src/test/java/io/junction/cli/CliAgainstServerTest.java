@@ -3,9 +3,11 @@ package io.junction.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -266,6 +268,60 @@ class CliAgainstServerTest {
         assertThat(err.toString()).contains("--tombstone sends one tombstone for --key");
         assertThat(run("station", "create", "both", "--compaction", "on", "--retention-bytes", "1MiB")).isEqualTo(1);
         assertThat(err.toString()).startsWith("INVALID_CONFIG: compaction keeps the latest message of every key");
+    }
+
+    @Test
+    void registersSchemasAndTheBrokerEnforcesThemOnEveryValue() throws IOException {
+        final Path v1 = data.resolve("employee-v1.json");
+        Files.writeString(v1, "{\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"integer\"}}, "
+                + "\"required\": [\"id\"]}");
+        final Path v2 = data.resolve("employee-v2.json");
+        Files.writeString(v2, "{\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"integer\"}, "
+                + "\"team\": {\"type\": \"string\"}}, \"required\": [\"id\"]}");
+        final Path breaking = data.resolve("employee-bad.json");
+        Files.writeString(breaking, "{\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}}}");
+        final Path broken = data.resolve("broken.json");
+        Files.writeString(broken, "{\"type\": ");
+
+        assertThat(run("schema", "create", "employee", "--type", "json", "--file", v1.toString())).isZero();
+        assertThat(out()).isEqualTo("created schema 'employee' (json, BACKWARD), version 1");
+        assertThat(run("schema", "create", "junk", "--type", "json", "--file", broken.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_SCHEMA: not JSON");
+        assertThat(run("schema", "create", "x", "--type", "protobuf", "--file", v1.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_SCHEMA: schema type 'protobuf' is not supported yet");
+        assertThat(run("schema", "add-version", "employee", "--file", breaking.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INCOMPATIBLE_SCHEMA: schema 'employee' is BACKWARD: ")
+                .contains("TYPE_NARROWED at #/properties/id");
+        assertThat(run("schema", "add-version", "employee", "--file", v2.toString())).isZero();
+        assertThat(out()).isEqualTo("schema 'employee': version 2 added");
+
+        assertThat(run("station", "create", "people")).isZero();
+        assertThat(run("station", "attach-schema", "people", "employee")).isZero();
+        assertThat(out()).isEqualTo("station 'people' now validates against schema 'employee' (latest version)");
+        assertThat(run("produce", "people", "--key", "e1", "{\"id\": 1, \"team\": \"hr\"}")).isZero();
+        assertThat(run("produce", "people", "--key", "e2", "{\"team\": 7}")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("SCHEMA_VIOLATION: schema 'employee' version 2 refused 1 of 1 messages")
+                .contains("message 0: ", "/: required property 'id' not found", "/team: integer found, string expected");
+        assertThat(run("consume", "people", "--group", "g", "--count", "1", "--timeout", "2s", "--json")).isZero();
+        assertThat(out()).contains("\"junction-schema\":\"employee:2\"", "\"offset\":0");
+        assertThat(run("dls", "list", "people", "--json")).isZero();
+        assertThat(out()).contains("\"reason\":\"schema_violation\"", "\"value\":\"{\\\"team\\\": 7}\"");
+
+        assertThat(run("schema", "list")).isZero();
+        assertThat(out()).containsPattern("(?m)^employee +json +BACKWARD +2 people$");
+        assertThat(run("schema", "info", "employee", "--json")).isZero();
+        assertThat(out()).contains("\"latest_version\":2", "\"stations\":[\"people\"]");
+        assertThat(run("station", "info", "people", "--json")).isZero();
+        assertThat(out()).contains("\"schema\":{\"name\":\"employee\",\"version\":0");
+        assertThat(run("schema", "delete", "employee")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("SCHEMA_IN_USE: schema 'employee' is attached to station 'people'");
+        assertThat(run("station", "attach-schema", "people", "employee", "--version", "9")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_SCHEMA: schema 'employee' has no version 9");
+        assertThat(run("station", "detach-schema", "people")).isZero();
+        assertThat(run("produce", "people", "--key", "e3", "anything goes now")).isZero();
+        assertThat(run("schema", "delete", "employee")).isZero();
+        assertThat(run("schema", "info", "employee")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_SCHEMA: ");
     }
 
     @Test

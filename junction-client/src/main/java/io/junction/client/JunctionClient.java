@@ -164,6 +164,54 @@ public final class JunctionClient implements AutoCloseable {
         });
     }
 
+    // ----- schemas -------------------------------------------------------------------------------------------
+
+    /**
+     * Registers a schema with its first version. {@code type}: {@code json} or {@code avro}; {@code compatibility}:
+     * null for BACKWARD. A definition that does not parse fails with INVALID_SCHEMA and the parser's reason.
+     */
+    public SchemaInfo createSchema(String name, String type, String definition, String compatibility) {
+        return call(() -> Protos.schema(admin().createSchema(io.junction.api.v1.CreateSchemaRequest.newBuilder()
+                .setTenant(tenant).setName(name).setType(type).setDefinition(definition)
+                .setCompatibility(compatibility == null ? "" : compatibility).build())));
+    }
+
+    /** Adds the schema's next version; one that breaks its compatibility fails with INCOMPATIBLE_SCHEMA. */
+    public SchemaInfo addSchemaVersion(String name, String definition) {
+        return call(() -> Protos.schema(admin().addSchemaVersion(io.junction.api.v1.AddSchemaVersionRequest
+                .newBuilder().setTenant(tenant).setName(name).setDefinition(definition).build())));
+    }
+
+    public SchemaInfo schema(String name) {
+        return call(() -> Protos.schema(admin().getSchema(io.junction.api.v1.GetSchemaRequest.newBuilder()
+                .setTenant(tenant).setName(name).build())));
+    }
+
+    public List<SchemaInfo> schemas() {
+        return call(() -> admin().listSchemas(io.junction.api.v1.ListSchemasRequest.newBuilder().setTenant(tenant)
+                .build()).getSchemasList().stream().map(Protos::schema).toList());
+    }
+
+    /** Deletes a schema; refused with SCHEMA_IN_USE while a station uses it. */
+    public void deleteSchema(String name) {
+        call(() -> admin().deleteSchema(io.junction.api.v1.DeleteSchemaRequest.newBuilder().setTenant(tenant)
+                .setName(name).build()));
+    }
+
+    /**
+     * Attaches a schema to a station: from now on the broker validates every value produced to it (a request
+     * with a violating value fails whole with SCHEMA_VIOLATION). {@code version} 0: the latest at each produce.
+     */
+    public StationInfo attachSchema(String station, String schema, int version) {
+        return call(() -> Protos.station(admin().attachSchema(io.junction.api.v1.AttachSchemaRequest.newBuilder()
+                .setTenant(tenant).setStation(station).setSchema(schema).setVersion(version).build())));
+    }
+
+    public StationInfo detachSchema(String station) {
+        return call(() -> Protos.station(admin().detachSchema(io.junction.api.v1.DetachSchemaRequest.newBuilder()
+                .setTenant(tenant).setStation(station).build())));
+    }
+
     /**
      * Runs the station's retention now (the broker also runs it every minute), then a compaction pass on a
      * compacted station, and waits; returns what they did: {@code segments_before, segments_after, bytes_before,

@@ -92,7 +92,14 @@ final class Protos {
         }
         return new StationInfo(s.getTenant(), s.getName(), options(s.getConfig()), partitions, s.getMessages(),
                 s.getBytes(), Instant.ofEpochMilli(s.getCreatedAtMs()), run(s.getLastRetention()),
-                run(s.getLastCompaction()));
+                run(s.getLastCompaction()), s.getConfig().getSchema().isEmpty() ? null : new StationInfo.Schema(
+                        s.getConfig().getSchema(), s.getConfig().getSchemaVersion(),
+                        s.getConfig().getSchemaDeadLetterViolations()));
+    }
+
+    static SchemaInfo schema(io.junction.api.v1.SchemaInfo s) {
+        return new SchemaInfo(s.getName(), s.getType(), s.getCompatibility(), s.getVersionsList(),
+                Instant.ofEpochMilli(s.getCreatedAtMs()), s.getStationsList());
     }
 
     static GroupInfo group(io.junction.api.v1.GroupInfo g) {

@@ -156,4 +156,55 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                 request.getTenant(), request.getStation(), request.getIdsList(), request.getAll(), request.getGroup()))
                 .build());
     }
+
+    // ----- schemas -------------------------------------------------------------------------------------------
+
+    @Override
+    public void createSchema(io.junction.api.v1.CreateSchemaRequest request,
+            StreamObserver<io.junction.api.v1.SchemaInfo> out) {
+        answer(out, () -> Convert.schema(broker.createSchema(request.getTenant(), request.getName(),
+                Convert.schemaType(request.getType()), request.getDefinition(),
+                Convert.compatibility(request.getCompatibility()))));
+    }
+
+    @Override
+    public void addSchemaVersion(io.junction.api.v1.AddSchemaVersionRequest request,
+            StreamObserver<io.junction.api.v1.SchemaInfo> out) {
+        answer(out, () -> Convert.schema(broker.addSchemaVersion(request.getTenant(), request.getName(),
+                request.getDefinition())));
+    }
+
+    @Override
+    public void getSchema(io.junction.api.v1.GetSchemaRequest request,
+            StreamObserver<io.junction.api.v1.SchemaInfo> out) {
+        answer(out, () -> Convert.schema(broker.schemaInfo(request.getTenant(), request.getName())));
+    }
+
+    @Override
+    public void listSchemas(io.junction.api.v1.ListSchemasRequest request,
+            StreamObserver<io.junction.api.v1.ListSchemasResponse> out) {
+        answer(out, () -> io.junction.api.v1.ListSchemasResponse.newBuilder().addAllSchemas(
+                broker.listSchemas(request.getTenant()).stream().map(Convert::schema).toList()).build());
+    }
+
+    @Override
+    public void deleteSchema(io.junction.api.v1.DeleteSchemaRequest request,
+            StreamObserver<io.junction.api.v1.DeleteSchemaResponse> out) {
+        answer(out, () -> {
+            broker.deleteSchema(request.getTenant(), request.getName());
+            return io.junction.api.v1.DeleteSchemaResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void attachSchema(io.junction.api.v1.AttachSchemaRequest request, StreamObserver<StationInfo> out) {
+        answer(out, () -> Convert.station(broker.attachSchema(request.getTenant(), request.getStation(),
+                request.getSchema(), request.getVersion(),
+                !request.hasDeadLetterViolations() || request.getDeadLetterViolations())));
+    }
+
+    @Override
+    public void detachSchema(io.junction.api.v1.DetachSchemaRequest request, StreamObserver<StationInfo> out) {
+        answer(out, () -> Convert.station(broker.detachSchema(request.getTenant(), request.getStation())));
+    }
 }

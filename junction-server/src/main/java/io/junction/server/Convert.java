@@ -96,7 +96,7 @@ final class Convert {
                 c.getDlsRetentionMs() == 0 ? current.dlsRetention() : Duration.ofMillis(c.getDlsRetentionMs()))
                 .withRetentionAck(c.hasRetentionAck() ? c.getRetentionAck() : current.retentionAck())
                 .withSegmentBytes(c.getSegmentBytes() != 0 ? c.getSegmentBytes() : current.segmentBytes())
-                .withCompaction(compaction(c, current.compaction())).validate();
+                .withCompaction(compaction(c, current.compaction())).withSchema(current.schema()).validate();
     }
 
     private static StationConfig with(StationConfig c, Ordering ordering, Duration dedupWindow,
@@ -132,7 +132,39 @@ final class Convert {
                 .setOnDeadLetter(c.onDeadLetter().wireName()).setDlsRetentionMs(c.dlsRetention().toMillis())
                 .setRetentionAck(c.retentionAck()).setSegmentBytes(c.segmentBytes())
                 .setCompaction(c.compaction().enabled()).setCompactionLagMs(c.compaction().lag().toMillis())
-                .setTombstoneRetentionMs(c.compaction().tombstoneRetention().toMillis()).build();
+                .setTombstoneRetentionMs(c.compaction().tombstoneRetention().toMillis())
+                .setSchema(c.schema() == null ? "" : c.schema().name())
+                .setSchemaVersion(c.schema() == null ? 0 : c.schema().version())
+                .setSchemaDeadLetterViolations(c.schema() != null && c.schema().deadLetterViolations()).build();
+    }
+
+    static io.junction.api.v1.SchemaInfo schema(io.junction.broker.SchemaInfo s) {
+        return io.junction.api.v1.SchemaInfo.newBuilder().setTenant(s.tenant()).setName(s.name())
+                .setType(s.type().wireName()).setCompatibility(s.compatibility().name()).addAllVersions(s.versions())
+                .setCreatedAtMs(s.createdAtMs()).addAllStations(s.stations()).build();
+    }
+
+    /**
+     * The schema type named on the wire.
+     *
+     * @throws io.junction.broker.BrokerException INVALID_SCHEMA for an unknown or unsupported one
+     */
+    static io.junction.schema.SchemaType schemaType(String wireName) {
+        try {
+            return io.junction.schema.SchemaType.parse(wireName);
+        } catch (io.junction.schema.SchemaException e) {
+            throw new io.junction.broker.BrokerException(io.junction.broker.ErrorCode.INVALID_SCHEMA, e.getMessage());
+        }
+    }
+
+    /** The compatibility named on the wire; null for "" (the default applies). */
+    static io.junction.schema.Compatibility compatibility(String name) {
+        try {
+            return name.isEmpty() ? null : io.junction.schema.Compatibility.parse(name);
+        } catch (io.junction.schema.SchemaException e) {
+            throw new io.junction.broker.BrokerException(io.junction.broker.ErrorCode.INVALID_ARGUMENT,
+                    e.getMessage());
+        }
     }
 
     static io.junction.api.v1.MaintenanceRun run(long atMs, io.junction.broker.RetentionResult r) {
