@@ -581,6 +581,7 @@ final class Station {
         int version = binding.version() == 0 ? entry.versions().size() : binding.version();
         ParsedSchema schema = entry.version(version);
         List<String> reasons = new ArrayList<>();
+        Map<Integer, String> rejected = new LinkedHashMap<>();
         List<CompletableFuture<Long>> stored = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             OutgoingMessage m = messages.get(i);
@@ -589,6 +590,7 @@ final class Station {
                 continue;
             }
             reasons.add("message " + i + ": " + why);
+            rejected.put(i, why);
             if (binding.deadLetterViolations()) {
                 long timestamp = m.timestampMs() > 0 ? m.timestampMs() : now;
                 stored.add(deadLetters.add(new DeadLetters.Submission("", DeadLetterReason.SCHEMA_VIOLATION, target[i],
@@ -607,7 +609,7 @@ final class Station {
         throw new BrokerException(ErrorCode.SCHEMA_VIOLATION, "schema '" + binding.name() + "' version " + version
                 + " refused " + reasons.size() + " of " + messages.size() + " messages, so nothing was stored"
                 + (stored.isEmpty() ? "" : " (the refused ones are in the dead-letter station)") + ": "
-                + String.join("; ", reasons));
+                + String.join("; ", reasons), rejected);
     }
 
     /** {@code headers} plus {@code extra} (when not null). */

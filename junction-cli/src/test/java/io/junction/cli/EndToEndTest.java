@@ -335,6 +335,38 @@ class EndToEndTest {
         }
     }
 
+    @Test
+    void theProducerFailsOnlyTheMessagesTheStationsSchemaRefusesAndStoresTheOthers() throws Exception {
+        client.createSchema("employee", "json", "{\"type\": \"object\", \"required\": [\"id\"]}", null);
+        client.createStation("people", StationOptions.defaults());
+        client.attachSchema("people", "employee", 0);
+        List<CompletableFuture<Receipt>> sent = new ArrayList<>();
+        List<CompletableFuture<Receipt>> more = new ArrayList<>();
+        try (Producer producer = client.producer("people").linger(Duration.ofMillis(50)).maxInFlightBytes(4096)
+                .build()) {
+            // One batch (same linger window): two good messages around a bad one.
+            sent.add(producer.send(Message.builder().key("e1").value("{\"id\": 1}").build()));
+            sent.add(producer.send(Message.builder().key("e2").value("{\"name\": \"no id\"}").build()));
+            sent.add(producer.send(Message.builder().key("e3").value("{\"id\": 3}").build()));
+            producer.flush();
+            assertThat(sent.get(0)).succeedsWithin(Duration.ofSeconds(10));
+            assertThat(sent.get(2)).succeedsWithin(Duration.ofSeconds(10));
+            assertThat(sent.get(1)).failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingCause()
+                    .isInstanceOf(JunctionException.class).withMessageContaining("required property 'id' not found")
+                    .satisfies(e -> assertThat(((JunctionException) e).code())
+                            .isEqualTo(ErrorCode.SCHEMA_VIOLATION));
+            // The same producer goes on: its in-flight window was given back.
+            for (int i = 0; i < 100; i++) {
+                more.add(producer.send(Message.builder().key("e" + i).value("{\"id\": " + i + "}").build()));
+            }
+            producer.flush();
+        }
+        assertThat(more).allSatisfy(f -> assertThat(f).isCompleted().isNotCompletedExceptionally());
+        assertThat(client.station("people").messages()).isEqualTo(102);
+        assertThat(client.deadLetters("people", null, -1, 10)).singleElement()
+                .satisfies(d -> assertThat(d.valueAsString()).isEqualTo("{\"name\": \"no id\"}"));
+    }
+
     private static void assertCode(Runnable call, ErrorCode code) {
         assertThatThrownBy(call::run).isInstanceOf(JunctionException.class)
                 .satisfies(e -> assertThat(((JunctionException) e).code()).isEqualTo(code));

@@ -2,11 +2,13 @@ package io.junction.client;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -275,7 +277,30 @@ public final class Producer implements AutoCloseable {
                 unacked.put(response.getRequestId(), b); // resent on the next stream, when the broker is back
                 return;
             }
-            if (failed) {
+            long released = b.bytes; // what leaves the in-flight window
+            if (failed && response.getRejectedCount() > 0) {
+                // The station's schema refused some messages, so the broker stored none of the request: those
+                // fail, each with its own reason; the others go again, in a request of their own.
+                final Set<Integer> refused = new HashSet<>();
+                for (io.junction.api.v1.Rejected r : response.getRejectedList()) {
+                    if (r.getIndex() >= 0 && r.getIndex() < b.pending.size() && refused.add(r.getIndex())) {
+                        final Pending p = b.pending.get(r.getIndex());
+                        final JunctionException e = new JunctionException(Protos.code(response.getError().getCode()),
+                                "the station's schema refused the message: " + r.getReason());
+                        completions.add(() -> p.future.completeExceptionally(e));
+                    }
+                }
+                released = 0;
+                final List<Pending> others = new ArrayList<>();
+                for (int i = 0; i < b.pending.size(); i++) {
+                    if (refused.contains(i)) {
+                        released += b.pending.get(i).size;
+                    } else {
+                        others.add(b.pending.get(i));
+                    }
+                }
+                sendLocked(others, b.request.getProducerId() != 0);
+            } else if (failed) {
                 final JunctionException e = Protos.exception(response.getError());
                 b.pending.forEach(p -> completions.add(() -> p.future.completeExceptionally(e)));
             } else if (response.getReceiptsCount() != b.pending.size()) {
@@ -290,7 +315,7 @@ public final class Producer implements AutoCloseable {
                     completions.add(() -> f.complete(new Receipt(r.getPartition(), r.getOffset(), r.getDuplicate())));
                 }
             }
-            inFlightBytes -= b.bytes;
+            inFlightBytes -= released;
             lock.notifyAll();
         }
         completions.forEach(Runnable::run);

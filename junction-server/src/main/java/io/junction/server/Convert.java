@@ -50,6 +50,15 @@ final class Convert {
         return Errors.error(io.junction.api.v1.ErrorCode.INTERNAL, String.valueOf(cause));
     }
 
+    /** The messages a refused produce request was refused for (index → why); empty for other failures. */
+    static java.util.Map<Integer, String> rejected(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause instanceof BrokerException b ? b.rejected() : java.util.Map.of();
+    }
+
     /** The settings of a create request: fields left 0 / "" take the broker's defaults. */
     static StationConfig config(io.junction.api.v1.StationConfig c) {
         StationConfig d = StationConfig.withDefaults(c.getPartitions(), c.getRetentionAgeMs(),

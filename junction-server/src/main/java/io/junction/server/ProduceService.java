@@ -64,6 +64,8 @@ final class ProduceService extends ProduceGrpc.ProduceImplBase {
                                 .setRequestId(request.getRequestId());
                         if (error != null) {
                             response.setError(Convert.error(error));
+                            Convert.rejected(error).forEach((index, reason) -> response.addRejected(
+                                    io.junction.api.v1.Rejected.newBuilder().setIndex(index).setReason(reason)));
                         } else {
                             for (io.junction.broker.Receipt r : receipts) {
                                 response.addReceipts(Receipt.newBuilder().setPartition(r.partition())
