@@ -390,6 +390,7 @@ public final class Consumer implements AutoCloseable {
     private void resubscribe() {
         synchronized (lock) {
             if (!closed && stream == null) {
+                client.reconnectNow();
                 subscribeLocked();
             }
         }

@@ -327,6 +327,15 @@ public final class JunctionClient implements AutoCloseable {
         return channel;
     }
 
+    /**
+     * Called before a producer or consumer opens its stream again after a failure: the channel tries to connect
+     * now instead of waiting out gRPC's own reconnect backoff, which grows to two minutes while the broker is
+     * down. So a restarted broker is found within the producer's and consumer's backoff (at most 5 s).
+     */
+    void reconnectNow() {
+        channel.resetConnectBackoff();
+    }
+
     Duration callTimeout() {
         return callTimeout;
     }

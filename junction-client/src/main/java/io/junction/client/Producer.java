@@ -361,6 +361,7 @@ public final class Producer implements AutoCloseable {
             if (closed || stream != null || unacked.isEmpty()) {
                 return;
             }
+            client.reconnectNow();
             openStreamLocked();
         }
     }
