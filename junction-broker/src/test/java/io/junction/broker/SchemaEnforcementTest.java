@@ -189,6 +189,20 @@ class SchemaEnforcementTest {
     }
 
     @Test
+    void shouldValidateGraphQlOperationsAgainstTheSdl() {
+        broker.createSchema(T, "hr-api", SchemaType.GRAPHQL, "type Query { employee(id: ID!): Employee }\n"
+                + "type Employee { id: ID!, name: String }", null);
+        broker.createStation(T, "queries", StationConfig.defaults().withSchema(StationConfig.SchemaBinding.latest(
+                "hr-api")));
+        broker.produce(T, "queries", List.of(json("q1", "{ employee(id: \"7\") { id name } }"))).join();
+        assertCode(() -> broker.produce(T, "queries", List.of(json("q2", "{ employee(id: \"7\") { salary } }"))),
+                ErrorCode.SCHEMA_VIOLATION, "salary");
+        assertCode(() -> broker.addSchemaVersion(T, "hr-api", "type Query { employee(id: ID!): Employee }\n"
+                + "type Employee { id: ID! }"), ErrorCode.INCOMPATIBLE_SCHEMA, "FIELD_REMOVED at Employee.name");
+        assertThat(broker.stationInfo(T, "queries").messages()).isEqualTo(1);
+    }
+
+    @Test
     void shouldValidateAvroBinaryAndHoldAFixedVersion() throws IOException {
         String v1 = "{\"type\": \"record\", \"name\": \"Employee\", \"fields\": [{\"name\": \"id\", \"type\": \"int\"}]}";
         broker.createSchema(T, "emp-avro", SchemaType.AVRO, v1, Compatibility.FULL);

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "schema", mixinStandardHelpOptions = true,
         description = {"Register schemas and their versions; attach one to a station with "
                 + "'junction station attach-schema', and the broker validates every value produced to it.",
-            "Types: json (JSON Schema, drafts 4 to 2020-12) and avro (values in Avro binary)."},
+            "Types: json (JSON Schema, drafts 4 to 2020-12), avro (values in Avro binary) and graphql (an SDL "
+                + "schema; values are operation documents)."},
         subcommands = {SchemaCommand.Create.class, SchemaCommand.AddVersion.class, SchemaCommand.ListSchemas.class,
             SchemaCommand.Info.class, SchemaCommand.Delete.class})
 final class SchemaCommand implements Runnable {
@@ -56,7 +57,7 @@ final class SchemaCommand implements Runnable {
         private ServerOption server;
         @Parameters(paramLabel = "NAME")
         private String name;
-        @Option(names = "--type", paramLabel = "TYPE", required = true, description = "json or avro.")
+        @Option(names = "--type", paramLabel = "TYPE", required = true, description = "json, avro or graphql.")
         private String type;
         @Option(names = "--file", paramLabel = "F", required = true, description = "The definition.")
         private Path file;

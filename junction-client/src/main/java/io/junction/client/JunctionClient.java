@@ -167,7 +167,8 @@ public final class JunctionClient implements AutoCloseable {
     // ----- schemas -------------------------------------------------------------------------------------------
 
     /**
-     * Registers a schema with its first version. {@code type}: {@code json} or {@code avro}; {@code compatibility}:
+     * Registers a schema with its first version. {@code type}: {@code json}, {@code avro} or {@code graphql};
+     * {@code compatibility}:
      * null for BACKWARD. A definition that does not parse fails with INVALID_SCHEMA and the parser's reason.
      */
     public SchemaInfo createSchema(String name, String type, String definition, String compatibility) {

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * A schema of the broker's registry.
  *
- * @param type {@code json} or {@code avro}
+ * @param type {@code json}, {@code avro} or {@code graphql}
  * @param compatibility {@code NONE}, {@code BACKWARD}, {@code FORWARD}, {@code FULL}, or one of those with
  *     {@code _TRANSITIVE}
  * @param versions the definitions, version 1 first

@@ -2,12 +2,14 @@ package io.junction.schema;
 
 import java.util.Locale;
 
-/** The schema languages a registry holds. Protobuf and GraphQL come next (issue #6). */
+/** The schema languages a registry holds. Protobuf comes next (issue #6). */
 public enum SchemaType {
     /** JSON Schema, drafts 4, 6, 7, 2019-09 and 2020-12 (by the definition's {@code $schema}; 2020-12 without). */
     JSON,
     /** Apache Avro ({@code .avsc}); values are Avro binary. */
-    AVRO;
+    AVRO,
+    /** A GraphQL SDL schema; values are GraphQL operation documents that must validate against it. */
+    GRAPHQL;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -20,9 +22,9 @@ public enum SchemaType {
                 return t;
             }
         }
-        if (wireName.equals("protobuf") || wireName.equals("graphql")) {
-            throw new SchemaException("schema type '" + wireName + "' is not supported yet (json and avro are)");
+        if (wireName.equals("protobuf")) {
+            throw new SchemaException("schema type 'protobuf' is not supported yet (json, avro and graphql are)");
         }
-        throw new SchemaException("unknown schema type '" + wireName + "': use json or avro");
+        throw new SchemaException("unknown schema type '" + wireName + "': use json, avro or graphql");
     }
 }

@@ -21,6 +21,7 @@ public final class Schemas {
         return switch (type) {
             case JSON -> JsonSchemas.parse(definition);
             case AVRO -> AvroSchemas.parse(definition);
+            case GRAPHQL -> GraphQlSchemas.parse(definition);
         };
     }
 }
