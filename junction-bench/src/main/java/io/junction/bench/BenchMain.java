@@ -14,8 +14,10 @@ public final class BenchMain {
             System.out.println("       junction-bench/run compare [--seconds N] [--warmup N] [--workloads a,b,c,d,e] "
                     + "[--brokers junction,kafka,nats] [--durability both|fsync|nofsync] [--out FILE]");
             System.out.println("       junction-bench/run compaction [--dir DIR] [--messages N] [--keys N] [--seconds N]");
+            System.out.println("       junction-bench/run schema [--dir DIR] [--seconds N]");
             System.out.println("  log      append throughput of junction-log next to the disk's own fdatasync figures");
             System.out.println("  compaction  key compaction's MB/s, and produce throughput while it runs");
+            System.out.println("  schema   produce throughput with no schema, a JSON Schema and an Avro schema");
             System.out.println("  compare  the same workloads against Junction, Kafka and NATS JetStream "
                     + "(docs/benchmarks.md)");
             return;
@@ -24,6 +26,7 @@ public final class BenchMain {
         switch (args[0]) {
             case "log" -> LogAppendBench.main(rest);
             case "compaction" -> CompactionBench.main(rest);
+            case "schema" -> SchemaBench.main(rest);
             case "compare" -> io.junction.bench.compare.CompareMain.main(rest);
             default -> {
                 System.err.println("unknown benchmark: " + args[0]);
