@@ -918,6 +918,9 @@ final class ConsumerGroup {
                     expected = record.offset() + 1;
                 }
                 state[p].gap(expected, result.nextOffset());
+                if (result.nextOffset() <= nextFetch[p]) {
+                    break; // nothing readable there yet
+                }
                 nextFetch[p] = result.nextOffset();
             }
             return !readAhead.get(p).isEmpty();
