@@ -590,7 +590,7 @@ final class Station {
                 continue;
             }
             reasons.add("message " + i + ": " + why);
-            rejected.put(i, why);
+            rejected.put(i, "schema '" + binding.name() + "' version " + version + ": " + why);
             if (binding.deadLetterViolations()) {
                 long timestamp = m.timestampMs() > 0 ? m.timestampMs() : now;
                 stored.add(deadLetters.add(new DeadLetters.Submission("", DeadLetterReason.SCHEMA_VIOLATION, target[i],

@@ -50,6 +50,8 @@ public final class JunctionClient implements AutoCloseable {
 
     private final String server;
     private final String tenant;
+    private static final int READ_ATTEMPTS = 3;
+
     private final ManagedChannel channel;
     private final Duration callTimeout;
     private final ScheduledExecutorService scheduler;
@@ -102,13 +104,13 @@ public final class JunctionClient implements AutoCloseable {
 
     /** The station of that name; {@link ErrorCode#UNKNOWN_STATION} if there is none. */
     public StationInfo station(String name) {
-        return call(() -> Protos.station(admin().getStation(
+        return read(() -> Protos.station(admin().getStation(
                 GetStationRequest.newBuilder().setTenant(tenant).setName(name).build())));
     }
 
     /** Every station of the tenant. */
     public List<StationInfo> stations() {
-        return call(() -> {
+        return read(() -> {
             final List<StationInfo> stations = new ArrayList<>();
             for (io.junction.api.v1.StationInfo s : admin().listStations(
                     ListStationsRequest.newBuilder().setTenant(tenant).build()).getStationsList()) {
@@ -148,13 +150,13 @@ public final class JunctionClient implements AutoCloseable {
 
     /** The group of that name; {@link ErrorCode#UNKNOWN_GROUP} if there is none. */
     public GroupInfo group(String station, String group) {
-        return call(() -> Protos.group(admin().getGroup(GetGroupRequest.newBuilder().setTenant(tenant)
+        return read(() -> Protos.group(admin().getGroup(GetGroupRequest.newBuilder().setTenant(tenant)
                 .setStation(station).setGroup(group).build())));
     }
 
     /** Every group of a station. */
     public List<GroupInfo> groups(String station) {
-        return call(() -> {
+        return read(() -> {
             final List<GroupInfo> groups = new ArrayList<>();
             for (io.junction.api.v1.GroupInfo g : admin().listGroups(ListGroupsRequest.newBuilder()
                     .setTenant(tenant).setStation(station).build()).getGroupsList()) {
@@ -184,12 +186,12 @@ public final class JunctionClient implements AutoCloseable {
     }
 
     public SchemaInfo schema(String name) {
-        return call(() -> Protos.schema(admin().getSchema(io.junction.api.v1.GetSchemaRequest.newBuilder()
+        return read(() -> Protos.schema(admin().getSchema(io.junction.api.v1.GetSchemaRequest.newBuilder()
                 .setTenant(tenant).setName(name).build())));
     }
 
     public List<SchemaInfo> schemas() {
-        return call(() -> admin().listSchemas(io.junction.api.v1.ListSchemasRequest.newBuilder().setTenant(tenant)
+        return read(() -> admin().listSchemas(io.junction.api.v1.ListSchemasRequest.newBuilder().setTenant(tenant)
                 .build()).getSchemasList().stream().map(Protos::schema).toList());
     }
 
@@ -247,7 +249,7 @@ public final class JunctionClient implements AutoCloseable {
      * {@code limit} (1..10 000), with ids above {@code afterId} (-1: from the first), for paging.
      */
     public List<DeadLetter> deadLetters(String station, String group, long afterId, int limit) {
-        return call(() -> {
+        return read(() -> {
             final ListDeadLettersRequest.Builder request = ListDeadLettersRequest.newBuilder().setTenant(tenant)
                     .setStation(station).setGroup(group == null ? "" : group).setLimit(limit);
             if (afterId >= 0) {
@@ -362,6 +364,28 @@ public final class JunctionClient implements AutoCloseable {
             return call.get();
         } catch (StatusRuntimeException e) {
             throw Protos.exception(e, server);
+        }
+    }
+
+    /**
+     * A call that only reads: tried up to {@value #READ_ATTEMPTS} times while the broker cannot be reached (a
+     * connection that broke under the call, a broker restarting), 100 ms then 200 ms apart.
+     */
+    private <T> T read(Supplier<T> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call(call);
+            } catch (JunctionException e) {
+                if (e.code() != ErrorCode.UNAVAILABLE || attempt == READ_ATTEMPTS) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L << (attempt - 1));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -286,7 +286,7 @@ public final class Producer implements AutoCloseable {
                     if (r.getIndex() >= 0 && r.getIndex() < b.pending.size() && refused.add(r.getIndex())) {
                         final Pending p = b.pending.get(r.getIndex());
                         final JunctionException e = new JunctionException(Protos.code(response.getError().getCode()),
-                                "the station's schema refused the message: " + r.getReason());
+                                r.getReason());
                         completions.add(() -> p.future.completeExceptionally(e));
                     }
                 }

@@ -210,7 +210,11 @@ final class Protos {
         }
         final Status status = Status.fromThrowable(failure);
         final String description = status.getDescription() != null ? status.getDescription() : status.getCode().name();
-        switch (status.getCode()) {
+        Status.Code code = status.getCode();
+        if (code == Status.Code.UNKNOWN && brokenConnection(failure)) {
+            code = Status.Code.UNAVAILABLE; // gRPC says UNKNOWN when the connection closed under a call
+        }
+        switch (code) {
             case UNAVAILABLE:
                 return new JunctionException(ErrorCode.UNAVAILABLE,
                         "cannot reach the broker at " + server + " (" + description + ")", true, failure);
@@ -224,6 +228,16 @@ final class Protos {
                 return new JunctionException(ErrorCode.UNKNOWN, status.getCode() + ": " + description,
                         isTransient(status.getCode()), failure);
         }
+    }
+
+    /** True when an I/O failure (a closed or reset connection) is among the causes. */
+    private static boolean brokenConnection(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a stream that broke with this status (and no Junction code) is worth opening again. */
