@@ -44,6 +44,9 @@ final class FakeBroker implements AutoCloseable {
 
     // Admin
     final Map<String, StationInfo> stations = new ConcurrentHashMap<>();
+    /** The next this many GetStation calls fail with UNAVAILABLE (a broker restarting). */
+    final AtomicInteger breakGetStation = new AtomicInteger();
+    final AtomicInteger getStationCalls = new AtomicInteger();
 
     // Produce
     final BlockingQueue<ProduceRequest> produced = new LinkedBlockingQueue<>();
@@ -120,6 +123,11 @@ final class FakeBroker implements AutoCloseable {
 
         @Override
         public void getStation(GetStationRequest request, StreamObserver<StationInfo> response) {
+            getStationCalls.incrementAndGet();
+            if (breakGetStation.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                response.onError(io.grpc.Status.UNAVAILABLE.withDescription("restarting").asRuntimeException());
+                return;
+            }
             final StationInfo info = stations.get(request.getName());
             if (info == null) {
                 response.onError(Errors.toStatus(ErrorCode.UNKNOWN_STATION,

@@ -88,6 +88,30 @@ class JunctionClientTest {
     }
 
     @Test
+    void triesAReadAgainWhileTheBrokerCannotBeReached() {
+        client.createStation("orders", StationOptions.defaults());
+        broker.breakGetStation.set(2);
+        assertThat(client.station("orders").name()).isEqualTo("orders");
+        assertThat(broker.getStationCalls.get()).as("two failed tries, then one that worked").isEqualTo(3);
+
+        broker.breakGetStation.set(3);
+        assertThatThrownBy(() -> client.station("orders")).isInstanceOfSatisfying(JunctionException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+        assertThat(broker.getStationCalls.get()).as("three tries at most").isEqualTo(6);
+    }
+
+    @Test
+    void takesAConnectionThatClosedUnderACallForUnavailable() {
+        // gRPC reports UNKNOWN when the connection closes under a call; the client's own I/O error is the cause.
+        JunctionException e = Protos.exception(io.grpc.Status.UNKNOWN.withDescription("channel closed")
+                .withCause(new java.nio.channels.ClosedChannelException()).asRuntimeException(), "b:1");
+        assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(e.retriable()).isTrue();
+        assertThat(Protos.exception(io.grpc.Status.UNKNOWN.withDescription("odd").asRuntimeException(), "b:1").code())
+                .as("without an I/O cause it stays UNKNOWN").isEqualTo(ErrorCode.UNKNOWN);
+    }
+
+    @Test
     void throwsTheBrokersErrorCodeAndMessage() {
         assertThatThrownBy(() -> client.station("missing")).isInstanceOfSatisfying(JunctionException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_STATION);
