@@ -105,6 +105,7 @@ final class ConsumeCommand implements Callable<Integer> {
         final AtomicBoolean busy = new AtomicBoolean();
         try (JunctionClient client = server.connect()) {
             client.station(station); // fails fast, with UNKNOWN_STATION or UNAVAILABLE
+            final SchemaCodec codec = new SchemaCodec(client);
             final Consumer.Builder builder = client.consumer(station, group).startPosition(from).ordering(ordering)
                     .onDeadLetter(onDeadLetter)
                     .prefetch(count == null ? MAX_PREFETCH : (int) Math.min(count, MAX_PREFETCH))
@@ -113,7 +114,8 @@ final class ConsumeCommand implements Callable<Integer> {
                         busy.set(true);
                         try {
                             synchronized (out) {
-                                out.println(json ? Json.message(m) : describe(m));
+                                final String decoded = codec.decode(m);
+                                out.println(json ? Json.message(m, decoded) : describe(m, decoded));
                                 out.flush();
                             }
                             if (settle(m)) {
@@ -181,7 +183,8 @@ final class ConsumeCommand implements Callable<Integer> {
         }
     }
 
-    static String describe(ReceivedMessage m) {
+    /** One line per message; {@code decoded}: the value as JSON when its schema has a binary form, else null. */
+    static String describe(ReceivedMessage m, String decoded) {
         final StringBuilder sb = new StringBuilder().append(m.partition()).append('@').append(m.offset());
         if (m.key() != null) {
             sb.append(" key=").append(text(m.key()));
@@ -192,7 +195,8 @@ final class ConsumeCommand implements Callable<Integer> {
         if (m.deliveries() > 1) {
             sb.append(" (delivery ").append(m.deliveries()).append(')');
         }
-        return sb.append(": ").append(m.isTombstone() ? "(tombstone)" : text(m.value())).toString();
+        return sb.append(": ").append(m.isTombstone() ? "(tombstone)" : decoded != null ? decoded : text(m.value()))
+                .toString();
     }
 
     private static String text(byte[] bytes) {

@@ -42,9 +42,11 @@ final class Json {
         return write(node);
     }
 
-    static String message(ReceivedMessage m) {
-        return message(m.station(), m.partition(), m.offset(), m.key(), m.isTombstone() ? null : m.value(),
-                m.headers(), m.deliveries(), m.timestamp());
+    /** {@code decoded}: the value as JSON text when its schema has a binary form (shown instead), else null. */
+    static String message(ReceivedMessage m, String decoded) {
+        return message(m.station(), m.partition(), m.offset(), m.key(), m.isTombstone() ? null
+                : decoded != null ? decoded.getBytes(StandardCharsets.UTF_8) : m.value(), m.headers(),
+                m.deliveries(), m.timestamp());
     }
 
     /** A message as JSON; a null {@code value} is a tombstone. */

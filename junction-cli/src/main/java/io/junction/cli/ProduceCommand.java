@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -67,6 +68,13 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--partition", paramLabel = "P", description = "Send to partition P, whatever the key.")
     private Integer partition;
 
+    @Option(names = "--raw", description = "Send values as typed, even to a station whose schema has a binary "
+            + "form (Avro): by default they are JSON, converted through the schema's JSON mapping.")
+    private boolean raw;
+
+    /** Typed value → the bytes sent. */
+    private Function<String, byte[]> encode;
+
     @Option(names = "--tombstone", description = "Send one tombstone for --key instead of a value: on a compacted "
             + "station it deletes the key (once older than the station's tombstone retention).")
     private boolean tombstone;
@@ -80,7 +88,8 @@ final class ProduceCommand implements Callable<Integer> {
         validate();
         final PrintWriter out = spec.commandLine().getOut();
         try (JunctionClient client = server.connect()) {
-            client.station(station); // fails fast, with UNKNOWN_STATION or UNAVAILABLE, before reading any input
+            // Fails fast, with UNKNOWN_STATION or UNAVAILABLE, before reading any input.
+            encode = raw ? SchemaCodec.utf8() : new SchemaCodec(client).encoder(client.station(station));
             final Deque<CompletableFuture<Receipt>> pending = new ArrayDeque<>();
             try (Producer producer = client.producer(station).linger(Duration.ofMillis(5))
                     .deliveryTimeout(Duration.ofSeconds(30)).build()) {
@@ -134,7 +143,7 @@ final class ProduceCommand implements Callable<Integer> {
         if (messageValue == null) {
             b.tombstone();
         } else {
-            b.value(messageValue);
+            b.value(encode.apply(messageValue));
         }
         headers.forEach(b::header);
         if (partition != null) {

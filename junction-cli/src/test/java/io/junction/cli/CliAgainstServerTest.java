@@ -317,6 +317,23 @@ class CliAgainstServerTest {
         assertThat(err.toString()).startsWith("SCHEMA_IN_USE: schema 'employee' is attached to station 'people'");
         assertThat(run("station", "attach-schema", "people", "employee", "--version", "9")).isEqualTo(1);
         assertThat(err.toString()).startsWith("UNKNOWN_SCHEMA: schema 'employee' has no version 9");
+        // An Avro station: the CLI takes and shows JSON, the broker stores and checks Avro binary.
+        final Path avsc = data.resolve("employee.avsc");
+        Files.writeString(avsc, "{\"type\": \"record\", \"name\": \"Employee\", \"fields\": ["
+                + "{\"name\": \"id\", \"type\": \"int\"}, {\"name\": \"name\", \"type\": \"string\"}]}");
+        assertThat(run("schema", "create", "employee-avro", "--type", "avro", "--file", avsc.toString())).isZero();
+        assertThat(run("station", "create", "people-avro")).isZero();
+        assertThat(run("station", "attach-schema", "people-avro", "employee-avro", "--version", "1")).isZero();
+        assertThat(run("produce", "people-avro", "--key", "e1", "{\"id\": 1, \"name\": \"Ada\"}")).isZero();
+        assertThat(run("produce", "people-avro", "--key", "e2", "{\"id\": \"one\"}")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("SCHEMA_VIOLATION: schema 'employee-avro' version 1: not JSON of "
+                + "Employee");
+        assertThat(run("produce", "people-avro", "--key", "e3", "--raw", "{\"id\": 1}")).as("--raw: the broker "
+                + "checks the bytes as Avro binary").isEqualTo(1);
+        assertThat(err.toString()).startsWith("SCHEMA_VIOLATION: schema 'employee-avro' version 1: not Avro binary");
+        assertThat(run("consume", "people-avro", "--group", "g", "--count", "1", "--timeout", "2s")).isZero();
+        assertThat(out()).isEqualTo("0@0 key=e1 junction-schema=employee-avro:1: {\"id\":1,\"name\":\"Ada\"}");
+
         assertThat(run("station", "detach-schema", "people")).isZero();
         assertThat(run("produce", "people", "--key", "e3", "anything goes now")).isZero();
         assertThat(run("schema", "delete", "employee")).isZero();

@@ -1,14 +1,20 @@
 package io.junction.schema;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.io.JsonEncoder;
 
 /** Avro: the library's parser, binary decoding as validation, and its reader/writer compatibility checker. */
 final class AvroSchemas {
@@ -46,6 +52,37 @@ final class AvroSchemas {
                 return null;
             } catch (IOException | RuntimeException e) {
                 return "not Avro binary of " + schema.getFullName() + ": " + e.getMessage();
+            }
+        }
+
+        @Override
+        public byte[] fromJson(String json) {
+            try {
+                Object datum = new GenericDatumReader<>(schema).read(null,
+                        DecoderFactory.get().jsonDecoder(schema, json));
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+                new GenericDatumWriter<>(schema).write(datum, encoder);
+                encoder.flush();
+                return out.toByteArray();
+            } catch (IOException | RuntimeException e) {
+                throw new SchemaException("not JSON of " + schema.getFullName() + " (Avro's JSON encoding: a union "
+                        + "value is written {\"type\": value}): " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String toJson(byte[] value) {
+            try {
+                Object datum = new GenericDatumReader<>(schema).read(null,
+                        DecoderFactory.get().binaryDecoder(value, null));
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                JsonEncoder encoder = EncoderFactory.get().jsonEncoder(schema, out);
+                new GenericDatumWriter<>(schema).write(datum, encoder);
+                encoder.flush();
+                return out.toString(StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                return null;
             }
         }
 

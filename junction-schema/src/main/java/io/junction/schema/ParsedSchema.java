@@ -22,4 +22,20 @@ public interface ParsedSchema {
      * read them all. {@code writer} is of the same type.
      */
     List<String> cannotRead(ParsedSchema writer);
+
+    /**
+     * The value a message written as JSON has under this schema, through the schema's JSON mapping: for JSON
+     * Schema the JSON itself; for Avro the Avro binary of the record written in Avro's JSON encoding; for GraphQL
+     * (whose values are documents, not JSON) the text as it is.
+     *
+     * @throws SchemaException when the JSON does not fit the schema's mapping, with the reason
+     */
+    default byte[] fromJson(String json) {
+        return json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The inverse of {@link #fromJson}, for showing a value: null when it cannot be decoded. */
+    default String toJson(byte[] value) {
+        return new String(value, java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

@@ -51,6 +51,19 @@ class AvroSchemasTest {
     }
 
     @Test
+    void shouldConvertJsonThroughAvrosJsonEncodingAndBack() throws IOException {
+        ParsedSchema schema = avro(V1);
+        byte[] binary = schema.fromJson("{\"id\": 7, \"name\": \"Ada\"}");
+        assertThat(binary).isEqualTo(encode(V1, 7, "Ada"));
+        assertThat(schema.violation(binary)).isNull();
+        assertThat(schema.toJson(binary)).isEqualTo("{\"id\":7,\"name\":\"Ada\"}");
+        assertThatThrownBy(() -> schema.fromJson("{\"id\": \"seven\", \"name\": \"Ada\"}"))
+                .isInstanceOf(SchemaException.class).hasMessageStartingWith("not JSON of hr.Employee");
+        assertThat(schema.toJson(new byte[] {1})).isNull();
+        assertThat(Schemas.parse(SchemaType.JSON, "{}").fromJson("{\"a\": 1}")).asString().isEqualTo("{\"a\": 1}");
+    }
+
+    @Test
     void shouldRefuseADefinitionThatDoesNotParseWithTheReason() {
         assertThatThrownBy(() -> avro("{\"type\": \"record\", \"name\": \"X\"}")).isInstanceOf(SchemaException.class)
                 .hasMessageStartingWith("not a valid Avro schema").hasMessageContaining("fields");
