@@ -7,21 +7,17 @@ import io.junction.broker.OutgoingMessage;
 import io.junction.broker.Ordering;
 import io.junction.broker.StationConfig;
 import io.junction.log.Durability;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -61,7 +57,7 @@ final class CompactionBench {
         System.out.printf(Locale.ROOT, "compaction benchmark: %d messages of %d B over %d keys per fill, %d cores, "
                 + "%s, dir %s%n%n", messages, VALUE_BYTES, keys, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), dir.toAbsolutePath());
-        deleteTree(dir);
+        BenchFiles.deleteTree(dir);
         Random random = new Random(42);
         double baseline;
         try (Broker broker = open(dir, 0)) {
@@ -85,7 +81,7 @@ final class CompactionBench {
         try (Broker broker = open(dir, BrokerConfig.DEFAULT_COMPACTION_BYTES_PER_SECOND)) {
             during(broker, "produce during a pass throttled at 64 MiB/s", messages, keys, random, baseline);
         }
-        deleteTree(dir);
+        BenchFiles.deleteTree(dir);
     }
 
     private static Broker open(Path dir, long throttle) {
@@ -162,16 +158,5 @@ final class CompactionBench {
             batch.add(OutgoingMessage.of(("key-" + random.nextInt(keys)).getBytes(StandardCharsets.UTF_8), value));
         }
         return batch;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
     }
 }

@@ -5,18 +5,14 @@ import io.junction.log.Durability;
 import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;
 import io.junction.log.RecordBatchBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -83,7 +79,7 @@ final class LogAppendBench {
     static Result run(Path root, Durability mode, int recordBytes, int batchRecords, double warmup, double seconds)
             throws Exception {
         Path dir = root.resolve("run-" + mode + "-" + recordBytes + "-" + batchRecords);
-        deleteTree(dir);
+        BenchFiles.deleteTree(dir);
         LogConfig config = LogConfig.builder().durability(mode).flushInterval(Duration.ofMillis(200)).build();
         ByteBuffer template = batch(recordBytes, batchRecords);
         Recorder latencies = new Recorder(3);
@@ -121,7 +117,7 @@ final class LogAppendBench {
             elapsed = (System.nanoTime() - start) / 1e9;
         }
         var histogram = latencies.getIntervalHistogram();
-        deleteTree(dir);
+        BenchFiles.deleteTree(dir);
         double recordsPerSec = records / elapsed;
         return new Result(mode, recordBytes, batchRecords, recordsPerSec, recordsPerSec * recordBytes / 1e6,
                 histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(99));
@@ -136,21 +132,6 @@ final class LogAppendBench {
             builder.add(now, null, value);
         }
         return builder.build();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.delete(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 
 }

@@ -9,16 +9,13 @@ import io.junction.schema.SchemaType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
-import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -61,7 +58,7 @@ final class SchemaBench {
                 + "flight, %.0f s per case, %d cores, %s%n%n", BATCH, IN_FLIGHT, seconds,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        deleteTree(dir);
+        BenchFiles.deleteTree(dir);
         byte[] json = json();
         byte[] avro = avro();
         System.out.println("| station | value | msgs/s | MB/s | vs no schema |");
@@ -83,7 +80,7 @@ final class SchemaBench {
             row("JSON Schema", "JSON, " + json.length + " B", withJson, json.length, plain);
             row("Avro", "Avro binary, " + avro.length + " B", withAvro, avro.length, plain);
         }
-        deleteTree(dir);
+        BenchFiles.deleteTree(dir);
     }
 
     private static void row(String station, String value, double rate, int bytes, double baseline) {
@@ -133,16 +130,5 @@ final class SchemaBench {
         new GenericDatumWriter<GenericRecord>(schema).write(r, encoder);
         encoder.flush();
         return out.toByteArray();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
     }
 }
