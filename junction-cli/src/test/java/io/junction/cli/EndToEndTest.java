@@ -367,6 +367,33 @@ class EndToEndTest {
                 .satisfies(d -> assertThat(d.valueAsString()).isEqualTo("{\"name\": \"no id\"}"));
     }
 
+    /** A Jackson-mapped type. */
+    record Employee(int id, String name) {
+    }
+
+    @Test
+    void theTypedHelpersWriteAndReadJsonAndProtobufValues() throws Exception {
+        client.createSchema("employee", "json", "{\"type\": \"object\", \"properties\": {\"id\": {\"type\": "
+                + "\"integer\"}, \"name\": {\"type\": \"string\"}}, \"required\": [\"id\", \"name\"]}", null);
+        client.createStation("people", StationOptions.defaults());
+        client.attachSchema("people", "employee", 0);
+        client.createStation("receipts", StationOptions.defaults());
+        send("people", List.of(Message.builder().key("e1").json(new Employee(1, "Ada")).build()));
+        // A generated Protobuf class (the API's own Receipt stands in for an application's).
+        send("receipts", List.of(Message.builder().protobuf(io.junction.api.v1.Receipt.newBuilder().setPartition(2)
+                .setOffset(7).build()).build()));
+        BlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        try (var people = client.consumer("people", "g").handler(m -> got.add(m.json(Employee.class))).build()
+                .start(); var receipts = client.consumer("receipts", "g").handler(m -> got.add(
+                        m.protobuf(io.junction.api.v1.Receipt.parser()))).build().start()) {
+            List<Object> values = new ArrayList<>();
+            values.add(got.poll(10, TimeUnit.SECONDS));
+            values.add(got.poll(10, TimeUnit.SECONDS));
+            assertThat(values).containsExactlyInAnyOrder(new Employee(1, "Ada"),
+                    io.junction.api.v1.Receipt.newBuilder().setPartition(2).setOffset(7).build());
+        }
+    }
+
     private static void assertCode(Runnable call, ErrorCode code) {
         assertThatThrownBy(call::run).isInstanceOf(JunctionException.class)
                 .satisfies(e -> assertThat(((JunctionException) e).code()).isEqualTo(code));

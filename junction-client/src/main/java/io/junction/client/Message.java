@@ -120,6 +120,19 @@ public final class Message {
             return value(value.getBytes(StandardCharsets.UTF_8));
         }
 
+        /**
+         * The value as the JSON of {@code value}, written by Jackson (an optional dependency of the client: add
+         * {@code jackson-databind} to use this); for stations with a JSON Schema.
+         */
+        public Builder json(Object value) {
+            return value(TypedValues.toJson(Objects.requireNonNull(value, "value")));
+        }
+
+        /** The value as {@code value}'s Protobuf binary encoding (a generated message class). */
+        public Builder protobuf(com.google.protobuf.MessageLite value) {
+            return value(Objects.requireNonNull(value, "value").toByteArray());
+        }
+
         public Builder header(String name, byte[] value) {
             headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;

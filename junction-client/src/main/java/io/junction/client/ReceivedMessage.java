@@ -77,6 +77,29 @@ public final class ReceivedMessage {
         return value;
     }
 
+    /**
+     * The value read as JSON into {@code type} by Jackson (an optional dependency: add {@code jackson-databind}).
+     *
+     * @throws IllegalArgumentException when the value is not JSON of that type
+     */
+    public <T> T json(Class<T> type) {
+        return TypedValues.fromJson(value, type);
+    }
+
+    /**
+     * The value parsed as a Protobuf message by {@code parser} (a generated class's {@code parser()}).
+     *
+     * @throws IllegalArgumentException when the value is not that message's binary encoding
+     */
+    public <T> T protobuf(com.google.protobuf.Parser<T> parser) {
+        try {
+            return parser.parseFrom(value);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("the value is not a Protobuf message of that type: " + e.getMessage(),
+                    e);
+        }
+    }
+
     /** True for a tombstone: its key was deleted (on a compacted station it goes after the tombstone retention). */
     public boolean isTombstone() {
         return tombstone;
