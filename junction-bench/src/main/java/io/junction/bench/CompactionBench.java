@@ -28,7 +28,8 @@ import org.HdrHistogram.Recorder;
  *   <li>a compaction pass alone, unthrottled: the MB/s it reads (a scan of the partition for the latest offset
  *       of every key, then two reads of each segment it rewrites);</li>
  *   <li>produce alone, for {@code --seconds}: the baseline (8 requests of 100 messages in flight);</li>
- *   <li>produce for as long as a pass runs, unthrottled, and again with the default throttle (64 MiB/s).</li>
+ *   <li>produce while a pass runs (for {@code --seconds} at most), unthrottled, and again with the default
+ *       throttle (64 MiB/s); the pass's own figures are for the whole pass.</li>
  * </ol>
  */
 final class CompactionBench {
@@ -76,10 +77,11 @@ final class CompactionBench {
             System.out.printf(Locale.ROOT, "| compaction alone, unthrottled | | | | %.1f | %.1f → %.1f MB | %,d "
                     + "| %.1f s |%n", mbPerSec(alone), alone.bytesBefore() / 1e6, alone.bytesAfter() / 1e6,
                     alone.messagesRemoved(), alone.durationMs() / 1e3);
-            during(broker, "produce during an unthrottled pass", messages, keys, random, baseline);
+            during(broker, "produce during an unthrottled pass", messages, keys, random, seconds, baseline);
         }
         try (Broker broker = open(dir, BrokerConfig.DEFAULT_COMPACTION_BYTES_PER_SECOND)) {
-            during(broker, "produce during a pass throttled at 64 MiB/s", messages, keys, random, baseline);
+            during(broker, "produce during a pass throttled at 64 MiB/s", messages, keys, random, seconds,
+                    baseline);
         }
         BenchFiles.deleteTree(dir);
     }
@@ -90,13 +92,13 @@ final class CompactionBench {
     }
 
     /** Refills with superseding values, then measures produce while a compaction pass runs. */
-    private static void during(Broker broker, String label, int messages, int keys, Random random,
+    private static void during(Broker broker, String label, int messages, int keys, Random random, double seconds,
             double baseline) throws Exception {
         fill(broker, messages, keys, random);
         Thread.sleep(1100);
         CompletableFuture<CompactionResult> pass = CompletableFuture.supplyAsync(
                 () -> broker.runCompaction(Broker.DEFAULT_TENANT, "bench"));
-        Measured m = produce(broker, keys, random, 0, pass);
+        Measured m = produce(broker, keys, random, seconds, pass);
         CompactionResult r = pass.join();
         System.out.printf(Locale.ROOT, "| %s | %,.0f (%.0f %% of alone) | %.1f | %.1f ms | %.1f | %.1f → %.1f MB | %,d "
                 + "| %.1f s |%n", label, m.rate, 100 * m.rate / baseline, m.rate * VALUE_BYTES / 1e6, m.p99Ms,
@@ -121,8 +123,8 @@ final class CompactionBench {
     }
 
     /**
-     * Produces for {@code seconds}, or, when {@code until} is given, for as long as it runs; returns the messages
-     * per second and the p99 of the acknowledgements.
+     * Produces for {@code seconds}, or less when {@code until} (given) ends first; returns the messages per second
+     * and the p99 of the acknowledgements.
      */
     private static Measured produce(Broker broker, int keys, Random random, double seconds,
             CompletableFuture<?> until) throws Exception {
@@ -132,7 +134,7 @@ final class CompactionBench {
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         long sent = 0;
-        while (until == null ? System.nanoTime() < end : !until.isDone()) {
+        while (System.nanoTime() < end && (until == null || !until.isDone())) {
             window.acquire();
             long at = System.nanoTime();
             broker.produce(Broker.DEFAULT_TENANT, "bench", batch(keys, random)).whenComplete((r, e) -> {

@@ -84,9 +84,14 @@ final class BrokerContext implements AutoCloseable {
         return compactionThrottle;
     }
 
-    /** Interrupts a running compaction pass (it leaves nothing half done) and waits for it to stop. */
+    /**
+     * Stops a running compaction pass at its next read (it leaves nothing half done: see the log's swap files) and
+     * waits for it. Through the throttle, not by interrupting the thread: an interrupt closes the file channels
+     * it is reading, which every other reader shares.
+     */
     void stopCompactor() {
-        compactor.shutdownNow();
+        compactionThrottle.stop();
+        compactor.shutdown();
         try {
             compactor.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -96,7 +101,8 @@ final class BrokerContext implements AutoCloseable {
 
     @Override
     public void close() {
-        compactor.shutdownNow();
+        compactionThrottle.stop();
+        compactor.shutdown();
         timer.shutdownNow();
     }
 }
