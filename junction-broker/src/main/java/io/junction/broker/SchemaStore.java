@@ -18,7 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
 
 /**
@@ -32,8 +32,8 @@ import java.util.stream.Stream;
  *
  * A schema is created in {@code NAME~new} (not a valid name, so never a schema's) and renamed into place, so it exists whole or not at all; a version
  * exists once its file does (versions are numbered by the files present, so a crash while adding one leaves
- * the earlier ones). Every version is parsed (compiled) when loaded, once. Thread-safe: the registry's
- * changes are serialized by its lock; reads take the current immutable snapshot of a schema.
+ * the earlier ones). Every version is parsed (compiled) when loaded, once. Thread-safe: changes are serialized by
+ * the store's lock; reads take no lock and see a schema's current immutable {@link Entry}.
  */
 final class SchemaStore {
 
@@ -58,7 +58,8 @@ final class SchemaStore {
 
     private final String tenant;
     private final Path dir;
-    private final Map<String, Entry> schemas = new TreeMap<>();
+    /** Read without a lock (every produce to a station with a schema looks here); changed under the store's lock. */
+    private final Map<String, Entry> schemas = new ConcurrentSkipListMap<>();
 
     private SchemaStore(String tenant, Path dir) {
         this.tenant = tenant;
@@ -151,7 +152,7 @@ final class SchemaStore {
         return updated;
     }
 
-    synchronized Entry get(String name) {
+    Entry get(String name) {
         Entry entry = schemas.get(name);
         if (entry == null) {
             Names.check("schema", name);
@@ -160,7 +161,7 @@ final class SchemaStore {
         return entry;
     }
 
-    synchronized List<Entry> list() {
+    List<Entry> list() {
         return List.copyOf(schemas.values());
     }
 

@@ -39,12 +39,10 @@ public final class RecordBatchBuilder {
         return add(timestamp, key, value, headers, (byte) 0);
     }
 
-    /** Adds a tombstone for {@code key}: a record with no value that compaction reads as "delete this key". */
-    public RecordBatchBuilder addTombstone(long timestamp, byte[] key) {
-        return addTombstone(timestamp, key, List.of());
-    }
-
-    /** A tombstone with headers (e.g. the msg-id it was produced with). */
+    /**
+     * Adds a tombstone for {@code key}: a record with no value that compaction reads as "delete this key"; its
+     * headers (e.g. the msg-id it was produced with) are kept.
+     */
     public RecordBatchBuilder addTombstone(long timestamp, byte[] key, List<Header> headers) {
         return add(timestamp, key, null, headers, BatchFormat.TOMBSTONE_FLAG);
     }
