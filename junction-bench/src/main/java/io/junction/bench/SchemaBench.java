@@ -6,6 +6,7 @@ import io.junction.broker.OutgoingMessage;
 import io.junction.broker.StationConfig;
 import io.junction.log.Durability;
 import io.junction.schema.SchemaType;
+import io.junction.schema.Schemas;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,8 @@ import org.apache.avro.io.EncoderFactory;
 /**
  * {@code junction-bench/run schema}: what enforcing a schema costs produce (issue #6, point 6). An in-process
  * broker (fsync) and one station per case, 1 KiB values, 100 per request, 8 requests in flight, for
- * {@code --seconds}: no schema, a JSON Schema (JSON values), an Avro schema (Avro binary values).
+ * {@code --seconds}: no schema, a JSON Schema (JSON values), a Protobuf schema (Protobuf binary values), an Avro
+ * schema (Avro binary values).
  */
 final class SchemaBench {
 
@@ -40,6 +42,12 @@ final class SchemaBench {
             {"type": "record", "name": "Employee", "fields": [{"name": "id", "type": "long"},
              {"name": "name", "type": "string"}, {"name": "team", "type": "string"},
              {"name": "notes", "type": "string"}]}""";
+
+    private static final String PROTO_SCHEMA = """
+            syntax = "proto3";
+            package hr.v1;
+            message Employee { int64 id = 1; string name = 2; string team = 3; string notes = 4; }
+            """;
 
     private SchemaBench() {
     }
@@ -61,23 +69,29 @@ final class SchemaBench {
         BenchFiles.deleteTree(dir);
         byte[] json = json();
         byte[] avro = avro();
+        byte[] protobuf = protobuf();
         System.out.println("| station | value | msgs/s | MB/s | vs no schema |");
         System.out.println("|---|---|---:|---:|---:|");
         try (Broker broker = Broker.open(new BrokerConfig(dir, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES,
                 Durability.FSYNC, Duration.ofSeconds(1), Clock.systemUTC()))) {
             broker.createSchema(Broker.DEFAULT_TENANT, "emp-json", SchemaType.JSON, JSON_SCHEMA, null);
             broker.createSchema(Broker.DEFAULT_TENANT, "emp-avro", SchemaType.AVRO, AVRO_SCHEMA, null);
+            broker.createSchema(Broker.DEFAULT_TENANT, "emp-proto", SchemaType.PROTOBUF, PROTO_SCHEMA, null);
             broker.createStation(Broker.DEFAULT_TENANT, "plain", StationConfig.defaults());
             broker.createStation(Broker.DEFAULT_TENANT, "json", StationConfig.defaults().withSchema(
                     StationConfig.SchemaBinding.latest("emp-json")));
             broker.createStation(Broker.DEFAULT_TENANT, "avro", StationConfig.defaults().withSchema(
                     StationConfig.SchemaBinding.latest("emp-avro")));
+            broker.createStation(Broker.DEFAULT_TENANT, "protobuf", StationConfig.defaults().withSchema(
+                    StationConfig.SchemaBinding.latest("emp-proto")));
             produce(broker, "plain", json, seconds / 3); // warm-up
             double plain = produce(broker, "plain", json, seconds);
             double withJson = produce(broker, "json", json, seconds);
+            double withProtobuf = produce(broker, "protobuf", protobuf, seconds);
             double withAvro = produce(broker, "avro", avro, seconds);
             row("no schema", "JSON, " + json.length + " B", plain, json.length, plain);
             row("JSON Schema", "JSON, " + json.length + " B", withJson, json.length, plain);
+            row("Protobuf", "Protobuf binary, " + protobuf.length + " B", withProtobuf, protobuf.length, plain);
             row("Avro", "Avro binary, " + avro.length + " B", withAvro, avro.length, plain);
         }
         BenchFiles.deleteTree(dir);
@@ -115,6 +129,12 @@ final class SchemaBench {
     private static byte[] json() {
         String head = "{\"id\": 12345, \"name\": \"Ada Lovelace\", \"team\": \"payroll\", \"notes\": \"";
         return (head + "n".repeat(1024 - head.length() - 2) + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The same employee in Protobuf binary, about 1 KiB. */
+    private static byte[] protobuf() {
+        return Schemas.parse(SchemaType.PROTOBUF, PROTO_SCHEMA).fromJson("{\"id\": 12345, \"name\": \"Ada Lovelace\", "
+                + "\"team\": \"payroll\", \"notes\": \"" + "n".repeat(990) + "\"}");
     }
 
     /** The same employee in Avro binary, about 1 KiB. */

@@ -260,16 +260,28 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** {@link #createSchema(String, String, SchemaType, String, String, Compatibility)} with no message type. */
+    public SchemaInfo createSchema(String tenant, String name, SchemaType type, String definition,
+            Compatibility compatibility) {
+        return createSchema(tenant, name, type, definition, null, compatibility);
+    }
+
     /**
      * Registers a schema with its first version.
      *
+     * @param messageType Protobuf: the message type values are (null: the file's first message); else null
      * @throws BrokerException INVALID_SCHEMA (the parser's reason), SCHEMA_EXISTS, INVALID_NAME
      */
     public synchronized SchemaInfo createSchema(String tenant, String name, SchemaType type, String definition,
-            Compatibility compatibility) {
+            String messageType, Compatibility compatibility) {
         SchemaStore store = schemas(tenant);
-        return store.info(store.create(name, type, definition, compatibility == null ? Compatibility.DEFAULT
-                : compatibility, context.clock().millis()), List.of());
+        return store.info(store.create(name, type, definition, messageType, compatibility == null
+                ? Compatibility.DEFAULT : compatibility, context.clock().millis()), List.of());
+    }
+
+    /** {@link #addSchemaVersion(String, String, String, String)} with no message type. */
+    public SchemaInfo addSchemaVersion(String tenant, String name, String definition) {
+        return addSchemaVersion(tenant, name, definition, null);
     }
 
     /**
@@ -277,9 +289,10 @@ public final class Broker implements AutoCloseable {
      *
      * @throws BrokerException INVALID_SCHEMA, INCOMPATIBLE_SCHEMA (what breaks the schema's compatibility)
      */
-    public synchronized SchemaInfo addSchemaVersion(String tenant, String name, String definition) {
+    public synchronized SchemaInfo addSchemaVersion(String tenant, String name, String definition,
+            String messageType) {
         SchemaStore store = schemas(tenant);
-        return store.info(store.addVersion(name, definition), stationsUsing(tenant, name));
+        return store.info(store.addVersion(name, definition, messageType), stationsUsing(tenant, name));
     }
 
     public SchemaInfo schemaInfo(String tenant, String name) {

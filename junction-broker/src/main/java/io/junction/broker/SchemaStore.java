@@ -28,9 +28,11 @@ import java.util.stream.Stream;
  * <pre>
  * DATA/tenants/TENANT/schemas/NAME/schema.properties   type, compatibility, created.at.ms
  * DATA/tenants/TENANT/schemas/NAME/N.def               version N's definition, as given (UTF-8)
+ * DATA/tenants/TENANT/schemas/NAME/N.message-type      protobuf: version N's message type (written before N.def)
  * </pre>
  *
- * A schema is created in {@code NAME~new} (not a valid name, so never a schema's) and renamed into place, so it exists whole or not at all; a version
+ * A schema is created in {@code NAME~new} (not a valid name, so never a schema's) and renamed into place, so it
+ * exists whole or not at all; a version
  * exists once its file does (versions are numbered by the files present, so a crash while adding one leaves
  * the earlier ones). Every version is parsed (compiled) when loaded, once. Thread-safe: changes are serialized by
  * the store's lock; reads take no lock and see a schema's current immutable {@link Entry}.
@@ -40,6 +42,7 @@ final class SchemaStore {
     static final String DIR = "schemas";
     private static final String META = "schema.properties";
     private static final String DEF_SUFFIX = ".def";
+    private static final String MESSAGE_TYPE_SUFFIX = ".message-type";
     /** Marks a directory on its way in or out; '~' is not allowed in names. */
     private static final String SCRATCH = "~";
 
@@ -90,19 +93,21 @@ final class SchemaStore {
         SchemaType type = SchemaType.parse(meta.getProperty("type"));
         List<ParsedSchema> versions = new ArrayList<>();
         for (int v = 1; Files.exists(d.resolve(v + DEF_SUFFIX)); v++) {
-            versions.add(Schemas.parse(type, Files.readString(d.resolve(v + DEF_SUFFIX), StandardCharsets.UTF_8)));
+            Path messageType = d.resolve(v + MESSAGE_TYPE_SUFFIX);
+            versions.add(Schemas.parse(type, Files.readString(d.resolve(v + DEF_SUFFIX), StandardCharsets.UTF_8),
+                    Files.exists(messageType) ? Files.readString(messageType, StandardCharsets.UTF_8) : null));
         }
         return new Entry(name, type, Compatibility.parse(meta.getProperty("compatibility")),
                 Long.parseLong(meta.getProperty("created.at.ms", "0")), List.copyOf(versions));
     }
 
-    synchronized Entry create(String name, SchemaType type, String definition, Compatibility compatibility,
-            long nowMs) {
+    synchronized Entry create(String name, SchemaType type, String definition, String messageType,
+            Compatibility compatibility, long nowMs) {
         Names.check("schema", name);
         if (schemas.containsKey(name)) {
             throw new BrokerException(ErrorCode.SCHEMA_EXISTS, "schema '" + name + "' already exists");
         }
-        ParsedSchema parsed = parse(type, definition);
+        ParsedSchema parsed = parse(type, definition, messageType);
         Path target = dir.resolve(name);
         Path temp = dir.resolve(name + SCRATCH + "new");
         try {
@@ -115,7 +120,7 @@ final class SchemaStore {
             StringWriter text = new StringWriter();
             meta.store(text, "Junction schema");
             DurableFiles.write(temp.resolve(META), text.toString().getBytes(StandardCharsets.UTF_8));
-            DurableFiles.write(temp.resolve(1 + DEF_SUFFIX), definition.getBytes(StandardCharsets.UTF_8));
+            writeVersion(temp, 1, parsed);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             DurableFiles.fsyncDirectory(dir);
         } catch (IOException e) {
@@ -127,10 +132,21 @@ final class SchemaStore {
         return entry;
     }
 
-    /** Adds the next version, if it parses and keeps the schema's compatibility. */
-    synchronized Entry addVersion(String name, String definition) {
+    /**
+     * Adds the next version, if it parses and keeps the schema's compatibility. Protobuf: with no message type,
+     * the latest version's.
+     */
+    synchronized Entry addVersion(String name, String definition, String messageType) {
         Entry entry = get(name);
-        ParsedSchema parsed = parse(entry.type(), definition);
+        boolean inherited = (messageType == null || messageType.isBlank()) && entry.type() == SchemaType.PROTOBUF;
+        String type = inherited ? entry.versions().getLast().messageType() : messageType;
+        ParsedSchema parsed;
+        try {
+            parsed = parse(entry.type(), definition, type);
+        } catch (BrokerException e) {
+            throw inherited ? new BrokerException(ErrorCode.INVALID_SCHEMA, e.getMessage() + "; the latest version's "
+                    + "message type is used unless another is named", e) : e;
+        }
         List<String> problems = entry.compatibility().check(parsed, entry.versions());
         if (!problems.isEmpty()) {
             throw new BrokerException(ErrorCode.INCOMPATIBLE_SCHEMA, "schema '" + name + "' is "
@@ -138,8 +154,7 @@ final class SchemaStore {
         }
         int version = entry.versions().size() + 1;
         try {
-            DurableFiles.write(dir.resolve(name).resolve(version + DEF_SUFFIX),
-                    definition.getBytes(StandardCharsets.UTF_8));
+            writeVersion(dir.resolve(name), version, parsed);
         } catch (IOException e) {
             throw new BrokerException(ErrorCode.STORAGE_ERROR, "storing version " + version + " of schema '" + name
                     + "' failed: " + e.getMessage(), e);
@@ -150,6 +165,16 @@ final class SchemaStore {
                 List.copyOf(versions));
         schemas.put(name, updated);
         return updated;
+    }
+
+    /** The version exists once its definition file does, so that file comes last. */
+    private static void writeVersion(Path schemaDir, int version, ParsedSchema parsed) throws IOException {
+        if (!parsed.messageType().isEmpty()) {
+            DurableFiles.write(schemaDir.resolve(version + MESSAGE_TYPE_SUFFIX),
+                    parsed.messageType().getBytes(StandardCharsets.UTF_8));
+        }
+        DurableFiles.write(schemaDir.resolve(version + DEF_SUFFIX),
+                parsed.definition().getBytes(StandardCharsets.UTF_8));
     }
 
     Entry get(String name) {
@@ -184,13 +209,14 @@ final class SchemaStore {
 
     SchemaInfo info(Entry e, List<String> stations) {
         return new SchemaInfo(tenant, e.name(), e.type(), e.compatibility(),
-                e.versions().stream().map(ParsedSchema::definition).toList(), e.createdAtMs(),
+                e.versions().stream().map(ParsedSchema::definition).toList(),
+                e.versions().stream().map(ParsedSchema::messageType).toList(), e.createdAtMs(),
                 stations.stream().sorted(Comparator.naturalOrder()).toList());
     }
 
-    private static ParsedSchema parse(SchemaType type, String definition) {
+    private static ParsedSchema parse(SchemaType type, String definition, String messageType) {
         try {
-            return Schemas.parse(type, definition);
+            return Schemas.parse(type, definition, messageType);
         } catch (SchemaException e) {
             throw new BrokerException(ErrorCode.INVALID_SCHEMA, e.getMessage(), e);
         }

@@ -204,7 +204,8 @@ class SchemaEnforcementTest {
 
     @Test
     void shouldValidateAvroBinaryAndHoldAFixedVersion() throws IOException {
-        String v1 = "{\"type\": \"record\", \"name\": \"Employee\", \"fields\": [{\"name\": \"id\", \"type\": \"int\"}]}";
+        String v1 = "{\"type\": \"record\", \"name\": \"Employee\", "
+                + "\"fields\": [{\"name\": \"id\", \"type\": \"int\"}]}";
         broker.createSchema(T, "emp-avro", SchemaType.AVRO, v1, Compatibility.FULL);
         broker.createStation(T, "hr", StationConfig.defaults().withSchema(new StationConfig.SchemaBinding(
                 "emp-avro", 1, true)));
@@ -224,5 +225,55 @@ class SchemaEnforcementTest {
         broker.produce(T, "hr", List.of(OutgoingMessage.of(null, out.toByteArray()))).join();
         assertThat(broker.stationInfo(T, "hr").messages()).isEqualTo(2);
         assertThat(new Header(Station.SCHEMA_HEADER, new byte[0]).key()).startsWith("junction-");
+    }
+
+    @Test
+    void shouldValidateProtobufBinaryOfTheChosenMessageTypeAcrossARestart() {
+        String v1 = """
+                syntax = "proto3";
+                package hr.v1;
+                message Address { string city = 1; }
+                message Employee { int64 id = 1; string name = 2; Address address = 3; }
+                """;
+        SchemaInfo created = broker.createSchema(T, "emp-proto", SchemaType.PROTOBUF, v1, "hr.v1.Employee", null);
+        assertThat(created.messageTypes()).containsExactly("hr.v1.Employee");
+        broker.createStation(T, "hr", StationConfig.defaults().withSchema(StationConfig.SchemaBinding.latest(
+                "emp-proto")));
+        io.junction.schema.ParsedSchema employee = io.junction.schema.Schemas.parse(SchemaType.PROTOBUF, v1,
+                "hr.v1.Employee");
+        byte[] ada = employee.fromJson("{\"id\": \"7\", \"name\": \"Ada\", \"address\": {\"city\": \"Oslo\"}}");
+        broker.produce(T, "hr", List.of(OutgoingMessage.of(null, ada))).join();
+        assertCode(() -> broker.produce(T, "hr", List.of(json("k", "{\"id\": 7}"))), ErrorCode.SCHEMA_VIOLATION,
+                "schema 'emp-proto' version 1 refused 1 of 1 messages", "message 0: not Protobuf binary of "
+                        + "hr.v1.Employee: While parsing a protocol message, the input ended unexpectedly in the "
+                        + "middle of a field");
+        assertCode(() -> broker.addSchemaVersion(T, "emp-proto", v1.replace(" string name = 2;", ""), null),
+                ErrorCode.INCOMPATIBLE_SCHEMA, "FIELD_REMOVED at Employee.name");
+        assertCode(() -> broker.createSchema(T, "other", SchemaType.PROTOBUF, v1, "hr.v1.Manager", null),
+                ErrorCode.INVALID_SCHEMA, "message type 'hr.v1.Manager' is not in the .proto");
+        assertCode(() -> broker.addSchemaVersion(T, "emp-proto", v1.replace("Employee", "Staff"), null),
+                ErrorCode.INVALID_SCHEMA, "message type 'hr.v1.Employee' is not in the .proto (it has "
+                        + "[hr.v1.Address, hr.v1.Staff]); the latest version's message type is used unless another "
+                        + "is named");
+        // v2 adds a field; with no message type named, v2's is v1's.
+        String v2 = v1.replace("Address address = 3;", "Address address = 3; string team = 4;");
+        assertThat(broker.addSchemaVersion(T, "emp-proto", v2, null).messageTypes())
+                .containsExactly("hr.v1.Employee", "hr.v1.Employee");
+        byte[] withTeam = io.junction.schema.Schemas.parse(SchemaType.PROTOBUF, v2, "hr.v1.Employee")
+                .fromJson("{\"id\": \"8\", \"team\": \"core\"}");
+
+        broker.close();
+        broker = Broker.open(BrokerConfig.defaults(dir));
+        SchemaInfo reopened = broker.schemaInfo(T, "emp-proto");
+        assertThat(reopened.messageTypes()).containsExactly("hr.v1.Employee", "hr.v1.Employee");
+        assertThat(reopened.versions()).containsExactly(v1, v2);
+        broker.produce(T, "hr", List.of(OutgoingMessage.of(null, withTeam))).join(); // v2 (latest) knows team
+        // An Address is not an Employee: its field 1 (a string) is not Employee's field 1 (an int64).
+        byte[] address = io.junction.schema.Schemas.parse(SchemaType.PROTOBUF, v1, "hr.v1.Address")
+                .fromJson("{\"city\": \"Oslo\"}");
+        assertCode(() -> broker.produce(T, "hr", List.of(OutgoingMessage.of(null, address))),
+                ErrorCode.SCHEMA_VIOLATION, "version 2 refused", "not Protobuf binary of hr.v1.Employee: field "
+                        + "number 1 is not in Employee");
+        assertThat(broker.stationInfo(T, "hr").messages()).isEqualTo(2);
     }
 }

@@ -130,6 +130,10 @@ final class Json {
                 .put("created_at", s.createdAt().toString());
         final ArrayNode versions = node.putArray("versions");
         s.versions().forEach(versions::add);
+        if (s.type().equals("protobuf")) {
+            final ArrayNode messageTypes = node.putArray("message_types");
+            s.messageTypes().forEach(messageTypes::add);
+        }
         final ArrayNode stations = node.putArray("stations");
         s.stations().forEach(stations::add);
         return write(node);

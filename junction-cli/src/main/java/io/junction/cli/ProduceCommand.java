@@ -69,7 +69,7 @@ final class ProduceCommand implements Callable<Integer> {
     private Integer partition;
 
     @Option(names = "--raw", description = "Send values as typed, even to a station whose schema has a binary "
-            + "form (Avro): by default they are JSON, converted through the schema's JSON mapping.")
+            + "form (Protobuf, Avro): by default they are JSON, converted through the schema's JSON mapping.")
     private boolean raw;
 
     /** Typed value → the bytes sent. */

@@ -18,8 +18,9 @@ import io.junction.schema.Schemas;
 
 /**
  * The CLI's side of a station's schema: values are typed as JSON on the command line and shown as JSON, whatever
- * the schema's binary form (Avro today). {@code produce} converts JSON through the schema's JSON mapping;
- * {@code consume} shows a value as JSON when its {@code junction-schema} header names an Avro schema version.
+ * the schema's binary form (Protobuf, Avro). {@code produce} converts JSON through the schema's JSON mapping;
+ * {@code consume} shows a value as JSON when its {@code junction-schema} header names a Protobuf or Avro schema
+ * version.
  * JSON Schema and GraphQL values are text already and pass as they are. Thread-safe.
  */
 final class SchemaCodec {
@@ -45,7 +46,7 @@ final class SchemaCodec {
         final SchemaInfo schema = client.schema(station.schema().name());
         final int version = station.schema().version() == 0 ? schema.latestVersion() : station.schema().version();
         final ParsedSchema parsed = parse(schema, version);
-        if (parsed == null || parsed.type() != SchemaType.AVRO) {
+        if (!binary(parsed)) {
             return utf8();
         }
         return json -> {
@@ -76,7 +77,12 @@ final class SchemaCodec {
                 return null; // deleted meanwhile, or not ours: show the bytes
             }
         });
-        return parsed == null || parsed.type() != SchemaType.AVRO ? null : parsed.toJson(m.value());
+        return binary(parsed) ? parsed.toJson(m.value()) : null;
+    }
+
+    /** Values of these schemas are binary; the others' are text already. */
+    private static boolean binary(ParsedSchema parsed) {
+        return parsed != null && (parsed.type() == SchemaType.AVRO || parsed.type() == SchemaType.PROTOBUF);
     }
 
     private static ParsedSchema parse(SchemaInfo schema, int version) {
@@ -84,7 +90,8 @@ final class SchemaCodec {
             return null;
         }
         try {
-            return Schemas.parse(SchemaType.parse(schema.type()), schema.versions().get(version - 1));
+            return Schemas.parse(SchemaType.parse(schema.type()), schema.versions().get(version - 1),
+                    schema.messageTypes().get(version - 1));
         } catch (SchemaException e) {
             return null; // a type this CLI does not know
         }

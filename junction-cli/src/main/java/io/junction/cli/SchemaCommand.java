@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "schema", mixinStandardHelpOptions = true,
         description = {"Register schemas and their versions; attach one to a station with "
                 + "'junction station attach-schema', and the broker validates every value produced to it.",
-            "Types: json (JSON Schema, drafts 4 to 2020-12), avro (values in Avro binary) and graphql (an SDL "
-                + "schema; values are operation documents)."},
+            "Types: protobuf (a .proto file and its --message-type; values in Protobuf binary), json (JSON Schema, "
+                + "drafts 4 to 2020-12), avro (values in Avro binary) and graphql (an SDL schema; values are "
+                + "operation documents)."},
         subcommands = {SchemaCommand.Create.class, SchemaCommand.AddVersion.class, SchemaCommand.ListSchemas.class,
             SchemaCommand.Info.class, SchemaCommand.Delete.class})
 final class SchemaCommand implements Runnable {
@@ -48,6 +49,12 @@ final class SchemaCommand implements Runnable {
         }
     }
 
+    /** ", message type T" for the latest version of a Protobuf schema; else nothing. */
+    static String messageTypeOf(SchemaInfo s) {
+        final String t = s.messageTypes().get(s.latestVersion() - 1);
+        return t.isEmpty() ? "" : ", message type " + t;
+    }
+
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Register a schema with its first "
             + "version.")
     static final class Create implements Callable<Integer> {
@@ -57,10 +64,14 @@ final class SchemaCommand implements Runnable {
         private ServerOption server;
         @Parameters(paramLabel = "NAME")
         private String name;
-        @Option(names = "--type", paramLabel = "TYPE", required = true, description = "json, avro or graphql.")
+        @Option(names = "--type", paramLabel = "TYPE", required = true,
+                description = "protobuf, json, avro or graphql.")
         private String type;
         @Option(names = "--file", paramLabel = "F", required = true, description = "The definition.")
         private Path file;
+        @Option(names = "--message-type", paramLabel = "T", description = "protobuf: the message type values are, "
+                + "fully qualified (default: the file's first message).")
+        private String messageType;
         @Option(names = "--compatibility", paramLabel = "MODE", description = "Which new versions are accepted: "
                 + "none, backward, forward, full, or one of those with _transitive (default: backward).")
         private String compatibility;
@@ -71,9 +82,9 @@ final class SchemaCommand implements Runnable {
         public Integer call() {
             final String definition = read(spec, file);
             try (JunctionClient client = server.connect()) {
-                final SchemaInfo s = client.createSchema(name, type, definition, compatibility);
+                final SchemaInfo s = client.createSchema(name, type, definition, messageType, compatibility);
                 spec.commandLine().getOut().println(json ? Json.schema(s) : "created schema '" + s.name() + "' ("
-                        + s.type() + ", " + s.compatibility() + "), version 1");
+                        + s.type() + messageTypeOf(s) + ", " + s.compatibility() + "), version 1");
             }
             return 0;
         }
@@ -90,6 +101,9 @@ final class SchemaCommand implements Runnable {
         private String name;
         @Option(names = "--file", paramLabel = "F", required = true, description = "The definition.")
         private Path file;
+        @Option(names = "--message-type", paramLabel = "T", description = "protobuf: the message type values are, "
+                + "fully qualified (default: the latest version's).")
+        private String messageType;
         @Option(names = "--json", description = "Print the schema as one JSON object.")
         private boolean json;
 
@@ -97,9 +111,10 @@ final class SchemaCommand implements Runnable {
         public Integer call() {
             final String definition = read(spec, file);
             try (JunctionClient client = server.connect()) {
-                final SchemaInfo s = client.addSchemaVersion(name, definition);
+                final SchemaInfo s = client.addSchemaVersion(name, definition, messageType);
                 spec.commandLine().getOut().println(json ? Json.schema(s) : "schema '" + s.name() + "': version "
-                        + s.latestVersion() + " added");
+                        + s.latestVersion() + " added" + (messageTypeOf(s).isEmpty() ? "" : " ("
+                        + messageTypeOf(s).substring(2) + ")"));
             }
             return 0;
         }
@@ -124,10 +139,10 @@ final class SchemaCommand implements Runnable {
             if (json) {
                 schemas.forEach(s -> out.println(Json.schema(s)));
             } else {
-                out.println(String.format("%-32s %-6s %-20s %8s %s", "NAME", "TYPE", "COMPATIBILITY", "VERSIONS",
+                out.println(String.format("%-32s %-8s %-20s %8s %s", "NAME", "TYPE", "COMPATIBILITY", "VERSIONS",
                         "STATIONS"));
                 for (SchemaInfo s : schemas) {
-                    out.println(String.format("%-32s %-6s %-20s %8d %s", s.name(), s.type(), s.compatibility(),
+                    out.println(String.format("%-32s %-8s %-20s %8d %s", s.name(), s.type(), s.compatibility(),
                             s.latestVersion(), String.join(",", s.stations())));
                 }
             }
@@ -163,7 +178,8 @@ final class SchemaCommand implements Runnable {
             out.println("created:       " + s.createdAt());
             out.println("stations:      " + (s.stations().isEmpty() ? "none" : String.join(", ", s.stations())));
             for (int v = 1; v <= s.latestVersion(); v++) {
-                out.println("--- version " + v);
+                out.println("--- version " + v + (s.messageTypes().get(v - 1).isEmpty() ? ""
+                        : " (message type " + s.messageTypes().get(v - 1) + ")"));
                 out.println(s.versions().get(v - 1).strip());
             }
             return 0;

@@ -288,7 +288,10 @@ class CliAgainstServerTest {
         assertThat(run("schema", "create", "junk", "--type", "json", "--file", broken.toString())).isEqualTo(1);
         assertThat(err.toString()).startsWith("INVALID_SCHEMA: not JSON");
         assertThat(run("schema", "create", "x", "--type", "protobuf", "--file", v1.toString())).isEqualTo(1);
-        assertThat(err.toString()).startsWith("INVALID_SCHEMA: schema type 'protobuf' is not supported yet");
+        assertThat(err.toString()).startsWith("INVALID_SCHEMA: not a valid .proto: Syntax error in schema.proto:1:1");
+        assertThat(run("schema", "create", "x", "--type", "xml", "--file", v1.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_SCHEMA: unknown schema type 'xml': use protobuf, json, avro "
+                + "or graphql");
         assertThat(run("schema", "add-version", "employee", "--file", breaking.toString())).isEqualTo(1);
         assertThat(err.toString()).startsWith("INCOMPATIBLE_SCHEMA: schema 'employee' is BACKWARD: ")
                 .contains("TYPE_NARROWED at #/properties/id");
@@ -339,6 +342,53 @@ class CliAgainstServerTest {
         assertThat(run("schema", "delete", "employee")).isZero();
         assertThat(run("schema", "info", "employee")).isEqualTo(1);
         assertThat(err.toString()).startsWith("UNKNOWN_SCHEMA: ");
+    }
+
+    @Test
+    void producesAndConsumesJsonOnAProtobufStation() throws IOException {
+        final String proto = """
+                syntax = "proto3";
+                package hr.v1;
+                import "google/protobuf/timestamp.proto";
+                message Address { string city = 1; }
+                message Employee { int64 id = 1; string name = 2; google.protobuf.Timestamp hired = 3; }
+                """;
+        final Path v1 = data.resolve("employee.proto");
+        Files.writeString(v1, proto);
+        final Path v2 = data.resolve("employee-v2.proto");
+        Files.writeString(v2, proto.replace("Timestamp hired = 3;", "Timestamp hired = 3; string team = 4;"));
+        final Path renumbered = data.resolve("employee-bad.proto");
+        Files.writeString(renumbered, proto.replace("string name = 2;", "string name = 5; reserved 2;"));
+
+        assertThat(run("schema", "create", "staff-record", "--type", "protobuf", "--file", v1.toString(),
+                "--message-type", "hr.v1.Employee")).isZero();
+        assertThat(out()).isEqualTo("created schema 'staff-record' (protobuf, message type hr.v1.Employee, BACKWARD), "
+                + "version 1");
+        assertThat(run("schema", "add-version", "staff-record", "--file", renumbered.toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("INCOMPATIBLE_SCHEMA: schema 'staff-record' is BACKWARD: the new version "
+                + "cannot read data written with version 1: FIELD_RENUMBERED at Employee.name: number 2 -> 5"
+                + System.lineSeparator());
+        assertThat(run("schema", "add-version", "staff-record", "--file", v2.toString())).isZero();
+        assertThat(out()).isEqualTo("schema 'staff-record': version 2 added (message type hr.v1.Employee)");
+        assertThat(run("schema", "info", "staff-record")).isZero();
+        assertThat(out()).contains("--- version 2 (message type hr.v1.Employee)");
+        assertThat(run("schema", "info", "staff-record", "--json")).isZero();
+        assertThat(out()).contains("\"message_types\":[\"hr.v1.Employee\",\"hr.v1.Employee\"]");
+
+        assertThat(run("station", "create", "staff")).isZero();
+        assertThat(run("station", "attach-schema", "staff", "staff-record")).isZero();
+        assertThat(run("produce", "staff", "--key", "e1",
+                "{\"id\": 7, \"name\": \"Ada\", \"hired\": \"2024-03-01T09:00:00Z\", \"team\": \"core\"}")).isZero();
+        assertThat(run("produce", "staff", "--key", "e2", "{\"id\": \"seven\"}")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("SCHEMA_VIOLATION: schema 'staff-record' version 2: not JSON of "
+                + "hr.v1.Employee (Protobuf's JSON mapping): ");
+        assertThat(run("produce", "staff", "--key", "e3", "--raw", "{\"id\": 7}")).as("--raw: the broker checks "
+                + "the bytes as Protobuf binary").isEqualTo(1);
+        assertThat(err.toString()).startsWith("SCHEMA_VIOLATION: schema 'staff-record' version 2: not Protobuf binary "
+                + "of hr.v1.Employee: While parsing a protocol message, the input ended unexpectedly");
+        assertThat(run("consume", "staff", "--group", "g", "--count", "1", "--timeout", "2s")).isZero();
+        assertThat(out()).isEqualTo("0@0 key=e1 junction-schema=staff-record:2: {\"id\":\"7\",\"name\":\"Ada\","
+                + "\"hired\":\"2024-03-01T09:00:00Z\",\"team\":\"core\"}");
     }
 
     @Test

@@ -377,11 +377,21 @@ class EndToEndTest {
                 + "\"integer\"}, \"name\": {\"type\": \"string\"}}, \"required\": [\"id\", \"name\"]}", null);
         client.createStation("people", StationOptions.defaults());
         client.attachSchema("people", "employee", 0);
+        // A generated Protobuf class (the API's own Receipt stands in for an application's), on a station whose
+        // Protobuf schema declares the same message.
+        client.createSchema("receipt", "protobuf", "syntax = \"proto3\";\npackage junction.v1;\n"
+                + "message Receipt { int32 partition = 1; int64 offset = 2; bool duplicate = 3; }\n",
+                "junction.v1.Receipt", null);
         client.createStation("receipts", StationOptions.defaults());
+        client.attachSchema("receipts", "receipt", 0);
         send("people", List.of(Message.builder().key("e1").json(new Employee(1, "Ada")).build()));
-        // A generated Protobuf class (the API's own Receipt stands in for an application's).
         send("receipts", List.of(Message.builder().protobuf(io.junction.api.v1.Receipt.newBuilder().setPartition(2)
                 .setOffset(7).build()).build()));
+        // Another generated type is refused: its field 1 is a string, the schema's an int32.
+        assertThatThrownBy(() -> sendOne("receipts", Message.builder().protobuf(io.junction.api.v1.GetSchemaRequest
+                .newBuilder().setTenant("t").build()).build())).isInstanceOf(JunctionException.class)
+                .hasMessageContaining("not Protobuf binary of junction.v1.Receipt: field number 1 is not in Receipt")
+                .satisfies(e -> assertThat(((JunctionException) e).code()).isEqualTo(ErrorCode.SCHEMA_VIOLATION));
         BlockingQueue<Object> got = new LinkedBlockingQueue<>();
         try (var people = client.consumer("people", "g").handler(m -> got.add(m.json(Employee.class))).build()
                 .start(); var receipts = client.consumer("receipts", "g").handler(m -> got.add(

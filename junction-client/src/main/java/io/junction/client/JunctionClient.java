@@ -169,20 +169,37 @@ public final class JunctionClient implements AutoCloseable {
     // ----- schemas -------------------------------------------------------------------------------------------
 
     /**
-     * Registers a schema with its first version. {@code type}: {@code json}, {@code avro} or {@code graphql};
-     * {@code compatibility}:
+     * Registers a schema with its first version. {@code type}: {@code json}, {@code avro} or {@code graphql}
+     * ({@code protobuf}: see {@link #createSchema(String, String, String, String, String)}); {@code compatibility}:
      * null for BACKWARD. A definition that does not parse fails with INVALID_SCHEMA and the parser's reason.
      */
     public SchemaInfo createSchema(String name, String type, String definition, String compatibility) {
+        return createSchema(name, type, definition, null, compatibility);
+    }
+
+    /**
+     * Registers a schema with its first version, as {@link #createSchema(String, String, String, String)};
+     * {@code messageType}: for {@code protobuf}, the message type values are (fully qualified; null for the
+     * file's first message).
+     */
+    public SchemaInfo createSchema(String name, String type, String definition, String messageType,
+            String compatibility) {
         return call(() -> Protos.schema(admin().createSchema(io.junction.api.v1.CreateSchemaRequest.newBuilder()
                 .setTenant(tenant).setName(name).setType(type).setDefinition(definition)
+                .setMessageType(messageType == null ? "" : messageType)
                 .setCompatibility(compatibility == null ? "" : compatibility).build())));
     }
 
     /** Adds the schema's next version; one that breaks its compatibility fails with INCOMPATIBLE_SCHEMA. */
     public SchemaInfo addSchemaVersion(String name, String definition) {
+        return addSchemaVersion(name, definition, null);
+    }
+
+    /** Adds the schema's next version, of the given Protobuf message type (null: the latest version's). */
+    public SchemaInfo addSchemaVersion(String name, String definition, String messageType) {
         return call(() -> Protos.schema(admin().addSchemaVersion(io.junction.api.v1.AddSchemaVersionRequest
-                .newBuilder().setTenant(tenant).setName(name).setDefinition(definition).build())));
+                .newBuilder().setTenant(tenant).setName(name).setDefinition(definition)
+                .setMessageType(messageType == null ? "" : messageType).build())));
     }
 
     public SchemaInfo schema(String name) {

@@ -99,6 +99,8 @@ final class Protos {
 
     static SchemaInfo schema(io.junction.api.v1.SchemaInfo s) {
         return new SchemaInfo(s.getName(), s.getType(), s.getCompatibility(), s.getVersionsList(),
+                s.getMessageTypesCount() == s.getVersionsCount() ? s.getMessageTypesList()
+                        : java.util.Collections.nCopies(s.getVersionsCount(), ""),
                 Instant.ofEpochMilli(s.getCreatedAtMs()), s.getStationsList());
     }
 

@@ -46,6 +46,9 @@ public enum Compatibility {
                         + candidate.type().wireName());
                 continue;
             }
+            for (String p : candidate.cannotFollow(old)) {
+                problems.add("the new version cannot follow version " + version + ": " + p);
+            }
             if (backward) {
                 for (String p : candidate.cannotRead(old)) {
                     problems.add("the new version cannot read data written with version " + version + ": " + p);

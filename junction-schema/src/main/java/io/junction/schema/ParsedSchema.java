@@ -13,6 +13,11 @@ public interface ParsedSchema {
     /** The definition as given. */
     String definition();
 
+    /** For Protobuf, the fully qualified message type values are; else empty. */
+    default String messageType() {
+        return "";
+    }
+
     /** Null when {@code value} is valid; else the reason, precise enough for the producer to fix the message. */
     String violation(byte[] value);
 
@@ -24,8 +29,17 @@ public interface ParsedSchema {
     List<String> cannotRead(ParsedSchema writer);
 
     /**
+     * The rules on how a version may follow {@code earlier} that are not about reading one with the other (in
+     * Protobuf: a field number dropped without reserving it); empty by default. Same format as {@link #cannotRead}.
+     */
+    default List<String> cannotFollow(ParsedSchema earlier) {
+        return List.of();
+    }
+
+    /**
      * The value a message written as JSON has under this schema, through the schema's JSON mapping: for JSON
-     * Schema the JSON itself; for Avro the Avro binary of the record written in Avro's JSON encoding; for GraphQL
+     * Schema the JSON itself; for Protobuf the binary encoding of the message written in Protobuf's JSON mapping;
+     * for Avro the Avro binary of the record written in Avro's JSON encoding; for GraphQL
      * (whose values are documents, not JSON) the text as it is.
      *
      * @throws SchemaException when the JSON does not fit the schema's mapping, with the reason

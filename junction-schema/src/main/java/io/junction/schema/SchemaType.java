@@ -2,8 +2,10 @@ package io.junction.schema;
 
 import java.util.Locale;
 
-/** The schema languages a registry holds. Protobuf comes next (issue #6). */
+/** The schema languages a registry holds. */
 public enum SchemaType {
+    /** Protocol Buffers: a {@code .proto} file (proto2 or proto3) and a message type; values are its binary form. */
+    PROTOBUF,
     /** JSON Schema, drafts 4, 6, 7, 2019-09 and 2020-12 (by the definition's {@code $schema}; 2020-12 without). */
     JSON,
     /** Apache Avro ({@code .avsc}); values are Avro binary. */
@@ -22,9 +24,6 @@ public enum SchemaType {
                 return t;
             }
         }
-        if (wireName.equals("protobuf")) {
-            throw new SchemaException("schema type 'protobuf' is not supported yet (json, avro and graphql are)");
-        }
-        throw new SchemaException("unknown schema type '" + wireName + "': use json, avro or graphql");
+        throw new SchemaException("unknown schema type '" + wireName + "': use protobuf, json, avro or graphql");
     }
 }

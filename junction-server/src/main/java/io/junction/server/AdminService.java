@@ -163,7 +163,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void createSchema(io.junction.api.v1.CreateSchemaRequest request,
             StreamObserver<io.junction.api.v1.SchemaInfo> out) {
         answer(out, () -> Convert.schema(broker.createSchema(request.getTenant(), request.getName(),
-                Convert.schemaType(request.getType()), request.getDefinition(),
+                Convert.schemaType(request.getType()), request.getDefinition(), request.getMessageType(),
                 Convert.compatibility(request.getCompatibility()))));
     }
 
@@ -171,7 +171,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void addSchemaVersion(io.junction.api.v1.AddSchemaVersionRequest request,
             StreamObserver<io.junction.api.v1.SchemaInfo> out) {
         answer(out, () -> Convert.schema(broker.addSchemaVersion(request.getTenant(), request.getName(),
-                request.getDefinition())));
+                request.getDefinition(), request.getMessageType())));
     }
 
     @Override

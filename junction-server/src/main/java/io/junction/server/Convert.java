@@ -66,7 +66,8 @@ final class Convert {
         Ordering ordering = ordering(c.getOrdering());
         OnDeadLetter onDeadLetter = onDeadLetter(c.getOnDeadLetter());
         return with(d, ordering == null ? StationConfig.DEFAULT_ORDERING : ordering,
-                c.getDedupWindowMs() == 0 ? StationConfig.DEFAULT_DEDUP_WINDOW : Duration.ofMillis(c.getDedupWindowMs()),
+                c.getDedupWindowMs() == 0 ? StationConfig.DEFAULT_DEDUP_WINDOW
+                        : Duration.ofMillis(c.getDedupWindowMs()),
                 onDeadLetter == null ? StationConfig.DEFAULT_ON_DEAD_LETTER : onDeadLetter,
                 c.getDlsRetentionMs() == 0 ? StationConfig.DEFAULT_DLS_RETENTION
                         : Duration.ofMillis(c.getDlsRetentionMs())).withRetentionAck(c.getRetentionAck())
@@ -150,7 +151,8 @@ final class Convert {
     static io.junction.api.v1.SchemaInfo schema(io.junction.broker.SchemaInfo s) {
         return io.junction.api.v1.SchemaInfo.newBuilder().setTenant(s.tenant()).setName(s.name())
                 .setType(s.type().wireName()).setCompatibility(s.compatibility().name()).addAllVersions(s.versions())
-                .setCreatedAtMs(s.createdAtMs()).addAllStations(s.stations()).build();
+                .addAllMessageTypes(s.messageTypes()).setCreatedAtMs(s.createdAtMs()).addAllStations(s.stations())
+                .build();
     }
 
     /**
