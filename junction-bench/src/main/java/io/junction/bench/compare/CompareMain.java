@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
- * {@code junction-bench/run compare}: the same workloads against Junction, Apache Kafka and NATS JetStream on this
- * machine, in two durability settings, next to the machine's physical limits; prints one Markdown report with
+ * {@code junction-bench/run compare}: the same workloads against Junction, Apache Kafka, NATS JetStream and
+ * RabbitMQ streams on this machine, in two durability settings, next to the machine's physical limits; prints one Markdown report with
  * every figure also as a ratio to Junction's.
  */
 public final class CompareMain {
@@ -37,6 +37,7 @@ public final class CompareMain {
     private final Path junctionJar;
     private final String kafkaClasspath;
     private final String natsServer;
+    private final String rabbitMqServer;
     /** durability → workload id → broker → result (null: not run). */
     private final Map<Boolean, Map<String, Map<String, Runner.Result>>> results = new LinkedHashMap<>();
     private final Map<String, String> versions = new LinkedHashMap<>();
@@ -49,12 +50,13 @@ public final class CompareMain {
         this.warmup = Duration.ofSeconds(Long.parseLong(o.getOrDefault("warmup", "5")));
         this.measure = Duration.ofSeconds(Long.parseLong(o.getOrDefault("seconds", "15")));
         this.workloads = Stream.of(o.getOrDefault("workloads", "a,b,c,d,e").split(",")).map(Workload::of).toList();
-        this.brokers = List.of(o.getOrDefault("brokers", "junction,kafka,nats").split(","));
+        this.brokers = List.of(o.getOrDefault("brokers", "junction,kafka,nats,rabbitmq").split(","));
         String d = o.getOrDefault("durability", "both");
         this.durabilities = d.equals("both") ? List.of(true, false) : List.of(d.equals("fsync"));
         this.junctionJar = Path.of(o.getOrDefault("junction-jar", "junction-cli/target/junction.jar"));
         this.kafkaClasspath = o.getOrDefault("kafka-classpath", "");
         this.natsServer = o.getOrDefault("nats-server", "nats-server");
+        this.rabbitMqServer = o.getOrDefault("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server");
     }
 
     public static void main(String[] args) throws Exception {
@@ -62,7 +64,7 @@ public final class CompareMain {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 System.err.println("usage: compare [--seconds N] [--warmup N] [--workloads a,b,c,d,e] "
-                        + "[--brokers junction,kafka,nats] [--durability both|fsync|nofsync] [--dir DIR] [--out FILE]");
+                        + "[--brokers junction,kafka,nats,rabbitmq] [--durability both|fsync|nofsync] [--dir DIR] [--out FILE]");
                 System.exit(2);
             }
             options.put(args[i].substring(2), args[++i]);
@@ -80,7 +82,9 @@ public final class CompareMain {
             case "junction" -> new JunctionTarget(junctionJar);
             case "kafka" -> new KafkaTarget(kafkaClasspath);
             case "nats" -> new NatsTarget(natsServer);
-            default -> throw new IllegalArgumentException("unknown broker '" + name + "': junction, kafka or nats");
+            case "rabbitmq" -> new RabbitMqTarget(rabbitMqServer);
+            default -> throw new IllegalArgumentException("unknown broker '" + name + "': junction, kafka, nats or "
+                    + "rabbitmq");
         };
     }
 
@@ -182,7 +186,8 @@ public final class CompareMain {
                 out.append("**(").append(workload.id()).append(") ").append(workload.title()).append("**");
                 if (workload.ackEach()) {
                     out.append(" — Kafka: ").append(new KafkaTarget("").queueNote()).append("; NATS: ")
-                            .append(new NatsTarget("").queueNote());
+                            .append(new NatsTarget("").queueNote()).append("; RabbitMQ: ")
+                            .append(new RabbitMqTarget("").queueNote());
                 }
                 out.append("\n\n");
                 table(out, w.getValue(), workload, fsync, diskMBps, loopbackMBps);
