@@ -81,6 +81,11 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private static final Pending STOP = new Pending(null, null, null);
+    /** INTERVAL mode: wakes the flusher before its interval is up (flushBytes unflushed). */
+    private static final Pending FLUSH_NOW = new Pending(null, null, null);
+    /** INTERVAL mode: a FLUSH_NOW is queued or its fsync is running; cleared once {@code durable} moved. */
+    private final java.util.concurrent.atomic.AtomicBoolean flushRequested =
+            new java.util.concurrent.atomic.AtomicBoolean();
     /** The size compaction aims at for the batches it writes. */
     private static final int REWRITE_BATCH_BYTES = 64 * 1024;
 
@@ -265,6 +270,9 @@ public final class PartitionLog implements AutoCloseable {
             written = newEnd;
             AppendResult result = new AppendResult(base, last, nowMs);
             if (config.durability() == Durability.INTERVAL) {
+                if (unflushedBytes(newEnd) >= config.flushBytes() && flushRequested.compareAndSet(false, true)) {
+                    pending.add(FLUSH_NOW);
+                }
                 return CompletableFuture.completedFuture(result);
             }
             CompletableFuture<AppendResult> future = new CompletableFuture<>();
@@ -840,7 +848,21 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** INTERVAL mode: fsync the active segment every flush interval (sealed segments were fsynced on roll). */
+    /** Bytes written after the durable end (a sealed segment was fsynced when it was rolled). */
+    private long unflushedBytes(LogEnd end) {
+        LogEnd d = durable;
+        return d.segment() == end.segment() ? end.position() - d.position() : end.position();
+    }
+
+    /** The offset after the durable end (for tests). */
+    long durableNextOffset() {
+        return durable.nextOffset();
+    }
+
+    /**
+     * INTERVAL mode: fsync the active segment every flush interval, and sooner once {@code flushBytes} are unflushed
+     * (sealed segments were fsynced on roll).
+     */
     private void runIntervalFlush() {
         long intervalNanos = config.flushInterval().toNanos();
         while (true) {
@@ -860,6 +882,7 @@ public final class PartitionLog implements AutoCloseable {
             } catch (IOException e) {
                 failure = e;
             }
+            flushRequested.set(false);
             if (stop == STOP) {
                 return;
             }

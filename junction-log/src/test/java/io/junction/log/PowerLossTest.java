@@ -80,6 +80,39 @@ class PowerLossTest {
         }
     }
 
+    /**
+     * An INTERVAL log with a one-hour interval still fsyncs once {@code flushBytes} are unflushed: what it had
+     * written by then survives a power cut long before the interval is up. (Without the early fsync nothing is
+     * durable here for an hour, and the wait below fails.)
+     */
+    @Test
+    void shouldFsyncAnIntervalLogOnceFlushBytesAreUnflushed() throws Exception {
+        Path dir = root.resolve("interval");
+        FaultyFileChannel.Faults faults = new FaultyFileChannel.Faults();
+        LogConfig config = LogConfig.builder().durability(Durability.INTERVAL)
+                .flushInterval(java.time.Duration.ofHours(1)).flushBytes(16 * 1024).build();
+        PartitionLog log = PartitionLog.open(dir, config, FaultyFileChannel.opener(faults));
+        Random random = new Random(CONTENT_SEED);
+        long next = 0;
+        while (log.sizeInBytes() < 64 * 1024) {
+            int n = 1 + random.nextInt(5);
+            log.append(TestRecords.batch(CONTENT_SEED, next, n, MAX_VALUE)).get(10, TimeUnit.SECONDS);
+            next += n;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (log.durableNextOffset() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5); // the flusher runs on its own thread: wait for the condition, up to the deadline
+        }
+        long durable = log.durableNextOffset();
+        assertThat(durable).as("durable after %d bytes written, 1 h interval", log.sizeInBytes()).isPositive();
+        faults.powerCut = true;
+        log.close();
+        loseWhatWasNotFsynced(dir, faults, random);
+        try (PartitionLog reopened = PartitionLog.open(dir, config)) {
+            assertThat(reopened.nextOffset()).isGreaterThanOrEqualTo(durable);
+        }
+    }
+
     /** Cuts every segment file to what its last fsync covered, plus a random torn piece of the rest. */
     private static void loseWhatWasNotFsynced(Path dir, FaultyFileChannel.Faults faults, Random random)
             throws IOException {

@@ -17,6 +17,8 @@ final class JunctionTarget implements Target {
     static final int PREFETCH = Integer.getInteger("junction.prefetch", 1000);
     /** The stations' group ordering: the default (key), or -Djunction.ordering=partition|none. */
     static final String ORDERING = System.getProperty("junction.ordering", "");
+    /** {@code -Djunction.flushInterval=DUR}: the server's {@code --flush-interval} in the no-fsync runs. */
+    static final String FLUSH_INTERVAL = System.getProperty("junction.flushInterval", "");
 
     private final Path jar;
     private ChildProcess process;
@@ -41,10 +43,14 @@ final class JunctionTarget implements Target {
     public void start(Path dataDir, boolean fsync) throws Exception {
         int port = ChildProcess.freePort();
         int http = ChildProcess.freePort();
-        process = ChildProcess.start(List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g", "-jar", jar.toString(),
-                "server", "--data", dataDir.resolve("data").toString(), "--port", Integer.toString(port),
-                "--http-port", Integer.toString(http), "--durability", fsync ? "fsync" : "interval"),
-                dataDir.resolve("junction.log"));
+        List<String> command = new java.util.ArrayList<>(List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g", "-jar",
+                jar.toString(), "server", "--data", dataDir.resolve("data").toString(), "--port",
+                Integer.toString(port), "--http-port", Integer.toString(http), "--durability",
+                fsync ? "fsync" : "interval"));
+        if (!fsync && !FLUSH_INTERVAL.isEmpty()) {
+            command.addAll(List.of("--flush-interval", FLUSH_INTERVAL));
+        }
+        process = ChildProcess.start(command, dataDir.resolve("junction.log"));
         process.awaitPort(port, Duration.ofSeconds(60));
         client = JunctionClient.builder().server("127.0.0.1:" + port).build();
     }
