@@ -727,7 +727,8 @@ public final class PartitionLog implements AutoCloseable {
             if (position < 0) {
                 position = target.size();
             } else if (target.baseOffsetAt(position) != offset) {
-                throw new IllegalArgumentException("cannot truncate to " + offset + ": not the first offset of a batch");
+                throw new IllegalArgumentException("cannot truncate to " + offset
+                        + ": not the first offset of a batch");
             }
             for (Segment later : segments.tailMap(target.baseOffset, false).descendingMap().values()) {
                 segments.remove(later.baseOffset);
