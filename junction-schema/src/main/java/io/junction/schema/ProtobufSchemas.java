@@ -96,7 +96,10 @@ final class ProtobufSchemas {
             throw new SchemaException("not a valid .proto: " + e.getMessage(), e);
         }
         ProtoFile file = ProtoFile.Companion.get(element);
-        for (String path : file.getImports()) {
+        List<String> imports = new ArrayList<>(file.getImports());
+        imports.addAll(file.getPublicImports());
+        imports.addAll(file.getWeakImports());
+        for (String path : imports) {
             if (!WELL_KNOWN.containsKey(path)) {
                 throw new SchemaException("not a valid .proto: it imports '" + path + "'; a schema is one file, "
                         + "importing at most the well-known types " + WELL_KNOWN.keySet().stream().sorted().toList());

@@ -136,6 +136,8 @@ class ProtobufSchemasTest {
         assertThatThrownBy(() -> proto("syntax = \"proto3\"; import \"hr/common.proto\"; message X { }"))
                 .hasMessageStartingWith("not a valid .proto: it imports 'hr/common.proto'; a schema is one file, "
                         + "importing at most the well-known types [google/protobuf/any.proto, ");
+        assertThatThrownBy(() -> proto("syntax = \"proto3\"; import public \"hr/common.proto\"; message X { }"))
+                .hasMessageStartingWith("not a valid .proto: it imports 'hr/common.proto'");
         assertThatThrownBy(() -> proto("syntax = \"proto3\"; enum E { A = 0; }"))
                 .hasMessage("the .proto declares no message type");
         assertThatThrownBy(() -> proto(V1, "hr.v1.Manager"))
