@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** The benchmarks' scratch directories. */
-final class BenchFiles {
+/** The benchmarks' scratch directories (also the side-by-side harness's, in {@code compare}). */
+public final class BenchFiles {
 
     private BenchFiles() {
     }
 
     /** Deletes {@code dir} and everything below it; nothing when it does not exist. */
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -3,6 +3,7 @@ package io.junction.client;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +101,7 @@ final class Protos {
     static SchemaInfo schema(io.junction.api.v1.SchemaInfo s) {
         return new SchemaInfo(s.getName(), s.getType(), s.getCompatibility(), s.getVersionsList(),
                 s.getMessageTypesCount() == s.getVersionsCount() ? s.getMessageTypesList()
-                        : java.util.Collections.nCopies(s.getVersionsCount(), ""),
+                        : Collections.nCopies(s.getVersionsCount(), ""),
                 Instant.ofEpochMilli(s.getCreatedAtMs()), s.getStationsList());
     }
 

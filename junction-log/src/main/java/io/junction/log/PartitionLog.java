@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -84,8 +85,7 @@ public final class PartitionLog implements AutoCloseable {
     /** INTERVAL mode: wakes the flusher before its interval is up (flushBytes unflushed). */
     private static final Pending FLUSH_NOW = new Pending(null, null, null);
     /** INTERVAL mode: a FLUSH_NOW is queued or its fsync is running; cleared once {@code durable} moved. */
-    private final java.util.concurrent.atomic.AtomicBoolean flushRequested =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean flushRequested = new AtomicBoolean();
     /** The size compaction aims at for the batches it writes. */
     private static final int REWRITE_BATCH_BYTES = 64 * 1024;
 

@@ -42,6 +42,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import kotlin.ranges.IntRange;
 
 /**
@@ -157,30 +159,28 @@ final class ProtobufSchemas {
         for (TypeElement type : types) {
             if (type instanceof MessageElement m && messagesByName.containsKey(m.getName())) {
                 DescriptorProto.Builder b = messagesByName.get(m.getName());
-                for (ReservedElement r : m.getReserveds()) {
-                    for (Object v : r.getValues()) {
-                        switch (v) {
-                            case String name -> b.addReservedName(name);
-                            case Integer n -> b.addReservedRangeBuilder().setStart(n).setEnd(n + 1);
-                            case IntRange range -> b.addReservedRangeBuilder().setStart(range.getFirst())
-                                    .setEnd(range.getLast() + 1);
-                            default -> { }
-                        }
-                    }
-                }
+                // A message's reserved range ends after its last number, an enum's at it.
+                forEachReserved(m.getReserveds(), b::addReservedName,
+                        (first, last) -> b.addReservedRangeBuilder().setStart(first).setEnd(last + 1));
                 addReserved(m.getNestedTypes(), b.getNestedTypeBuilderList(), b.getEnumTypeBuilderList());
             } else if (type instanceof EnumElement e && enumsByName.containsKey(e.getName())) {
                 EnumDescriptorProto.Builder b = enumsByName.get(e.getName());
-                for (ReservedElement r : e.getReserveds()) {
-                    for (Object v : r.getValues()) {
-                        switch (v) {
-                            case String name -> b.addReservedName(name);
-                            case Integer n -> b.addReservedRangeBuilder().setStart(n).setEnd(n);
-                            case IntRange range -> b.addReservedRangeBuilder().setStart(range.getFirst())
-                                    .setEnd(range.getLast());
-                            default -> { }
-                        }
-                    }
+                forEachReserved(e.getReserveds(), b::addReservedName,
+                        (first, last) -> b.addReservedRangeBuilder().setStart(first).setEnd(last));
+            }
+        }
+    }
+
+    /** Each reserved name, and each reserved number or range as (first, last), both inclusive. */
+    private static void forEachReserved(List<ReservedElement> reserved, Consumer<String> name,
+            BiConsumer<Integer, Integer> range) {
+        for (ReservedElement r : reserved) {
+            for (Object v : r.getValues()) {
+                switch (v) {
+                    case String n -> name.accept(n);
+                    case Integer n -> range.accept(n, n);
+                    case IntRange r2 -> range.accept(r2.getFirst(), r2.getLast());
+                    default -> { }
                 }
             }
         }

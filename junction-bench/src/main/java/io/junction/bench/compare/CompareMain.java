@@ -1,5 +1,6 @@
 package io.junction.bench.compare;
 
+import io.junction.bench.BenchFiles;
 import io.junction.bench.DiskProbe;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -136,7 +136,7 @@ public final class CompareMain {
                     r.peakRssBytes() >> 20, r.errors());
             return r;
         } finally {
-            deleteTree(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 
@@ -158,7 +158,7 @@ public final class CompareMain {
             log("%s: first acknowledged produce %.0f ms after start; idle RSS %d MiB", target.name(), ms,
                     idleRss.get(target.name()) >> 20);
         } finally {
-            deleteTree(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 
@@ -185,9 +185,14 @@ public final class CompareMain {
                 Workload workload = Workload.of(w.getKey());
                 out.append("**(").append(workload.id()).append(") ").append(workload.title()).append("**");
                 if (workload.ackEach()) {
-                    out.append(" — Kafka: ").append(new KafkaTarget("").queueNote()).append("; NATS: ")
-                            .append(new NatsTarget("").queueNote()).append("; RabbitMQ: ")
-                            .append(new RabbitMqTarget("").queueNote());
+                    String sep = " — ";
+                    for (String broker : brokers) {
+                        if (!broker.equals("junction")) {
+                            out.append(sep).append(target(broker).name()).append(": ")
+                                    .append(target(broker).queueNote());
+                            sep = "; ";
+                        }
+                    }
                 }
                 out.append("\n\n");
                 table(out, w.getValue(), workload, fsync, diskMBps, loopbackMBps);
@@ -289,20 +294,9 @@ public final class CompareMain {
 
     private Path freshDir(String name) throws IOException {
         Path dir = base.resolve(name);
-        deleteTree(dir);
+        BenchFiles.deleteTree(dir);
         Files.createDirectories(dir);
         return dir;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
     }
 
     private static void log(String format, Object... args) {

@@ -43,7 +43,7 @@ final class JunctionTarget implements Target {
     public void start(Path dataDir, boolean fsync) throws Exception {
         int port = ChildProcess.freePort();
         int http = ChildProcess.freePort();
-        List<String> command = new java.util.ArrayList<>(List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g", "-jar",
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g", "-jar",
                 jar.toString(), "server", "--data", dataDir.resolve("data").toString(), "--port",
                 Integer.toString(port), "--http-port", Integer.toString(http), "--durability",
                 fsync ? "fsync" : "interval"));

@@ -2,14 +2,19 @@ package io.junction.bench.compare;
 
 import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.OffsetSpecification;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -58,7 +63,7 @@ final class RabbitMqTarget implements Target {
         try (var dirs = Files.list(Path.of("/usr/lib/rabbitmq/lib"))) {
             return dirs.map(d -> d.getFileName().toString()).filter(n -> n.startsWith("rabbitmq_server-"))
                     .map(n -> n.substring("rabbitmq_server-".length())).findFirst().orElse("?");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "?";
         }
     }
@@ -92,10 +97,10 @@ final class RabbitMqTarget implements Target {
     }
 
     private static boolean listening(int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -138,7 +143,7 @@ final class RabbitMqTarget implements Target {
             @Override
             public CompletableFuture<?> send(byte[] key, byte[] value) {
                 int p = key == null ? Math.floorMod(roundRobin.getAndIncrement(), producers.size())
-                        : Math.floorMod(java.util.Arrays.hashCode(key), producers.size());
+                        : Math.floorMod(Arrays.hashCode(key), producers.size());
                 com.rabbitmq.stream.Producer producer = producers.get(p);
                 CompletableFuture<Void> done = new CompletableFuture<>();
                 // Blocks while MAX_UNCONFIRMED are outstanding: the client's own bound.
@@ -204,14 +209,14 @@ final class RabbitMqTarget implements Target {
             ProcessHandle beam = process();
             process.close();
             beam.destroy(); // the VM, if the script did not take it down
-            beam.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).handle((p, e) -> null).join();
+            beam.onExit().orTimeout(30, TimeUnit.SECONDS).handle((p, e) -> null).join();
             if (!startedEpmd) {
                 return;
             }
             try { // the Erlang port mapper the node started (on loopback), so that nothing is left running
                 new ProcessBuilder("epmd", "-kill").redirectErrorStream(true).redirectOutput(
-                        home.resolve("epmd.log").toFile()).start().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.io.IOException e) {
+                        home.resolve("epmd.log").toFile()).start().waitFor(10, TimeUnit.SECONDS);
+            } catch (IOException e) {
                 // no epmd on the PATH: nothing to stop
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
