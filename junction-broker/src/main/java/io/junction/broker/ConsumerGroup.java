@@ -119,19 +119,26 @@ final class ConsumerGroup {
     private final AtomicLong memberIds = new AtomicLong();
     private final ScheduledFuture<?> ticker;
     private int nextPartition;
+    /** The id of the last delivery handed out; ids start at 1 and only grow while the group is open. */
+    private long lastDeliveryId;
     private boolean closed;
 
-    /** A delivered message waiting for its ack. */
-    private static final class InFlight {
+    /**
+     * A delivery waiting for its settlement: current while it is the value {@link #inFlight} maps its message
+     * to. Settlements must name its member and delivery id.
+     */
+    static final class InFlight {
         final Record record;
         final int partition;
         final GroupMember member;
+        final long deliveryId;
         long deadlineNanos;
 
-        InFlight(Record record, int partition, GroupMember member, long deadlineNanos) {
+        InFlight(Record record, int partition, GroupMember member, long deliveryId, long deadlineNanos) {
             this.record = record;
             this.partition = partition;
             this.member = member;
+            this.deliveryId = deliveryId;
             this.deadlineNanos = deadlineNanos;
         }
     }
@@ -354,6 +361,7 @@ final class ConsumerGroup {
             }
             members.put(member.id(), member);
             member.credits = Math.max(0, credits);
+            member.sink.joined(member.id(), state.length, station.config().ackTimeout());
             dispatch();
             return null;
         });
@@ -362,83 +370,199 @@ final class ConsumerGroup {
 
     void leave(GroupMember member) {
         submit(() -> {
-            if (members.remove(member.id()) != null) {
-                for (int p = 0; p < owners.length; p++) {
-                    if (owners[p] == member) {
-                        owners[p] = null; // failover: the next member with credits takes the partition
-                    }
-                }
-                long now = System.nanoTime();
-                for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-                    InFlight f = it.next().getValue();
-                    if (f.member == member) {
-                        it.remove();
-                        retryOrDeadLetter(f.partition, f.record, now);
-                    }
-                }
+            if (!member.gone) {
+                removeMember(member, List.of());
                 dispatch();
             }
         });
     }
 
-    void credit(GroupMember member, int credits) {
+    /**
+     * Takes {@code member} out of the group: the partitions it owned are free again and every delivery it
+     * holds goes back in line once — {@code unsent} ones (the transport never took them) without counting as a
+     * delivery attempt, the others as a failed attempt.
+     */
+    private void removeMember(GroupMember member, List<Delivery> unsent) {
+        member.gone = true;
+        members.remove(member.id());
+        member.unstarted.clear();
+        for (int p = 0; p < owners.length; p++) {
+            if (owners[p] == member) {
+                owners[p] = null; // failover: the next member with credits takes the partition
+            }
+        }
+        long now = System.nanoTime();
+        for (Delivery d : unsent) {
+            MessageRef ref = new MessageRef(d.partition(), d.offset());
+            InFlight f = inFlight.get(ref);
+            if (f != null && f.member == member && f.deliveryId == d.deliveryId()) {
+                inFlight.remove(ref);
+                state[f.partition].deliveries.computeIfPresent(d.offset(), (o, n) -> n > 1 ? n - 1 : null);
+                enqueueRedelivery(f.partition, f.record, now);
+            }
+        }
+        for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            InFlight f = it.next().getValue();
+            if (f.member == member) {
+                it.remove();
+                retryOrDeadLetter(f.partition, f.record, now);
+            }
+        }
+        member.inFlight = 0;
+        member.credits = 0;
+    }
+
+    /**
+     * More credits for {@code member}, and its report that every delivery to it up to {@code startedThrough}
+     * was handed to the application: the deadline of each such delivery still held starts again from now, once.
+     * Reports come in delivery order, so the member's line of unstarted deliveries is read from its head.
+     */
+    void credit(GroupMember member, int credits, long startedThrough) {
         submit(() -> {
+            if (member.gone) {
+                return;
+            }
+            if (startedThrough > 0) {
+                long deadline = System.nanoTime() + station.config().ackTimeout().toNanos();
+                while (!member.unstarted.isEmpty() && member.unstarted.peekFirst().deliveryId <= startedThrough) {
+                    InFlight f = member.unstarted.pollFirst();
+                    if (isCurrent(f)) {
+                        f.deadlineNanos = Math.max(f.deadlineNanos, deadline);
+                    }
+                }
+            }
             member.credits = (int) Math.min(Integer.MAX_VALUE, (long) member.credits + Math.max(0, credits));
             dispatch();
         });
     }
 
-    void ack(List<MessageRef> refs, boolean sync) {
-        Runnable command = () -> {
-            for (MessageRef ref : refs) {
-                ack(ref);
-            }
-            if (sync) {
-                journal.flush();
-            }
-            dispatch();
-        };
-        if (sync) {
-            call(() -> {
-                command.run();
-                return null;
+    /**
+     * Acks the deliveries {@code member} holds among {@code refs}; the others are stale. With {@code sync}, returns
+     * once the applied acks are durable, with the stale ones (empty when none); else returns null at once and the
+     * stale ones go to the member's sink.
+     */
+    List<DeliveryRef> ack(GroupMember member, List<DeliveryRef> refs, boolean sync) {
+        if (!sync) {
+            submit(() -> {
+                report(member, Settlement.ACK, ackAll(member, refs));
+                dispatch();
             });
-        } else {
-            submit(command);
+            return null;
         }
+        return call(() -> {
+            List<DeliveryRef> stale = ackAll(member, refs);
+            journal.flush();
+            dispatch();
+            return stale == null ? List.of() : stale;
+        });
+    }
+
+    private List<DeliveryRef> ackAll(GroupMember member, List<DeliveryRef> refs) {
+        List<DeliveryRef> stale = null;
+        for (DeliveryRef ref : refs) {
+            InFlight f = take(member, ref);
+            if (f == null) {
+                stale = addTo(stale, ref);
+                continue;
+            }
+            int p = ref.partition();
+            if (!state[p].isAcked(ref.offset())) {
+                state[p].ack(ref.offset());
+                journal.ack(p, ref.offset());
+            }
+            MessageRef message = ref.message();
+            attempts.remove(message);
+            releaseKey(message);
+        }
+        return stale;
     }
 
     /** Hands the messages back, to be delivered again after {@code delay}; {@code error} may be null. */
-    void nack(List<MessageRef> refs, Duration delay, String error) {
+    void nack(GroupMember member, List<DeliveryRef> refs, Duration delay, String error) {
         submit(() -> {
             long due = System.nanoTime() + Math.max(0, delay.toNanos());
-            for (MessageRef ref : refs) {
-                InFlight f = inFlight.remove(ref);
-                if (f != null) {
-                    f.member.inFlight--;
-                    if (error != null && !error.isEmpty()) {
-                        attempts(ref).error = error;
-                    }
-                    retryOrDeadLetter(ref.partition(), f.record, due);
+            List<DeliveryRef> stale = null;
+            for (DeliveryRef ref : refs) {
+                InFlight f = take(member, ref);
+                if (f == null) {
+                    stale = addTo(stale, ref);
+                    continue;
                 }
+                if (error != null && !error.isEmpty()) {
+                    attempts(ref.message()).error = error;
+                }
+                retryOrDeadLetter(ref.partition(), f.record, due);
             }
+            report(member, Settlement.NACK, stale);
             dispatch();
         });
     }
 
     /** A consumer gives up on these messages: they go to the dead-letter station with {@code reason}. */
-    void deadLetter(List<MessageRef> refs, String reason) {
+    void deadLetter(GroupMember member, List<DeliveryRef> refs, String reason) {
         submit(() -> {
-            for (MessageRef ref : refs) {
-                InFlight f = inFlight.remove(ref);
-                if (f != null) {
-                    f.member.inFlight--;
-                    deadLetter(ref.partition(), f.record, DeadLetterReason.CONSUMER,
-                            reason == null || reason.isEmpty() ? attempts(ref).error : reason);
+            List<DeliveryRef> stale = null;
+            for (DeliveryRef ref : refs) {
+                InFlight f = take(member, ref);
+                if (f == null) {
+                    stale = addTo(stale, ref);
+                    continue;
                 }
+                deadLetter(ref.partition(), f.record, DeadLetterReason.CONSUMER,
+                        reason == null || reason.isEmpty() ? attempts(ref.message()).error : reason);
             }
+            report(member, Settlement.DEAD_LETTER, stale);
             dispatch();
         });
+    }
+
+    OptionalLong deadlineNanos(GroupMember member, DeliveryRef ref) {
+        return call(() -> {
+            InFlight f = held(member, ref);
+            return f == null ? OptionalLong.empty() : OptionalLong.of(f.deadlineNanos);
+        });
+    }
+
+    /** The delivery {@code ref} names, when {@code member} holds it now; else null. */
+    private InFlight held(GroupMember member, DeliveryRef ref) {
+        if (ref.partition() < 0 || ref.partition() >= state.length) {
+            return null;
+        }
+        InFlight f = inFlight.get(ref.message());
+        return f != null && f.member == member && f.deliveryId == ref.deliveryId() ? f : null;
+    }
+
+    /** As {@link #held}, and settles it: it is no longer in flight. */
+    private InFlight take(GroupMember member, DeliveryRef ref) {
+        InFlight f = held(member, ref);
+        if (f != null) {
+            inFlight.remove(ref.message());
+            member.inFlight--;
+        }
+        return f;
+    }
+
+    private boolean isCurrent(InFlight f) {
+        return inFlight.get(new MessageRef(f.partition, f.record.offset())) == f;
+    }
+
+    private static List<DeliveryRef> addTo(List<DeliveryRef> list, DeliveryRef ref) {
+        List<DeliveryRef> out = list == null ? new ArrayList<>() : list;
+        out.add(ref);
+        return out;
+    }
+
+    /** Tells {@code member} which of its settlements were stale; a failing sink does not fail the command. */
+    private void report(GroupMember member, Settlement kind, List<DeliveryRef> stale) {
+        if (stale == null || member.gone) {
+            return;
+        }
+        try {
+            member.sink.stale(kind, stale);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: member {2} could not be told of stale "
+                    + "settlements: {3}", name, station.name, member.id(), e.toString());
+        }
     }
 
     /**
@@ -477,15 +601,19 @@ final class ConsumerGroup {
         });
     }
 
-    void inProgress(List<MessageRef> refs) {
+    void inProgress(GroupMember member, List<DeliveryRef> refs) {
         submit(() -> {
             long deadline = System.nanoTime() + station.config().ackTimeout().toNanos();
-            for (MessageRef ref : refs) {
-                InFlight f = inFlight.get(ref);
-                if (f != null) {
-                    f.deadlineNanos = deadline;
+            List<DeliveryRef> stale = null;
+            for (DeliveryRef ref : refs) {
+                InFlight f = held(member, ref);
+                if (f == null) {
+                    stale = addTo(stale, ref);
+                } else {
+                    f.deadlineNanos = Math.max(f.deadlineNanos, deadline);
                 }
             }
+            report(member, Settlement.IN_PROGRESS, stale);
         });
     }
 
@@ -542,26 +670,6 @@ final class ConsumerGroup {
     }
 
     // ----- the state machine (owner thread only) --------------------------------------------------------------
-
-    private void ack(MessageRef ref) {
-        int p = ref.partition();
-        if (p < 0 || p >= state.length) {
-            return;
-        }
-        InFlight f = inFlight.remove(ref);
-        if (f != null) {
-            f.member.inFlight--;
-        }
-        if (f == null && !state[p].deliveries.containsKey(ref.offset())) {
-            return; // never delivered, or acked already: nothing to do
-        }
-        if (!state[p].isAcked(ref.offset())) {
-            state[p].ack(ref.offset());
-            journal.ack(p, ref.offset());
-        }
-        attempts.remove(ref);
-        releaseKey(ref);
-    }
 
     private Attempts attempts(MessageRef ref) {
         return attempts.computeIfAbsent(ref, r -> new Attempts());
@@ -977,28 +1085,55 @@ final class ConsumerGroup {
         if (a.firstMs == 0) {
             a.firstMs = a.lastMs;
         }
-        inFlight.put(ref, new InFlight(record, partition, member,
-                System.nanoTime() + station.config().ackTimeout().toNanos()));
+        long deliveryId = ++lastDeliveryId;
+        InFlight f = new InFlight(record, partition, member, deliveryId,
+                System.nanoTime() + station.config().ackTimeout().toNanos());
+        inFlight.put(ref, f);
         member.credits--;
         member.inFlight++;
+        if (member.unstarted.size() >= 2 * member.inFlight + 64) {
+            member.unstarted.removeIf(u -> !isCurrent(u)); // a member that never reports hand-offs
+        }
+        member.unstarted.addLast(f);
         outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),
-                record.key(), record.value(), record.headers(), record.timestamp(), count));
+                record.key(), record.value(), record.headers(), record.timestamp(), count, deliveryId));
     }
 
-    /** Hands each member what this dispatch round gave it, in one call (the transport sends it together). */
+    /**
+     * Hands each member what this dispatch round gave it, in one call (the transport sends it together). The
+     * round is taken out of the outbox first, so nothing of it is ever handed over twice. A member whose
+     * transport does not take its deliveries (its stream is gone) is removed here and now; that touches no other
+     * member, and the next dispatch hands its messages to the others.
+     */
     private void flushOutbox() {
         if (outbox.isEmpty()) {
             return;
         }
-        for (Map.Entry<GroupMember, List<Delivery>> e : outbox.entrySet()) {
+        List<Map.Entry<GroupMember, List<Delivery>>> round = new ArrayList<>(outbox.entrySet());
+        outbox.clear();
+        boolean removed = false;
+        for (Map.Entry<GroupMember, List<Delivery>> e : round) {
+            GroupMember member = e.getKey();
             List<Delivery> batch = e.getValue();
-            if (batch.size() == 1) {
-                e.getKey().sink.deliver(batch.get(0));
-            } else {
-                e.getKey().sink.deliver(batch);
+            int taken;
+            try {
+                taken = member.sink.deliver(batch);
+            } catch (RuntimeException failure) {
+                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: handing {2} deliveries to member {3} "
+                        + "failed; removing the member: {4}", name, station.name, batch.size(), member.id(),
+                        failure.toString());
+                removeMember(member, List.of());
+                removed = true;
+                continue;
+            }
+            if (taken < batch.size()) {
+                removeMember(member, batch.subList(Math.max(0, taken), batch.size()));
+                removed = true;
             }
         }
-        outbox.clear();
+        if (removed) {
+            submit(this::dispatch); // their messages go to the others, in a round of its own
+        }
     }
 
     // ----- owner thread plumbing ---------------------------------------------------------------------------------

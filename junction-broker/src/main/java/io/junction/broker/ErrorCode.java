@@ -26,7 +26,9 @@ public enum ErrorCode {
     SCHEMA_EXISTS(false),
     INCOMPATIBLE_SCHEMA(false),
     SCHEMA_IN_USE(false),
-    SCHEMA_VIOLATION(false);
+    SCHEMA_VIOLATION(false),
+    /** A settlement of a delivery the member does not hold (any more): it changed nothing. */
+    STALE_DELIVERY(false);
 
     private final boolean retriable;
 

@@ -1,11 +1,16 @@
 package io.junction.broker;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
  * One member of a consumer group: what a consumer connection holds. Every method enqueues a command for the
  * group's owner thread and returns (except {@link #ackSync}); safe to call from any thread.
+ *
+ * <p>Settlements name deliveries ({@link DeliveryRef}): each acts only on a delivery this member holds now.
+ * One that names anything else changes nothing and is reported to the member's sink as stale
+ * ({@link DeliverySink#stale}).
  */
 public final class GroupMember {
 
@@ -16,6 +21,9 @@ public final class GroupMember {
     // Owner thread only:
     int credits;
     long inFlight;
+    /** Deliveries whose hand-off to the application this member has not reported yet, in delivery order. */
+    final ArrayDeque<ConsumerGroup.InFlight> unstarted = new ArrayDeque<>();
+    boolean gone;
 
     GroupMember(ConsumerGroup group, String id, String name, DeliverySink sink) {
         this.group = group;
@@ -34,37 +42,54 @@ public final class GroupMember {
 
     /** Lets the group send {@code messages} more messages to this member. */
     public void addCredits(int messages) {
-        group.credit(this, messages);
+        group.credit(this, messages, 0);
+    }
+
+    /**
+     * Lets the group send {@code messages} more messages, and reports that every delivery to this member up to
+     * {@code startedThrough} (a delivery id; 0: none) has been handed to the application: the ack deadline of
+     * each of those still held starts again from now, once.
+     */
+    public void credit(int messages, long startedThrough) {
+        group.credit(this, messages, startedThrough);
     }
 
     /** Acks: the group will not hand these messages out again (durable within one flush interval). */
-    public void ack(List<MessageRef> refs) {
-        group.ack(refs, false);
+    public void ack(List<DeliveryRef> refs) {
+        group.ack(this, refs, false);
     }
 
-    /** Acks and returns once the acks are durable. */
-    public void ackSync(List<MessageRef> refs) {
-        group.ack(refs, true);
+    /**
+     * Acks and returns once the acks are durable. Returns the settlements that were stale (not applied, not
+     * durable, not confirmed); empty when every one was applied.
+     */
+    public List<DeliveryRef> ackSync(List<DeliveryRef> refs) {
+        return group.ack(this, refs, true);
     }
 
     /** Hands the messages back: they are delivered again after {@code delay} (zero: at once). */
-    public void nack(List<MessageRef> refs, Duration delay) {
-        group.nack(refs, delay, null);
+    public void nack(List<DeliveryRef> refs, Duration delay) {
+        group.nack(this, refs, delay, null);
     }
 
     /** As {@link #nack(List, Duration)}, remembering {@code error} (kept with the message if it is dead-lettered). */
-    public void nack(List<MessageRef> refs, Duration delay, String error) {
-        group.nack(refs, delay, error);
+    public void nack(List<DeliveryRef> refs, Duration delay, String error) {
+        group.nack(this, refs, delay, error);
     }
 
     /** Gives up on these messages: they go to the station's dead-letter station with {@code reason}. */
-    public void deadLetter(List<MessageRef> refs, String reason) {
-        group.deadLetter(refs, reason);
+    public void deadLetter(List<DeliveryRef> refs, String reason) {
+        group.deadLetter(this, refs, reason);
     }
 
     /** Still working on these: their ack deadlines start again. */
-    public void inProgress(List<MessageRef> refs) {
-        group.inProgress(refs);
+    public void inProgress(List<DeliveryRef> refs) {
+        group.inProgress(this, refs);
+    }
+
+    /** Tests: the ack deadline ({@link System#nanoTime()}) of the delivery, or empty when this member does not hold it. */
+    java.util.OptionalLong deadlineNanos(DeliveryRef ref) {
+        return group.deadlineNanos(this, ref);
     }
 
     /** Leaves the group; its unacked messages are delivered again to the other members at once. */

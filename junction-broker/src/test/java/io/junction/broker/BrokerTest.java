@@ -69,7 +69,7 @@ class BrokerTest {
     }
 
     /** A member's mailbox. */
-    static final class Mailbox implements DeliverySink {
+    static class Mailbox implements DeliverySink {
         final BlockingQueue<Delivery> received = new LinkedBlockingQueue<>();
         volatile BrokerException closedWith;
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -35,6 +36,13 @@ import io.junction.api.v1.Subscribe;
  * milliseconds apart — or at once when half the prefetch window is free, so a fast handler is never starved; nacks,
  * in-progress and sync acks ({@link ReceivedMessage#ackSync()}) at once.
  *
+ * <p>Deadlines: the consumer tells the broker (with its credits, {@code Credit.started_through}) which messages it
+ * has handed to the handler, and the broker starts their ack deadlines again then, so a handler always has a whole
+ * ack timeout, however long a message waited in the prefetch queue. A message that waited there so long that its
+ * first deadline (counted from when the broker sent it) has passed or is about to, is not handed to the handler:
+ * the broker has handed it, or will hand it, to the group again. Settlements the broker refused as stale go to the
+ * {@link Builder#onStaleSettlement listener} ({@link ReceivedMessage}).
+ *
  * <p>When the stream breaks (the broker restarts), the consumer drops the messages it holds but has not yet handed
  * to the handler and subscribes again with backoff (100 ms doubling to 5 s); the broker redelivers whatever this
  * member had not acked. Sync acks still waiting for their confirmation then fail with {@link ErrorCode#UNAVAILABLE}
@@ -52,10 +60,20 @@ public final class Consumer implements AutoCloseable {
         void handle(ReceivedMessage message) throws Exception;
     }
 
+    /** Hears of settlements the broker refused as stale; called on a transport thread: must not block. */
+    @FunctionalInterface
+    public interface StaleSettlementListener {
+        void onStale(StaleSettlement settlement);
+    }
+
     private static final System.Logger LOG = System.getLogger(Consumer.class.getName());
     private static final long FIRST_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
     private static final int MAX_ACKS_PER_REQUEST = 256;
+    /** The ack timeout assumed until the broker announces the station's (its default). */
+    private static final long DEFAULT_ACK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** At most this much of a message's first deadline is left for the hand-off report to reach the broker. */
+    private static final long MAX_REPORT_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final JunctionClient client;
     private final String station;
@@ -68,6 +86,8 @@ public final class Consumer implements AutoCloseable {
     private final Handler handler;
     private final String memberName;
     private final long ackDelayNanos;
+    private final StaleSettlementListener staleListener;
+    private final AtomicLong staleCount = new AtomicLong();
     private final LinkedBlockingQueue<ReceivedMessage> queue = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
     private final Thread handlerThread;
@@ -84,6 +104,12 @@ public final class Consumer implements AutoCloseable {
     private final Map<Long, CompletableFuture<Void>> unconfirmed = new LinkedHashMap<>();
     private long lastAckId;
     private int pendingCredits;
+    /** The station's ack timeout, as the broker announced it when this stream subscribed. */
+    private long ackTimeoutNanos = DEFAULT_ACK_TIMEOUT_NANOS;
+    /** The newest delivery id handed to the handler on this stream, and the newest one reported. */
+    private long startedThrough;
+    private long reportedThrough;
+    private long expiredInQueue;
     private ScheduledFuture<?> flushTimer;
     private io.junction.api.v1.Error streamError;
     private int failedAttempts;
@@ -102,6 +128,7 @@ public final class Consumer implements AutoCloseable {
         this.handler = b.handler;
         this.memberName = b.memberName;
         this.ackDelayNanos = b.ackDelay.toNanos();
+        this.staleListener = b.staleListener;
         this.handlerThread = new Thread(this::handleMessages, "junction-consumer-" + station + "-" + group);
         this.handlerThread.setDaemon(true);
     }
@@ -139,6 +166,21 @@ public final class Consumer implements AutoCloseable {
     public long handled() {
         synchronized (lock) {
             return handed;
+        }
+    }
+
+    /** Settlements the broker refused as stale so far (see {@link ReceivedMessage}). */
+    public long staleSettlements() {
+        return staleCount.get();
+    }
+
+    /**
+     * Messages not handed to the handler because they waited in the prefetch queue until their ack deadline had
+     * (nearly) passed: the broker gives them to the group again.
+     */
+    public long expiredInQueue() {
+        synchronized (lock) {
+            return expiredInQueue;
         }
     }
 
@@ -250,6 +292,7 @@ public final class Consumer implements AutoCloseable {
             if (!current(m)) {
                 return;
             }
+            m.restartDeadline(System.nanoTime(), ackTimeoutNanos);
             flushLocked();
             stream.onNext(ConsumeRequest.newBuilder()
                     .setInProgress(InProgress.newBuilder().addMessages(ref(m))).build());
@@ -282,7 +325,8 @@ public final class Consumer implements AutoCloseable {
     }
 
     private static MessageRef ref(ReceivedMessage m) {
-        return MessageRef.newBuilder().setPartition(m.partition()).setOffset(m.offset()).build();
+        return MessageRef.newBuilder().setPartition(m.partition()).setOffset(m.offset())
+                .setDeliveryId(m.deliveryId()).build();
     }
 
     private void subscribeLocked() {
@@ -295,6 +339,8 @@ public final class Consumer implements AutoCloseable {
         outstanding = wanted;
         pendingAcks.clear();
         pendingCredits = 0;
+        startedThrough = 0;
+        reportedThrough = 0;
         unconfirmed.clear(); // failed when the previous stream ended
         final StreamObserver observer = new StreamObserver(gen);
         streamDone = observer.done;
@@ -315,21 +361,25 @@ public final class Consumer implements AutoCloseable {
             if (gen != generation) {
                 return;
             }
+            final long now = System.nanoTime();
             switch (response.getKindCase()) {
                 case ACK_CONFIRMED:
                     confirmed = unconfirmed.remove(response.getAckConfirmed().getAckId());
                     break;
                 case SUBSCRIBED:
                     failedAttempts = 0;
+                    if (response.getSubscribed().getAckTimeoutMs() > 0) {
+                        ackTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(response.getSubscribed().getAckTimeoutMs());
+                    }
                     break;
                 case MESSAGE:
                     outstanding--;
-                    queue.add(new ReceivedMessage(this, gen, station, response.getMessage()));
+                    queue.add(new ReceivedMessage(this, gen, station, response.getMessage(), now, ackTimeoutNanos));
                     break;
                 case BATCH:
                     for (io.junction.api.v1.DeliveredMessage m : response.getBatch().getMessagesList()) {
                         outstanding--;
-                        queue.add(new ReceivedMessage(this, gen, station, m));
+                        queue.add(new ReceivedMessage(this, gen, station, m, now, ackTimeoutNanos));
                     }
                     break;
                 case ERROR:
@@ -339,8 +389,41 @@ public final class Consumer implements AutoCloseable {
                     break;
             }
         }
+        // Outside the lock: a dependent stage or a listener may settle more messages.
+        if (response.getKindCase() == ConsumeResponse.KindCase.STALE) {
+            stale(response.getStale().getKind(), response.getStale().getMessagesList());
+        }
         if (confirmed != null) {
-            confirmed.complete(null); // outside the lock: a dependent stage may settle more messages
+            final List<MessageRef> stale = response.getAckConfirmed().getStaleList();
+            if (stale.isEmpty()) {
+                confirmed.complete(null);
+            } else {
+                staleCount.addAndGet(stale.size());
+                final MessageRef r = stale.get(0);
+                confirmed.completeExceptionally(new JunctionException(ErrorCode.STALE_DELIVERY, "the broker refused "
+                        + "the ack of " + station + "/" + r.getPartition() + "@" + r.getOffset() + " (delivery id "
+                        + r.getDeliveryId() + "): that delivery was no longer this consumer's (its ack deadline had "
+                        + "passed); the ack changed nothing and the message is being delivered again"));
+            }
+        }
+    }
+
+    private void stale(String kind, List<MessageRef> refs) {
+        staleCount.addAndGet(refs.size());
+        for (MessageRef r : refs) {
+            final StaleSettlement s = new StaleSettlement(station, r.getPartition(), r.getOffset(),
+                    r.getDeliveryId(), kind);
+            if (staleListener == null) {
+                LOG.log(System.Logger.Level.WARNING, "the broker refused a stale {0} of {1}/{2}@{3} (delivery id "
+                        + "{4}): its ack deadline had passed and the message went back to the group", kind, station,
+                        r.getPartition(), r.getOffset(), r.getDeliveryId());
+                continue;
+            }
+            try {
+                staleListener.onStale(s);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "the stale-settlement listener failed on " + s, e);
+            }
         }
     }
 
@@ -417,7 +500,23 @@ public final class Consumer implements AutoCloseable {
                 if (closed || m.generation() != generation) {
                     continue;
                 }
+                final long now = System.nanoTime();
+                final long waited = now - m.receivedNanos();
+                if (waited > ackTimeoutNanos - Math.min(MAX_REPORT_MARGIN_NANOS, ackTimeoutNanos / 10)) {
+                    // Its first deadline has passed, or will before the broker hears of the hand-off: the group
+                    // hands it out again, so the handler must not start on it.
+                    expiredInQueue++;
+                    creditLocked();
+                    continue;
+                }
                 handed++;
+                m.restartDeadline(now, ackTimeoutNanos);
+                startedThrough = Math.max(startedThrough, m.deliveryId());
+                if (waited > ackTimeoutNanos / 2) {
+                    flushLocked(); // the first deadline is near: report the hand-off now, not after the ack delay
+                } else {
+                    scheduleFlushLocked();
+                }
             }
             try {
                 handler.handle(m);
@@ -432,17 +531,20 @@ public final class Consumer implements AutoCloseable {
     /** Grants the credit the finished message frees, unless that would exceed the messages still wanted. */
     private void finished(ReceivedMessage m) {
         synchronized (lock) {
-            if (!current(m)) {
-                return;
+            if (current(m)) {
+                creditLocked();
             }
-            if (handed + queue.size() + outstanding < maxMessages) {
-                pendingCredits++;
-                outstanding++;
-                if (pendingCredits >= Math.max(1, prefetch / 2)) {
-                    flushLocked(); // half the window is free: refill now, so the broker never runs dry
-                } else {
-                    scheduleFlushLocked();
-                }
+        }
+    }
+
+    private void creditLocked() {
+        if (handed + queue.size() + outstanding < maxMessages) {
+            pendingCredits++;
+            outstanding++;
+            if (pendingCredits >= Math.max(1, prefetch / 2)) {
+                flushLocked(); // half the window is free: refill now, so the broker never runs dry
+            } else {
+                scheduleFlushLocked();
             }
         }
     }
@@ -483,10 +585,11 @@ public final class Consumer implements AutoCloseable {
             stream.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().addAllMessages(pendingAcks)).build());
             pendingAcks.clear();
         }
-        if (pendingCredits > 0) {
-            stream.onNext(ConsumeRequest.newBuilder().setCredit(Credit.newBuilder().setMessages(pendingCredits))
-                    .build());
+        if (pendingCredits > 0 || startedThrough > reportedThrough) {
+            stream.onNext(ConsumeRequest.newBuilder().setCredit(Credit.newBuilder().setMessages(pendingCredits)
+                    .setStartedThrough(startedThrough)).build());
             pendingCredits = 0;
+            reportedThrough = startedThrough;
         }
     }
 
@@ -535,6 +638,7 @@ public final class Consumer implements AutoCloseable {
         private Handler handler;
         private String memberName;
         private Duration ackDelay = Duration.ofMillis(5);
+        private StaleSettlementListener staleListener;
 
         Builder(JunctionClient client, String station, String group) {
             this.client = client;
@@ -598,6 +702,15 @@ public final class Consumer implements AutoCloseable {
         /** How long acks and credits wait to be sent together; 0 sends each at once. Default 5 ms. */
         public Builder ackDelay(Duration ackDelay) {
             this.ackDelay = Objects.requireNonNull(ackDelay, "ackDelay");
+            return this;
+        }
+
+        /**
+         * Hears of settlements the broker refused as stale (made after their ack deadline); default: each is
+         * logged as a warning. A stale {@link ReceivedMessage#ackSync()} throws besides.
+         */
+        public Builder onStaleSettlement(StaleSettlementListener listener) {
+            this.staleListener = listener;
             return this;
         }
 

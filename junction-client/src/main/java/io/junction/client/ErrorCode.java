@@ -40,6 +40,11 @@ public enum ErrorCode {
     SCHEMA_IN_USE(false),
     /** A value that does not match the station's schema; nothing of the request was stored. */
     SCHEMA_VIOLATION(false),
+    /**
+     * A settlement of a delivery this consumer no longer holds — its ack deadline passed and the broker handed the
+     * message out again, or the stream that delivered it broke: the settlement changed nothing.
+     */
+    STALE_DELIVERY(false),
     /** Client side: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(true),
     /** Client side: a failure that carries no Junction code this client knows. */

@@ -19,6 +19,14 @@ import io.junction.api.v1.DeliveredMessage;
  * the broker for more time. A message left unsettled is redelivered after the station's ack timeout; one whose
  * handler threw is nacked. Settling twice does nothing (except that {@link #ackSync()} after another kind of
  * settling throws). Thread-safe: it may be settled from any thread.
+ *
+ * <p><b>Deadline.</b> The ack deadline counts from when the consumer hands the message to the handler (it tells
+ * the broker so), not from when it arrived: the handler has one whole ack timeout ({@link #remainingAckTime()}),
+ * and each {@link #inProgress()} gives it another from then. A settlement that reaches the broker after the
+ * deadline is <em>stale</em>: the message has gone back to the group (perhaps to another member, which then
+ * holds its key), and the late settlement changes nothing — {@link #ackSync()} throws {@link
+ * ErrorCode#STALE_DELIVERY}, and any other kind is reported to the consumer's {@link
+ * Consumer.Builder#onStaleSettlement stale-settlement listener}.
  */
 public final class ReceivedMessage {
 
@@ -32,11 +40,15 @@ public final class ReceivedMessage {
     private final Map<String, byte[]> headers;
     private final Instant timestamp;
     private final int deliveries;
+    private final long deliveryId;
     private final boolean tombstone;
+    private final long receivedNanos;
+    private volatile long deadlineNanos;
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile CompletableFuture<Void> syncAck; // set before settled by ackSyncAsync
 
-    ReceivedMessage(Consumer consumer, int generation, String station, DeliveredMessage m) {
+    ReceivedMessage(Consumer consumer, int generation, String station, DeliveredMessage m, long receivedNanos,
+            long ackTimeoutNanos) {
         this.consumer = consumer;
         this.generation = generation;
         this.station = station;
@@ -47,7 +59,10 @@ public final class ReceivedMessage {
         this.headers = Collections.unmodifiableMap(Protos.headers(m.getHeadersList()));
         this.timestamp = Instant.ofEpochMilli(m.getTimestampMs());
         this.deliveries = m.getDeliveries();
+        this.deliveryId = m.getDeliveryId();
         this.tombstone = m.getTombstone();
+        this.receivedNanos = receivedNanos;
+        this.deadlineNanos = receivedNanos + ackTimeoutNanos;
     }
 
     public String station() {
@@ -122,6 +137,30 @@ public final class ReceivedMessage {
         return deliveries;
     }
 
+    /** The broker's id of this delivery: what a settlement names, and what a stale one reports. */
+    public long deliveryId() {
+        return deliveryId;
+    }
+
+    /**
+     * The time left before the ack deadline, as this consumer sees it (zero once it has passed): one ack timeout
+     * from when the message was handed to the handler, or from the last {@link #inProgress()}. The broker's
+     * deadline is a little later (it starts when the broker hears of the hand-off), so a settlement sent within
+     * this time is applied.
+     */
+    public Duration remainingAckTime() {
+        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    }
+
+    long receivedNanos() {
+        return receivedNanos;
+    }
+
+    /** The consumer handed it to the handler, or extended it with in-progress: the deadline starts again. */
+    void restartDeadline(long nowNanos, long ackTimeoutNanos) {
+        deadlineNanos = nowNanos + ackTimeoutNanos;
+    }
+
     /**
      * Done with: the group never receives it again. Acks are sent in batches within a few milliseconds, and the
      * broker makes them durable within its flush interval (a second): a broker crash (kill -9, power loss) may lose
@@ -143,7 +182,9 @@ public final class ReceivedMessage {
      *
      * @throws JunctionException {@link ErrorCode#UNAVAILABLE} when the stream broke, the consumer closed, or no
      *     confirmation came within the client's call timeout (or the broker's code when it ended the stream with an
-     *     error): the message was perhaps acked, perhaps not, and may be redelivered
+     *     error): the message was perhaps acked, perhaps not, and may be redelivered; {@link
+     *     ErrorCode#STALE_DELIVERY} when the broker refused the ack because this delivery was no longer current
+     *     (its deadline had passed): the ack changed nothing, and the message is being delivered again
      * @throws IllegalStateException when the message was already settled with {@link #ack()} or a nack
      */
     public void ackSync() {
@@ -216,7 +257,7 @@ public final class ReceivedMessage {
         }
     }
 
-    /** Still working on it: extend its ack deadline by one ack timeout. */
+    /** Still working on it: its ack deadline starts again, one ack timeout from now. */
     public void inProgress() {
         if (!settled.get()) {
             consumer.inProgress(this);
@@ -233,6 +274,6 @@ public final class ReceivedMessage {
 
     @Override
     public String toString() {
-        return station + "/" + partition + "@" + offset + " (delivery " + deliveries + ")";
+        return station + "/" + partition + "@" + offset + " (delivery " + deliveries + ", id " + deliveryId + ")";
     }
 }

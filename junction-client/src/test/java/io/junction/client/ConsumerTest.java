@@ -326,6 +326,84 @@ class ConsumerTest {
         assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).isEqualTo(1);
     }
 
+    @Test
+    void reportsEachHandOffWithItsCreditsAndNamesTheDeliveryInItsAcks() throws Exception {
+        client.consumer("orders", "billing").prefetch(4).handler(ReceivedMessage::ack).build().start();
+        next();
+
+        deliver(0, 0, 1, 11);
+        deliver(0, 1, 1, 12);
+
+        final List<MessageRef> acked = new ArrayList<>();
+        long startedThrough = 0;
+        while (acked.size() < 2 || startedThrough < 12) {
+            final ConsumeRequest r = next();
+            acked.addAll(r.getAck().getMessagesList());
+            startedThrough = Math.max(startedThrough, r.getCredit().getStartedThrough());
+        }
+        assertThat(acked).extracting(MessageRef::getDeliveryId).containsExactly(11L, 12L);
+        assertThat(startedThrough).isEqualTo(12);
+    }
+
+    @Test
+    void doesNotHandOverAMessageThatWaitedInTheQueuePastItsDeadline() throws Exception {
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final Consumer consumer = client.consumer("orders", "billing").prefetch(2).handler(m -> {
+            handled.add(m);
+            if (m.offset() == 0) {
+                release.await(); // the second waits in the queue meanwhile
+            }
+            m.ack();
+        }).build().start();
+        next();
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder()
+                .setAckTimeoutMs(200)).build());
+        deliver(0, 0, 1, 1);
+        deliver(0, 1, 1, 2);
+        final ReceivedMessage first = handled.poll(5, TimeUnit.SECONDS);
+        assertThat(first.remainingAckTime()).isLessThanOrEqualTo(Duration.ofMillis(200));
+        Thread.sleep(400); // longer than the ack timeout: the broker has handed the second out again by now
+        release.countDown();
+        deliver(0, 2, 1, 3);
+
+        assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).as("the second is skipped").isEqualTo(2);
+        assertThat(consumer.expiredInQueue()).isEqualTo(1);
+    }
+
+    @Test
+    void aStaleSyncAckFailsWithStaleDeliveryAndOtherStaleSettlementsReachTheListener() throws Exception {
+        broker.confirmSyncAcks = false;
+        final BlockingQueue<StaleSettlement> stale = new LinkedBlockingQueue<>();
+        final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+        final Consumer consumer = client.consumer("orders", "billing").onStaleSettlement(stale::add).handler(m -> {
+            try {
+                m.ackSync();
+            } catch (JunctionException e) {
+                failures.add(e);
+            }
+        }).build().start();
+        next();
+        deliver(0, 5, 2, 77);
+        ConsumeRequest ack = next();
+        while (!ack.hasAck()) {
+            assertThat(ack.getCredit().getStartedThrough()).as("the hand-off, reported first").isEqualTo(77);
+            ack = next();
+        }
+        final MessageRef ref = ack.getAck().getMessages(0);
+        assertThat(ref.getDeliveryId()).isEqualTo(77);
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setAckConfirmed(
+                io.junction.api.v1.AckConfirmed.newBuilder().setAckId(ack.getAck().getAckId()).addStale(ref)).build());
+
+        final Throwable failure = failures.poll(5, TimeUnit.SECONDS);
+        assertThat(failure).isInstanceOfSatisfying(JunctionException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.STALE_DELIVERY));
+
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setStale(io.junction.api.v1.StaleSettlements
+                .newBuilder().setKind("nack").addMessages(ref)).build());
+        assertThat(stale.poll(5, TimeUnit.SECONDS)).isEqualTo(new StaleSettlement("orders", 0, 5, 77, "nack"));
+        assertThat(consumer.staleSettlements()).isEqualTo(2);
+    }
+
     private ConsumeRequest next() throws InterruptedException {
         final ConsumeRequest r = broker.consumeRequests.poll(5, TimeUnit.SECONDS);
         assertThat(r).as("a request from the consumer").isNotNull();
@@ -333,9 +411,13 @@ class ConsumerTest {
     }
 
     private void deliver(int partition, long offset, int deliveries) {
+        deliver(partition, offset, deliveries, 0);
+    }
+
+    private void deliver(int partition, long offset, int deliveries, long deliveryId) {
         broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setMessage(DeliveredMessage.newBuilder()
                 .setPartition(partition).setOffset(offset).setValue(ByteString.copyFromUtf8("m" + offset))
-                .setDeliveries(deliveries)).build());
+                .setDeliveries(deliveries).setDeliveryId(deliveryId)).build());
     }
 
     private static void awaitSize(List<?> list, int size) throws InterruptedException {

@@ -6,27 +6,37 @@ import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.ConsumeRequest;
 import io.junction.api.v1.ConsumeResponse;
 import io.junction.api.v1.DeliveredBatch;
+import io.junction.api.v1.StaleSettlements;
 import io.junction.api.v1.Subscribed;
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerException;
 import io.junction.broker.Delivery;
+import io.junction.broker.DeliveryRef;
 import io.junction.broker.DeliverySink;
 import io.junction.broker.ErrorCode;
 import io.junction.broker.GroupMember;
 import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
+import io.junction.broker.Settlement;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * {@code junction.v1.Consume}: one stream per group member. The first request must be a Subscribe; then
  * credits and acks flow up and messages down. When the stream ends, for any reason, the member leaves and its
  * unacked messages go to the other members at once. An ack with {@code sync} set is confirmed with
- * {@code ack_confirmed} once it is durable.
+ * {@code ack_confirmed} once it is durable; settlements of deliveries the member does not hold are answered
+ * with {@code stale}.
+ *
+ * <p>A send that fails (the call was cancelled: the client died or went away) ends the session on the spot: the
+ * sink tells the group how many deliveries the transport took, so the group removes the member and hands the
+ * rest to the others — once, and without failing the command of any other member.
  */
 final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
 
     /** The values' bytes above which a batch of deliveries is split over several responses. */
     static final int BATCH_BYTES = 1 << 20;
+    private static final System.Logger LOG = System.getLogger(ConsumeService.class.getName());
 
     private final Broker broker;
 
@@ -55,7 +65,8 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             try {
                 switch (request.getKindCase()) {
                     case SUBSCRIBE -> subscribe(request.getSubscribe());
-                    case CREDIT -> joined().addCredits(request.getCredit().getMessages());
+                    case CREDIT -> joined().credit(request.getCredit().getMessages(),
+                            request.getCredit().getStartedThrough());
                     case ACK -> ack(request.getAck());
                     case NACK -> joined().nack(Convert.refs(request.getNack().getMessagesList()),
                             Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())),
@@ -80,22 +91,31 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             Ordering ordering = Convert.ordering(s.getOrdering()); // INVALID_CONFIG before anything is sent
             OnDeadLetter onDeadLetter = Convert.onDeadLetter(s.getOnDeadLetter());
             batches = s.getBatches();
-            int partitions = broker.stationInfo(s.getTenant(), s.getStation()).partitions().size();
-            synchronized (this) {
-                // Subscribed goes out before any message: the group may deliver as soon as the member joins.
-                out.onNext(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder()
-                        .setPartitions(partitions)).build());
-            }
-            // Not under the lock: joining waits for the group's owner thread, which may be delivering to us.
-            member = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
+            // Subscribed goes out from joined(), on the group's owner thread, before any message. Not under the
+            // lock: joining waits for the owner thread, which may be delivering to us.
+            GroupMember joined = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
                     Convert.start(s.getStart(), s.hasStart()), ordering, onDeadLetter, s.getMemberName(),
                     s.getInitialCredits(), this);
+            member = joined;
+            synchronized (this) {
+                if (!finished) {
+                    return;
+                }
+            }
+            joined.leave(); // the stream broke while joining
+        }
+
+        @Override
+        public void joined(String memberId, int partitions, Duration ackTimeout) {
+            send(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder().setMemberId(memberId)
+                    .setPartitions(partitions).setAckTimeoutMs(ackTimeout.toMillis())).build());
         }
 
         /**
-         * A plain ack is handed to the group and forgotten. A sync ack blocks this (blocking-executor) thread until
-         * the group has made it durable, then confirms it with its ack id; requests of one stream are handled in
-         * order, so confirmations go out in the order of the sync acks.
+         * A plain ack is handed to the group and forgotten (stale ones come back through {@link #stale}). A sync
+         * ack blocks this (blocking-executor) thread until the group has made it durable, then confirms it with
+         * its ack id and the stale ones; requests of one stream are handled in order, so confirmations go out in
+         * the order of the sync acks.
          */
         private void ack(io.junction.api.v1.Ack ack) {
             GroupMember m = joined();
@@ -103,13 +123,9 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                 m.ack(Convert.refs(ack.getMessagesList()));
                 return;
             }
-            m.ackSync(Convert.refs(ack.getMessagesList()));
-            synchronized (this) {
-                if (!finished) {
-                    out.onNext(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder()
-                            .setAckId(ack.getAckId())).build());
-                }
-            }
+            List<DeliveryRef> stale = m.ackSync(Convert.refs(ack.getMessagesList()));
+            send(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder().setAckId(ack.getAckId())
+                    .addAllStale(Convert.refsOut(stale))).build());
         }
 
         private GroupMember joined() {
@@ -121,36 +137,49 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         }
 
         @Override
-        public synchronized void deliver(Delivery delivery) {
-            if (!finished) {
-                out.onNext(ConsumeResponse.newBuilder().setMessage(Convert.delivered(delivery)).build());
-            }
+        public void deliver(Delivery delivery) {
+            send(ConsumeResponse.newBuilder().setMessage(Convert.delivered(delivery)).build());
         }
 
-        /** One response per about {@value #BATCH_BYTES} bytes of values: one frame, one event-loop task. */
+        /**
+         * One response per about {@value #BATCH_BYTES} bytes of values: one frame, one event-loop task. Returns how
+         * many deliveries went into responses the transport took.
+         */
         @Override
-        public synchronized void deliver(java.util.List<Delivery> deliveries) {
-            if (!batches) {
-                deliveries.forEach(this::deliver); // an older client: one message per response
-                return;
+        public synchronized int deliver(List<Delivery> deliveries) {
+            if (!batches) { // an older client: one message per response
+                for (int i = 0; i < deliveries.size(); i++) {
+                    if (!send(ConsumeResponse.newBuilder().setMessage(Convert.delivered(deliveries.get(i))).build())) {
+                        return i;
+                    }
+                }
+                return deliveries.size();
             }
             DeliveredBatch.Builder batch = DeliveredBatch.newBuilder();
             long bytes = 0;
+            int sent = 0;
             for (Delivery d : deliveries) {
-                if (finished) {
-                    return;
-                }
                 if (batch.getMessagesCount() > 0 && bytes + d.value().length > BATCH_BYTES) {
-                    out.onNext(ConsumeResponse.newBuilder().setBatch(batch).build());
+                    if (!send(ConsumeResponse.newBuilder().setBatch(batch).build())) {
+                        return sent;
+                    }
+                    sent += batch.getMessagesCount();
                     batch = DeliveredBatch.newBuilder();
                     bytes = 0;
                 }
                 batch.addMessages(Convert.delivered(d));
-                bytes += d.value().length;
+                bytes += d.value() == null ? 0 : d.value().length;
             }
-            if (!finished && batch.getMessagesCount() > 0) {
-                out.onNext(ConsumeResponse.newBuilder().setBatch(batch).build());
+            if (batch.getMessagesCount() > 0 && send(ConsumeResponse.newBuilder().setBatch(batch).build())) {
+                sent += batch.getMessagesCount();
             }
+            return sent;
+        }
+
+        @Override
+        public void stale(Settlement kind, List<DeliveryRef> refs) {
+            send(ConsumeResponse.newBuilder().setStale(StaleSettlements.newBuilder().setKind(kind.wireName())
+                    .addAllMessages(Convert.refsOut(refs))).build());
         }
 
         @Override
@@ -158,13 +187,41 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             fail(reason);
         }
 
+        /**
+         * Sends {@code response} unless the session is finished; false when it was not sent. A transport that
+         * refuses it (the call was cancelled or closed) finishes the session, and the member leaves.
+         */
+        private synchronized boolean send(ConsumeResponse response) {
+            if (finished) {
+                return false;
+            }
+            try {
+                out.onNext(response);
+                return true;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "consume stream of {0} is gone: {1}", memberId(), e.toString());
+                finished = true;
+                leave();
+                return false;
+            }
+        }
+
+        private String memberId() {
+            GroupMember m = member;
+            return m == null ? "(not subscribed)" : m.id();
+        }
+
         private synchronized void fail(Throwable error) {
             if (finished) {
                 return;
             }
+            send(ConsumeResponse.newBuilder().setError(Convert.error(error)).build());
             finished = true;
-            out.onNext(ConsumeResponse.newBuilder().setError(Convert.error(error)).build());
-            out.onCompleted();
+            try {
+                out.onCompleted();
+            } catch (RuntimeException gone) {
+                // the call was cancelled already: nothing left to close
+            }
             leave();
         }
 
@@ -188,7 +245,11 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             synchronized (this) {
                 if (!finished) {
                     finished = true;
-                    out.onCompleted();
+                    try {
+                        out.onCompleted();
+                    } catch (RuntimeException gone) {
+                        // cancelled meanwhile
+                    }
                 }
             }
             leave();

@@ -5,8 +5,8 @@ import io.junction.api.v1.Errors;
 import io.junction.broker.BrokerException;
 import io.junction.broker.DeadLetter;
 import io.junction.broker.Delivery;
+import io.junction.broker.DeliveryRef;
 import io.junction.broker.GroupInfo;
-import io.junction.broker.MessageRef;
 import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
 import io.junction.broker.OutgoingMessage;
@@ -260,7 +260,8 @@ final class Convert {
     static io.junction.api.v1.DeliveredMessage delivered(Delivery d) {
         io.junction.api.v1.DeliveredMessage.Builder b = io.junction.api.v1.DeliveredMessage.newBuilder()
                 .setPartition(d.partition()).setOffset(d.offset()).setValue(bytes(d.value()))
-                .setTimestampMs(d.timestampMs()).setDeliveries(d.deliveries()).setTombstone(d.tombstone());
+                .setTimestampMs(d.timestampMs()).setDeliveries(d.deliveries()).setTombstone(d.tombstone())
+                .setDeliveryId(d.deliveryId());
         if (d.key() != null) {
             b.setKey(ByteString.copyFrom(d.key()));
         }
@@ -290,10 +291,19 @@ final class Convert {
         return b.build();
     }
 
-    static List<MessageRef> refs(List<io.junction.api.v1.MessageRef> refs) {
-        List<MessageRef> out = new ArrayList<>(refs.size());
+    static List<DeliveryRef> refs(List<io.junction.api.v1.MessageRef> refs) {
+        List<DeliveryRef> out = new ArrayList<>(refs.size());
         for (io.junction.api.v1.MessageRef r : refs) {
-            out.add(new MessageRef(r.getPartition(), r.getOffset()));
+            out.add(new DeliveryRef(r.getPartition(), r.getOffset(), r.getDeliveryId()));
+        }
+        return out;
+    }
+
+    static List<io.junction.api.v1.MessageRef> refsOut(List<DeliveryRef> refs) {
+        List<io.junction.api.v1.MessageRef> out = new ArrayList<>(refs.size());
+        for (DeliveryRef r : refs) {
+            out.add(io.junction.api.v1.MessageRef.newBuilder().setPartition(r.partition()).setOffset(r.offset())
+                    .setDeliveryId(r.deliveryId()).build());
         }
         return out;
     }

@@ -30,6 +30,7 @@ import io.junction.api.v1.ProduceRequest;
 import io.junction.api.v1.ProduceResponse;
 import io.junction.api.v1.StationConfig;
 import io.junction.api.v1.Subscribe;
+import io.junction.api.v1.Subscribed;
 import io.junction.api.v1.UpdateStationRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -196,7 +197,8 @@ class GrpcApiTest {
             assertThat(a.getHeaders(0).getValue().toStringUtf8()).isEqualTo("t-a");
             assertThat(a.getDeliveries()).isEqualTo(1);
             consumer.requests.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().addMessages(
-                    MessageRef.newBuilder().setPartition(a.getPartition()).setOffset(a.getOffset()))).build());
+                    MessageRef.newBuilder().setPartition(a.getPartition()).setOffset(a.getOffset())
+                            .setDeliveryId(a.getDeliveryId()))).build());
             assertThat(consumer.next().getMessage().getValue().toStringUtf8()).isEqualTo("b");
             consumer.requests.onCompleted();
             awaitLag(admin, 2);
@@ -227,17 +229,29 @@ class GrpcApiTest {
             ConsumeStream consumer = new ConsumeStream(channel);
             consumer.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
                     .setStation("orders").setGroup("billing").setInitialCredits(10)).build());
-            assertThat(consumer.next().hasSubscribed()).isTrue();
+            Subscribed subscribed = consumer.next().getSubscribed();
+            assertThat(subscribed.getMemberId()).isEqualTo("billing-1");
+            assertThat(subscribed.getAckTimeoutMs()).isEqualTo(30_000);
             DeliveredMessage a = consumer.next().getMessage();
             DeliveredMessage b = consumer.next().getMessage();
             consumer.requests.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().addMessages(
-                    MessageRef.newBuilder().setPartition(a.getPartition()).setOffset(a.getOffset()))).build());
+                    MessageRef.newBuilder().setPartition(a.getPartition()).setOffset(a.getOffset())
+                            .setDeliveryId(a.getDeliveryId()))).build());
             consumer.requests.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().setSync(true).setAckId(42)
-                    .addMessages(MessageRef.newBuilder().setPartition(b.getPartition()).setOffset(b.getOffset())))
-                    .build());
+                    .addMessages(MessageRef.newBuilder().setPartition(b.getPartition()).setOffset(b.getOffset())
+                            .setDeliveryId(b.getDeliveryId()))).build());
             ConsumeResponse confirmed = consumer.next();
             assertThat(confirmed.hasAckConfirmed()).as("%s", confirmed).isTrue();
             assertThat(confirmed.getAckConfirmed().getAckId()).isEqualTo(42);
+            assertThat(confirmed.getAckConfirmed().getStaleList()).isEmpty();
+            MessageRef settledAlready = MessageRef.newBuilder().setPartition(b.getPartition()).setOffset(b.getOffset())
+                    .setDeliveryId(b.getDeliveryId()).build();
+            consumer.requests.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().setSync(true).setAckId(43)
+                    .addMessages(settledAlready)).build());
+            ConsumeResponse refused = consumer.next();
+            assertThat(refused.getAckConfirmed().getAckId()).isEqualTo(43);
+            assertThat(refused.getAckConfirmed().getStaleList()).as("settled already: not confirmed")
+                    .containsExactly(settledAlready);
             assertThat(consumer.responses.poll(300, TimeUnit.MILLISECONDS)).as("one confirmation, for sync only")
                     .isNull();
             awaitLag(admin, 0);
