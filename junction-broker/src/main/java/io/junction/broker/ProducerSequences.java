@@ -71,7 +71,7 @@ final class ProducerSequences {
                     if (batch.producerId() >= 0) {
                         Key key = new Key(batch.producerId(), batch.baseSequence());
                         Entry entry = found.computeIfAbsent(key,
-                                k -> new Entry(k, batch.firstTimestamp(), logs.length));
+                                k -> new Entry(k, batch.appendTime(), logs.length));
                         entry.bases[p] = batch.baseOffset();
                     }
                 }
