@@ -401,12 +401,12 @@ public final class PartitionLog implements AutoCloseable {
      * empty when every batch was appended earlier. Records' own timestamps play no part. Lock-free, like {@link
      * #read}.
      *
-     * <p>Append times do not decrease in offset order as long as the clock of whoever builds the batches does not go
-     * back; the answer is then the start of the batches appended at or after {@code appendTimeMs}. If the clock went
-     * back, a batch after the answer may carry an earlier append time: the answer is still exact (no batch before
-     * it was appended at or after {@code appendTimeMs}), so a caller that reads on from it and judges each batch by
-     * its own append time misses nothing. A batch built without an append time (older data, compaction rewrites)
-     * counts with its first record's timestamp.
+     * <p>Append times are only nearly in offset order: the broker dates a batch when it builds it, a moment
+     * before the append, so batches built concurrently may land out of order by that moment, and a clock that goes
+     * back dates later batches earlier. The answer is exact all the same — no batch before it was appended at or
+     * after {@code appendTimeMs} — so a caller that reads on from it and judges each batch by its own append time
+     * misses nothing (reading from earlier is always safe, from later never). A batch built without an append
+     * time (older data, compaction rewrites) counts with its first record's timestamp.
      */
     public OptionalLong offsetForAppendTime(long appendTimeMs) {
         return firstInBatchesFrom(appendTimeMs, batch -> batch.appendTime() >= appendTimeMs ? batch.baseOffset() : -1);
