@@ -417,7 +417,7 @@ final class Station {
             }
             RecordBatchBuilder builder = builders[target[i]];
             if (builder == null) {
-                builder = new RecordBatchBuilder();
+                builder = new RecordBatchBuilder().appendTime(now); // the msg-ids' claim time: see Deduplicator
                 builders[target[i]] = builder;
             }
             indexInBatch[i] = builder.recordCount();
@@ -538,7 +538,7 @@ final class Station {
                 continue;
             }
             if (builders[p] == null) {
-                builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence());
+                builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence()).appendTime(now);
             }
             OutgoingMessage m = messages.get(i);
             add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m, with(m.headers(), schemaHeader));
