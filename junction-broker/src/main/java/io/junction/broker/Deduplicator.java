@@ -4,6 +4,7 @@ import io.junction.log.FetchResult;
 import io.junction.log.Header;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
+import io.junction.log.RecordBatch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -21,6 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * the header {@value #MSG_ID_HEADER} (the {@code junction-} prefix is reserved to the broker), so the memory
  * is rebuilt from the log when the station opens — it survives a clean stop and kill -9 alike.
  *
+ * <p>The window is measured on the broker's clock, never by the messages' own timestamps (a producer may date
+ * them in the past or the future): a msg-id is dated when it is claimed, and its batch is stored with that same
+ * time as its append time ({@link RecordBatch#appendTime()}), from which the rebuild dates it again.
+ *
  * <p>A msg-id is claimed before its message is appended (a pending receipt), so two producers racing with the
  * same msg-id store it once: the second waits for the first's receipt. A failed append releases its claims.
  *
@@ -37,21 +42,30 @@ final class Deduplicator {
     private final Map<String, Entry> byId = new HashMap<>();
     private final ArrayDeque<Entry> byAge = new ArrayDeque<>();
 
-    /** Rebuilds the memory from the last {@code window} of every partition. */
+    /**
+     * Rebuilds the memory from the batches of every partition appended within the last {@code window} (by the
+     * broker's clock: their append times), each msg-id dated by its batch's append time.
+     */
     static Deduplicator rebuild(PartitionLog[] partitions, Duration window, long nowMs) {
         Deduplicator dedup = new Deduplicator();
         List<Entry> found = new ArrayList<>();
+        long oldest = nowMs - window.toMillis();
         for (int p = 0; p < partitions.length; p++) {
             PartitionLog log = partitions[p];
-            OptionalLong from = log.offsetForTimestamp(nowMs - window.toMillis());
+            OptionalLong from = log.offsetForAppendTime(oldest);
             long offset = from.isPresent() ? from.getAsLong() : log.nextOffset();
             while (offset < log.nextOffset()) {
                 FetchResult result = log.read(offset, 1 << 20);
-                for (Record record : result.records()) {
-                    String msgId = msgIdOf(record);
-                    if (msgId != null) {
-                        found.add(new Entry(msgId, record.timestamp(),
-                                CompletableFuture.completedFuture(new Receipt(p, record.offset()))));
+                for (RecordBatch batch : result.batches()) {
+                    if (batch.appendTime() < oldest) {
+                        continue; // before the window: append times are only nearly in offset order
+                    }
+                    for (Record record : batch.records()) {
+                        String msgId = msgIdOf(record);
+                        if (msgId != null) {
+                            found.add(new Entry(msgId, batch.appendTime(),
+                                    CompletableFuture.completedFuture(new Receipt(p, record.offset()))));
+                        }
                     }
                 }
                 offset = result.nextOffset();

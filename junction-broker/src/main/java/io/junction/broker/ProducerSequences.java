@@ -26,6 +26,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>A request whose batches were stored on some partitions only (a crash or a full disk in between) is completed
  * by its retry: only the missing partitions are appended.
  *
+ * <p>The window is measured on the broker's clock, never by the messages' own timestamps: a request is dated when
+ * its entry is made, its batches are stored with the broker's time as their append time ({@link
+ * RecordBatch#appendTime()}), and the rebuild dates a request by the earliest append time of its batches.
+ *
  * <p>Thread-safe: one lock; appends happen outside it.
  */
 final class ProducerSequences {
@@ -57,23 +61,35 @@ final class ProducerSequences {
         this.partitions = partitions;
     }
 
-    /** Rebuilds the memory from the last {@code window} of every partition. */
+    /**
+     * Rebuilds the memory from the batches of every partition appended within the last {@code window} (by the
+     * broker's clock: their append times), each request dated by the earliest append time of its batches.
+     */
     static ProducerSequences rebuild(PartitionLog[] logs, Duration window, long nowMs) {
         ProducerSequences sequences = new ProducerSequences(logs.length);
         Map<Key, Entry> found = new HashMap<>();
+        long oldest = nowMs - window.toMillis();
         for (int p = 0; p < logs.length; p++) {
             PartitionLog log = logs[p];
-            OptionalLong from = log.offsetForTimestamp(nowMs - window.toMillis());
+            OptionalLong from = log.offsetForAppendTime(oldest);
             long offset = from.isPresent() ? from.getAsLong() : log.nextOffset();
             while (offset < log.nextOffset()) {
                 FetchResult result = log.read(offset, 1 << 20);
                 for (RecordBatch batch : result.batches()) {
-                    if (batch.producerId() >= 0) {
-                        Key key = new Key(batch.producerId(), batch.baseSequence());
-                        Entry entry = found.computeIfAbsent(key,
-                                k -> new Entry(k, batch.firstTimestamp(), logs.length));
-                        entry.bases[p] = batch.baseOffset();
+                    if (batch.producerId() < 0 || batch.appendTime() < oldest) {
+                        continue; // or before the window: append times are only nearly in offset order
                     }
+                    Key key = new Key(batch.producerId(), batch.baseSequence());
+                    Entry entry = found.get(key);
+                    if (entry == null || batch.appendTime() < entry.atMs) { // dated by its earliest batch
+                        Entry earlier = new Entry(key, batch.appendTime(), logs.length);
+                        if (entry != null) {
+                            System.arraycopy(entry.bases, 0, earlier.bases, 0, logs.length);
+                        }
+                        entry = earlier;
+                        found.put(key, entry);
+                    }
+                    entry.bases[p] = batch.baseOffset();
                 }
                 offset = result.nextOffset();
             }

@@ -226,11 +226,13 @@ final class Station {
 
     /**
      * Applies the station's retention now: per partition, drops the whole segments that are older than the
-     * retention age, or that push it over the retention bytes or messages (never the active segment, never a
-     * message that is to be kept). Readers still reading a dropped segment finish their read; groups move past
-     * what was removed, counting what they had not acked as skipped. With ack-based retention, the segments every
-     * existing group has acked go too (with no group, nothing goes for that reason: a station without groups keeps
-     * its messages for the first one, within the other limits).
+     * retention age (a segment is, once its messages' timestamps and its batches' append times — the broker's
+     * clock when it stored them — are all older, and those of every segment before it: a message dated in the past
+     * is kept for the age after it was stored), or that push it over the retention bytes or messages (never the
+     * active segment, never a message that is to be kept). Readers still reading a dropped segment finish their
+     * read; groups move past what was removed, counting what they had not acked as skipped. With ack-based
+     * retention, the segments every existing group has acked go too (with no group, nothing goes for that reason:
+     * a station without groups keeps its messages for the first one, within the other limits).
      */
     synchronized RetentionResult retain() {
         RetentionResult result = retainNow();
@@ -260,8 +262,10 @@ final class Station {
             // On a compacted station the retention age applies to keyless messages only, one by one (compaction
             // removes them): whole segments also hold the latest message of keys, which stays.
             if (c.retentionAge() != null && !c.compaction().enabled()) {
-                OptionalLong kept = log.offsetForTimestamp(now - c.retentionAge().toMillis());
-                cut = Math.max(cut, kept.isPresent() ? kept.getAsLong() : next);
+                long oldest = now - c.retentionAge().toMillis();
+                OptionalLong dated = log.offsetForTimestamp(oldest);
+                OptionalLong stored = log.offsetForAppendTime(oldest);
+                cut = Math.max(cut, Math.min(dated.orElse(next), stored.orElse(next)));
             }
             if (c.retentionBytes() > 0) {
                 long total = segs.stream().mapToLong(PartitionLog.SegmentInfo::sizeInBytes).sum();
@@ -417,7 +421,7 @@ final class Station {
             }
             RecordBatchBuilder builder = builders[target[i]];
             if (builder == null) {
-                builder = new RecordBatchBuilder();
+                builder = new RecordBatchBuilder().appendTime(now); // the msg-ids' claim time: see Deduplicator
                 builders[target[i]] = builder;
             }
             indexInBatch[i] = builder.recordCount();
@@ -538,7 +542,7 @@ final class Station {
                 continue;
             }
             if (builders[p] == null) {
-                builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence());
+                builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence()).appendTime(now);
             }
             OutgoingMessage m = messages.get(i);
             add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m, with(m.headers(), schemaHeader));

@@ -101,6 +101,40 @@ class IdempotentProduceTest {
         assertThat(stored()).isEqualTo(1);
     }
 
+    private static OutgoingMessage dated(long timestampMs, String msgId) {
+        return new OutgoingMessage(null, "v".getBytes(StandardCharsets.UTF_8), List.of(), timestampMs, msgId, null);
+    }
+
+    @Test
+    void shouldNotRememberAMsgIdLongerThanTheWindowWhenItIsDatedInTheFuture() {
+        long aheadAnHour = clock.millis() + Duration.ofHours(1).toMillis();
+        produce(dated(aheadAnHour, "op-1"));
+        clock.advance(Duration.ofSeconds(119));
+        assertThat(produce(dated(aheadAnHour, "op-1")).get(0).duplicate()).isTrue();
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(produce(dated(aheadAnHour, "op-1")).get(0).duplicate()).as("the window is the broker's").isFalse();
+        assertThat(stored()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldMeasureTheWindowOnTheBrokersClockAfterARestartWhateverTheMessagesSay() {
+        long backAnHour = clock.millis() - Duration.ofHours(1).toMillis();
+        long aheadAnHour = clock.millis() + Duration.ofHours(1).toMillis();
+        List<Receipt> first = produce(dated(backAnHour, "past"), dated(aheadAnHour, "future"));
+        broker.close();
+        clock.advance(Duration.ofSeconds(119));
+        broker = Broker.open(config());
+        List<Receipt> retry = produce(dated(backAnHour, "past"), dated(aheadAnHour, "future"));
+        assertThat(retry).extracting(Receipt::duplicate).containsExactly(true, true);
+        assertThat(retry).extracting(Receipt::offset).isEqualTo(first.stream().map(Receipt::offset).toList());
+        broker.close();
+        clock.advance(Duration.ofSeconds(2));
+        broker = Broker.open(config());
+        assertThat(produce(dated(backAnHour, "past"), dated(aheadAnHour, "future"))).extracting(Receipt::duplicate)
+                .containsExactly(false, false);
+        assertThat(stored()).isEqualTo(4);
+    }
+
     @Test
     void shouldStoreOnceWhenProducersRaceWithTheSameMsgId() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);

@@ -132,6 +132,46 @@ class ProducerSequenceTest {
         assertThat(stored()).isEqualTo(14);
     }
 
+    private static List<OutgoingMessage> dated(long timestampMs) {
+        return List.of(new OutgoingMessage("emp-1".getBytes(StandardCharsets.UTF_8),
+                "v".getBytes(StandardCharsets.UTF_8), List.of(), timestampMs, null, null),
+                new OutgoingMessage(null, "w".getBytes(StandardCharsets.UTF_8), List.of(), timestampMs, null, null));
+    }
+
+    @Test
+    void shouldNotRememberARequestLongerThanTheWindowWhenItsMessagesAreDatedInTheFuture() {
+        long aheadAnHour = clock.millis() + Duration.ofHours(1).toMillis();
+        produce(dated(aheadAnHour), 5);
+        clock.advance(Duration.ofSeconds(119));
+        assertThat(produce(dated(aheadAnHour), 5)).extracting(Receipt::duplicate).containsOnly(true);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(produce(dated(aheadAnHour), 5)).as("the window is the broker's").extracting(Receipt::duplicate)
+                .containsOnly(false);
+        assertThat(stored()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldMeasureTheWindowOnTheBrokersClockAfterARestartWhateverTheMessagesSay() {
+        long backAnHour = clock.millis() - Duration.ofHours(1).toMillis();
+        long aheadAnHour = clock.millis() + Duration.ofHours(1).toMillis();
+        List<Receipt> past = produce(dated(backAnHour), 11);
+        List<Receipt> future = produce(dated(aheadAnHour), 12);
+        broker.close();
+        clock.advance(Duration.ofSeconds(119));
+        broker = openBroker();
+        assertThat(places(produce(dated(backAnHour), 11))).isEqualTo(places(past));
+        assertThat(produce(dated(backAnHour), 11)).extracting(Receipt::duplicate).containsOnly(true);
+        assertThat(places(produce(dated(aheadAnHour), 12))).isEqualTo(places(future));
+        assertThat(produce(dated(aheadAnHour), 12)).extracting(Receipt::duplicate).containsOnly(true);
+        assertThat(stored()).isEqualTo(4);
+        broker.close();
+        clock.advance(Duration.ofSeconds(2));
+        broker = openBroker();
+        assertThat(produce(dated(backAnHour), 11)).extracting(Receipt::duplicate).containsOnly(false);
+        assertThat(produce(dated(aheadAnHour), 12)).extracting(Receipt::duplicate).containsOnly(false);
+        assertThat(stored()).isEqualTo(8);
+    }
+
     @Test
     void shouldStoreOnceWhenRetriesRace() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);

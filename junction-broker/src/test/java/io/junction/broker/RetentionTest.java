@@ -84,6 +84,33 @@ class RetentionTest {
         assertThat(broker.runRetention(T, "s").segments()).as("nothing more to do").isZero();
     }
 
+    /** Produces {@code n} messages of 1 KiB dated {@code timestampMs}, one request each. */
+    private void produceDated(int n, long timestampMs) {
+        for (int i = 0; i < n; i++) {
+            broker.produce(T, "s", List.of(new OutgoingMessage(null, new byte[1024], List.of(), timestampMs, null,
+                    null))).join();
+        }
+    }
+
+    @Test
+    void shouldDropASegmentOnlyOnceItsAppendTimesAndItsMessagesTimestampsAreAllOlderThanTheAge() {
+        station(Duration.ofHours(1), 0, 0);
+        produceDated(10, clock.millis() - Duration.ofHours(2).toMillis());
+        assertThat(broker.runRetention(T, "s").segments()).as("just stored, though dated two hours back").isZero();
+        clock.advance(Duration.ofMinutes(61));
+        produce(3, "new-");
+        assertThat(broker.runRetention(T, "s").segments()).as("stored more than an hour ago").isPositive();
+        assertThat(partition().earliestOffset()).isBetween(8L, 10L);
+
+        broker.deleteStation(T, "s");
+        station(Duration.ofHours(1), 0, 0);
+        produceDated(10, clock.millis() + Duration.ofHours(2).toMillis());
+        clock.advance(Duration.ofMinutes(90));
+        produce(3, "new-");
+        assertThat(broker.runRetention(T, "s").segments()).as("stored 90 minutes ago, dated 30 minutes ahead")
+                .isZero();
+    }
+
     @Test
     void shouldKeepAtLeastTheRetainedCountAndBytesAndNeverTheActiveSegment() {
         station(null, 0, 5);

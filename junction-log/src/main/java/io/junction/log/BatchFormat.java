@@ -22,7 +22,7 @@ import java.util.zip.CRC32C;
  * +---------------+---------------+-------------------------------+
  * |     last offset delta: last offset - base offset (int32)      | 20
  * +---------------------------------------------------------------+
- * |         first timestamp, ms since the epoch (int64)           | 24
+ * |  base timestamp (*): append time, ms since the epoch (int64)  | 24
  * |                                                               |
  * +---------------------------------------------------------------+
  * |          max timestamp, ms since the epoch (int64)            | 32
@@ -41,13 +41,23 @@ import java.util.zip.CRC32C;
  * record (every "varint" is a zig-zag LEB128 varint, as in protobuf's sint32/sint64):
  *   varint  length of the rest of the record, in bytes
  *   int8    attributes (bit 0: tombstone)
- *   varlong timestamp delta (record timestamp - first timestamp)
+ *   varlong timestamp delta (record timestamp - base timestamp; may be negative)
  *   varint  offset delta (record offset - base offset)
  *   varint  key length (-1 = no key)      bytes key
  *   varint  value length (-1 = no value)  bytes value
  *   varint  header count
  *     header: varint key length, bytes key (UTF-8); varint value length (-1 = null), bytes value
  * </pre>
+ *
+ * <p>(*) The base timestamp is the broker's clock when it built the batch to append it (its <em>append time</em>,
+ *     {@link RecordBatch#appendTime()}), whatever the records' own timestamps say: a producer may date its
+ *     messages in the past or the future, the append time still says when the broker stored them, which is what
+ *     the dedup window and retention measure. Every record's timestamp is a delta from it, so a message with no
+ *     timestamp of its own (dated "now") costs one byte. A batch built without an append time (every batch
+ *     written before the field meant this, a batch rewritten by compaction, a builder not given one) holds its
+ *     first record's timestamp there: the same bytes, read the same way, and for such a batch the "append time"
+ *     is only that timestamp. The time index counts {@code max(max timestamp, base timestamp)} per batch (see
+ *     {@link #indexTimestamp}), an upper bound of both.
  *
  * <p>All integers are big-endian. The CRC does not cover the base offset and the length, so the broker can
  * assign offsets to a batch a client has checksummed without computing the CRC again; the recovery pass
@@ -64,7 +74,7 @@ final class BatchFormat {
     static final int RESERVED = 17;
     static final int ATTRIBUTES = 18;
     static final int LAST_OFFSET_DELTA = 20;
-    static final int FIRST_TIMESTAMP = 24;
+    static final int BASE_TIMESTAMP = 24;
     static final int MAX_TIMESTAMP = 32;
     static final int PRODUCER_ID = 40;
     static final int BASE_SEQUENCE = 48;
@@ -100,6 +110,15 @@ final class BatchFormat {
 
     static long lastOffset(ByteBuffer b, int at) {
         return b.getLong(at + BASE_OFFSET) + b.getInt(at + LAST_OFFSET_DELTA);
+    }
+
+    /**
+     * What the time index counts for the batch at {@code at}: the larger of its max timestamp and its base
+     * timestamp (append time), so that an index entry below {@code t} says both "no record timestamp at or above
+     * t" and "not appended at or after t" for every batch up to it.
+     */
+    static long indexTimestamp(ByteBuffer b, int at) {
+        return Math.max(b.getLong(at + MAX_TIMESTAMP), b.getLong(at + BASE_TIMESTAMP));
     }
 
     /**
@@ -163,7 +182,7 @@ final class BatchFormat {
             throw new InvalidBatchException("last offset delta " + b.getInt(at + LAST_OFFSET_DELTA)
                     + " does not match " + count + " records");
         }
-        long firstTimestamp = b.getLong(at + FIRST_TIMESTAMP);
+        long baseTimestamp = b.getLong(at + BASE_TIMESTAMP);
         long maxTimestamp = Long.MIN_VALUE;
         ByteBuffer records = b.duplicate();
         records.position(at + HEADER_SIZE).limit(at + length);
@@ -175,7 +194,7 @@ final class BatchFormat {
                 }
                 int end = records.position() + recordLength;
                 records.get(); // attributes
-                long timestamp = firstTimestamp + Varint.readLong(records);
+                long timestamp = baseTimestamp + Varint.readLong(records);
                 maxTimestamp = Math.max(maxTimestamp, timestamp);
                 int offsetDelta = Varint.readInt(records);
                 if (offsetDelta != i) {

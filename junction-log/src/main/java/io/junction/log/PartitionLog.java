@@ -39,9 +39,9 @@ import java.util.function.Predicate;
  *       fsync, runs one fsync for all of them (group commit), advances the durable end and completes their
  *       futures — on the flusher thread, so callers must not block in the callbacks. In {@code INTERVAL}
  *       mode it fsyncs every flush interval; appends complete as soon as they are written.</li>
- *   <li><b>Any number of readers.</b> {@link #read} and {@link #offsetForTimestamp} take no lock: they read
- *       up to the published end ({@code durable} in {@code FSYNC} mode, {@code written} otherwise), which only
- *       ever covers whole batches.</li>
+ *   <li><b>Any number of readers.</b> {@link #read}, {@link #offsetForTimestamp} and {@link #offsetForAppendTime}
+ *       take no lock: they read up to the published end ({@code durable} in {@code FSYNC} mode, {@code written}
+ *       otherwise), which only ever covers whole batches.</li>
  * </ul>
  *
  * <h2>Recovery</h2>
@@ -383,6 +383,47 @@ public final class PartitionLog implements AutoCloseable {
      * records; empty when every record is older.
      */
     public OptionalLong offsetForTimestamp(long timestamp) {
+        return firstInBatchesFrom(timestamp, batch -> {
+            if (batch.maxTimestamp() >= timestamp) {
+                for (Record record : batch.records()) {
+                    if (record.timestamp() >= timestamp) {
+                        return record.offset();
+                    }
+                }
+            }
+            return -1;
+        });
+    }
+
+    /**
+     * The base offset of the first readable batch (in offset order) whose append time ({@link
+     * RecordBatch#appendTime()}, the broker's clock when it stored the batch) is at least {@code appendTimeMs};
+     * empty when every batch was appended earlier. Records' own timestamps play no part. Lock-free, like {@link
+     * #read}.
+     *
+     * <p>Append times are only nearly in offset order: the broker dates a batch when it builds it, a moment
+     * before the append, so batches built concurrently may land out of order by that moment, and a clock that goes
+     * back dates later batches earlier. The answer is exact all the same — no batch before it was appended at or
+     * after {@code appendTimeMs} — so a caller that reads on from it and judges each batch by its own append time
+     * misses nothing (reading from earlier is always safe, from later never). A batch built without an append
+     * time (older data, compaction rewrites) counts with its first record's timestamp.
+     */
+    public OptionalLong offsetForAppendTime(long appendTimeMs) {
+        return firstInBatchesFrom(appendTimeMs, batch -> batch.appendTime() >= appendTimeMs ? batch.baseOffset() : -1);
+    }
+
+    /** Looks at one batch: an offset (not negative) ends a search, -1 goes on to the next batch. */
+    private interface BatchProbe {
+        long probe(RecordBatch batch);
+    }
+
+    /**
+     * The first answer {@code probe} gives, trying every readable batch in offset order except those the time
+     * index shows to lie wholly before {@code timestamp}: an index entry counts both the record timestamps and
+     * the append times of the batches up to it ({@link BatchFormat#indexTimestamp}), so a probe for either
+     * skips exactly the batches that cannot match.
+     */
+    private OptionalLong firstInBatchesFrom(long timestamp, BatchProbe probe) {
         LogEnd end = readableEnd();
         for (Segment segment : segments.values()) {
             if (segment.baseOffset >= end.nextOffset() || !segment.retain()) {
@@ -402,12 +443,9 @@ public final class PartitionLog implements AutoCloseable {
                         break;
                     }
                     for (RecordBatch batch : FetchResult.split(data)) {
-                        if (batch.maxTimestamp() >= timestamp) {
-                            for (Record record : batch.records()) {
-                                if (record.timestamp() >= timestamp) {
-                                    return OptionalLong.of(record.offset());
-                                }
-                            }
+                        long found = probe.probe(batch);
+                        if (found >= 0) {
+                            return OptionalLong.of(found);
                         }
                     }
                     position += data.limit();
@@ -577,7 +615,7 @@ public final class PartitionLog implements AutoCloseable {
                         kept[0]++;
                     }
                 }
-                rewriter.covered(batch.lastOffset(), batch.maxTimestamp());
+                rewriter.covered(batch.lastOffset(), BatchFormat.indexTimestamp(batch.bytes(), 0));
             });
             rewriter.finish(end - 1);
             out.force(true);
@@ -657,9 +695,9 @@ public final class PartitionLog implements AutoCloseable {
             builder.addCopy(record);
         }
 
-        /** An input batch ending at {@code lastOffset} was read whole. */
-        void covered(long lastOffset, long maxTimestamp) throws IOException {
-            coveredMaxTimestamp = Math.max(coveredMaxTimestamp, maxTimestamp);
+        /** An input batch ending at {@code lastOffset}, of time-index value {@code indexTimestamp}, was read whole. */
+        void covered(long lastOffset, long indexTimestamp) throws IOException {
+            coveredMaxTimestamp = Math.max(coveredMaxTimestamp, indexTimestamp);
             if (builder != null && builder.sizeInBytes() >= REWRITE_BATCH_BYTES) {
                 write(lastOffset);
             }
@@ -679,7 +717,7 @@ public final class PartitionLog implements AutoCloseable {
             while (batch.hasRemaining()) {
                 at += out.write(batch, at);
             }
-            index.onBatch((int) (start - segmentBase), position, length, batch.getLong(BatchFormat.MAX_TIMESTAMP));
+            index.onBatch((int) (start - segmentBase), position, length, BatchFormat.indexTimestamp(batch, 0));
             position += length;
             start = lastOffset + 1;
             builder = null;

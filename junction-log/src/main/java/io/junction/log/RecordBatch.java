@@ -35,10 +35,20 @@ public final class RecordBatch {
         return buffer.getInt(BatchFormat.LENGTH);
     }
 
-    public long firstTimestamp() {
-        return buffer.getLong(BatchFormat.FIRST_TIMESTAMP);
+    /**
+     * The batch's base timestamp: for a batch the broker stored, its append time — the broker's clock when it
+     * stored the batch (ms since the epoch), whatever its records' timestamps say. For a batch built without one
+     * (written before batches carried it, or rewritten by compaction) it is the first record's timestamp.
+     * Every record's timestamp is stored as a delta from it.
+     */
+    public long appendTime() {
+        return buffer.getLong(BatchFormat.BASE_TIMESTAMP);
     }
 
+    /**
+     * The largest record timestamp (for a batch rewritten by compaction, an upper bound: the largest time-index
+     * value of the batches it replaced).
+     */
     public long maxTimestamp() {
         return buffer.getLong(BatchFormat.MAX_TIMESTAMP);
     }
@@ -67,12 +77,12 @@ public final class RecordBatch {
         ByteBuffer in = buffer.duplicate();
         in.position(BatchFormat.HEADER_SIZE);
         long base = baseOffset();
-        long firstTimestamp = firstTimestamp();
+        long baseTimestamp = appendTime();
         for (int i = 0; i < count; i++) {
             int length = Varint.readInt(in);
             int end = in.position() + length;
             byte attributes = in.get();
-            long timestamp = firstTimestamp + Varint.readLong(in);
+            long timestamp = baseTimestamp + Varint.readLong(in);
             long offset = base + Varint.readInt(in);
             byte[] key = readBytes(in);
             byte[] value = readBytes(in);

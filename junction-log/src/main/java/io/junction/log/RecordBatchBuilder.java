@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * Builds one batch in the stored layout ({@link BatchFormat}), checksum included; the log fills in the base
- * offset when it appends it. Not thread-safe: one builder per batch.
+ * offset when it appends it. The broker gives each batch it stores its append time ({@link #appendTime}) — the
+ * clock the dedup window and retention measure — before adding the records. Not thread-safe: one builder per
+ * batch.
  */
 public final class RecordBatchBuilder {
 
@@ -14,7 +16,9 @@ public final class RecordBatchBuilder {
     private final long producerId;
     private final int baseSequence;
     private int count;
-    private long firstTimestamp;
+    /** The base timestamp every record's timestamp counts from: the append time, else the first record's. */
+    private long baseTimestamp;
+    private boolean baseTimestampSet;
     private long maxTimestamp = Long.MIN_VALUE;
     /** For a batch rewritten by compaction: the base offset its records' offset deltas count from. */
     private long rewriteBase;
@@ -29,6 +33,23 @@ public final class RecordBatchBuilder {
         this.producerId = producerId;
         this.baseSequence = baseSequence;
         buffer.position(BatchFormat.HEADER_SIZE);
+    }
+
+    /**
+     * Sets the batch's base timestamp to {@code appendTimeMs}, the broker's clock (ms since the epoch) when it
+     * stores the batch: {@link RecordBatch#appendTime()} reads it back. The records keep their own timestamps
+     * (stored as deltas from it, so one dated {@code appendTimeMs} costs one byte). Without it, the base is the
+     * first record's timestamp.
+     *
+     * @throws IllegalStateException when records were added already
+     */
+    public RecordBatchBuilder appendTime(long appendTimeMs) {
+        if (count > 0) {
+            throw new IllegalStateException("the append time is set before the first record");
+        }
+        baseTimestamp = appendTimeMs;
+        baseTimestampSet = true;
+        return this;
     }
 
     public RecordBatchBuilder add(long timestamp, byte[] key, byte[] value) {
@@ -62,10 +83,10 @@ public final class RecordBatchBuilder {
 
     private RecordBatchBuilder add(long timestamp, int offsetDelta, byte[] key, byte[] value, List<Header> headers,
             byte attributes) {
-        if (count == 0) {
-            firstTimestamp = timestamp;
+        if (count == 0 && !baseTimestampSet) {
+            baseTimestamp = timestamp;
         }
-        long timestampDelta = timestamp - firstTimestamp;
+        long timestampDelta = timestamp - baseTimestamp;
         byte[][] headerKeys = new byte[headers.size()][];
         int bodySize = 1 + Varint.sizeOfLong(timestampDelta) + Varint.sizeOfInt(offsetDelta) + sizeOfBytes(key)
                 + sizeOfBytes(value) + Varint.sizeOfInt(headers.size());
@@ -109,7 +130,8 @@ public final class RecordBatchBuilder {
 
     /**
      * A builder for a batch that compaction writes in place of others: its records keep their offsets (so the
-     * offset deltas may have gaps) relative to {@code baseOffset}.
+     * offset deltas may have gaps) relative to {@code baseOffset}, and their timestamps; its base timestamp is its
+     * first record's (the append times of the batches it merges are not kept, see {@link #buildRewritten}).
      */
     static RecordBatchBuilder rewrite(long baseOffset) {
         RecordBatchBuilder builder = new RecordBatchBuilder();
@@ -120,12 +142,13 @@ public final class RecordBatchBuilder {
     /**
      * The finished rewritten batch, covering the offsets [{@code rewrite}'s base, {@code lastOffset}] whatever
      * records it kept — none at all is allowed: such a batch only keeps the offsets contiguous. {@code
-     * coveredMaxTimestamp}: the largest timestamp of the batches it replaces (kept in its header, so the time
-     * index of the rewritten segment stays an upper bound).
+     * coveredMaxTimestamp}: the largest time-index value ({@link BatchFormat#indexTimestamp}: record timestamps
+     * and append times) of the batches it replaces, kept as its max timestamp so that the time index of the
+     * rewritten segment stays an upper bound of what it indexed before.
      */
     ByteBuffer buildRewritten(long lastOffset, long coveredMaxTimestamp) {
         if (count == 0) {
-            firstTimestamp = coveredMaxTimestamp;
+            baseTimestamp = coveredMaxTimestamp;
         }
         return finish(rewriteBase, (int) (lastOffset - rewriteBase), Math.max(maxTimestamp, coveredMaxTimestamp));
     }
@@ -138,7 +161,7 @@ public final class RecordBatchBuilder {
                 .put(BatchFormat.RESERVED, (byte) 0)
                 .putShort(BatchFormat.ATTRIBUTES, (short) 0)
                 .putInt(BatchFormat.LAST_OFFSET_DELTA, lastOffsetDelta)
-                .putLong(BatchFormat.FIRST_TIMESTAMP, firstTimestamp)
+                .putLong(BatchFormat.BASE_TIMESTAMP, baseTimestamp)
                 .putLong(BatchFormat.MAX_TIMESTAMP, batchMaxTimestamp)
                 .putLong(BatchFormat.PRODUCER_ID, producerId)
                 .putInt(BatchFormat.BASE_SEQUENCE, baseSequence)

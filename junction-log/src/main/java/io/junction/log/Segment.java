@@ -37,7 +37,10 @@ final class Segment {
     private volatile SegmentIndex index;
     /** The offset after this segment's last batch (for the active segment, after the last append). */
     private volatile long nextOffset;
-    /** Clock time of the first batch, for rolling by age; Long.MAX_VALUE while empty. */
+    /**
+     * Clock time of the first batch, for rolling by age: the log's clock when it was appended, or after a reopen
+     * its append time (base timestamp); Long.MAX_VALUE while empty.
+     */
     private long firstBatchTimeMs = Long.MAX_VALUE;
     /**
      * Records in the segment (a compacted one holds fewer than its offset range): kept current for the active
@@ -139,10 +142,9 @@ final class Segment {
             }
             int length = BatchFormat.length(buf, at);
             if (position == 0) {
-                firstBatchTimeMs = buf.getLong(at + BatchFormat.FIRST_TIMESTAMP);
+                firstBatchTimeMs = buf.getLong(at + BatchFormat.BASE_TIMESTAMP);
             }
-            rebuilt.onBatch((int) (expected - baseOffset), position, length,
-                    buf.getLong(at + BatchFormat.MAX_TIMESTAMP));
+            rebuilt.onBatch((int) (expected - baseOffset), position, length, BatchFormat.indexTimestamp(buf, at));
             expected = BatchFormat.lastOffset(buf, at) + 1;
             counted += buf.getInt(at + BatchFormat.RECORD_COUNT);
             position += length;
@@ -184,6 +186,7 @@ final class Segment {
      */
     void append(ByteBuffer batch, long batchBase, long batchLast, long nowMs) throws IOException {
         int position = size;
+        int start = batch.position();
         int length = batch.remaining();
         try {
             long at = position;
@@ -201,9 +204,9 @@ final class Segment {
         if (isEmpty()) {
             firstBatchTimeMs = nowMs;
         }
-        index.onBatch((int) (batchBase - baseOffset), position, length, batch.getLong(BatchFormat.MAX_TIMESTAMP));
+        index.onBatch((int) (batchBase - baseOffset), position, length, BatchFormat.indexTimestamp(batch, start));
         nextOffset = batchLast + 1;
-        records += batch.getInt(BatchFormat.RECORD_COUNT);
+        records += batch.getInt(start + BatchFormat.RECORD_COUNT);
         size = position + length; // volatile write: the batch is now whole for readers within the log's bound
     }
 
@@ -325,7 +328,7 @@ final class Segment {
                 break; // a damaged header: reads past this point report the corruption
             }
             long base = header.getLong(BatchFormat.BASE_OFFSET);
-            rebuilt.onBatch((int) (base - baseOffset), position, length, header.getLong(BatchFormat.MAX_TIMESTAMP));
+            rebuilt.onBatch((int) (base - baseOffset), position, length, BatchFormat.indexTimestamp(header, 0));
             position += length;
         }
         rebuilt.seal();

@@ -17,7 +17,9 @@ import java.util.Arrays;
  *   +-----------------------------------------------------------+-----------------------------+
  *   | largest timestamp in the segment up to this batch (int64) | relative offset (int32)     |
  *   +-----------------------------------------------------------+-----------------------------+
- *     where the relative offset is that of the batch holding that timestamp
+ *     where the relative offset is that of the batch holding that timestamp, and a batch's "timestamp" here is
+ *     the larger of its max timestamp and its append time (BatchFormat.indexTimestamp): an upper bound of both,
+ *     so an entry below t means no batch up to it holds a record dated t or later, nor was appended at t or later
  * </pre>
  *
  * <p>Both files are derived data: a missing or inconsistent file is rebuilt from the segment. Not thread-safe:
@@ -49,7 +51,10 @@ final class SegmentIndex {
         this.intervalBytes = intervalBytes;
     }
 
-    /** Records a batch appended (or found by a scan) at {@code position}. */
+    /**
+     * Records a batch appended (or found by a scan) at {@code position}; {@code batchMaxTimestamp} is its
+     * {@link BatchFormat#indexTimestamp} (record timestamps and append time).
+     */
     void onBatch(int relOffset, int position, int size, long batchMaxTimestamp) {
         if (offsetCount == 0 || bytesSinceOffsetEntry >= intervalBytes) {
             addOffsetEntry(relOffset, position);
@@ -74,6 +79,7 @@ final class SegmentIndex {
         }
     }
 
+    /** The largest index value: an upper bound of the segment's record timestamps and append times. */
     long maxTimestamp() {
         return maxTimestamp;
     }
@@ -98,7 +104,8 @@ final class SegmentIndex {
 
     /**
      * The relative offset of a batch at or before the first record with a timestamp of at least
-     * {@code timestamp}: the batch of the last entry whose timestamp is below it, or -1 (scan from the start).
+     * {@code timestamp}, and at or before the first batch appended at or after it: the batch of the last entry
+     * whose timestamp is below it, or -1 (scan from the start).
      */
     int relOffsetBeforeTimestamp(long timestamp) {
         int count = timeCount;
