@@ -10,11 +10,15 @@ import io.junction.client.Message;
 import io.junction.client.Producer;
 import io.junction.client.Receipt;
 import io.junction.client.StationOptions;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,11 +38,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fault suite (issue #4, point 5): a broker in a child JVM under a keyed produce (every other message with a
- * msg-id; the others rely on the client's idempotent producer, whose automatic resends must not store twice)
- * and a consume load (two members of one group, key ordering, sync acks, random nacks, max deliveries 3, random
- * explicit dead letters) is killed with SIGKILL at random moments and restarted, {@code -Dfaults.rounds} times
- * (default 10). The checker then verifies:
+ * The fault suite (issues #4 and #12): a broker in a child JVM under a keyed produce (every other message with a
+ * msg-id; the others rely on the client's idempotent producer, whose automatic resends must not store twice;
+ * every fifth dated an hour in the past by the producer) and a consume load (members of one group, key ordering,
+ * a short ack timeout, sync acks, random nacks, max deliveries 3, random explicit dead letters, late acks and late
+ * nacks after the deadline, a zombie member whose handler stalls past the deadline, and a member in a JVM of its
+ * own that is SIGKILLed in the middle of dispatch and started again) is killed with SIGKILL at random moments and
+ * restarted, {@code -Dfaults.rounds} times (default 10). The checker then verifies:
  * <ul>
  *   <li>every acknowledged message is in the station exactly once (by value), including those the client resent
  *       after a kill and those the application retried with the same msg-id; none is there twice (two copies
@@ -46,7 +52,10 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>within the group, the processing order per key never goes backwards;</li>
  *   <li>no message whose sync ack was confirmed is delivered again;</li>
  *   <li>every message ends up acked or in the dead-letter station (the group's lag reaches 0), and the DLS holds
- *       each message at most once.</li>
+ *       each message at most once;</li>
+ *   <li>never two messages of one key held at once by live members, never one message at two members at once,
+ *       and never a delivery after a confirmed sync ack, judged from every member's confirmed holds
+ *       ({@link HoldChecker}).</li>
  * </ul>
  * Seed printed; {@code -Dfaults.seed=N} replays the choices (timing still varies).
  */
@@ -55,6 +64,10 @@ class FaultSuiteTest {
 
     private static final int KEYS = 20;
     private static final Duration DEDUP_WINDOW = Duration.ofMinutes(10);
+    /** Short, so that late settlements and stalls pass it between two kills of the broker. */
+    private static final Duration ACK_TIMEOUT = Duration.ofMillis(500);
+    /** Producer timestamps of every fifth message: an hour before the test. */
+    private static final long PAST = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(1);
 
     @TempDir
     Path dir;
@@ -80,6 +93,10 @@ class FaultSuiteTest {
         AtomicLong deadLetterCalls = new AtomicLong();
         AtomicLong appRetries = new AtomicLong();
         AtomicLong generated = new AtomicLong();
+        HoldChecker holds = new HoldChecker();
+        AtomicLong lateSettlements = new AtomicLong();
+        AtomicLong stalls = new AtomicLong();
+        AtomicLong consumerKills = new AtomicLong();
 
         // The server's log, across every restart, and (on a double store) its data stay in target/ for a post-mortem.
         Path serverLog = Path.of("target", "fault-suite-server.log").toAbsolutePath();
@@ -90,7 +107,7 @@ class FaultSuiteTest {
             // A 10-minute dedup window: longer than the producer's delivery timeout (2 min) plus a restart, so an
             // application retry of a send that timed out still finds its msg-id (PRODUCT.md guarantee 3).
             client.createStation("emp", StationOptions.builder().partitions(3).maxDeliveries(3)
-                    .dedupWindow(DEDUP_WINDOW).build());
+                    .dedupWindow(DEDUP_WINDOW).ackTimeout(ACK_TIMEOUT).build());
             AtomicBoolean producing = new AtomicBoolean(true);
             Semaphore inFlight = new Semaphore(200);
             Producer producer = client.producer("emp").linger(Duration.ofMillis(2)).build();
@@ -126,11 +143,15 @@ class FaultSuiteTest {
             producerThread.start();
 
             List<Consumer> consumers = new ArrayList<>();
-            for (int c = 0; c < 2; c++) {
+            for (int c = 0; c < 3; c++) {
                 Random r = new Random(seed + 10 + c);
-                consumers.add(client.consumer("emp", "sync").prefetch(20).handler(m -> {
+                String member = "c" + c;
+                boolean zombie = c == 2; // now and then its handler stalls past the deadline
+                consumers.add(client.consumer("emp", "sync").prefetch(20).memberName(member).handler(m -> {
+                    long start = System.nanoTime();
                     String msgId = m.valueAsString();
                     String key = m.keyAsString();
+                    int fate;
                     synchronized (lastByKey) {
                         if (confirmed.contains(msgId)) {
                             violations.add("delivered again after a confirmed sync ack: " + msgId);
@@ -139,7 +160,7 @@ class FaultSuiteTest {
                         if (last != null && (m.offset() < last[0] || (m.offset() == last[0] && last[1] == 1))) {
                             violations.add("key " + key + " went backwards: " + m.offset() + " after " + last[0]);
                         }
-                        int fate = r.nextInt(100);
+                        fate = r.nextInt(100);
                         if (fate < 10) {
                             nacks.incrementAndGet();
                             m.nackWithDelay(Duration.ZERO, "random nack");
@@ -150,11 +171,25 @@ class FaultSuiteTest {
                             m.deadLetter("poison " + msgId);
                             return;
                         }
-                        lastByKey.put(key, new long[] {m.offset(), 0});
+                        if (fate >= 14) {
+                            lastByKey.put(key, new long[] {m.offset(), 0});
+                        }
                     }
+                    if (fate < 14 || zombie && fate == 99) {
+                        // Late: the deadline passes while the handler sits on the message (a zombie stalls longer).
+                        (fate < 14 ? lateSettlements : stalls).incrementAndGet();
+                        sleep(ACK_TIMEOUT.toMillis() * (fate < 14 ? 1 : 3) + r.nextInt(300) + 100);
+                        if (fate == 12) {
+                            m.nackWithDelay(Duration.ZERO, "late nack");
+                            return;
+                        }
+                    }
+                    long end = System.nanoTime();
+                    long confirmedAt = 0;
                     processed.add(msgId);
                     try {
                         m.ackSync();
+                        confirmedAt = System.nanoTime();
                         confirmed.add(msgId);
                         synchronized (lastByKey) {
                             long[] last = lastByKey.get(key);
@@ -163,13 +198,23 @@ class FaultSuiteTest {
                             }
                         }
                     } catch (JunctionException unknownFate) {
-                        // the broker died before confirming: the message may come again, as the key's next
+                        // the broker died before confirming, or the ack came late (stale): the message may come
+                        // again, as the key's next
                     }
+                    holds.add(new HoldChecker.Hold(member, msgId, key, m.partition(), m.offset(), m.deliveryId(),
+                            start, end, confirmedAt));
                 }).build().start());
             }
+            ConsumerProcess child = new ConsumerProcess(server.address(), holds, processed, seed);
+            child.start();
 
             for (int round = 0; round < rounds; round++) {
                 Thread.sleep(300 + random.nextInt(900));
+                if (random.nextInt(3) == 0) { // a consumer dies in the middle of a dispatch, and comes back
+                    child.kill();
+                    consumerKills.incrementAndGet();
+                    child.start();
+                }
                 server.kill();
                 server.start();
                 server.awaitUp();
@@ -215,6 +260,7 @@ class FaultSuiteTest {
             for (Consumer c : consumers) {
                 c.close();
             }
+            child.kill();
 
             // Exactly once in the station, by value: read everything with a fresh group, noting where each value is
             // stored (a value at two offsets was stored twice; the same offset twice is only a redelivery).
@@ -278,13 +324,19 @@ class FaultSuiteTest {
             done.addAll(deadLettered);
             assertThat(missing(produced, done)).as("seed %d: neither processed nor dead-lettered", seed).isEmpty();
             assertThat(violations).as("seed %d", seed).isEmpty();
+            assertThat(holds.violations()).as("seed %d: holds", seed).isEmpty();
+            long stale = consumers.stream().mapToLong(Consumer::staleSettlements).sum();
+            long expired = consumers.stream().mapToLong(Consumer::expiredInQueue).sum();
             System.out.println("FaultSuiteTest: " + rounds + " kills, " + produced.size() + " messages stored ("
                     + failedSends.size() + " sends failed without a msg-id), " + confirmed.size()
                     + " sync acks confirmed, " + nacks.get() + " nacks, " + deadLetterCalls.get()
                     + " dead-letter calls, " + deadLettered.size() + " in the DLS, " + violations.size()
                     + " violations (" + appRetries.get() + " sends retried by the application; the audit group saw "
                     + auditRedeliveries.get() + " redeliveries; " + afterWindow.get() + " values stored again by a "
-                    + "retry after the dedup window)");
+                    + "retry after the dedup window); " + holds.size() + " holds checked (" + holds.confirmed()
+                    + " confirmed), " + lateSettlements.get() + " late settlements, " + stalls.get() + " stalls, "
+                    + stale + " stale settlements refused, " + expired + " messages expired in a prefetch queue, "
+                    + consumerKills.get() + " consumer processes SIGKILLed");
         }
     }
 
@@ -314,10 +366,66 @@ class FaultSuiteTest {
         }
     }
 
-    /** Message n: key k-(n mod KEYS), value m-n; a msg-id (the value) on even n only. */
+    /**
+     * Message n: key k-(n mod KEYS), value m-n; a msg-id (the value) on even n only; every fifth dated an hour in
+     * the past by the producer (the same time on every retry), which must not shorten the dedup window.
+     */
     private static Message message(int n) {
         Message.Builder b = Message.builder().key("k-" + n % KEYS).value("m-" + n);
+        if (n % 5 == 0) {
+            b.timestamp(Instant.ofEpochMilli(PAST + n));
+        }
         return (n % 2 == 0 ? b.msgId("m-" + n) : b).build();
+    }
+
+    /** {@link ConsumerChild} in a JVM of its own: started, SIGKILLed, started again; its holds go to the checker. */
+    private static final class ConsumerProcess {
+        private final String server;
+        private final HoldChecker holds;
+        private final Set<String> processed;
+        private final long seed;
+        private Process process;
+        private int incarnation;
+
+        ConsumerProcess(String server, HoldChecker holds, Set<String> processed, long seed) {
+            this.server = server;
+            this.holds = holds;
+            this.processed = processed;
+            this.seed = seed;
+        }
+
+        void start() throws IOException {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            incarnation++;
+            process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    ConsumerChild.class.getName(), server, "emp", "sync", "child" + incarnation,
+                    Long.toString(seed + 100 + incarnation)).redirectErrorStream(true).start();
+            Process p = process;
+            Thread reader = new Thread(() -> {
+                try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        if (line.startsWith("PROCESSED ")) {
+                            processed.add(line.substring("PROCESSED ".length()));
+                        } else {
+                            holds.addLine(line);
+                        }
+                    }
+                } catch (IOException gone) {
+                    // killed
+                }
+            }, "consumer-child-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        void kill() throws InterruptedException {
+            if (process != null) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+                process = null;
+            }
+        }
     }
 
     private static void sleep(long ms) {

@@ -148,7 +148,7 @@ public final class Message {
             return this;
         }
 
-        /** An idempotency key (deduplication arrives with issue #4). */
+        /** An idempotency key: a message whose msg-id the station stored inside its dedup window is not stored again. */
         public Builder msgId(String msgId) {
             this.msgId = msgId;
             return this;
