@@ -15,15 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * Key compaction against a model (issue #7, points 2, 4 and 7): random workloads of keyed values, tombstones and
  * keyless messages with the clock moving on, compacted with a random lag, tombstone retention and retention
  * age; then a new group reading from earliest must get exactly what the model says survives, in offset order,
- * byte for byte — before and after more produce, a second pass and a restart. Seed printed.
+ * byte for byte — before and after more produce, a second pass and a restart. 25 workloads
+ * ({@code -Dcompaction.tries=N} for more); the seed is printed, {@code -Dcompaction.seed=N} replays every workload,
+ * and a failure names the seed and the workload.
  *
  * <p>The model, from the issue: a message survives compaction when it is in the active segment (never
  * compacted), or younger than the horizon (the lag, or the dedup window when longer), or it is its key's latest
@@ -42,11 +42,27 @@ class KeyCompactionTest {
         }
     }
 
-    @Property(tries = 25)
-    void aNewGroupGetsTheLatestOfEveryKeyPlusTheHistoryWindow(@ForAll @LongRange(min = 1) long seed)
-            throws Exception {
-        System.out.println("KeyCompactionTest: seed=" + seed);
+    @Test
+    void aNewGroupGetsTheLatestOfEveryKeyPlusTheHistoryWindow() throws Exception {
+        String fixed = System.getProperty("compaction.seed");
+        long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
+        int tries = Integer.getInteger("compaction.tries", 25);
+        System.out.println("KeyCompactionTest: seed=" + seed + " tries=" + tries + " (replay with -Dcompaction.seed="
+                + seed + ")");
         Random random = new Random(seed);
+        for (int t = 0; t < tries; t++) {
+            // Each workload draws from its own stream: its inputs depend only on the seed and its number.
+            Random workload = new Random(random.nextLong());
+            String context = "seed " + seed + " try " + t;
+            try {
+                workload(workload, context);
+            } catch (Exception e) {
+                throw new AssertionError(context + ": " + e, e);
+            }
+        }
+    }
+
+    private void workload(Random random, String context) throws Exception {
         Path dir = Files.createTempDirectory("compaction");
         IdempotentProduceTest.MovableClock clock = new IdempotentProduceTest.MovableClock();
         Duration lag = List.of(Duration.ZERO, Duration.ofSeconds(5), Duration.ofSeconds(60)).get(random.nextInt(3));
@@ -67,17 +83,20 @@ class KeyCompactionTest {
                     long before = broker.stationInfo(T, "s").messages();
                     CompactionResult result = broker.runCompaction(T, "s");
                     List<Sent> expected = model(sent, config, clock.millis(), dir, partitions);
-                    assertThat(readAll(broker, "audit-" + round))
-                            .as("seed %d round %d (lag %s, tombstones %s, age %s)", seed, round, lag,
-                                    tombstoneRetention, age)
+                    String at = context + " round " + round + " (lag " + lag + ", tombstones " + tombstoneRetention
+                            + ", age " + age + ", partitions " + partitions + ")";
+                    assertThat(readAll(broker, "audit-" + round, at)).as("%s: what a new group gets", at)
                             .containsExactlyElementsOf(expected);
-                    assertThat(broker.stationInfo(T, "s").messages()).isEqualTo(expected.size());
-                    assertThat(result.messagesRemoved()).isEqualTo(before - expected.size());
+                    assertThat(broker.stationInfo(T, "s").messages()).as("%s: messages", at)
+                            .isEqualTo(expected.size());
+                    assertThat(result.messagesRemoved()).as("%s: messages removed", at)
+                            .isEqualTo(before - expected.size());
                 }
                 broker.close();
                 broker = open(dir, clock);
                 List<Sent> expected = model(sent, config, clock.millis(), dir, partitions);
-                assertThat(readAll(broker, "after-restart")).as("seed %d after a restart", seed)
+                String at = context + " after a restart";
+                assertThat(readAll(broker, "after-restart", at)).as("%s: what a new group gets", at)
                         .containsExactlyElementsOf(expected);
             } finally {
                 broker.close();
@@ -161,13 +180,13 @@ class KeyCompactionTest {
      * Everything a new group gets from earliest, in (partition, offset) order; checks that each partition's
      * messages came in offset order.
      */
-    private static List<Sent> readAll(Broker broker, String group) throws InterruptedException {
+    private static List<Sent> readAll(Broker broker, String group, String context) throws InterruptedException {
         List<Sent> got = new ArrayList<>();
         Map<Integer, Long> lastOffset = new HashMap<>();
         for (Delivery d : GroupDrain.readAll(broker, "s", group)) {
             Long last = lastOffset.put(d.partition(), d.offset());
-            assertThat(last == null || last < d.offset()).as("offset order in partition %d: %d after %d",
-                    d.partition(), d.offset(), last).isTrue();
+            assertThat(last == null || last < d.offset()).as("%s: offset order in partition %d: %d after %d",
+                    context, d.partition(), d.offset(), last).isTrue();
             got.add(new Sent(d.partition(), d.offset(), d.timestampMs(),
                     d.key() == null ? null : new String(d.key(), StandardCharsets.UTF_8),
                     d.tombstone() ? null : new String(d.value(), StandardCharsets.UTF_8)));
