@@ -218,6 +218,10 @@ class FaultSuiteTest {
                 server.kill();
                 server.start();
                 server.awaitUp();
+                if ((round + 1) % 50 == 0) {
+                    System.out.println("FaultSuiteTest: " + (round + 1) + " kills so far, " + generated.get()
+                            + " messages generated, " + holds.size() + " holds");
+                }
             }
             producing.set(false);
             producerThread.join(TimeUnit.SECONDS.toMillis(30));
