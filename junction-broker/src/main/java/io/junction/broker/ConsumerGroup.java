@@ -43,10 +43,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>State (as data, per partition)</h2>
  * The ack floor (every offset below it is acked), the acked offsets above it, and the delivery count of every
- * delivered, unacked offset are durable ({@link GroupJournal}). In memory only: the messages in flight
- * (offset → member, deadline, record), the redelivery queue (ordered by when each message is due again), and
- * a small read-ahead buffer per partition. After a restart, every offset at or above the floor that is not
- * acked is delivered again, with its delivery count continuing where it was.
+ * delivered, unacked offset are durable ({@link GroupJournal}). In memory only: the deliveries in flight
+ * (offset → member, delivery id, deadline, record), the redelivery queue (ordered by when each message is due
+ * again), and a small read-ahead buffer per partition. After a restart, every offset at or above the floor that is
+ * not acked is delivered again, with its delivery count continuing where it was.
+ *
+ * <h2>Settlement</h2>
+ * Every hand-off gets a delivery id (counted up from 1 while the group is open). An ack, nack, dead-letter or
+ * in-progress acts only on a delivery its member holds now — the in-flight entry has that member and that id —
+ * and is otherwise stale: it changes nothing and is reported to the member's sink. A delivery's deadline is one ack
+ * timeout from the hand-off, restarted once when the member reports that the application got it
+ * ({@link #credit}'s {@code startedThrough}) and at each in-progress.
  *
  * <h2>Threads</h2>
  * One owner thread per group applies every command (subscribe, credit, ack, nack, in-progress, leave, timer
@@ -128,15 +135,17 @@ final class ConsumerGroup {
      * to. Settlements must name its member and delivery id.
      */
     static final class InFlight {
+        final MessageRef ref;
         final Record record;
         final int partition;
         final GroupMember member;
         final long deliveryId;
         long deadlineNanos;
 
-        InFlight(Record record, int partition, GroupMember member, long deliveryId, long deadlineNanos) {
+        InFlight(MessageRef ref, Record record, GroupMember member, long deliveryId, long deadlineNanos) {
+            this.ref = ref;
             this.record = record;
-            this.partition = partition;
+            this.partition = ref.partition();
             this.member = member;
             this.deliveryId = deliveryId;
             this.deadlineNanos = deadlineNanos;
@@ -470,9 +479,8 @@ final class ConsumerGroup {
                 state[p].ack(ref.offset());
                 journal.ack(p, ref.offset());
             }
-            MessageRef message = ref.message();
-            attempts.remove(message);
-            releaseKey(message);
+            attempts.remove(f.ref);
+            releaseKey(f.ref);
         }
         return stale;
     }
@@ -489,7 +497,7 @@ final class ConsumerGroup {
                     continue;
                 }
                 if (error != null && !error.isEmpty()) {
-                    attempts(ref.message()).error = error;
+                    attempts(f.ref).error = error;
                 }
                 retryOrDeadLetter(ref.partition(), f.record, due);
             }
@@ -509,7 +517,7 @@ final class ConsumerGroup {
                     continue;
                 }
                 deadLetter(ref.partition(), f.record, DeadLetterReason.CONSUMER,
-                        reason == null || reason.isEmpty() ? attempts(ref.message()).error : reason);
+                        reason == null || reason.isEmpty() ? attempts(f.ref).error : reason);
             }
             report(member, Settlement.DEAD_LETTER, stale);
             dispatch();
@@ -523,12 +531,15 @@ final class ConsumerGroup {
         });
     }
 
-    /** The delivery {@code ref} names, when {@code member} holds it now; else null. */
+    /**
+     * The delivery {@code ref} names, when {@code member} holds it now; else null. One lookup, as an ack always
+     * made; the key it builds does not escape.
+     */
     private InFlight held(GroupMember member, DeliveryRef ref) {
         if (ref.partition() < 0 || ref.partition() >= state.length) {
             return null;
         }
-        InFlight f = inFlight.get(ref.message());
+        InFlight f = inFlight.get(new MessageRef(ref.partition(), ref.offset()));
         return f != null && f.member == member && f.deliveryId == ref.deliveryId() ? f : null;
     }
 
@@ -536,14 +547,14 @@ final class ConsumerGroup {
     private InFlight take(GroupMember member, DeliveryRef ref) {
         InFlight f = held(member, ref);
         if (f != null) {
-            inFlight.remove(ref.message());
+            inFlight.remove(f.ref);
             member.inFlight--;
         }
         return f;
     }
 
     private boolean isCurrent(InFlight f) {
-        return inFlight.get(new MessageRef(f.partition, f.record.offset())) == f;
+        return inFlight.get(f.ref) == f;
     }
 
     private static List<DeliveryRef> addTo(List<DeliveryRef> list, DeliveryRef ref) {
@@ -1086,7 +1097,7 @@ final class ConsumerGroup {
             a.firstMs = a.lastMs;
         }
         long deliveryId = ++lastDeliveryId;
-        InFlight f = new InFlight(record, partition, member, deliveryId,
+        InFlight f = new InFlight(ref, record, member, deliveryId,
                 System.nanoTime() + station.config().ackTimeout().toNanos());
         inFlight.put(ref, f);
         member.credits--;
