@@ -1,5 +1,7 @@
 package io.junction.cli;
 
+import io.junction.client.Consumer;
+import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -81,6 +83,46 @@ class EndToEndTest {
         ReceivedMessage m = inbox.poll(10, TimeUnit.SECONDS);
         assertThat(m).as("a message within 10 s").isNotNull();
         return m;
+    }
+
+    /**
+     * Issue #12, point 2: the ack deadline counts from the hand-off to the handler, not from the send. The handler
+     * takes 0.6 ack timeouts per message and the prefetch queue holds the next ones meanwhile, so the second
+     * message is acked 1.2 ack timeouts after the broker sent it: without the hand-off report its ack would be
+     * stale. A message that waited in the queue past its first deadline is never handed over; it comes
+     * back as a fresh delivery.
+     */
+    @Test
+    void aHandlerHasAWholeAckTimeoutFromTheHandOffHoweverLongTheMessageWaitedInTheQueue() throws Exception {
+        Duration ackTimeout = Duration.ofSeconds(3);
+        client.createStation("slow", StationOptions.builder().ackTimeout(ackTimeout).build());
+        send("slow", List.of(Message.builder().key("a").value("a").build(), Message.builder().key("b").value("b")
+                .build(), Message.builder().key("c").value("c").build()));
+        Set<String> confirmed = ConcurrentHashMap.newKeySet();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        List<Duration> remainingAtStart = new CopyOnWriteArrayList<>();
+        try (Consumer consumer = client.consumer("slow", "g").ordering(Ordering.NONE).prefetch(3).handler(m -> {
+            remainingAtStart.add(m.remainingAckTime());
+            Thread.sleep(ackTimeout.toMillis() * 6 / 10);
+            try {
+                m.ackSync();
+                confirmed.add(m.valueAsString());
+            } catch (JunctionException e) {
+                failures.add(m + ": " + e.code());
+            }
+        }).build().start()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (confirmed.size() < 3 && failures.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(failures).as("no ack was stale").isEmpty();
+            assertThat(confirmed).containsExactlyInAnyOrder("a", "b", "c");
+            assertThat(remainingAtStart).as("each handler call starts with (nearly) a whole ack timeout")
+                    .allSatisfy(d -> assertThat(d).isGreaterThan(ackTimeout.multipliedBy(9).dividedBy(10)));
+            assertThat(consumer.expiredInQueue()).as("c waited 2 × 1.8 s of the 3 s: expired, delivered again")
+                    .isEqualTo(1);
+            assertThat(consumer.staleSettlements()).isZero();
+        }
     }
 
     @Test
