@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * not acked is delivered again, with its delivery count continuing where it was.
  *
  * <h2>Settlement</h2>
- * Every hand-off gets a delivery id (counted up from 1 while the group is open). An ack, nack, dead-letter or
+ * Every hand-off gets a delivery id (counted up from the group's opening time, unique across restarts). An ack, nack, dead-letter or
  * in-progress acts only on a delivery its member holds now — the in-flight entry has that member and that id —
  * and is otherwise stale: it changes nothing and is reported to the member's sink. A delivery's deadline is one ack
  * timeout from the hand-off, restarted once when the member reports that the application got it
@@ -83,6 +83,8 @@ final class ConsumerGroup {
     static final String GROUP_FILE = "group.properties";
     /** How long a message waits before another try when its dead letter could not be stored. */
     static final long DEAD_LETTER_RETRY_MILLIS = 1000;
+    /** Delivery ids: the first of a group's run is its opening time in ms times this (2^53 lasts to year 2255). */
+    static final long DELIVERY_IDS_PER_MS = 1000;
 
     final String name;
     private final Station station;
@@ -126,7 +128,12 @@ final class ConsumerGroup {
     private final AtomicLong memberIds = new AtomicLong();
     private final ScheduledFuture<?> ticker;
     private int nextPartition;
-    /** The id of the last delivery handed out; ids start at 1 and only grow while the group is open. */
+    /**
+     * The id of the last delivery handed out. Ids grow by one per delivery from a start taken from the wall clock
+     * when the group opens ({@value #DELIVERY_IDS_PER_MS} per millisecond), so that they do not repeat across
+     * restarts either (unless the clock steps back, or a group hands out more than that many per millisecond it
+     * stayed open): a settlement naming a delivery of an earlier run of the broker is stale too.
+     */
     private long lastDeliveryId;
     private boolean closed;
 
@@ -179,6 +186,7 @@ final class ConsumerGroup {
         this.waitingCount = new int[state.length];
         this.skipped = new long[state.length];
         this.owners = new GroupMember[state.length];
+        this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
         for (int p = 0; p < state.length; p++) {
             nextFetch[p] = state[p].ackFloor;
             readAhead.add(new ArrayDeque<>());

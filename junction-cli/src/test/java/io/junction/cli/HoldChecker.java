@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Unconfirmed settlements (stale, broker killed, nacks) prove nothing and are left out.
  *
  * <p>Also: no delivery of a message starts after a sync ack of it was confirmed (the group never delivers it
- * again). Times are {@link System#nanoTime()}, which on Linux is CLOCK_MONOTONIC, shared by the child JVMs.
+ * again), and no delivery (by its id, unique in a group across broker restarts) reaches a handler twice — at one
+ * member or at two — whatever became of its settlement. Times are {@link System#nanoTime()}, which on Linux is CLOCK_MONOTONIC, shared by the child JVMs.
  * Thread-safe.
  */
 final class HoldChecker {
@@ -85,6 +86,13 @@ final class HoldChecker {
                 if (longest == null || h.end() > longest.end()) {
                     longest = h;
                 }
+            }
+        }
+        Map<Long, Hold> byDelivery = new java.util.HashMap<>();
+        for (Hold h : holds) {
+            Hold before = byDelivery.putIfAbsent(h.deliveryId(), h);
+            if (before != null) {
+                found.add("one delivery handed out twice: " + before + " and " + h);
             }
         }
         for (Hold h : holds) {
