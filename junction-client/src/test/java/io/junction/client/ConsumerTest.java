@@ -364,6 +364,13 @@ class ConsumerTest {
         assertThat(first.remainingAckTime()).isLessThanOrEqualTo(Duration.ofMillis(200));
         Thread.sleep(400); // longer than the ack timeout: the broker has handed the second out again by now
         release.countDown();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (consumer.expiredInQueue() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        // A long ack timeout from now on, so that the third is handed over however slow this machine is.
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder()
+                .setAckTimeoutMs(60_000)).build());
         deliver(0, 2, 1, 3);
 
         assertThat(handled.poll(5, TimeUnit.SECONDS).offset()).as("the second is skipped").isEqualTo(2);
