@@ -433,6 +433,8 @@ class FaultSuiteTest {
                     ConsumerChild.class.getName(), server, "emp", "sync", "child" + incarnation,
                     Long.toString(seed + 100 + incarnation)).redirectErrorStream(true).start();
             Process p = process;
+            // Also when an assertion ends the test before it kills this process: no JVM outlives the run.
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
             Thread reader = new Thread(() -> {
                 try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(),
                         StandardCharsets.UTF_8))) {
