@@ -36,6 +36,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * One consumer group of a station: the delivery engine. Every group receives every message of the station; the
@@ -475,20 +476,31 @@ final class ConsumerGroup {
     }
 
     private List<DeliveryRef> ackAll(GroupMember member, List<DeliveryRef> refs) {
+        return settleEach(member, refs, f -> {
+            int p = f.partition;
+            if (!state[p].isAcked(f.ref.offset())) {
+                state[p].ack(f.ref.offset());
+                journal.ack(p, f.ref.offset());
+            }
+            attempts.remove(f.ref);
+            releaseKey(f.ref);
+        });
+    }
+
+    /**
+     * Takes each delivery {@code member} holds among {@code refs} out of flight and hands it to {@code settle};
+     * returns the stale ones (null when none).
+     */
+    private List<DeliveryRef> settleEach(GroupMember member, List<DeliveryRef> refs,
+            Consumer<InFlight> settle) {
         List<DeliveryRef> stale = null;
         for (DeliveryRef ref : refs) {
             InFlight f = take(member, ref);
             if (f == null) {
                 stale = addTo(stale, ref);
-                continue;
+            } else {
+                settle.accept(f);
             }
-            int p = ref.partition();
-            if (!state[p].isAcked(ref.offset())) {
-                state[p].ack(ref.offset());
-                journal.ack(p, ref.offset());
-            }
-            attempts.remove(f.ref);
-            releaseKey(f.ref);
         }
         return stale;
     }
@@ -497,18 +509,12 @@ final class ConsumerGroup {
     void nack(GroupMember member, List<DeliveryRef> refs, Duration delay, String error) {
         submit(() -> {
             long due = System.nanoTime() + Math.max(0, delay.toNanos());
-            List<DeliveryRef> stale = null;
-            for (DeliveryRef ref : refs) {
-                InFlight f = take(member, ref);
-                if (f == null) {
-                    stale = addTo(stale, ref);
-                    continue;
-                }
+            List<DeliveryRef> stale = settleEach(member, refs, f -> {
                 if (error != null && !error.isEmpty()) {
                     attempts(f.ref).error = error;
                 }
-                retryOrDeadLetter(ref.partition(), f.record, due);
-            }
+                retryOrDeadLetter(f.partition, f.record, due);
+            });
             report(member, Settlement.NACK, stale);
             dispatch();
         });
@@ -517,16 +523,8 @@ final class ConsumerGroup {
     /** A consumer gives up on these messages: they go to the dead-letter station with {@code reason}. */
     void deadLetter(GroupMember member, List<DeliveryRef> refs, String reason) {
         submit(() -> {
-            List<DeliveryRef> stale = null;
-            for (DeliveryRef ref : refs) {
-                InFlight f = take(member, ref);
-                if (f == null) {
-                    stale = addTo(stale, ref);
-                    continue;
-                }
-                deadLetter(ref.partition(), f.record, DeadLetterReason.CONSUMER,
-                        reason == null || reason.isEmpty() ? attempts(f.ref).error : reason);
-            }
+            List<DeliveryRef> stale = settleEach(member, refs, f -> deadLetter(f.partition, f.record,
+                    DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? attempts(f.ref).error : reason));
             report(member, Settlement.DEAD_LETTER, stale);
             dispatch();
         });
