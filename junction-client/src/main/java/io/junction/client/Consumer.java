@@ -29,12 +29,16 @@ import io.junction.api.v1.Subscribe;
  * One member of a consumer group: receives messages of a station over one bidirectional {@code Consume} stream and
  * hands them, in the order received, to its handler on one thread of its own.
  *
- * <p>Flow control: the subscription grants the broker {@link Builder#prefetch} credits, and the consumer grants one
- * more each time the handler has finished with a message, so the broker never has more than {@code prefetch}
- * messages out to this member. With {@link Builder#maxMessages} it never grants more credits than the messages it
- * still wants, so the group never hands it more than that many. Acks and credits are sent in batches a few
- * milliseconds apart — or at once when half the prefetch window is free, so a fast handler is never starved; nacks,
- * in-progress and sync acks ({@link ReceivedMessage#ackSync()}) at once.
+ * <p>Flow control: the consumer grants the broker credits for the messages it is ready to queue ahead of the
+ * handler — its window — and one more each time the handler has finished with a message, so the broker never has
+ * more than the window out to this member. The window is at most {@link Builder#prefetch}, and never more messages
+ * than the handler can start within half the ack timeout at the pace measured so far (a moving average of its time
+ * per message), so that a slow handler does not let its queue wait past the ack deadline and hold other keys of the
+ * group meanwhile. It starts at one message until the first has been handled, so a first batch is never larger than
+ * the handler can take. With {@link Builder#maxMessages} it never grants more credits than the messages it still
+ * wants, so the group never hands it more than that many. Acks and credits are sent in batches a few milliseconds
+ * apart — or at once when half the window is free, so a fast handler is never starved; nacks, in-progress and sync
+ * acks ({@link ReceivedMessage#ackSync()}) at once.
  *
  * <p>Deadlines: the consumer tells the broker (with its credits, {@code Credit.started_through}) which messages it
  * has handed to the handler, and the broker starts their ack deadlines again then, so a handler always has a whole
@@ -110,6 +114,8 @@ public final class Consumer implements AutoCloseable {
     private long startedThrough;
     private long reportedThrough;
     private long expiredInQueue;
+    /** The handler's time per message, a moving average over about the last 8; 0 until one has been handled. */
+    private long handlerNanos;
     private ScheduledFuture<?> flushTimer;
     private io.junction.api.v1.Error streamError;
     private int failedAttempts;
@@ -329,8 +335,19 @@ public final class Consumer implements AutoCloseable {
                 .setDeliveryId(m.deliveryId()).build();
     }
 
+    /**
+     * The messages this member takes ahead of its handler: {@code prefetch}, but no more than the handler can start
+     * within half the ack timeout at its measured pace, and one before it has been measured.
+     */
+    int windowLocked() {
+        if (handlerNanos == 0) {
+            return 1;
+        }
+        return (int) Math.max(1, Math.min(prefetch, ackTimeoutNanos / 2 / handlerNanos));
+    }
+
     private void subscribeLocked() {
-        final long wanted = Math.min(prefetch, maxMessages - handed);
+        final long wanted = Math.min(windowLocked(), maxMessages - handed);
         if (wanted <= 0) {
             return;
         }
@@ -506,7 +523,7 @@ public final class Consumer implements AutoCloseable {
                     // Its first deadline has passed, or will before the broker hears of the hand-off: the group
                     // hands it out again, so the handler must not start on it.
                     expiredInQueue++;
-                    creditLocked();
+                    topUpLocked();
                     continue;
                 }
                 handed++;
@@ -518,34 +535,45 @@ public final class Consumer implements AutoCloseable {
                     scheduleFlushLocked();
                 }
             }
+            final long handedAt = System.nanoTime();
             try {
                 handler.handle(m);
             } catch (Exception | AssertionError e) {
                 LOG.log(System.Logger.Level.WARNING, "handler failed on " + m + "; nacking it", e);
                 m.nackWithDelay(Duration.ZERO, String.valueOf(e)); // the error is kept if it is dead-lettered
             }
-            finished(m);
+            finished(m, System.nanoTime() - handedAt);
         }
     }
 
-    /** Grants the credit the finished message frees, unless that would exceed the messages still wanted. */
-    private void finished(ReceivedMessage m) {
+    /** Measures the handler, and grants the credits the finished message frees. */
+    private void finished(ReceivedMessage m, long tookNanos) {
         synchronized (lock) {
+            final long took = Math.max(1, tookNanos);
+            handlerNanos = handlerNanos == 0 ? took : handlerNanos + (took - handlerNanos) / 8;
             if (current(m)) {
-                creditLocked();
+                topUpLocked();
             }
         }
     }
 
-    private void creditLocked() {
-        if (handed + queue.size() + outstanding < maxMessages) {
-            pendingCredits++;
-            outstanding++;
-            if (pendingCredits >= Math.max(1, prefetch / 2)) {
-                flushLocked(); // half the window is free: refill now, so the broker never runs dry
-            } else {
-                scheduleFlushLocked();
-            }
+    /**
+     * Grants credits up to the window (which may have grown or shrunk with the handler's pace), never more than the
+     * messages still wanted.
+     */
+    private void topUpLocked() {
+        final int window = windowLocked();
+        final long waiting = queue.size() + outstanding;
+        final long grant = Math.min(window - waiting, maxMessages - handed - waiting);
+        if (grant <= 0) {
+            return;
+        }
+        pendingCredits += (int) grant;
+        outstanding += grant;
+        if (pendingCredits >= Math.max(1, window / 2)) {
+            flushLocked(); // half the window is free: refill now, so the broker never runs dry
+        } else {
+            scheduleFlushLocked();
         }
     }
 
@@ -670,7 +698,10 @@ public final class Consumer implements AutoCloseable {
             return this;
         }
 
-        /** The most messages the broker sends ahead of the handler; default 100. */
+        /**
+         * The most messages the broker sends ahead of the handler; default 100. Fewer while the handler is slower
+         * than the ack timeout allows for so many (see the class comment).
+         */
         public Builder prefetch(int prefetch) {
             if (prefetch <= 0) {
                 throw new IllegalArgumentException("prefetch must be > 0, not " + prefetch);

@@ -45,7 +45,8 @@ class ConsumerTest {
     }
 
     @Test
-    void subscribesWithTheStartPositionAndThePrefetchAsInitialCredits() throws Exception {
+    void subscribesWithTheStartPositionAndOneCreditThatOpensToThePrefetchOnceTheHandlerIsMeasured()
+            throws Exception {
         client.consumer("orders", "billing").startPosition(StartPosition.lastN(10)).prefetch(7).memberName("m1")
                 .handler(handled::add).build().start();
 
@@ -55,9 +56,41 @@ class ConsumerTest {
         assertThat(first.getSubscribe().getStation()).isEqualTo("orders");
         assertThat(first.getSubscribe().getGroup()).isEqualTo("billing");
         assertThat(first.getSubscribe().getStart().getLastN()).isEqualTo(10);
-        assertThat(first.getSubscribe().getInitialCredits()).isEqualTo(7);
+        assertThat(first.getSubscribe().getInitialCredits()).as("one until the handler is measured").isEqualTo(1);
         assertThat(first.getSubscribe().getMemberName()).isEqualTo("m1");
         assertThat(first.getSubscribe().getOrdering()).as("unset: the station's default").isEmpty();
+
+        deliver(0, 0, 1);
+        int credits = 0;
+        while (credits < 7) { // a fast handler and the default 30 s ack timeout: the whole prefetch
+            credits += next().getCredit().getMessages();
+        }
+        assertThat(credits).isEqualTo(7);
+        assertThat(broker.consumeRequests.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void aSlowHandlerTakesNoMoreMessagesAheadThanItCanStartWithinHalfTheAckTimeout() throws Exception {
+        client.consumer("orders", "billing").prefetch(100).handler(m -> {
+            Thread.sleep(50); // at least 50 ms a message: at most 500 / 50 = 10 fit in half of a 1 s ack timeout
+            handled.add(m);
+            m.ack();
+        }).build().start();
+        long granted = next().getSubscribe().getInitialCredits();
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder()
+                .setAckTimeoutMs(1000)).build());
+        long delivered = 0;
+        long mostAhead = 0;
+        while (handled.size() < 30) { // the broker's part: deliver as many as granted
+            while (delivered < granted) {
+                deliver(0, delivered++, 1);
+            }
+            mostAhead = Math.max(mostAhead, granted - handled.size());
+            final ConsumeRequest r = next();
+            granted += r.getCredit().getMessages();
+        }
+        assertThat(granted).as("the window shrank from the prefetch of 100").isLessThanOrEqualTo(30 + 11);
+        assertThat(mostAhead).as("at most the window plus the one in the handler").isLessThanOrEqualTo(11);
     }
 
     @Test
@@ -96,18 +129,26 @@ class ConsumerTest {
         client.consumer("orders", "billing").prefetch(3).handler(ReceivedMessage::ack).build().start();
         next();
 
-        deliver(0, 0, 1);
-        deliver(0, 1, 1);
-
         final List<MessageRef> acked = new ArrayList<>();
+        deliver(0, 0, 1);
         int credits = 0;
-        while (acked.size() < 2 || credits < 2) {
+        while (credits < 3) { // the first is handled: the window opens to the prefetch
             final ConsumeRequest r = next();
             acked.addAll(r.getAck().getMessagesList());
             credits += r.getCredit().getMessages();
         }
-        assertThat(acked).extracting(MessageRef::getOffset).containsExactly(0L, 1L);
-        assertThat(credits).isEqualTo(2);
+        assertThat(credits).isEqualTo(3);
+
+        deliver(0, 1, 1);
+        deliver(0, 2, 1);
+        credits = 0;
+        while (acked.size() < 3 || credits < 2) {
+            final ConsumeRequest r = next();
+            acked.addAll(r.getAck().getMessagesList());
+            credits += r.getCredit().getMessages();
+        }
+        assertThat(acked).extracting(MessageRef::getOffset).containsExactly(0L, 1L, 2L);
+        assertThat(credits).as("one for each finished").isEqualTo(2);
     }
 
     @Test
@@ -125,7 +166,10 @@ class ConsumerTest {
         final ConsumeRequest nack = next();
         assertThat(nack.getNack().getMessages(0).getOffset()).isEqualTo(9);
         assertThat(nack.getNack().getDelayMs()).isEqualTo(3000);
-        assertThat(broker.consumeRequests.poll(300, TimeUnit.MILLISECONDS)).isNull();
+        ConsumeRequest r;
+        while ((r = broker.consumeRequests.poll(300, TimeUnit.MILLISECONDS)) != null) {
+            assertThat(r.hasCredit()).as("only the credits the finished message frees, no ack").isTrue();
+        }
     }
 
     @Test
@@ -150,7 +194,7 @@ class ConsumerTest {
                     m.ack();
                 }).build().start();
         int granted = next().getSubscribe().getInitialCredits();
-        assertThat(granted).isEqualTo(2);
+        assertThat(granted).isEqualTo(1);
 
         for (long offset = 0; offset < 3; offset++) {
             while (granted <= offset) {
@@ -170,28 +214,42 @@ class ConsumerTest {
     }
 
     @Test
-    void subscribesWithNoMoreCreditsThanMaxMessages() throws Exception {
+    void resubscribesWithNoMoreCreditsThanTheMessagesItStillWants() throws Exception {
         client.consumer("orders", "billing").prefetch(100).maxMessages(5).handler(handled::add).build().start();
+        next();
+        deliver(0, 0, 1);
+        handled.poll(5, TimeUnit.SECONDS);
 
-        assertThat(next().getSubscribe().getInitialCredits()).isEqualTo(5);
+        broker.consumeResponses.onError(Status.UNAVAILABLE.withDescription("broker restarting").asException());
+
+        ConsumeRequest again = next();
+        while (!again.hasSubscribe()) { // the credits of the first stream may come before it breaks
+            again = next();
+        }
+        assertThat(again.getSubscribe().getInitialCredits()).as("5 wanted, 1 handled").isEqualTo(4);
     }
 
     @Test
-    void subscribesAgainAfterTheStreamBreaks() throws Exception {
+    void subscribesAgainAfterTheStreamBreaksWithTheWindowItHadMeasured() throws Exception {
         final List<Long> offsets = new CopyOnWriteArrayList<>();
         client.consumer("orders", "billing").prefetch(4).handler(m -> offsets.add(m.offset())).build().start();
         next();
         broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder()
                 .setMemberId("m-1")).build());
+        deliver(0, 0, 1);
+        awaitSize(offsets, 1);
 
         broker.consumeResponses.onError(Status.UNAVAILABLE.withDescription("broker restarting").asException());
 
-        final ConsumeRequest again = next();
+        ConsumeRequest again = next();
+        while (!again.hasSubscribe()) {
+            again = next();
+        }
         assertThat(again.getSubscribe().getInitialCredits()).isEqualTo(4);
         assertThat(broker.consumeStreams.get()).isEqualTo(2);
         deliver(0, 0, 2);
-        awaitSize(offsets, 1);
-        assertThat(offsets).containsExactly(0L);
+        awaitSize(offsets, 2);
+        assertThat(offsets).containsExactly(0L, 0L);
     }
 
     @Test
