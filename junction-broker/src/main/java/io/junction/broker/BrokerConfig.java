@@ -18,11 +18,44 @@ import java.util.Objects;
  * @param clock the broker's clock
  * @param segmentBytes the size at which a partition's segment is sealed (retention deletes whole segments)
  * @param compactionBytesPerSecond how fast compaction may read, all stations together (0 = unlimited)
+ * @param consumerLimits what one group member may hold, however many credits it grants
  */
 public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
-        Clock clock, long segmentBytes, long compactionBytesPerSecond) {
+        Clock clock, long segmentBytes, long compactionBytesPerSecond, ConsumerLimits consumerLimits) {
 
     public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 64L << 20;
+
+    /**
+     * Bounds on one group member, whatever its client asks for.
+     *
+     * @param maxPrefetch the most unacked deliveries a member holds (its credits beyond that wait for acks)
+     * @param maxPrefetchBytes the most bytes (key + value + headers) of unacked deliveries a member holds; one
+     *     message always goes, however large
+     * @param stallTimeout how long a member may leave its stream unread (the transport refuses more) before it is
+     *     removed and its deliveries go back to the group
+     */
+    public record ConsumerLimits(int maxPrefetch, long maxPrefetchBytes, Duration stallTimeout) {
+        public static final ConsumerLimits DEFAULTS = new ConsumerLimits(1000, 32L << 20, Duration.ofSeconds(30));
+
+        public ConsumerLimits {
+            if (maxPrefetch < 1) {
+                throw new IllegalArgumentException("maxPrefetch must be at least 1, was " + maxPrefetch);
+            }
+            if (maxPrefetchBytes < 1) {
+                throw new IllegalArgumentException("maxPrefetchBytes must be at least 1, was " + maxPrefetchBytes);
+            }
+            if (stallTimeout == null || stallTimeout.toMillis() < 1) {
+                throw new IllegalArgumentException("stallTimeout must be at least 1ms, was " + stallTimeout);
+            }
+        }
+    }
+
+    /** Settings with the default consumer limits. */
+    public BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
+            Clock clock, long segmentBytes, long compactionBytesPerSecond) {
+        this(dataDir, maxMessageBytes, durability, flushInterval, clock, segmentBytes, compactionBytesPerSecond,
+                ConsumerLimits.DEFAULTS);
+    }
 
     /** Settings with the default compaction throttle. */
     public BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
@@ -45,6 +78,7 @@ public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durabil
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(consumerLimits, "consumerLimits");
         if (maxMessageBytes < 1 || maxMessageBytes > MAX_MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("maxMessageBytes must be in [1, " + MAX_MAX_MESSAGE_BYTES + "], was "
                     + maxMessageBytes);

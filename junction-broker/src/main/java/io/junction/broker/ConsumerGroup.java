@@ -81,6 +81,13 @@ final class ConsumerGroup {
     static final int READ_AHEAD_BYTES = 256 * 1024;
     /** KEY ordering: messages held back per partition (their key busy) before reading ahead pauses. */
     static final int MAX_WAITING_PER_PARTITION = 10_000;
+    /**
+     * KEY ordering: bytes of held-back messages kept in memory per partition; beyond them a held-back message is
+     * kept as its offset and read again from the log when its turn comes.
+     */
+    static final long MAX_WAITING_BYTES_PER_PARTITION = 1 << 20;
+    /** The most bytes one dispatch round hands one member (one larger message goes alone): about one response. */
+    static final long ROUND_BYTES_PER_MEMBER = 1 << 20;
     static final String GROUP_FILE = "group.properties";
     /** How long a message waits before another try when its dead letter could not be stored. */
     static final long DEAD_LETTER_RETRY_MILLIS = 1000;
@@ -96,6 +103,7 @@ final class ConsumerGroup {
     private final long[] nextFetch;
     private final List<ArrayDeque<Record>> readAhead = new ArrayList<>();
     private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
+    /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
     private final Map<MessageRef, InFlight> inFlight = new HashMap<>();
     private final PriorityQueue<Due> redeliveries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
     /** The messages in {@link #redeliveries}, for a constant-time "is it queued?". */
@@ -103,11 +111,11 @@ final class ConsumerGroup {
     private final Ordering ordering;
     private final OnDeadLetter onDeadLetter;
     /** Messages being stored in the dead-letter station: not ready, keys still held. */
-    private final Map<MessageRef, Record> deadLettering = new HashMap<>();
+    private final Set<MessageRef> deadLettering = new HashSet<>();
     /** PARK: keys held by a dead letter → the key, until it is dropped or resent. */
     private final Map<MessageRef, ByteBuffer> parked = new HashMap<>();
-    /** Per partition: resent dead letters to hand out again, by offset. */
-    private final List<TreeMap<Long, Record>> resent = new ArrayList<>();
+    /** Per partition: the offsets of resent dead letters to hand out again (read from the DLS when handed out). */
+    private final List<java.util.TreeSet<Long>> resent = new ArrayList<>();
     /** Delivered, not done: first and last delivery time (epoch ms) and the last error a consumer gave. */
     private final Map<MessageRef, Attempts> attempts = new HashMap<>();
     /** Deliveries of the current dispatch round, per member, handed over at its end. */
@@ -117,10 +125,13 @@ final class ConsumerGroup {
     /** KEY ordering: the key each holding offset holds, to free it when that offset is acked. */
     private final Map<MessageRef, ByteBuffer> keyHeldBy = new HashMap<>();
     /** KEY ordering, per partition: messages read ahead whose key was busy, in offset order per key. */
-    private final List<Map<ByteBuffer, ArrayDeque<Record>>> waiting = new ArrayList<>();
+    private final List<Map<ByteBuffer, ArrayDeque<Waiting>>> waiting = new ArrayList<>();
     /** KEY ordering, per partition: messages whose key was freed, next in line. */
-    private final List<ArrayDeque<Record>> unblocked = new ArrayList<>();
+    private final List<ArrayDeque<Waiting>> unblocked = new ArrayList<>();
     private final int[] waitingCount;
+    /** KEY ordering, per partition: bytes of the contents {@link #waiting} and {@link #unblocked} keep. */
+    private final long[] waitingBytes;
+    private final BrokerConfig.ConsumerLimits limits;
     /** Per partition: unacked messages retention removed before the group processed them (since it opened). */
     private final long[] skipped;
     /** PARTITION ordering: the member each partition is handed to (null: nobody yet, or after a failover). */
@@ -144,18 +155,19 @@ final class ConsumerGroup {
      */
     static final class InFlight {
         final MessageRef ref;
-        final Record record;
         final int partition;
         final GroupMember member;
         final long deliveryId;
+        /** The message's size (key + value + headers), counted against its member's limit. */
+        final int bytes;
         long deadlineNanos;
 
-        InFlight(MessageRef ref, Record record, GroupMember member, long deliveryId, long deadlineNanos) {
+        InFlight(MessageRef ref, GroupMember member, long deliveryId, int bytes, long deadlineNanos) {
             this.ref = ref;
-            this.record = record;
             this.partition = ref.partition();
             this.member = member;
             this.deliveryId = deliveryId;
+            this.bytes = bytes;
             this.deadlineNanos = deadlineNanos;
         }
     }
@@ -171,8 +183,16 @@ final class ConsumerGroup {
     record Resent(long deadLetterId, int partition, Record message) {
     }
 
-    /** A message to deliver again once {@code dueNanos} has passed. */
-    private record Due(int partition, Record record, long dueNanos) {
+    /** A message to deliver again once {@code dueNanos} has passed; its contents are read again then. */
+    private record Due(int partition, long offset, long dueNanos) {
+    }
+
+    /** The next message to hand out. */
+    private record Next(int partition, Record record) {
+    }
+
+    /** KEY ordering: a message held back until its key is free; {@code record} null when only its offset is kept. */
+    private record Waiting(long offset, Record record) {
     }
 
     private ConsumerGroup(BrokerContext context, Station station, String name, Settings settings,
@@ -185,6 +205,8 @@ final class ConsumerGroup {
         this.state = state;
         this.nextFetch = new long[state.length];
         this.waitingCount = new int[state.length];
+        this.waitingBytes = new long[state.length];
+        this.limits = context.config().consumerLimits();
         this.skipped = new long[state.length];
         this.owners = new GroupMember[state.length];
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
@@ -194,7 +216,7 @@ final class ConsumerGroup {
             busyKeys.add(new HashMap<>());
             waiting.add(new HashMap<>());
             unblocked.add(new ArrayDeque<>());
-            resent.add(new TreeMap<>());
+            resent.add(new java.util.TreeSet<>());
         }
         this.owner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "junction-group-" + station.name + "-" + name);
@@ -299,7 +321,7 @@ final class ConsumerGroup {
                     state[p].ack(e.getKey());
                     journal.ack(p, e.getKey());
                 } else {
-                    resent.get(p).put(e.getKey(), message);
+                    resent.get(p).add(e.getKey());
                 }
             }
         }
@@ -379,7 +401,7 @@ final class ConsumerGroup {
             }
             members.put(member.id(), member);
             member.credits = Math.max(0, credits);
-            member.sink.joined(member.id(), state.length, station.config().ackTimeout());
+            member.sink.joined(member.id(), state.length, station.config().ackTimeout(), limits);
             dispatch();
             return null;
         });
@@ -416,17 +438,18 @@ final class ConsumerGroup {
             if (f != null && f.member == member && f.deliveryId == d.deliveryId()) {
                 inFlight.remove(ref);
                 state[f.partition].deliveries.computeIfPresent(d.offset(), (o, n) -> n > 1 ? n - 1 : null);
-                enqueueRedelivery(f.partition, f.record, now);
+                enqueueRedelivery(f.partition, f.ref.offset(), now);
             }
         }
         for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             InFlight f = it.next().getValue();
             if (f.member == member) {
                 it.remove();
-                retryOrDeadLetter(f.partition, f.record, now);
+                retryOrDeadLetter(f.partition, f.ref.offset(), now);
             }
         }
         member.inFlight = 0;
+        member.inFlightBytes = 0;
         member.credits = 0;
     }
 
@@ -513,7 +536,7 @@ final class ConsumerGroup {
                 if (error != null && !error.isEmpty()) {
                     attempts(f.ref).error = error;
                 }
-                retryOrDeadLetter(f.partition, f.record, due);
+                retryOrDeadLetter(f.partition, f.ref.offset(), due);
             });
             report(member, Settlement.NACK, stale);
             dispatch();
@@ -523,7 +546,7 @@ final class ConsumerGroup {
     /** A consumer gives up on these messages: they go to the dead-letter station with {@code reason}. */
     void deadLetter(GroupMember member, List<DeliveryRef> refs, String reason) {
         submit(() -> {
-            List<DeliveryRef> stale = settleEach(member, refs, f -> deadLetter(f.partition, f.record,
+            List<DeliveryRef> stale = settleEach(member, refs, f -> deadLetter(f.partition, f.ref.offset(),
                     DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? attempts(f.ref).error : reason));
             report(member, Settlement.DEAD_LETTER, stale);
             dispatch();
@@ -554,9 +577,15 @@ final class ConsumerGroup {
         InFlight f = held(member, ref);
         if (f != null) {
             inFlight.remove(f.ref);
-            member.inFlight--;
+            released(f);
         }
         return f;
+    }
+
+    /** {@code f} is no longer in flight: its member's count and bytes go down. */
+    private static void released(InFlight f) {
+        f.member.inFlight--;
+        f.member.inFlightBytes -= f.bytes;
     }
 
     private boolean isCurrent(InFlight f) {
@@ -596,7 +625,7 @@ final class ConsumerGroup {
                 }
                 state[p].resend(offset, r.deadLetterId());
                 journal.resent(p, offset, r.deadLetterId());
-                resent.get(p).put(offset, r.message());
+                resent.get(p).add(offset);
                 // A PARK key stays held, now by the resent message itself (it is the holder's offset).
                 parked.remove(new MessageRef(p, offset));
             }
@@ -632,6 +661,11 @@ final class ConsumerGroup {
             }
             report(member, Settlement.IN_PROGRESS, stale);
         });
+    }
+
+    /** A member's transport takes more again: dispatch. Coalesced like {@link #onAppend()}. */
+    void wake() {
+        onAppend();
     }
 
     /** New data in the station: deliver it if a member has credits. Coalesces bursts of appends. */
@@ -693,13 +727,13 @@ final class ConsumerGroup {
     }
 
     /** A delivery failed: deliver the message again at {@code dueNanos}, or dead-letter it at max deliveries. */
-    private void retryOrDeadLetter(int partition, Record record, long dueNanos) {
-        int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
+    private void retryOrDeadLetter(int partition, long offset, long dueNanos) {
+        int delivered = state[partition].deliveries.getOrDefault(offset, 0);
         if (delivered >= station.config().maxDeliveries()) {
-            deadLetter(partition, record, DeadLetterReason.MAX_DELIVERIES,
-                    attempts(new MessageRef(partition, record.offset())).error);
+            deadLetter(partition, offset, DeadLetterReason.MAX_DELIVERIES,
+                    attempts(new MessageRef(partition, offset)).error);
         } else {
-            enqueueRedelivery(partition, record, dueNanos);
+            enqueueRedelivery(partition, offset, dueNanos);
         }
     }
 
@@ -708,11 +742,17 @@ final class ConsumerGroup {
      * (and in PARK its key stays held). Until then it is neither ready nor done. If the store fails, the
      * message is delivered again later: nothing is lost.
      */
-    private void deadLetter(int partition, Record record, DeadLetterReason reason, String error) {
-        MessageRef ref = new MessageRef(partition, record.offset());
-        if (deadLettering.putIfAbsent(ref, record) != null) {
+    private void deadLetter(int partition, long offset, DeadLetterReason reason, String error) {
+        MessageRef ref = new MessageRef(partition, offset);
+        if (deadLettering.contains(ref)) {
             return;
         }
+        Record record = reread(partition, offset);
+        if (record == null) {
+            gone(partition, offset);
+            return;
+        }
+        deadLettering.add(ref);
         Attempts a = attempts(ref);
         int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
         station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
@@ -720,8 +760,7 @@ final class ConsumerGroup {
     }
 
     private void deadLettered(MessageRef ref, Throwable failure) {
-        Record record = deadLettering.remove(ref);
-        if (record == null || closed) {
+        if (!deadLettering.remove(ref) || closed) {
             return;
         }
         int p = ref.partition();
@@ -729,7 +768,8 @@ final class ConsumerGroup {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: could not store the dead letter of "
                     + "partition {2} offset {3}, delivering it again in {4} ms: {5}", name, station.name, p,
                     ref.offset(), DEAD_LETTER_RETRY_MILLIS, failure.toString());
-            enqueueRedelivery(p, record, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEAD_LETTER_RETRY_MILLIS));
+            enqueueRedelivery(p, ref.offset(),
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEAD_LETTER_RETRY_MILLIS));
             dispatch();
             return;
         }
@@ -757,10 +797,10 @@ final class ConsumerGroup {
         for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             InFlight f = it.next().getValue();
             if (f.deadlineNanos <= now) {
-                f.member.inFlight--;
+                released(f);
                 it.remove();
-                attempts(new MessageRef(f.partition, f.record.offset())).error = "ack timeout";
-                retryOrDeadLetter(f.partition, f.record, now);
+                attempts(f.ref).error = "ack timeout";
+                retryOrDeadLetter(f.partition, f.ref.offset(), now);
                 if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
                     stalled.add(new int[] {f.partition});
                 }
@@ -769,6 +809,7 @@ final class ConsumerGroup {
         for (int[] p : stalled) {
             failover(p[0], now);
         }
+        removeStalledMembers(now);
         dispatch();
         if (journal.snapshotDue()) {
             journal.snapshot(state);
@@ -792,7 +833,7 @@ final class ConsumerGroup {
             if (member == null) {
                 break;
             }
-            Due next = nextMessage();
+            Next next = nextMessage();
             if (next == null) {
                 break;
             }
@@ -820,10 +861,10 @@ final class ConsumerGroup {
             List<GroupMember> byLoad = new ArrayList<>(members.values());
             byLoad.sort(Comparator.comparingInt(m -> owned.getOrDefault(m, 0)));
             for (GroupMember member : byLoad) {
-                if (member.credits <= 0) {
+                if (!mayDeliverTo(member)) {
                     continue;
                 }
-                Due next = nextMessageFor(member);
+                Next next = nextMessageFor(member);
                 if (next != null) {
                     owners[next.partition()] = member;
                     deliver(member, next.partition(), next.record());
@@ -838,14 +879,14 @@ final class ConsumerGroup {
     }
 
     /** PARTITION ordering: the next message of a partition {@code member} owns, or of one nobody owns. */
-    private Due nextMessageFor(GroupMember member) {
+    private Next nextMessageFor(GroupMember member) {
         long now = System.nanoTime();
         while (true) {
             Due best = null;
             for (Due d : redeliveries) {
                 if (d.dueNanos() <= now && mayTake(member, d.partition()) && (best == null
                         || d.dueNanos() < best.dueNanos()
-                        || d.dueNanos() == best.dueNanos() && d.record().offset() < best.record().offset())) {
+                        || d.dueNanos() == best.dueNanos() && d.offset() < best.offset())) {
                     best = d;
                 }
             }
@@ -853,11 +894,9 @@ final class ConsumerGroup {
                 break;
             }
             redeliveries.remove(best);
-            MessageRef ref = new MessageRef(best.partition(), best.record().offset());
-            queuedForRedelivery.remove(ref);
-            if (!state[best.partition()].isAcked(ref.offset()) && !inFlight.containsKey(ref)
-                    && !deadLettering.containsKey(ref)) {
-                return best;
+            Next again = redeliverable(best);
+            if (again != null) {
+                return again;
             }
         }
         for (int i = 0; i < state.length; i++) {
@@ -868,10 +907,67 @@ final class ConsumerGroup {
             Record record = nextFromPartition(p);
             if (record != null) {
                 nextPartition = (p + 1) % state.length;
-                return new Due(p, record, now);
+                return new Next(p, record);
             }
         }
         return null;
+    }
+
+    /**
+     * A due redelivery taken off the queue: the message read again, or null when it needs no redelivery (acked,
+     * in flight, being dead-lettered) or is gone from the log.
+     */
+    private Next redeliverable(Due due) {
+        MessageRef ref = new MessageRef(due.partition(), due.offset());
+        queuedForRedelivery.remove(ref);
+        if (state[due.partition()].isAcked(ref.offset()) || inFlight.containsKey(ref)
+                || deadLettering.contains(ref)) {
+            return null;
+        }
+        Record record = reread(due.partition(), due.offset());
+        if (record == null) {
+            gone(due.partition(), due.offset());
+            return null;
+        }
+        return new Next(due.partition(), record);
+    }
+
+    /**
+     * The message at {@code offset} of partition {@code p} read again — a resent dead letter from the DLS — or null
+     * when retention or compaction removed it.
+     */
+    private Record reread(int p, long offset) {
+        Long deadLetterId = state[p].resent.get(offset);
+        if (deadLetterId != null) {
+            return resentMessage(p, offset, deadLetterId);
+        }
+        try {
+            for (Record r : station.partition(p).read(offset, 1).records()) {
+                if (r.offset() == offset) {
+                    return r;
+                }
+            }
+        } catch (OffsetOutOfRangeException removed) {
+            // below the partition's start: retention removed it
+        }
+        return null;
+    }
+
+    /**
+     * A message the group still had to process is gone from the log (retention or compaction removed it while it
+     * was in flight, due again or held back): it is done for the group, counted as skipped, and its key goes on.
+     */
+    private void gone(int p, long offset) {
+        MessageRef ref = new MessageRef(p, offset);
+        if (!state[p].isAcked(offset)) {
+            state[p].ack(offset);
+            journal.ack(p, offset);
+            skipped[p]++;
+            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} offset {3} was removed "
+                    + "from the log before the group processed it; skipped", name, station.name, p, offset);
+        }
+        attempts.remove(ref);
+        releaseKey(ref);
     }
 
     /**
@@ -884,9 +980,9 @@ final class ConsumerGroup {
         for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             InFlight f = it.next().getValue();
             if (f.partition == partition && f.member == stalled) {
-                f.member.inFlight--;
+                released(f);
                 it.remove();
-                retryOrDeadLetter(f.partition, f.record, now);
+                retryOrDeadLetter(f.partition, f.ref.offset(), now);
             }
         }
     }
@@ -895,7 +991,7 @@ final class ConsumerGroup {
         // Round robin: take the first member with credits, then move it to the back of the line.
         for (Iterator<GroupMember> it = members.values().iterator(); it.hasNext(); ) {
             GroupMember m = it.next();
-            if (m.credits > 0) {
+            if (mayDeliverTo(m)) {
                 it.remove();
                 members.put(m.id(), m);
                 return m;
@@ -904,16 +1000,55 @@ final class ConsumerGroup {
         return null;
     }
 
+    /**
+     * Whether {@code m} may get a message now: it has credits, holds less than the limits, was handed less than a
+     * response's worth in this round, and its transport takes more.
+     */
+    private boolean mayDeliverTo(GroupMember m) {
+        return m.credits > 0 && m.inFlight < limits.maxPrefetch() && m.inFlightBytes < limits.maxPrefetchBytes()
+                && m.roundBytes < ROUND_BYTES_PER_MEMBER && m.sink.ready();
+    }
+
+    /**
+     * Removes the members whose transport has taken nothing for the stall timeout (their client does not read):
+     * their deliveries go back to the group, and their streams end with SLOW_CONSUMER.
+     */
+    private void removeStalledMembers(long now) {
+        List<GroupMember> stalled = null;
+        for (GroupMember m : members.values()) {
+            if (m.sink.ready()) {
+                m.notReadySince = 0;
+            } else if (m.notReadySince == 0) {
+                m.notReadySince = now;
+            } else if (now - m.notReadySince >= limits.stallTimeout().toNanos()) {
+                stalled = stalled == null ? new ArrayList<>() : stalled;
+                stalled.add(m);
+            }
+        }
+        if (stalled == null) {
+            return;
+        }
+        for (GroupMember m : stalled) {
+            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: member {2} read nothing of its stream for "
+                    + "{3} ms; removing it", name, station.name, m.id(), limits.stallTimeout().toMillis());
+            removeMember(m, List.of());
+            try {
+                m.sink.closed(new BrokerException(ErrorCode.SLOW_CONSUMER, "member " + m.id() + " of group '" + name
+                        + "' read nothing of its stream for " + limits.stallTimeout().toMillis() + " ms; it was "
+                        + "removed and its deliveries went back to the group"));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing a stalled member failed: {0}", e.toString());
+            }
+        }
+    }
+
     /** A redelivery that is due, else the next message of some partition (round robin); null when none. */
-    private Due nextMessage() {
+    private Next nextMessage() {
         long now = System.nanoTime();
         while (!redeliveries.isEmpty() && redeliveries.peek().dueNanos() <= now) {
-            Due due = redeliveries.poll();
-            MessageRef ref = new MessageRef(due.partition(), due.record().offset());
-            queuedForRedelivery.remove(ref);
-            if (!state[due.partition()].isAcked(ref.offset()) && !inFlight.containsKey(ref)
-                    && !deadLettering.containsKey(ref)) {
-                return due;
+            Next again = redeliverable(redeliveries.poll());
+            if (again != null) {
+                return again;
             }
         }
         for (int i = 0; i < state.length; i++) {
@@ -921,21 +1056,32 @@ final class ConsumerGroup {
             Record record = nextFromPartition(p);
             if (record != null) {
                 nextPartition = (p + 1) % state.length;
-                return new Due(p, record, now);
+                return new Next(p, record);
             }
         }
         return null;
     }
 
     private Record nextFromPartition(int p) {
-        Record freed = unblocked.get(p).poll();
-        if (freed != null) {
-            return freed; // its key is already held for it
+        Waiting freed;
+        while ((freed = unblocked.get(p).poll()) != null) { // its key is already held for it
+            if (freed.record() != null) {
+                waitingBytes[p] -= sizeOf(freed.record());
+                return freed.record();
+            }
+            Record record = reread(p, freed.offset());
+            if (record != null) {
+                return record;
+            }
+            gone(p, freed.offset()); // frees the key for its next
         }
-        TreeMap<Long, Record> again = resent.get(p);
+        java.util.TreeSet<Long> again = resent.get(p);
         while (!again.isEmpty()) {
-            Record record = again.pollFirstEntry().getValue();
-            if (isReady(p, record) && takeKey(p, record)) {
+            long offset = again.pollFirst();
+            Record record = reread(p, offset);
+            if (record == null) {
+                gone(p, offset);
+            } else if (isReady(p, record) && takeKey(p, record)) {
                 return record;
             }
         }
@@ -957,7 +1103,7 @@ final class ConsumerGroup {
     private boolean isReady(int p, Record record) {
         MessageRef ref = new MessageRef(p, record.offset());
         return !state[p].isAcked(record.offset()) && !inFlight.containsKey(ref) && !queuedForRedelivery.contains(ref)
-                && !deadLettering.containsKey(ref);
+                && !deadLettering.contains(ref);
     }
 
     /**
@@ -972,13 +1118,21 @@ final class ConsumerGroup {
         Long holder = busyKeys.get(p).get(key);
         if (holder != null && holder != record.offset()) {
             // An earlier message of this key is not done yet (or parked): this one waits its turn.
-            ArrayDeque<Record> line = waiting.get(p).computeIfAbsent(key, k -> new ArrayDeque<>());
-            if (line.isEmpty() || line.peekLast().offset() < record.offset()) {
-                line.addLast(record);
+            ArrayDeque<Waiting> line = waiting.get(p).computeIfAbsent(key, k -> new ArrayDeque<>());
+            int size = sizeOf(record);
+            Waiting w;
+            if (waitingBytes[p] + size <= MAX_WAITING_BYTES_PER_PARTITION) {
+                w = new Waiting(record.offset(), record);
+                waitingBytes[p] += size;
             } else {
-                List<Record> sorted = new ArrayList<>(line);
-                sorted.add(record);
-                sorted.sort(Comparator.comparingLong(Record::offset));
+                w = new Waiting(record.offset(), null); // read again when its turn comes
+            }
+            if (line.isEmpty() || line.peekLast().offset() < record.offset()) {
+                line.addLast(w);
+            } else {
+                List<Waiting> sorted = new ArrayList<>(line);
+                sorted.add(w);
+                sorted.sort(Comparator.comparingLong(Waiting::offset));
                 line.clear();
                 line.addAll(sorted);
             }
@@ -1002,11 +1156,11 @@ final class ConsumerGroup {
         }
         int p = ref.partition();
         busyKeys.get(p).remove(key);
-        ArrayDeque<Record> queue = waiting.get(p).get(key);
+        ArrayDeque<Waiting> queue = waiting.get(p).get(key);
         if (queue == null) {
             return;
         }
-        Record next = queue.poll();
+        Waiting next = queue.poll();
         if (queue.isEmpty()) {
             waiting.get(p).remove(key);
         }
@@ -1019,10 +1173,19 @@ final class ConsumerGroup {
     }
 
 
-    private void enqueueRedelivery(int partition, Record record, long dueNanos) {
-        if (queuedForRedelivery.add(new MessageRef(partition, record.offset()))) {
-            redeliveries.add(new Due(partition, record, dueNanos));
+    private void enqueueRedelivery(int partition, long offset, long dueNanos) {
+        if (queuedForRedelivery.add(new MessageRef(partition, offset))) {
+            redeliveries.add(new Due(partition, offset, dueNanos));
         }
+    }
+
+    /** What a message weighs against the limits: its key, value and headers. */
+    static int sizeOf(Record r) {
+        long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        for (io.junction.log.Header h : r.headers()) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, size);
     }
 
     private boolean fill(int p) {
@@ -1103,11 +1266,14 @@ final class ConsumerGroup {
             a.firstMs = a.lastMs;
         }
         long deliveryId = ++lastDeliveryId;
-        InFlight f = new InFlight(ref, record, member, deliveryId,
+        int bytes = sizeOf(record);
+        InFlight f = new InFlight(ref, member, deliveryId, bytes,
                 System.nanoTime() + station.config().ackTimeout().toNanos());
         inFlight.put(ref, f);
         member.credits--;
         member.inFlight++;
+        member.inFlightBytes += bytes;
+        member.roundBytes += bytes;
         if (member.unstarted.size() >= 2 * member.inFlight + 64) {
             member.unstarted.removeIf(u -> !isCurrent(u)); // a member that never reports hand-offs
         }
@@ -1129,9 +1295,12 @@ final class ConsumerGroup {
         List<Map.Entry<GroupMember, List<Delivery>>> round = new ArrayList<>(outbox.entrySet());
         outbox.clear();
         boolean removed = false;
+        boolean more = false;
         for (Map.Entry<GroupMember, List<Delivery>> e : round) {
             GroupMember member = e.getKey();
             List<Delivery> batch = e.getValue();
+            more |= member.roundBytes >= ROUND_BYTES_PER_MEMBER; // it may take more after this response
+            member.roundBytes = 0;
             int taken;
             try {
                 taken = member.sink.deliver(batch);
@@ -1148,8 +1317,9 @@ final class ConsumerGroup {
                 removed = true;
             }
         }
-        if (removed) {
-            submit(this::dispatch); // their messages go to the others, in a round of its own
+        if (removed || more) {
+            // Their messages go to the others, or a member gets its next response's worth, in a round of its own.
+            submit(this::dispatch);
         }
     }
 

@@ -12,10 +12,20 @@ import java.util.List;
 public interface DeliverySink {
 
     /**
-     * The member joined: {@code memberId} names it in group info, the station has {@code partitions} partitions
-     * and its ack timeout is {@code ackTimeout} now. Called before any delivery to the member.
+     * The member joined: {@code memberId} names it in group info, the station has {@code partitions} partitions,
+     * its ack timeout is {@code ackTimeout} now, and the member holds at most {@code limits} of unacked deliveries.
+     * Called before any delivery to the member.
      */
-    default void joined(String memberId, int partitions, Duration ackTimeout) {
+    default void joined(String memberId, int partitions, Duration ackTimeout, BrokerConfig.ConsumerLimits limits) {
+    }
+
+    /**
+     * Whether the transport takes more now without buffering: a member whose client does not read gets nothing
+     * more until this is true again (the sink then calls {@link GroupMember#ready()}), and is removed when it
+     * stays false for the broker's stall timeout. By default always true.
+     */
+    default boolean ready() {
+        return true;
     }
 
     void deliver(Delivery delivery);

@@ -28,7 +28,9 @@ public enum ErrorCode {
     SCHEMA_IN_USE(false),
     SCHEMA_VIOLATION(false),
     /** A settlement of a delivery the member does not hold (any more): it changed nothing. */
-    STALE_DELIVERY(false);
+    STALE_DELIVERY(false),
+    /** The member did not read its stream for the broker's stall timeout and was removed; subscribe again. */
+    SLOW_CONSUMER(true);
 
     private final boolean retriable;
 

@@ -21,6 +21,12 @@ public final class GroupMember {
     // Owner thread only:
     int credits;
     long inFlight;
+    /** Bytes (key + value + headers) of the deliveries it holds. */
+    long inFlightBytes;
+    /** Bytes handed to it in the current dispatch round. */
+    long roundBytes;
+    /** When its sink was first seen not ready, in a row ({@link System#nanoTime()}); 0 while it is ready. */
+    long notReadySince;
     /** Deliveries whose hand-off to the application this member has not reported yet, in delivery order. */
     final ArrayDeque<ConsumerGroup.InFlight> unstarted = new ArrayDeque<>();
     boolean gone;
@@ -90,6 +96,11 @@ public final class GroupMember {
     /** Tests: the ack deadline ({@link System#nanoTime()}) of the delivery, or empty when this member does not hold it. */
     java.util.OptionalLong deadlineNanos(DeliveryRef ref) {
         return group.deadlineNanos(this, ref);
+    }
+
+    /** The member's transport takes more again (see {@link DeliverySink#ready()}): the group dispatches. */
+    public void ready() {
+        group.wake();
     }
 
     /** Leaves the group; its unacked messages are delivered again to the other members at once. */

@@ -57,6 +57,23 @@ final class ServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     private long compactionThrottle;
 
+    @Option(names = "--" + ServerConfig.MAX_PREFETCH, paramLabel = "N", defaultValue = "1000",
+            description = "The most unacked messages one consumer holds, however many credits it grants; more wait "
+                    + "for its acks (default: ${DEFAULT-VALUE}).")
+    private int maxPrefetch;
+
+    @Option(names = "--" + ServerConfig.MAX_PREFETCH_BYTES, paramLabel = "SIZE",
+            converter = Converters.SizeConverter.class, defaultValue = "32MiB",
+            description = "The most bytes (keys, values, headers) of unacked messages one consumer holds; one message "
+                    + "always goes (default: ${DEFAULT-VALUE}).")
+    private long maxPrefetchBytes;
+
+    @Option(names = "--" + ServerConfig.CONSUMER_STALL_TIMEOUT, paramLabel = "DUR", defaultValue = "30s",
+            converter = Converters.DurationConverter.class,
+            description = "A consumer that reads nothing of its stream this long is removed and its messages go to "
+                    + "the others (default: ${DEFAULT-VALUE}).")
+    private Duration stallTimeout;
+
     /** {@code fsync} or {@code interval}. */
     static final class DurabilityConverter implements picocli.CommandLine.ITypeConverter<Durability> {
         @Override
@@ -80,6 +97,9 @@ final class ServerCommand implements Callable<Integer> {
                 .flushInterval(flushInterval)
                 .segmentBytes(segmentBytes)
                 .compactionThrottle(compactionThrottle)
+                .maxPrefetch(maxPrefetch)
+                .maxPrefetchBytes(maxPrefetchBytes)
+                .consumerStallTimeout(stallTimeout)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

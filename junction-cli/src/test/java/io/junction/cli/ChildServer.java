@@ -5,6 +5,8 @@ import io.junction.client.JunctionException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +19,9 @@ final class ChildServer implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final ProcessBuilder.Redirect output;
+    private final int httpPort;
+    private List<String> jvmOptions = List.of();
+    private List<String> serverOptions = List.of();
     private Process process;
 
     ChildServer(Path dataDir) throws Exception {
@@ -27,7 +32,24 @@ final class ChildServer implements AutoCloseable {
     ChildServer(Path dataDir, ProcessBuilder.Redirect output) throws Exception {
         this.dataDir = dataDir;
         this.port = freePort();
+        this.httpPort = freePort();
         this.output = output;
+    }
+
+    /** JVM options (e.g. {@code -Xmx1g}) and {@code junction server} options for the next start. */
+    ChildServer options(List<String> jvm, List<String> server) {
+        this.jvmOptions = List.copyOf(jvm);
+        this.serverOptions = List.copyOf(server);
+        return this;
+    }
+
+    int httpPort() {
+        return httpPort;
+    }
+
+    /** The running server's process. */
+    Process process() {
+        return process;
     }
 
     int port() {
@@ -40,9 +62,13 @@ final class ChildServer implements AutoCloseable {
 
     ChildServer start() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "server", "--data", dataDir.toString(), "--port", Integer.toString(port), "--http-port", "0")
-                .redirectErrorStream(true).redirectOutput(output).start();
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "server", "--data", dataDir.toString(), "--port", Integer.toString(port), "--http-port",
+                Integer.toString(httpPort)));
+        command.addAll(serverOptions);
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output).start();
         return this;
     }
 

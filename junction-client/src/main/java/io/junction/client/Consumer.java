@@ -34,7 +34,7 @@ import io.junction.api.v1.Subscribe;
  * more than the window out to this member. The window is at most {@link Builder#prefetch}, and never more messages
  * than the handler can start within half the ack timeout at the pace measured so far (a moving average of its time
  * per message), so that a slow handler does not let its queue wait past the ack deadline and hold other keys of the
- * group meanwhile. It starts at one message until the first has been handled, so a first batch is never larger than
+ * group meanwhile, nor more than the broker's limit on unacked messages per member ({@code Subscribed.max_prefetch}). It starts at one message until the first has been handled, so a first batch is never larger than
  * the handler can take. With {@link Builder#maxMessages} it never grants more credits than the messages it still
  * wants, so the group never hands it more than that many. Acks and credits are sent in batches a few milliseconds
  * apart — or at once when half the window is free, so a fast handler is never starved; nacks, in-progress and sync
@@ -116,6 +116,8 @@ public final class Consumer implements AutoCloseable {
     private long expiredInQueue;
     /** The handler's time per message, a moving average over about the last 8; 0 until one has been handled. */
     private long handlerNanos;
+    /** The most unacked messages the broker lets this member hold (it announces it on subscribing). */
+    private int brokerMaxPrefetch = Integer.MAX_VALUE;
     private ScheduledFuture<?> flushTimer;
     private io.junction.api.v1.Error streamError;
     private int failedAttempts;
@@ -343,7 +345,7 @@ public final class Consumer implements AutoCloseable {
         if (handlerNanos == 0) {
             return 1;
         }
-        return (int) Math.max(1, Math.min(prefetch, ackTimeoutNanos / 2 / handlerNanos));
+        return (int) Math.max(1, Math.min(Math.min(prefetch, brokerMaxPrefetch), ackTimeoutNanos / 2 / handlerNanos));
     }
 
     private void subscribeLocked() {
@@ -387,6 +389,9 @@ public final class Consumer implements AutoCloseable {
                     failedAttempts = 0;
                     if (response.getSubscribed().getAckTimeoutMs() > 0) {
                         ackTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(response.getSubscribed().getAckTimeoutMs());
+                    }
+                    if (response.getSubscribed().getMaxPrefetch() > 0) {
+                        brokerMaxPrefetch = response.getSubscribed().getMaxPrefetch();
                     }
                     break;
                 case MESSAGE:

@@ -45,6 +45,8 @@ public enum ErrorCode {
      * message out again, or the stream that delivered it broke: the settlement changed nothing.
      */
     STALE_DELIVERY(false),
+    /** The consumer did not read its stream for the broker's stall timeout and was removed; it subscribes again. */
+    SLOW_CONSUMER(true),
     /** Client side: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(true),
     /** Client side: a failure that carries no Junction code this client knows. */

@@ -1,5 +1,7 @@
 package io.junction.server;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.junction.api.v1.AckConfirmed;
 import io.junction.api.v1.ConsumeGrpc;
@@ -9,6 +11,7 @@ import io.junction.api.v1.DeliveredBatch;
 import io.junction.api.v1.StaleSettlements;
 import io.junction.api.v1.Subscribed;
 import io.junction.broker.Broker;
+import io.junction.broker.BrokerConfig;
 import io.junction.broker.BrokerException;
 import io.junction.broker.Delivery;
 import io.junction.broker.DeliveryRef;
@@ -34,7 +37,10 @@ import java.util.List;
  */
 final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
 
-    /** The values' bytes above which a batch of deliveries is split over several responses. */
+    /**
+     * The bytes (keys, values and headers) above which a batch of deliveries is split over several responses; one
+     * larger message goes alone.
+     */
     static final int BATCH_BYTES = 1 << 20;
     private static final System.Logger LOG = System.getLogger(ConsumeService.class.getName());
 
@@ -46,18 +52,40 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
 
     @Override
     public StreamObserver<ConsumeRequest> consume(StreamObserver<ConsumeResponse> out) {
-        return new Session(out);
+        Session session = new Session((ServerCallStreamObserver<ConsumeResponse>) out,
+                ServiceRequestContext.currentOrNull());
+        session.out.setOnReadyHandler(session::onReady);
+        return session;
     }
 
-    /** One member's stream. The group's owner thread and gRPC threads both send: every send is serialized. */
+    /**
+     * One member's stream. The group's owner thread and gRPC threads both send: every send is serialized. The group
+     * hands it deliveries only while the transport is {@link #ready()} (the client reads), so a client that stops
+     * reading makes the broker buffer at most about one response for it.
+     */
     private final class Session implements StreamObserver<ConsumeRequest>, DeliverySink {
-        private final StreamObserver<ConsumeResponse> out;
+        private final ServerCallStreamObserver<ConsumeResponse> out;
+        private final ServiceRequestContext context;
         private volatile GroupMember member;
         private volatile boolean batches;
         private boolean finished; // guarded by this
 
-        Session(StreamObserver<ConsumeResponse> out) {
+        Session(ServerCallStreamObserver<ConsumeResponse> out, ServiceRequestContext context) {
             this.out = out;
+            this.context = context;
+        }
+
+        @Override
+        public boolean ready() {
+            return out.isReady();
+        }
+
+        /** The transport takes more again: the group may dispatch to this member. */
+        void onReady() {
+            GroupMember m = member;
+            if (m != null) {
+                m.ready();
+            }
         }
 
         @Override
@@ -106,9 +134,10 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         }
 
         @Override
-        public void joined(String memberId, int partitions, Duration ackTimeout) {
+        public void joined(String memberId, int partitions, Duration ackTimeout, BrokerConfig.ConsumerLimits limits) {
             send(ConsumeResponse.newBuilder().setSubscribed(Subscribed.newBuilder().setMemberId(memberId)
-                    .setPartitions(partitions).setAckTimeoutMs(ackTimeout.toMillis())).build());
+                    .setPartitions(partitions).setAckTimeoutMs(ackTimeout.toMillis())
+                    .setMaxPrefetch(limits.maxPrefetch()).setMaxPrefetchBytes(limits.maxPrefetchBytes())).build());
         }
 
         /**
@@ -142,8 +171,8 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         }
 
         /**
-         * One response per about {@value #BATCH_BYTES} bytes of values: one frame, one event-loop task. Returns how
-         * many deliveries went into responses the transport took.
+         * One response per about {@value #BATCH_BYTES} bytes of keys, values and headers: one frame, one event-loop
+         * task. Returns how many deliveries went into responses the transport took.
          */
         @Override
         public synchronized int deliver(List<Delivery> deliveries) {
@@ -159,7 +188,8 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             long bytes = 0;
             int sent = 0;
             for (Delivery d : deliveries) {
-                if (batch.getMessagesCount() > 0 && bytes + d.value().length > BATCH_BYTES) {
+                long size = size(d);
+                if (batch.getMessagesCount() > 0 && bytes + size > BATCH_BYTES) {
                     if (!send(ConsumeResponse.newBuilder().setBatch(batch).build())) {
                         return sent;
                     }
@@ -168,12 +198,20 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                     bytes = 0;
                 }
                 batch.addMessages(Convert.delivered(d));
-                bytes += d.value() == null ? 0 : d.value().length;
+                bytes += size;
             }
             if (batch.getMessagesCount() > 0 && send(ConsumeResponse.newBuilder().setBatch(batch).build())) {
                 sent += batch.getMessagesCount();
             }
             return sent;
+        }
+
+        private static long size(Delivery d) {
+            long size = (d.key() == null ? 0 : d.key().length) + (d.value() == null ? 0 : d.value().length);
+            for (io.junction.log.Header h : d.headers()) {
+                size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+            }
+            return size;
         }
 
         @Override
@@ -182,9 +220,16 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                     .addAllMessages(Convert.refsOut(refs))).build());
         }
 
+        /**
+         * The broker removed the member. A member removed for not reading has its stream reset besides, so that the
+         * responses its client never read are not kept for it.
+         */
         @Override
         public void closed(BrokerException reason) {
             fail(reason);
+            if (reason.code() == ErrorCode.SLOW_CONSUMER && context != null) {
+                context.cancel(reason);
+            }
         }
 
         /**

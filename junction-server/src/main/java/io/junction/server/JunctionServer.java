@@ -98,7 +98,7 @@ public final class JunctionServer implements AutoCloseable {
         try {
             return Broker.open(new BrokerConfig(dataDir, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, config.durability(),
                     config.flushInterval(), java.time.Clock.systemUTC(), config.segmentBytes(),
-                    config.compactionThrottle()));
+                    config.compactionThrottle(), config.consumerLimits()));
         } catch (RuntimeException e) {
             throw new StartupException("cannot open the broker's data in " + dataDir + ": " + e.getMessage(), e);
         }

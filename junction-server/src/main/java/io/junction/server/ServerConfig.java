@@ -52,6 +52,14 @@ public final class ServerConfig {
     public static final String COMPACTION_THROTTLE = "compaction-throttle";
     public static final long DEFAULT_COMPACTION_THROTTLE = BrokerConfig.DEFAULT_COMPACTION_BYTES_PER_SECOND;
 
+    /** The most unacked deliveries one group member holds, however many credits it grants. */
+    public static final String MAX_PREFETCH = "max-prefetch";
+    /** The most bytes of unacked deliveries one group member holds (one message always goes). */
+    public static final String MAX_PREFETCH_BYTES = "max-prefetch-bytes";
+    /** How long a group member may leave its stream unread before it is removed. */
+    public static final String CONSUMER_STALL_TIMEOUT = "consumer-stall-timeout";
+    public static final BrokerConfig.ConsumerLimits DEFAULT_CONSUMER_LIMITS = BrokerConfig.ConsumerLimits.DEFAULTS;
+
     static final int MAX_PORT = 65_535;
 
     private final Path dataDir;
@@ -62,6 +70,7 @@ public final class ServerConfig {
     private final Duration flushInterval;
     private final long segmentBytes;
     private final long compactionThrottle;
+    private final BrokerConfig.ConsumerLimits consumerLimits;
 
     private ServerConfig(Builder b) {
         this.dataDir = b.dataDir;
@@ -72,6 +81,7 @@ public final class ServerConfig {
         this.flushInterval = b.flushInterval;
         this.segmentBytes = b.segmentBytes;
         this.compactionThrottle = b.compactionThrottle;
+        this.consumerLimits = new BrokerConfig.ConsumerLimits(b.maxPrefetch, b.maxPrefetchBytes, b.stallTimeout);
     }
 
     public static ServerConfig defaults() {
@@ -116,12 +126,18 @@ public final class ServerConfig {
         return compactionThrottle;
     }
 
+    public BrokerConfig.ConsumerLimits consumerLimits() {
+        return consumerLimits;
+    }
+
     @Override
     public String toString() {
         return "ServerConfig{" + DATA_DIR + "=" + dataDir + ", " + HOST + "=" + host + ", " + PORT + "=" + port
                 + ", " + HTTP_PORT + "=" + httpPort + ", " + DURABILITY + "=" + durability + ", " + FLUSH_INTERVAL + "="
                 + flushInterval + ", " + SEGMENT_BYTES + "=" + segmentBytes + ", " + COMPACTION_THROTTLE + "="
-                + compactionThrottle + "}";
+                + compactionThrottle + ", " + MAX_PREFETCH + "=" + consumerLimits.maxPrefetch() + ", "
+                + MAX_PREFETCH_BYTES + "=" + consumerLimits.maxPrefetchBytes() + ", " + CONSUMER_STALL_TIMEOUT + "="
+                + consumerLimits.stallTimeout() + "}";
     }
 
     /** Not thread-safe. */
@@ -134,8 +150,26 @@ public final class ServerConfig {
         private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
         private long segmentBytes = DEFAULT_SEGMENT_BYTES;
         private long compactionThrottle = DEFAULT_COMPACTION_THROTTLE;
+        private int maxPrefetch = DEFAULT_CONSUMER_LIMITS.maxPrefetch();
+        private long maxPrefetchBytes = DEFAULT_CONSUMER_LIMITS.maxPrefetchBytes();
+        private Duration stallTimeout = DEFAULT_CONSUMER_LIMITS.stallTimeout();
 
         private Builder() {
+        }
+
+        public Builder maxPrefetch(int messages) {
+            this.maxPrefetch = messages;
+            return this;
+        }
+
+        public Builder maxPrefetchBytes(long bytes) {
+            this.maxPrefetchBytes = bytes;
+            return this;
+        }
+
+        public Builder consumerStallTimeout(Duration timeout) {
+            this.stallTimeout = timeout;
+            return this;
         }
 
         public Builder segmentBytes(long segmentBytes) {
@@ -199,6 +233,17 @@ public final class ServerConfig {
             if (compactionThrottle < 0) {
                 throw new IllegalArgumentException(COMPACTION_THROTTLE + " must not be negative (0: unlimited), was "
                         + compactionThrottle);
+            }
+            if (maxPrefetch < 1 || maxPrefetch > 1_000_000) {
+                throw new IllegalArgumentException(MAX_PREFETCH + " must be in [1, 1000000], was " + maxPrefetch);
+            }
+            if (maxPrefetchBytes < 1 || maxPrefetchBytes > (1L << 30)) {
+                throw new IllegalArgumentException(MAX_PREFETCH_BYTES + " must be in [1B, 1GiB], was "
+                        + maxPrefetchBytes);
+            }
+            if (stallTimeout == null || stallTimeout.toMillis() < 100 || stallTimeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException(CONSUMER_STALL_TIMEOUT + " must be in [100ms, 1h], was "
+                        + stallTimeout);
             }
             requirePort(PORT, port);
             requirePort(HTTP_PORT, httpPort);

@@ -34,6 +34,7 @@ public final class Errors {
             case SHUTTING_DOWN:
             case STORAGE_FULL:
             case STORAGE_ERROR:
+            case SLOW_CONSUMER:
                 return true;
             default:
                 return false;
@@ -48,17 +49,27 @@ public final class Errors {
             case INVALID_PARTITION:
             case INVALID_HEADER:
             case INVALID_CONFIG:
+            case INVALID_SCHEMA:
+            case SCHEMA_VIOLATION:
                 return Status.Code.INVALID_ARGUMENT;
             case UNKNOWN_TENANT:
             case UNKNOWN_STATION:
             case UNKNOWN_GROUP:
+            case UNKNOWN_DEAD_LETTER:
+            case UNKNOWN_SCHEMA:
                 return Status.Code.NOT_FOUND;
             case STATION_EXISTS:
+            case SCHEMA_EXISTS:
                 return Status.Code.ALREADY_EXISTS;
             case OFFSET_OUT_OF_RANGE:
                 return Status.Code.OUT_OF_RANGE;
+            case INCOMPATIBLE_SCHEMA:
+            case SCHEMA_IN_USE:
+            case STALE_DELIVERY:
+                return Status.Code.FAILED_PRECONDITION;
             case MESSAGE_TOO_LARGE:
             case STORAGE_FULL:
+            case SLOW_CONSUMER:
                 return Status.Code.RESOURCE_EXHAUSTED;
             case SHUTTING_DOWN:
                 return Status.Code.UNAVAILABLE;
