@@ -12,11 +12,16 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 
@@ -108,12 +113,13 @@ public final class JunctionServer implements AutoCloseable {
         final InetSocketAddress grpcAddress = address(config.host(), config.port());
         final InetSocketAddress httpAddress = address(config.host(), config.httpPort());
         final AtomicInteger boundHttpPort = new AtomicInteger(config.httpPort());
+        final AtomicInteger boundGrpcPort = new AtomicInteger(config.port());
         final ProduceService produce = new ProduceService(broker);
         final Server server = Server.builder()
                 .port(grpcAddress, SessionProtocol.HTTP)
                 .port(httpAddress, SessionProtocol.HTTP)
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
-                .service(grpcServices(broker, produce))
+                .service(grpcServices(broker, produce), onlyOnPort(boundGrpcPort))
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
                 // (Armeria's defaults, 10 MiB and 10 s, would cut them and make clients resend). Each message is
                 // still bounded by the gRPC service's maxRequestMessageLength.
@@ -130,12 +136,23 @@ public final class JunctionServer implements AutoCloseable {
         }
         // Armeria binds the ports one after another in the order they were added, and lists them in that order.
         final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
+        boundGrpcPort.set(bound.get(0).getPort());
         boundHttpPort.set(bound.get(1).getPort());
         return new JunctionServer(lock, broker, produce, server, bound.get(0).getPort(), bound.get(1).getPort());
     }
 
     /**
-     * The gRPC services over the broker. They run on Armeria's blocking task executor: admin calls touch the disk
+     * Serves a request only when it came to {@code port} (read per request: an ephemeral port is known only once
+     * the server listens); elsewhere 404, so the HTTP port never serves the gRPC API (as {@link HealthService}).
+     */
+    private static Function<HttpService, HttpService> onlyOnPort(AtomicInteger port) {
+        return delegate -> delegate.decorate((next, ctx, req) -> ctx.localAddress().getPort() == port.get()
+                ? next.serve(ctx, req) : HttpResponse.of(HttpStatus.NOT_FOUND));
+    }
+
+    /**
+     * The gRPC services over the broker, in gRPC's own binary framing only (no gRPC-Web, no JSON: nothing is
+     * served that is not meant to be). They run on Armeria's blocking task executor: admin calls touch the disk
      * and wait for groups' owner threads, which must never happen on an event loop.
      */
     private static GrpcService grpcServices(Broker broker, ProduceService produce) {
@@ -143,6 +160,7 @@ public final class JunctionServer implements AutoCloseable {
                 .addService(new AdminService(broker))
                 .addService(produce)
                 .addService(new ConsumeService(broker))
+                .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)
                 .maxResponseMessageLength(MAX_GRPC_MESSAGE_BYTES)
                 .useBlockingTaskExecutor(true)

@@ -52,6 +52,46 @@ class JunctionServerTest {
     }
 
     @Test
+    void shouldServeTheGrpcApiOnlyOnTheGrpcPortAndOnlyAsGrpc() throws Exception {
+        try (JunctionServer server = JunctionServer.start(config(tmp))) {
+            // A gRPC-Web request to CreateStation (an empty request body frame), on either port: refused.
+            for (int port : new int[] {server.httpPort(), server.grpcPort()}) {
+                for (String type : new String[] {"application/grpc-web+proto", "application/grpc-web-text",
+                        "application/grpc+json", "application/json"}) {
+                    final HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + LOOPBACK + ":" + port
+                            + "/junction.v1.Admin/CreateStation")).header("content-type", type)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build();
+                    final HttpResponse<String> response = HTTP.send(request,
+                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                    assertThat(response.statusCode()).as("%s on port %d", type, port).isBetween(400, 499);
+                }
+            }
+            // Real gRPC (HTTP/2) on the HTTP port: not served either.
+            final io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder
+                    .forAddress(LOOPBACK, server.httpPort()).usePlaintext().build();
+            try {
+                assertThatThrownBy(() -> io.junction.api.v1.AdminGrpc.newBlockingStub(channel)
+                        .listStations(io.junction.api.v1.ListStationsRequest.getDefaultInstance()))
+                        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(
+                                e.getStatus().getCode()).isIn(io.grpc.Status.Code.UNIMPLEMENTED,
+                                        io.grpc.Status.Code.NOT_FOUND));
+            } finally {
+                channel.shutdownNow();
+            }
+            // ... while the gRPC port serves it.
+            final io.grpc.ManagedChannel grpc = io.grpc.ManagedChannelBuilder
+                    .forAddress(LOOPBACK, server.grpcPort()).usePlaintext().build();
+            try {
+                assertThat(io.junction.api.v1.AdminGrpc.newBlockingStub(grpc)
+                        .listStations(io.junction.api.v1.ListStationsRequest.getDefaultInstance()).getStationsList())
+                        .as("no station was created by the refused requests").isEmpty();
+            } finally {
+                grpc.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void shouldCreateAMissingDataDirectoryAndLockIt() {
         final Path dir = tmp.resolve("a/b/data");
 
