@@ -239,6 +239,7 @@ public final class Broker implements AutoCloseable {
     public GroupMember subscribe(String tenant, String station, String group, StartPosition start, Ordering ordering,
             OnDeadLetter onDeadLetter, String memberName, int credits, DeliverySink sink) {
         Names.check("group", group);
+        Names.checkMemberName(memberName);
         return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering,
                 onDeadLetter).join(memberName, credits, sink);
     }

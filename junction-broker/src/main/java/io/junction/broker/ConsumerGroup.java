@@ -367,7 +367,8 @@ final class ConsumerGroup {
 
     /**
      * @throws BrokerException OFFSET_OUT_OF_RANGE for an offset that retention removed already (the message says
-     *     where the partition starts now); an offset beyond the end starts at the end
+     *     where the partition starts now) or that is beyond the end; INVALID_ARGUMENT for a negative offset,
+     *     last_n or timestamp
      */
     private static long startOffset(PartitionLog log, StartPosition start, int partition) {
         long first = log.firstOffset();
@@ -376,14 +377,33 @@ final class ConsumerGroup {
             case StartPosition.Earliest e -> first;
             case StartPosition.Latest l -> next;
             case StartPosition.AtOffset o -> {
+                if (o.offset() < 0) {
+                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start offset must not be negative, was "
+                            + o.offset());
+                }
+                if (o.offset() > next) {
+                    throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "start offset " + o.offset()
+                            + " is beyond the end of partition " + partition + ", which holds offsets " + first
+                            + " to " + (next - 1) + " (the next message gets " + next + ")");
+                }
                 if (o.offset() < first) {
                     throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + o.offset() + " of partition "
                             + partition + " is gone (removed by retention); the earliest offset is " + first);
                 }
                 yield Math.min(next, o.offset());
             }
-            case StartPosition.LastN n -> Math.max(first, next - Math.max(0, n.count()));
+            case StartPosition.LastN n -> {
+                if (n.count() < 0) {
+                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start last_n must not be negative, was "
+                            + n.count());
+                }
+                yield Math.max(first, next - n.count());
+            }
             case StartPosition.AtTimestamp t -> {
+                if (t.timestampMs() < 0) {
+                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start timestamp_ms must not be negative, "
+                            + "was " + t.timestampMs());
+                }
                 OptionalLong found = log.offsetForTimestamp(t.timestampMs());
                 yield found.isPresent() ? found.getAsLong() : next;
             }

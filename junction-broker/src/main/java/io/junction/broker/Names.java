@@ -10,11 +10,32 @@ final class Names {
     private Names() {
     }
 
+    /** The most characters of a member's name (free text, shown in group info). */
+    static final int MAX_MEMBER_NAME = 128;
+
     static String check(String kind, String name) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new BrokerException(ErrorCode.INVALID_NAME, kind + " name '" + name + "' is invalid: use 1 to 128 "
-                    + "characters of a-z, 0-9, '_', '.' and '-', starting with a letter or digit");
+            throw new BrokerException(ErrorCode.INVALID_NAME, kind + " name " + quote(name) + " is invalid: use 1 to "
+                    + "128 characters of a-z, 0-9, '_', '.' and '-', starting with a letter or digit");
         }
         return name;
+    }
+
+    /** A member's name: empty, or up to {@value #MAX_MEMBER_NAME} characters without control characters. */
+    static String checkMemberName(String name) {
+        if (name != null && (name.length() > MAX_MEMBER_NAME || name.chars().anyMatch(Character::isISOControl))) {
+            throw new BrokerException(ErrorCode.INVALID_NAME, "member name " + quote(name) + " is invalid: use up "
+                    + "to " + MAX_MEMBER_NAME + " characters, no control characters");
+        }
+        return name;
+    }
+
+    /** {@code name} quoted for an error message: at most 64 characters of it, control characters as '?'. */
+    static String quote(String name) {
+        if (name == null) {
+            return "(none)";
+        }
+        String shown = name.length() <= 64 ? name : name.substring(0, 64) + "... (" + name.length() + " chars)";
+        return "'" + shown.replaceAll("\\p{Cntrl}", "?") + "'";
     }
 }

@@ -58,7 +58,11 @@ final class Station {
     static final String META_FILE = "station.properties";
     static final String PARTITIONS_DIR = "partitions";
     static final String GROUPS_DIR = "groups";
-    /** Reserved header prefix: producers may not set these. */
+    /** The most headers one message may have. */
+    static final int MAX_HEADERS = 128;
+    /** How far ahead of the broker's clock a producer's timestamp may be. */
+    static final long MAX_TIMESTAMP_AHEAD_MS = 60 * 60 * 1000;
+    /** Reserved header prefix, in any case: producers may not set these. */
     static final String RESERVED_HEADER_PREFIX = "junction-";
     static final int MAX_HEADER_KEY_BYTES = 256;
     /** The header a message validated against the station's schema carries: {@code schema-name:version}. */
@@ -490,8 +494,11 @@ final class Station {
      */
     CompletableFuture<List<Receipt>> produce(List<OutgoingMessage> messages, long producerId, int sequence) {
         if (producerId < 0) {
-            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "a producer id must not be negative, was "
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "producer_id must not be negative, was "
                     + producerId);
+        }
+        if (sequence < 0) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "sequence must not be negative, was " + sequence);
         }
         if (messages.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
@@ -653,6 +660,15 @@ final class Station {
             throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + ": a msg-id must be 1 to "
                     + Deduplicator.MAX_MSG_ID_BYTES + " bytes");
         }
+        if (m.timestampMs() < 0 || m.timestampMs() > context.clock().millis() + MAX_TIMESTAMP_AHEAD_MS) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, which + ": timestamp_ms must be 0 (the broker's "
+                    + "time) or an epoch time in milliseconds at most " + MAX_TIMESTAMP_AHEAD_MS / 60_000
+                    + " minutes ahead of the broker's clock, was " + m.timestampMs());
+        }
+        if (m.headers().size() > MAX_HEADERS) {
+            throw new BrokerException(ErrorCode.INVALID_HEADER, which + " has " + m.headers().size()
+                    + " headers, more than the limit of " + MAX_HEADERS);
+        }
         long size = (m.value() == null ? 0 : m.value().length) + (m.key() == null ? 0 : m.key().length);
         for (Header h : m.headers()) {
             byte[] key = h.key().getBytes(StandardCharsets.UTF_8);
@@ -660,7 +676,7 @@ final class Station {
                 throw new BrokerException(ErrorCode.INVALID_HEADER, which + ": header keys must be 1 to "
                         + MAX_HEADER_KEY_BYTES + " bytes, got " + key.length);
             }
-            if (h.key().startsWith(RESERVED_HEADER_PREFIX)) {
+            if (h.key().regionMatches(true, 0, RESERVED_HEADER_PREFIX, 0, RESERVED_HEADER_PREFIX.length())) {
                 throw new BrokerException(ErrorCode.INVALID_HEADER, which + ": header '" + h.key()
                         + "' uses the reserved prefix '" + RESERVED_HEADER_PREFIX + "'");
             }

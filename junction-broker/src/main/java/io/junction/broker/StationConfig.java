@@ -171,6 +171,10 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
      */
     public static StationConfig withDefaults(int partitions, long retentionAgeMs, long retentionBytes,
             long retentionMessages, long ackTimeoutMs, int maxDeliveries) {
+        if (retentionAgeMs < -1) {
+            throw invalid("retention age must be -1 ms (unlimited), 0 (the default) or positive, was "
+                    + retentionAgeMs + " ms");
+        }
         return new StationConfig(partitions == 0 ? DEFAULT_PARTITIONS : partitions,
                 retentionAgeMs == 0 ? DEFAULT_RETENTION_AGE : retentionAgeMs < 0 ? null
                         : Duration.ofMillis(retentionAgeMs),

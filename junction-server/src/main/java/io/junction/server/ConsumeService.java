@@ -44,10 +44,41 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
     static final int BATCH_BYTES = 1 << 20;
     private static final System.Logger LOG = System.getLogger(ConsumeService.class.getName());
 
+    /** The most messages one settlement request (ack, nack, dead-letter, in-progress) may name. */
+    static final int MAX_REFS_PER_REQUEST = 10_000;
+    /** The longest nack delay. */
+    static final Duration MAX_NACK_DELAY = Duration.ofHours(24);
+    /** The most characters of a nack's error or a dead-letter's reason (kept with the dead letter). */
+    static final int MAX_TEXT = 4096;
+
     private final Broker broker;
 
     ConsumeService(Broker broker) {
         this.broker = broker;
+    }
+
+    static List<DeliveryRef> refs(String request, List<io.junction.api.v1.MessageRef> refs) {
+        if (refs.size() > MAX_REFS_PER_REQUEST) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, request + ".messages names " + refs.size()
+                    + " messages, more than the limit of " + MAX_REFS_PER_REQUEST + " per request");
+        }
+        return Convert.refs(refs);
+    }
+
+    static Duration nackDelay(long delayMs) {
+        if (delayMs < 0 || delayMs > MAX_NACK_DELAY.toMillis()) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "nack.delay_ms must be in [0, "
+                    + MAX_NACK_DELAY.toMillis() + "] (24 h), was " + delayMs);
+        }
+        return Duration.ofMillis(delayMs);
+    }
+
+    static String text(String field, String text) {
+        if (text.length() > MAX_TEXT) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, field + " must be at most " + MAX_TEXT
+                    + " characters, was " + text.length());
+        }
+        return text;
     }
 
     @Override
@@ -93,20 +124,32 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             try {
                 switch (request.getKindCase()) {
                     case SUBSCRIBE -> subscribe(request.getSubscribe());
-                    case CREDIT -> joined().credit(request.getCredit().getMessages(),
-                            request.getCredit().getStartedThrough());
+                    case CREDIT -> credit(request.getCredit());
                     case ACK -> ack(request.getAck());
-                    case NACK -> joined().nack(Convert.refs(request.getNack().getMessagesList()),
-                            Duration.ofMillis(Math.max(0, request.getNack().getDelayMs())),
-                            request.getNack().getError());
-                    case DEAD_LETTER -> joined().deadLetter(Convert.refs(request.getDeadLetter().getMessagesList()),
-                            request.getDeadLetter().getReason());
-                    case IN_PROGRESS -> joined().inProgress(Convert.refs(request.getInProgress().getMessagesList()));
+                    case NACK -> joined().nack(refs("nack", request.getNack().getMessagesList()),
+                            nackDelay(request.getNack().getDelayMs()), text("nack.error", request.getNack().getError()));
+                    case DEAD_LETTER -> joined().deadLetter(refs("dead_letter",
+                            request.getDeadLetter().getMessagesList()),
+                            text("dead_letter.reason", request.getDeadLetter().getReason()));
+                    case IN_PROGRESS -> joined().inProgress(refs("in_progress",
+                            request.getInProgress().getMessagesList()));
                     default -> throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "empty consume request");
                 }
             } catch (RuntimeException e) {
                 fail(e);
             }
+        }
+
+        private void credit(io.junction.api.v1.Credit c) {
+            if (c.getMessages() < 0) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "credit.messages must not be negative, was "
+                        + c.getMessages());
+            }
+            if (c.getStartedThrough() < 0) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "credit.started_through must not be negative, "
+                        + "was " + c.getStartedThrough());
+            }
+            joined().credit(c.getMessages(), c.getStartedThrough());
         }
 
         private void subscribe(io.junction.api.v1.Subscribe s) {
@@ -149,10 +192,10 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         private void ack(io.junction.api.v1.Ack ack) {
             GroupMember m = joined();
             if (!ack.getSync()) {
-                m.ack(Convert.refs(ack.getMessagesList()));
+                m.ack(refs("ack", ack.getMessagesList()));
                 return;
             }
-            List<DeliveryRef> stale = m.ackSync(Convert.refs(ack.getMessagesList()));
+            List<DeliveryRef> stale = m.ackSync(refs("ack", ack.getMessagesList()));
             send(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder().setAckId(ack.getAckId())
                     .addAllStale(Convert.refsOut(stale))).build());
         }
@@ -256,14 +299,14 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             return m == null ? "(not subscribed)" : m.id();
         }
 
+        /** Ends the stream with the error as its status (code and ErrorInfo), and the member leaves. */
         private synchronized void fail(Throwable error) {
             if (finished) {
                 return;
             }
-            send(ConsumeResponse.newBuilder().setError(Convert.error(error)).build());
             finished = true;
             try {
-                out.onCompleted();
+                out.onError(Convert.status(error));
             } catch (RuntimeException gone) {
                 // the call was cancelled already: nothing left to close
             }

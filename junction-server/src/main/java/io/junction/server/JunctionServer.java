@@ -161,10 +161,30 @@ public final class JunctionServer implements AutoCloseable {
                 .addService(produce)
                 .addService(new ConsumeService(broker))
                 .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
+                .exceptionHandler(JunctionServer::transportRefusal)
                 .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)
                 .maxResponseMessageLength(MAX_GRPC_MESSAGE_BYTES)
                 .useBlockingTaskExecutor(true)
                 .build();
+    }
+
+    private static final io.grpc.Metadata.Key<byte[]> STATUS_DETAILS = io.grpc.Metadata.Key.of(
+            "grpc-status-details-bin", io.grpc.Metadata.BINARY_BYTE_MARSHALLER);
+
+    /**
+     * A failure the transport raised before any service saw the request gets a Junction code too: a request larger
+     * than {@value #MAX_GRPC_MESSAGE_BYTES} bytes is MESSAGE_TOO_LARGE. Statuses the services made keep their own.
+     */
+    private static io.grpc.Status transportRefusal(com.linecorp.armeria.common.RequestContext ctx,
+            io.grpc.Status status, Throwable cause, io.grpc.Metadata trailers) {
+        if (status.getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED && !trailers.containsKey(STATUS_DETAILS)) {
+            final String message = "the request is larger than the broker's limit of " + MAX_GRPC_MESSAGE_BYTES
+                    + " bytes (" + status.getDescription() + "); send fewer or smaller messages per request";
+            trailers.merge(io.junction.api.v1.Errors.toStatus(io.junction.api.v1.ErrorCode.MESSAGE_TOO_LARGE,
+                    message).getTrailers());
+            return status.withDescription(message);
+        }
+        return status;
     }
 
     /** The port gRPC listens on: the configured one, or the one picked for port 0. */

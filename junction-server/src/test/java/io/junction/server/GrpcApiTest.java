@@ -61,6 +61,7 @@ class GrpcApiTest {
         /** Every response as it came, batches not split. */
         final BlockingQueue<ConsumeResponse> raw = new LinkedBlockingQueue<>();
         final StreamObserver<ConsumeRequest> requests;
+        final java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
 
         ConsumeStream(ManagedChannel channel) {
             requests = ConsumeGrpc.newStub(channel).consume(this);
@@ -79,10 +80,17 @@ class GrpcApiTest {
 
         @Override
         public void onError(Throwable t) {
+            ended.complete(t);
         }
 
         @Override
         public void onCompleted() {
+            ended.complete(null);
+        }
+
+        /** How the stream ended: its error status (null: it completed with OK). */
+        Throwable ended() throws Exception {
+            return ended.get(10, TimeUnit.SECONDS);
         }
 
         ConsumeResponse next() throws InterruptedException {
@@ -327,9 +335,11 @@ class GrpcApiTest {
 
         server.close();
 
-        ConsumeResponse last = consumer.next();
-        assertThat(last.getError().getCode()).isEqualTo(ErrorCode.SHUTTING_DOWN);
-        assertThat(last.getError().getRetriable()).isTrue();
+        assertThat(Errors.fromStatus(consumer.ended())).as("the consume stream ends with its status")
+                .hasValueSatisfying(error -> {
+                    assertThat(error.getCode()).isEqualTo(ErrorCode.SHUTTING_DOWN);
+                    assertThat(error.getRetriable()).isTrue();
+                });
         Throwable ended = produceEnded.poll(10, TimeUnit.SECONDS);
         assertThat(ended).isNotNull();
         assertThat(Errors.fromStatus(ended)).hasValueSatisfying(
@@ -393,8 +403,9 @@ class GrpcApiTest {
             ConsumeStream refused = new ConsumeStream(channel);
             refused.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder()
                     .setStation("orders").setGroup("e").setOrdering("fifo").setInitialCredits(1)).build());
-            ConsumeResponse error = refused.next();
-            assertThat(error.getError().getCode()).as("%s", error).isEqualTo(ErrorCode.INVALID_CONFIG);
+            assertThat(Errors.fromStatus(refused.ended())).map(io.junction.api.v1.Error::getCode)
+                    .hasValue(ErrorCode.INVALID_CONFIG);
+            assertThat(refused.responses).as("nothing in-band").isEmpty();
             assertCode(() -> admin.getGroup(GetGroupRequest.newBuilder().setStation("orders").setGroup("e").build()),
                     ErrorCode.UNKNOWN_GROUP);
             channel.shutdownNow();

@@ -2,27 +2,32 @@ package io.junction.api.v1;
 
 import java.util.Optional;
 
-import io.grpc.Metadata;
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.ProtoUtils;
+import io.grpc.protobuf.StatusProto;
 
 /**
  * Error codes are protocol: the one place where a {@link ErrorCode} becomes a gRPC status and back. A failed call
- * carries a coarse gRPC status code (for generic tooling) and, in the binary trailer {@value #TRAILER_NAME}, the
- * serialized {@link Error} with the stable Junction code, the message and whether a retry may succeed. Stream
- * responses that carry an {@link Error} field (ProduceResponse, ConsumeResponse) use the same codes.
+ * (unary, or a stream that ends with an error) carries a fitting gRPC status code — NOT_FOUND, ALREADY_EXISTS,
+ * INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE, ... — and, in the standard
+ * {@code grpc-status-details-bin} trailer, a {@code google.rpc.Status} whose details hold a
+ * {@code google.rpc.ErrorInfo}: reason = the Junction code's name (e.g. {@code UNKNOWN_STATION}), domain =
+ * {@value #DOMAIN}, metadata {@code retriable} = {@code true} or {@code false}. Any gRPC client reads it with the
+ * googleapis protos, as it reads Google's own APIs' errors. In-band {@link Error}s are used only where a stream goes
+ * on after a refusal (a produce request refused on a healthy produce stream).
  *
  * <p>Stateless; safe for use by any thread.
  */
 public final class Errors {
 
-    /** The binary trailer carrying a serialized {@code junction.v1.Error}. */
-    public static final String TRAILER_NAME = "junction-error-bin";
-
-    /** The trailer key; its marshaller parses and serializes {@link Error}. */
-    public static final Metadata.Key<Error> ERROR_KEY =
-            Metadata.Key.of(TRAILER_NAME, ProtoUtils.metadataMarshaller(Error.getDefaultInstance()));
+    /** {@code ErrorInfo.domain} of every Junction error. */
+    public static final String DOMAIN = "junction.v1";
+    /** {@code ErrorInfo.metadata} key: whether the same call may succeed when tried again unchanged. */
+    public static final String RETRIABLE = "retriable";
 
     private Errors() {
     }
@@ -88,28 +93,46 @@ public final class Errors {
         return toStatus(error(code, message));
     }
 
-    /** A status exception carrying {@code error} in its trailer. */
+    /** A status exception carrying {@code error} as a {@code google.rpc.Status} with an {@code ErrorInfo}. */
     public static StatusRuntimeException toStatus(Error error) {
-        final Metadata trailers = new Metadata();
-        trailers.put(ERROR_KEY, error);
-        return Status.fromCode(statusCode(error.getCode())).withDescription(error.getMessage())
-                .asRuntimeException(trailers);
+        final ErrorInfo info = ErrorInfo.newBuilder().setReason(error.getCode().name()).setDomain(DOMAIN)
+                .putMetadata(RETRIABLE, Boolean.toString(error.getRetriable())).build();
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(statusCode(error.getCode()).value()).setMessage(error.getMessage())
+                .addDetails(Any.pack(info)).build());
     }
 
     /**
      * The Junction error that {@code failure} (a {@link io.grpc.StatusRuntimeException} or
-     * {@link io.grpc.StatusException}, or anything caused by one) carries in its trailers; empty if none does.
+     * {@link io.grpc.StatusException}, or anything caused by one) carries in its status details; empty if none does.
      */
     public static Optional<Error> fromStatus(Throwable failure) {
-        final Metadata trailers = Status.trailersFromThrowable(failure);
-        if (trailers == null) {
-            return Optional.empty();
-        }
+        final com.google.rpc.Status status;
         try {
-            return Optional.ofNullable(trailers.get(ERROR_KEY));
-        } catch (IllegalArgumentException e) {
-            // A trailer that does not parse is a peer's bug; the caller falls back to the gRPC status.
+            status = StatusProto.fromThrowable(failure);
+        } catch (IllegalArgumentException unparseable) {
+            return Optional.empty(); // a peer's bug: the caller falls back to the gRPC status
+        }
+        if (status == null) {
             return Optional.empty();
         }
+        for (Any detail : status.getDetailsList()) {
+            if (!detail.is(ErrorInfo.class)) {
+                continue;
+            }
+            try {
+                final ErrorInfo info = detail.unpack(ErrorInfo.class);
+                if (!DOMAIN.equals(info.getDomain())) {
+                    continue;
+                }
+                final ErrorCode code = ErrorCode.valueOf(info.getReason());
+                return Optional.of(Error.newBuilder().setCode(code).setMessage(status.getMessage())
+                        .setRetriable(Boolean.parseBoolean(info.getMetadataOrDefault(RETRIABLE,
+                                Boolean.toString(isRetriable(code))))).build());
+            } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+                // A detail that does not parse, or a code this version does not know: the gRPC status is all.
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -38,19 +38,37 @@ class ErrorsTest {
                 .map(Error::getCode).hasValue(ErrorCode.UNKNOWN_STATION);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = ErrorCode.class, names = "UNRECOGNIZED", mode = EnumSource.Mode.EXCLUDE)
+    void mapsEveryCodeToAFittingGrpcStatus(ErrorCode code) {
+        final Status.Code expected = switch (code) {
+            case INVALID_ARGUMENT, INVALID_NAME, INVALID_PARTITION, INVALID_HEADER, INVALID_CONFIG, INVALID_SCHEMA,
+                    SCHEMA_VIOLATION -> Status.Code.INVALID_ARGUMENT;
+            case UNKNOWN_TENANT, UNKNOWN_STATION, UNKNOWN_GROUP, UNKNOWN_DEAD_LETTER, UNKNOWN_SCHEMA ->
+                    Status.Code.NOT_FOUND;
+            case STATION_EXISTS, SCHEMA_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case OFFSET_OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
+            case INCOMPATIBLE_SCHEMA, SCHEMA_IN_USE, STALE_DELIVERY -> Status.Code.FAILED_PRECONDITION;
+            case MESSAGE_TOO_LARGE, STORAGE_FULL, SLOW_CONSUMER -> Status.Code.RESOURCE_EXHAUSTED;
+            case SHUTTING_DOWN -> Status.Code.UNAVAILABLE;
+            case INTERNAL, STORAGE_ERROR, ERROR_CODE_UNSPECIFIED, UNRECOGNIZED -> Status.Code.INTERNAL;
+        };
+        assertThat(code(code)).isEqualTo(expected);
+    }
+
     @Test
-    void mapsEachCodeToACoarseGrpcStatus() {
-        assertThat(code(ErrorCode.INVALID_NAME)).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(code(ErrorCode.INVALID_ARGUMENT)).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(code(ErrorCode.INVALID_PARTITION)).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(code(ErrorCode.UNKNOWN_STATION)).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(code(ErrorCode.UNKNOWN_GROUP)).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(code(ErrorCode.STATION_EXISTS)).isEqualTo(Status.Code.ALREADY_EXISTS);
-        assertThat(code(ErrorCode.MESSAGE_TOO_LARGE)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(code(ErrorCode.STORAGE_FULL)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(code(ErrorCode.SHUTTING_DOWN)).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(code(ErrorCode.STORAGE_ERROR)).isEqualTo(Status.Code.INTERNAL);
-        assertThat(code(ErrorCode.INTERNAL)).isEqualTo(Status.Code.INTERNAL);
+    void theDetailIsAStandardErrorInfoInGrpcStatusDetailsBin() throws Exception {
+        final Metadata trailers = Errors.toStatus(ErrorCode.UNKNOWN_STATION, "station 'x' does not exist")
+                .getTrailers();
+        final byte[] bytes = trailers.get(Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER));
+        final com.google.rpc.Status status = com.google.rpc.Status.parseFrom(bytes);
+        final com.google.rpc.ErrorInfo info = status.getDetails(0).unpack(com.google.rpc.ErrorInfo.class);
+
+        assertThat(status.getCode()).isEqualTo(Status.Code.NOT_FOUND.value());
+        assertThat(status.getMessage()).isEqualTo("station 'x' does not exist");
+        assertThat(info.getReason()).isEqualTo("UNKNOWN_STATION");
+        assertThat(info.getDomain()).isEqualTo(Errors.DOMAIN);
+        assertThat(info.getMetadataMap()).containsEntry("retriable", "false");
     }
 
     @Test
@@ -58,7 +76,7 @@ class ErrorsTest {
         assertThat(Arrays.stream(ErrorCode.values()).filter(c -> c != ErrorCode.UNRECOGNIZED)
                 .filter(Errors::isRetriable))
                 .containsExactlyInAnyOrder(ErrorCode.INTERNAL, ErrorCode.SHUTTING_DOWN, ErrorCode.STORAGE_FULL,
-                        ErrorCode.STORAGE_ERROR);
+                        ErrorCode.STORAGE_ERROR, ErrorCode.SLOW_CONSUMER);
     }
 
     @Test
@@ -80,7 +98,8 @@ class ErrorsTest {
     @Test
     void findsNothingInATrailerThatDoesNotParse() {
         final Metadata trailers = new Metadata();
-        trailers.put(Metadata.Key.of(Errors.TRAILER_NAME, Metadata.BINARY_BYTE_MARSHALLER), new byte[] {(byte) 0xff});
+        trailers.put(Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER),
+                new byte[] {(byte) 0xff});
 
         assertThat(Errors.fromStatus(Status.INTERNAL.asRuntimeException(trailers))).isEmpty();
     }
