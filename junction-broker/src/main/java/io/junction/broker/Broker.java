@@ -367,10 +367,19 @@ public final class Broker implements AutoCloseable {
      * {@code limit}, with ids above {@code afterId} (-1: from the first).
      */
     public List<DeadLetter> listDeadLetters(String tenant, String station, String group, long afterId, int limit) {
+        return listDeadLetters(tenant, station, group, afterId, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above, stopping once the letters hold {@code maxBytes} (keys, values, headers; at least one letter): a
+     * page may be shorter than {@code limit}; page on after its last id until a page is empty.
+     */
+    public List<DeadLetter> listDeadLetters(String tenant, String station, String group, long afterId, int limit,
+            long maxBytes) {
         if (limit < 1) {
             throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "limit must be positive, was " + limit);
         }
-        return station(tenant, station).listDeadLetters(emptyToNull(group), afterId, limit);
+        return station(tenant, station).listDeadLetters(emptyToNull(group), afterId, limit, maxBytes);
     }
 
     /**

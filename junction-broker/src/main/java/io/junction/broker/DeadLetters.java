@@ -168,6 +168,15 @@ final class DeadLetters implements AutoCloseable {
 
     /** The open dead letters of {@code group} (every group when null), oldest first, ids above {@code afterId}. */
     List<DeadLetter> list(String group, long afterId, int limit) {
+        return list(group, afterId, limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #list(String, long, int)}, stopping once the letters read hold {@code maxBytes} (keys, values and
+     * headers; at least one letter): a page may be shorter than {@code limit}, and the caller asks again after its
+     * last id.
+     */
+    List<DeadLetter> list(String group, long afterId, int limit, long maxBytes) {
         List<Open> selected = new ArrayList<>();
         synchronized (this) {
             for (Open o : open.tailMap(afterId, false).values()) {
@@ -180,9 +189,17 @@ final class DeadLetters implements AutoCloseable {
             }
         }
         List<DeadLetter> letters = new ArrayList<>(selected.size());
+        long bytes = 0;
         for (Open o : selected) {
+            if (!letters.isEmpty() && bytes >= maxBytes) {
+                break;
+            }
             Record r = read(o.id());
             if (r != null) {
+                bytes += ConsumerGroup.sizeOf(r);
+                if (!letters.isEmpty() && bytes > maxBytes) {
+                    break;
+                }
                 letters.add(letter(r));
             }
         }

@@ -808,12 +808,12 @@ final class Station {
     }
 
     /** The open dead letters of {@code group} (every group when null), oldest first, ids above {@code afterId}. */
-    List<DeadLetter> listDeadLetters(String group, long afterId, int limit) {
+    List<DeadLetter> listDeadLetters(String group, long afterId, int limit, long maxBytes) {
         if (group != null && !groups.containsKey(group)) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' does not exist on station '"
                     + name + "'");
         }
-        return deadLetters.list(group, afterId, limit);
+        return deadLetters.list(group, afterId, limit, maxBytes);
     }
 
     /**

@@ -31,6 +31,11 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
     static final int DEFAULT_DEAD_LETTER_LIMIT = 100;
     static final int MAX_DEAD_LETTER_LIMIT = 10_000;
+    /**
+     * Listings of message contents stop at about this many bytes (one item always goes), under the 4 MiB a gRPC
+     * client accepts by default; a shorter page is not the end: page on until one is empty.
+     */
+    static final long MAX_RESPONSE_BYTES = 3L << 20;
 
     private final Broker broker;
 
@@ -136,7 +141,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
             }
             ListDeadLettersResponse.Builder b = ListDeadLettersResponse.newBuilder();
             broker.listDeadLetters(request.getTenant(), request.getStation(), request.getGroup(),
-                    request.hasAfterId() ? request.getAfterId() : -1, limit)
+                    request.hasAfterId() ? request.getAfterId() : -1, limit, MAX_RESPONSE_BYTES)
                     .forEach(d -> b.addDeadLetters(Convert.deadLetter(d)));
             return b.build();
         });

@@ -276,6 +276,60 @@ class HostileClientTest {
         last.requests.onCompleted();
     }
 
+    @Test
+    void deadLetterPagesStayUnderADefaultClientsLimitAndPagingReadsThemAll() throws Exception {
+        // Ten dead letters of about 900 KiB: all ten in one response would be 9 MiB, past the 4 MiB a default
+        // gRPC client accepts.
+        for (int i = 0; i < 10; i++) {
+            produce(request(ProduceMessage.newBuilder().setKey(ByteString.copyFromUtf8("k" + i))
+                    .setValue(ByteString.copyFrom(new byte[900 << 10]))).build());
+        }
+        Stream stream = new Stream(channel, subscribe("g").setInitialCredits(100));
+        stream.next(); // Subscribed
+        int settled = 0;
+        while (settled < 10) {
+            ConsumeResponse r = stream.next();
+            io.junction.api.v1.DeadLetterMessages.Builder dead = io.junction.api.v1.DeadLetterMessages.newBuilder()
+                    .setReason("poison");
+            for (io.junction.api.v1.DeliveredMessage m : r.getBatch().getMessagesList()) {
+                dead.addMessages(MessageRef.newBuilder().setPartition(m.getPartition()).setOffset(m.getOffset())
+                        .setDeliveryId(m.getDeliveryId()));
+            }
+            settled += dead.getMessagesCount();
+            stream.requests.onNext(ConsumeRequest.newBuilder().setDeadLetter(dead).build());
+        }
+        ManagedChannel plain = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
+                .build(); // the default 4 MiB inbound limit
+        try {
+            AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(plain).withDeadlineAfter(30,
+                    TimeUnit.SECONDS);
+            java.util.Set<Long> seen = new java.util.TreeSet<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (seen.size() < 10 && System.nanoTime() < deadline) { // dead letters are stored asynchronously
+                seen.clear();
+                io.junction.api.v1.ListDeadLettersRequest.Builder page = io.junction.api.v1.ListDeadLettersRequest
+                        .newBuilder().setStation("s").setLimit(100);
+                int pages = 0;
+                while (true) {
+                    java.util.List<io.junction.api.v1.DeadLetter> letters = admin.listDeadLetters(page.build())
+                            .getDeadLettersList();
+                    if (letters.isEmpty()) {
+                        break;
+                    }
+                    pages++;
+                    assertThat(letters.size()).as("a page under 4 MiB").isLessThanOrEqualTo(4);
+                    letters.forEach(d -> seen.add(d.getId()));
+                    page.setAfterId(letters.get(letters.size() - 1).getId());
+                }
+                assertThat(pages).isLessThanOrEqualTo(10);
+            }
+            assertThat(seen).hasSize(10);
+        } finally {
+            plain.shutdownNow();
+            stream.requests.onCompleted();
+        }
+    }
+
     // ----- admin: a fitting status and the code ----------------------------------------------------------------
 
     @Test
