@@ -210,6 +210,15 @@ public final class Broker implements AutoCloseable {
                 onDeadLetter).info();
     }
 
+    /**
+     * Deletes a group with its state and its open dead letters. Refused with GROUP_IN_USE while members are
+     * connected, unless {@code force} (their streams then end with UNKNOWN_GROUP).
+     */
+    public void deleteGroup(String tenant, String station, String group, boolean force) {
+        Names.check("group", group);
+        station(tenant, station).deleteGroup(group, force);
+    }
+
     public GroupInfo groupInfo(String tenant, String station, String group) {
         return station(tenant, station).group(group, null, null, null).info();
     }

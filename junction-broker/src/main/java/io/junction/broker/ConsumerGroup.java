@@ -698,6 +698,11 @@ final class ConsumerGroup {
         }
     }
 
+    /** How many members are connected now. */
+    int memberCount() {
+        return call(members::size);
+    }
+
     GroupInfo info() {
         return call(() -> {
             long lag = 0;

@@ -30,7 +30,9 @@ public enum ErrorCode {
     /** A settlement of a delivery the member does not hold (any more): it changed nothing. */
     STALE_DELIVERY(false),
     /** The member did not read its stream for the broker's stall timeout and was removed; subscribe again. */
-    SLOW_CONSUMER(true);
+    SLOW_CONSUMER(true),
+    /** A group that still has connected members cannot be deleted without force. */
+    GROUP_IN_USE(false);
 
     private final boolean retriable;
 

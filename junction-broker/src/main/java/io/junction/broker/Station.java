@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +59,8 @@ final class Station {
     static final String META_FILE = "station.properties";
     static final String PARTITIONS_DIR = "partitions";
     static final String GROUPS_DIR = "groups";
+    /** A group directory being deleted is first renamed to this prefix, which no group name can start with. */
+    static final String DELETED_GROUP_PREFIX = ".deleted-";
     /** The most headers one message may have. */
     static final int MAX_HEADERS = 128;
     /** How far ahead of the broker's clock a producer's timestamp may be. */
@@ -356,6 +359,10 @@ final class Station {
             try (var entries = Files.list(groupsDir)) {
                 for (Path groupDir : entries.filter(Files::isDirectory).sorted().toList()) {
                     String group = groupDir.getFileName().toString();
+                    if (group.startsWith(DELETED_GROUP_PREFIX)) { // a deletion a crash interrupted: finish it
+                        Broker.deleteTree(groupDir);
+                        continue;
+                    }
                     station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null, null));
                 }
             }
@@ -893,6 +900,40 @@ final class Station {
             selected.add(o);
         }
         return selected;
+    }
+
+    /**
+     * Deletes a group: its state, its open dead letters (dropped) and its directory. Refused with GROUP_IN_USE while
+     * members are connected, unless {@code force}: then they are removed and their streams end with UNKNOWN_GROUP.
+     * The directory is first renamed to a name no group can have, so a crash leaves either the whole group or
+     * nothing of it (the leftover is removed when the station opens).
+     */
+    synchronized void deleteGroup(String group, boolean force) {
+        ConsumerGroup g = existingGroup(group);
+        int members = g.memberCount();
+        if (members > 0 && !force) {
+            throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + group + "' of station '" + name + "' has "
+                    + members + " connected member(s); stop them first, or force the deletion");
+        }
+        List<DeadLetters.Open> letters = deadLetters.openOf(group);
+        if (!letters.isEmpty()) {
+            deadLetters.resolve(letters.stream().map(DeadLetters.Open::id).toList(), DeadLetters.Resolution.DROP);
+        }
+        groups.remove(group);
+        g.close(new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' of station '" + name
+                + "' was deleted"));
+        Path groupsDir = dir.resolve(GROUPS_DIR);
+        try {
+            Path moved = groupsDir.resolve(DELETED_GROUP_PREFIX + group + "-" + System.nanoTime());
+            Files.move(groupsDir.resolve(group), moved, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(groupsDir);
+            Broker.deleteTree(moved);
+        } catch (IOException e) {
+            throw new BrokerException(ErrorCode.STORAGE_ERROR, "cannot delete the files of group '" + group + "': "
+                    + e.getMessage(), e);
+        }
+        LOG.log(System.Logger.Level.INFO, "station {0}: group {1} deleted ({2} member(s) removed, {3} dead letter(s) "
+                + "dropped)", name, group, members, letters.size());
     }
 
     private ConsumerGroup existingGroup(String group) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code junction group list|info}: a station's consumer groups, with lag, in-flight messages and members. */
 @Command(name = "group", mixinStandardHelpOptions = true, description = "List and show consumer groups.",
-        subcommands = {GroupCommand.ListGroups.class, GroupCommand.Info.class})
+        subcommands = {GroupCommand.ListGroups.class, GroupCommand.Info.class, GroupCommand.Delete.class})
 final class GroupCommand implements Runnable {
 
     @Spec
@@ -24,7 +24,7 @@ final class GroupCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing a group command: list or info");
+        throw new ParameterException(spec.commandLine(), "Missing a group command: list, info or delete");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the groups of a station.")
@@ -74,6 +74,31 @@ final class GroupCommand implements Runnable {
                 info = client.group(station, group);
             }
             spec.commandLine().getOut().println(json ? Json.group(info) : describe(info));
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a group: its acks, delivery counts and open dead letters. Refused while consumers "
+                    + "are connected, unless --force.")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(index = "0", paramLabel = "STATION")
+        private String station;
+        @Parameters(index = "1", paramLabel = "GROUP")
+        private String group;
+        @Option(names = "--force", description = "Delete it even with consumers connected (they stop).")
+        private boolean force;
+
+        @Override
+        public Integer call() {
+            try (JunctionClient client = server.connect()) {
+                client.deleteGroup(station, group, force);
+            }
+            spec.commandLine().getOut().println("deleted group '" + group + "' of station '" + station + "'");
             return 0;
         }
     }

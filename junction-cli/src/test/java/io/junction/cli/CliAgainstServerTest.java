@@ -165,6 +165,19 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void deletesAGroup() {
+        run("station", "create", "gone");
+        run("produce", "gone", "x");
+        run("consume", "gone", "--group", "billing", "--count", "1");
+
+        assertThat(run("group", "delete", "gone", "billing")).isZero();
+        assertThat(out()).contains("deleted group 'billing'");
+        assertThat(run("group", "info", "gone", "billing")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_GROUP: ");
+        assertThat(run("group", "delete", "gone", "billing")).isEqualTo(1);
+    }
+
+    @Test
     void storesAMessageWithARetriedMsgIdOnceAndSaysItWasADuplicate() {
         assertThat(run("station", "create", "idem", "--dedup-window", "5m", "--json")).isZero();
         assertThat(out()).contains("\"dedup_window_ms\":300000");

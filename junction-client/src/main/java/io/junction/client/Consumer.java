@@ -34,8 +34,9 @@ import io.junction.api.v1.Subscribe;
  * more than the window out to this member. The window is at most {@link Builder#prefetch}, and never more messages
  * than the handler can start within half the ack timeout at the pace measured so far (a moving average of its time
  * per message), so that a slow handler does not let its queue wait past the ack deadline and hold other keys of the
- * group meanwhile, nor more than the broker's limit on unacked messages per member ({@code Subscribed.max_prefetch}). It starts at one message until the first has been handled, so a first batch is never larger than
- * the handler can take. With {@link Builder#maxMessages} it never grants more credits than the messages it still
+ * group meanwhile, nor more than the broker's limit on unacked messages per member ({@code Subscribed.max_prefetch}).
+ * The first subscription grants the whole prefetch (the handler is not measured yet); a slow handler's window
+ * shrinks from its first message on. With {@link Builder#maxMessages} it never grants more credits than the messages it still
  * wants, so the group never hands it more than that many. Acks and credits are sent in batches a few milliseconds
  * apart — or at once when half the window is free, so a fast handler is never starved; nacks, in-progress and sync
  * acks ({@link ReceivedMessage#ackSync()}) at once.
@@ -338,14 +339,15 @@ public final class Consumer implements AutoCloseable {
     }
 
     /**
-     * The messages this member takes ahead of its handler: {@code prefetch}, but no more than the handler can start
-     * within half the ack timeout at its measured pace, and one before it has been measured.
+     * The messages this member takes ahead of its handler: {@code prefetch} (at most the broker's limit), but once
+     * the handler has been measured no more than it can start within half the ack timeout at its pace.
      */
     int windowLocked() {
+        final int most = Math.min(prefetch, brokerMaxPrefetch);
         if (handlerNanos == 0) {
-            return 1;
+            return most;
         }
-        return (int) Math.max(1, Math.min(Math.min(prefetch, brokerMaxPrefetch), ackTimeoutNanos / 2 / handlerNanos));
+        return (int) Math.max(1, Math.min(most, ackTimeoutNanos / 2 / handlerNanos));
     }
 
     private void subscribeLocked() {

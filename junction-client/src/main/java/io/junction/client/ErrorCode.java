@@ -47,6 +47,8 @@ public enum ErrorCode {
     STALE_DELIVERY(false),
     /** The consumer did not read its stream for the broker's stall timeout and was removed; it subscribes again. */
     SLOW_CONSUMER(true),
+    /** A group that still has connected members cannot be deleted without force. */
+    GROUP_IN_USE(false),
     /** Client side: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(true),
     /** Client side: a failure that carries no Junction code this client knows. */

@@ -154,6 +154,15 @@ public final class JunctionClient implements AutoCloseable {
                 .setStation(station).setGroup(group).build())));
     }
 
+    /**
+     * Deletes a group with its state and its open dead letters; {@link ErrorCode#GROUP_IN_USE} while consumers are
+     * connected to it, unless {@code force} (they then stop with {@link ErrorCode#UNKNOWN_GROUP}).
+     */
+    public void deleteGroup(String station, String group, boolean force) {
+        call(() -> admin().deleteGroup(io.junction.api.v1.DeleteGroupRequest.newBuilder().setTenant(tenant)
+                .setStation(station).setGroup(group).setForce(force).build()));
+    }
+
     /** Every group of a station. */
     public List<GroupInfo> groups(String station) {
         return read(() -> {

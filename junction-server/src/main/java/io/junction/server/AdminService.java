@@ -123,6 +123,15 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     }
 
     @Override
+    public void deleteGroup(io.junction.api.v1.DeleteGroupRequest request,
+            StreamObserver<io.junction.api.v1.DeleteGroupResponse> out) {
+        answer(out, () -> {
+            broker.deleteGroup(request.getTenant(), request.getStation(), request.getGroup(), request.getForce());
+            return io.junction.api.v1.DeleteGroupResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
     public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> out) {
         answer(out, () -> {
             ListGroupsResponse.Builder b = ListGroupsResponse.newBuilder();

@@ -71,6 +71,7 @@ public final class Errors {
             case INCOMPATIBLE_SCHEMA:
             case SCHEMA_IN_USE:
             case STALE_DELIVERY:
+            case GROUP_IN_USE:
                 return Status.Code.FAILED_PRECONDITION;
             case MESSAGE_TOO_LARGE:
             case STORAGE_FULL:
