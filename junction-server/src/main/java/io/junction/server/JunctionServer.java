@@ -173,11 +173,22 @@ public final class JunctionServer implements AutoCloseable {
 
     /**
      * A failure the transport raised before any service saw the request gets a Junction code too: a request larger
-     * than {@value #MAX_GRPC_MESSAGE_BYTES} bytes is MESSAGE_TOO_LARGE. Statuses the services made keep their own.
+     * than {@value #MAX_GRPC_MESSAGE_BYTES} bytes is MESSAGE_TOO_LARGE, one that is not a valid protobuf message of
+     * the request's type INVALID_ARGUMENT. Statuses the services made keep their own.
      */
     private static io.grpc.Status transportRefusal(com.linecorp.armeria.common.RequestContext ctx,
             io.grpc.Status status, Throwable cause, io.grpc.Metadata trailers) {
-        if (status.getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED && !trailers.containsKey(STATUS_DETAILS)) {
+        if (trailers.containsKey(STATUS_DETAILS)) {
+            return status;
+        }
+        if (unparseable(status, cause)) {
+            final String message = "the request is not a valid protobuf message of its type (" + ctx.method() + " "
+                    + ctx.path() + ")";
+            trailers.merge(io.junction.api.v1.Errors.toStatus(io.junction.api.v1.ErrorCode.INVALID_ARGUMENT,
+                    message).getTrailers());
+            return io.grpc.Status.INVALID_ARGUMENT.withDescription(message);
+        }
+        if (status.getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED) {
             final String message = "the request is larger than the broker's limit of " + MAX_GRPC_MESSAGE_BYTES
                     + " bytes (" + status.getDescription() + "); send fewer or smaller messages per request";
             trailers.merge(io.junction.api.v1.Errors.toStatus(io.junction.api.v1.ErrorCode.MESSAGE_TOO_LARGE,
@@ -185,6 +196,16 @@ public final class JunctionServer implements AutoCloseable {
             return status.withDescription(message);
         }
         return status;
+    }
+
+    private static boolean unparseable(io.grpc.Status status, Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof com.google.protobuf.InvalidProtocolBufferException) {
+                return true;
+            }
+        }
+        return status.getCode() == io.grpc.Status.Code.INTERNAL && status.getDescription() != null
+                && status.getDescription().startsWith("Invalid protobuf byte sequence");
     }
 
     /** The port gRPC listens on: the configured one, or the one picked for port 0. */

@@ -84,9 +84,24 @@ public final class Errors {
         }
     }
 
-    /** The {@link Error} detail for {@code code}, with its retriability filled in. */
+    /**
+     * The most characters of an error message: it travels twice in a failed call's trailers (the status message and
+     * the details), which a client refuses past its header limit (8 KiB by default in grpc-java), so an error that
+     * quotes a client's huge input must still fit.
+     */
+    public static final int MAX_MESSAGE_CHARS = 1024;
+
+    /** The {@link Error} detail for {@code code}, with its retriability filled in; a long message is cut. */
     public static Error error(ErrorCode code, String message) {
-        return Error.newBuilder().setCode(code).setMessage(message).setRetriable(isRetriable(code)).build();
+        return Error.newBuilder().setCode(code).setMessage(cut(message)).setRetriable(isRetriable(code)).build();
+    }
+
+    private static String cut(String message) {
+        if (message == null) {
+            return "";
+        }
+        return message.length() <= MAX_MESSAGE_CHARS ? message
+                : message.substring(0, MAX_MESSAGE_CHARS) + "... (" + message.length() + " characters in all)";
     }
 
     /** A status exception for {@code code}: the coarse status, {@code message} as description, the detail trailer. */
@@ -99,7 +114,7 @@ public final class Errors {
         final ErrorInfo info = ErrorInfo.newBuilder().setReason(error.getCode().name()).setDomain(DOMAIN)
                 .putMetadata(RETRIABLE, Boolean.toString(error.getRetriable())).build();
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-                .setCode(statusCode(error.getCode()).value()).setMessage(error.getMessage())
+                .setCode(statusCode(error.getCode()).value()).setMessage(cut(error.getMessage()))
                 .addDetails(Any.pack(info)).build());
     }
 

@@ -72,6 +72,18 @@ class ErrorsTest {
     }
 
     @Test
+    void aHugeMessageIsCutSoTheTrailersFitAClientsDefaultHeaderLimit() {
+        final StatusRuntimeException status = Errors.toStatus(ErrorCode.INVALID_NAME,
+                "station name '" + "x".repeat(1 << 20) + "' is invalid");
+        long bytes = status.getStatus().getDescription().length();
+        final byte[] details = status.getTrailers().get(Metadata.Key.of("grpc-status-details-bin",
+                Metadata.BINARY_BYTE_MARSHALLER));
+        bytes += details.length * 4L / 3; // base64 on the wire
+        assertThat(bytes).as("under grpc-java's default 8 KiB header list").isLessThan(8 << 10);
+        assertThat(Errors.fromStatus(status)).map(Error::getCode).hasValue(ErrorCode.INVALID_NAME);
+    }
+
+    @Test
     void onlyTransientFailuresAreRetriable() {
         assertThat(Arrays.stream(ErrorCode.values()).filter(c -> c != ErrorCode.UNRECOGNIZED)
                 .filter(Errors::isRetriable))
