@@ -87,6 +87,9 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    /** How long a graceful stop may take before the process halts (unacked work is redelivered after a restart). */
+    static final Duration STOP_LIMIT = Duration.ofSeconds(30);
+
     @Override
     public Integer call() throws InterruptedException {
         final JunctionServer server = JunctionServer.start(ServerConfig.builder()
@@ -102,7 +105,21 @@ final class ServerCommand implements Callable<Integer> {
                 .consumerStallTimeout(stallTimeout)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // SIGTERM always stops the process: if a graceful stop hangs, the process halts after STOP_LIMIT.
+            final Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(STOP_LIMIT.toMillis());
+                } catch (InterruptedException stopped) {
+                    return;
+                }
+                LoggerFactory.getLogger(ServerCommand.class).error("Junction did not stop within {}; halting",
+                        STOP_LIMIT);
+                Runtime.getRuntime().halt(1);
+            }, "junction-stop-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
             server.close();
+            watchdog.interrupt();
             LoggerFactory.getLogger(ServerCommand.class).info("Junction stopped");
         }, "junction-shutdown"));
         server.awaitTermination();

@@ -277,6 +277,36 @@ class HostileClientTest {
     }
 
     @Test
+    void messagesWithLargeHeadersComeOneResponseEachToADefaultClient() throws Exception {
+        // 10 messages with an empty value and a 1000 KiB header: batches sized by values alone put all of them in
+        // one 10 MiB response, which a default gRPC client (4 MiB) refuses; every refusal counted a delivery.
+        for (int i = 0; i < 10; i++) {
+            produce(request(ProduceMessage.newBuilder().setKey(ByteString.copyFromUtf8("k" + i))
+                    .addHeaders(Header.newBuilder().setKey("big").setValue(ByteString.copyFrom(new byte[1000 << 10])))
+            ).build());
+        }
+        ManagedChannel plain = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
+                .build(); // the default 4 MiB inbound limit
+        try {
+            Stream stream = new Stream(plain, subscribe("g").setInitialCredits(10));
+            stream.next(); // Subscribed
+            int received = 0;
+            while (received < 10) {
+                ConsumeResponse r = stream.next();
+                assertThat(r.getSerializedSize()).as("one response").isLessThan(2 << 20);
+                for (io.junction.api.v1.DeliveredMessage m : r.getBatch().getMessagesList()) {
+                    assertThat(m.getDeliveries()).as("first delivery, nothing counted by failed sends").isEqualTo(1);
+                    received++;
+                }
+            }
+            assertThat(stream.ended).as("the stream is still open").isNotDone();
+            stream.requests.onCompleted();
+        } finally {
+            plain.shutdownNow();
+        }
+    }
+
+    @Test
     void deadLetterPagesStayUnderADefaultClientsLimitAndPagingReadsThemAll() throws Exception {
         // Ten dead letters of about 900 KiB: all ten in one response would be 9 MiB, past the 4 MiB a default
         // gRPC client accepts.
