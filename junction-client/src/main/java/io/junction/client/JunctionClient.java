@@ -112,10 +112,15 @@ public final class JunctionClient implements AutoCloseable {
     public List<StationInfo> stations() {
         return read(() -> {
             final List<StationInfo> stations = new ArrayList<>();
-            for (io.junction.api.v1.StationInfo s : admin().listStations(
-                    ListStationsRequest.newBuilder().setTenant(tenant).build()).getStationsList()) {
-                stations.add(Protos.station(s));
-            }
+            String after = "";
+            do { // page by page (the broker bounds each response)
+                final io.junction.api.v1.ListStationsResponse page = admin().listStations(
+                        ListStationsRequest.newBuilder().setTenant(tenant).setAfter(after).build());
+                for (io.junction.api.v1.StationInfo s : page.getStationsList()) {
+                    stations.add(Protos.station(s));
+                }
+                after = page.getNextAfter();
+            } while (!after.isEmpty());
             return stations;
         });
     }
@@ -167,10 +172,15 @@ public final class JunctionClient implements AutoCloseable {
     public List<GroupInfo> groups(String station) {
         return read(() -> {
             final List<GroupInfo> groups = new ArrayList<>();
-            for (io.junction.api.v1.GroupInfo g : admin().listGroups(ListGroupsRequest.newBuilder()
-                    .setTenant(tenant).setStation(station).build()).getGroupsList()) {
-                groups.add(Protos.group(g));
-            }
+            String after = "";
+            do {
+                final io.junction.api.v1.ListGroupsResponse page = admin().listGroups(ListGroupsRequest.newBuilder()
+                        .setTenant(tenant).setStation(station).setAfter(after).build());
+                for (io.junction.api.v1.GroupInfo g : page.getGroupsList()) {
+                    groups.add(Protos.group(g));
+                }
+                after = page.getNextAfter();
+            } while (!after.isEmpty());
             return groups;
         });
     }

@@ -24,6 +24,7 @@ import io.junction.api.v1.UpdateStationRequest;
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerException;
 import io.junction.broker.ErrorCode;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** {@code junction.v1.Admin}: stations, groups and dead letters. Stateless over the broker; thread-safe. */
@@ -36,6 +37,40 @@ final class AdminService extends AdminGrpc.AdminImplBase {
      * client accepts by default; a shorter page is not the end: page on until one is empty.
      */
     static final long MAX_RESPONSE_BYTES = 3L << 20;
+    static final int DEFAULT_PAGE_LIMIT = 1000;
+    static final int MAX_PAGE_LIMIT = 10_000;
+
+    /** One page of a listing, and the name to ask after for the next one ("" when this is the last). */
+    record Page<T>(List<T> items, String nextAfter) {
+    }
+
+    /**
+     * The page of {@code sorted} (by name) after {@code after}: at most {@code limit} items (0: the default) and
+     * about {@code maxBytes} serialized (one item always goes).
+     */
+    static <T extends com.google.protobuf.MessageLite> Page<T> page(List<T> sorted,
+            java.util.function.Function<T, String> name, String after, int limit, long maxBytes) {
+        if (limit < 0 || limit > MAX_PAGE_LIMIT) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "limit must be in [0, " + MAX_PAGE_LIMIT
+                    + "] (0: " + DEFAULT_PAGE_LIMIT + "), was " + limit);
+        }
+        int most = limit == 0 ? DEFAULT_PAGE_LIMIT : limit;
+        List<T> items = new java.util.ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < sorted.size(); i++) {
+            T item = sorted.get(i);
+            if (!after.isEmpty() && name.apply(item).compareTo(after) <= 0) {
+                continue;
+            }
+            int size = item.getSerializedSize();
+            if (!items.isEmpty() && (items.size() >= most || bytes + size > maxBytes)) {
+                return new Page<>(items, name.apply(items.get(items.size() - 1)));
+            }
+            items.add(item);
+            bytes += size;
+        }
+        return new Page<>(items, "");
+    }
 
     private final Broker broker;
 
@@ -89,9 +124,11 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void listStations(ListStationsRequest request, StreamObserver<ListStationsResponse> out) {
         answer(out, () -> {
-            ListStationsResponse.Builder b = ListStationsResponse.newBuilder();
-            broker.listStations(request.getTenant()).forEach(s -> b.addStations(Convert.station(s)));
-            return b.build();
+            Page<io.junction.api.v1.StationInfo> page = page(broker.listStations(request.getTenant()).stream()
+                    .map(Convert::station).toList(), io.junction.api.v1.StationInfo::getName, request.getAfter(),
+                    request.getLimit(), MAX_RESPONSE_BYTES);
+            return ListStationsResponse.newBuilder().addAllStations(page.items()).setNextAfter(page.nextAfter())
+                    .build();
         });
     }
 
@@ -134,9 +171,10 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> out) {
         answer(out, () -> {
-            ListGroupsResponse.Builder b = ListGroupsResponse.newBuilder();
-            broker.listGroups(request.getTenant(), request.getStation()).forEach(g -> b.addGroups(Convert.group(g)));
-            return b.build();
+            Page<io.junction.api.v1.GroupInfo> page = page(broker.listGroups(request.getTenant(),
+                    request.getStation()).stream().map(Convert::group).toList(), io.junction.api.v1.GroupInfo::getName,
+                    request.getAfter(), request.getLimit(), MAX_RESPONSE_BYTES);
+            return ListGroupsResponse.newBuilder().addAllGroups(page.items()).setNextAfter(page.nextAfter()).build();
         });
     }
 

@@ -208,12 +208,16 @@ final class Convert {
         return b.build();
     }
 
+    /** A group's info lists at most this many members (and counts them all), so that it stays small. */
+    static final int MAX_MEMBERS_LISTED = 1000;
+
     static io.junction.api.v1.GroupInfo group(GroupInfo g) {
         io.junction.api.v1.GroupInfo.Builder b = io.junction.api.v1.GroupInfo.newBuilder().setStation(g.station())
                 .setName(g.name()).setLag(g.lag()).setInFlight(g.inFlight())
                 .setOrdering(g.ordering().wireName()).setOnDeadLetter(g.onDeadLetter().wireName())
                 .setDeadLetters(g.deadLetters());
-        for (GroupInfo.Member m : g.members()) {
+        b.setMemberCount(g.members().size());
+        for (GroupInfo.Member m : g.members().subList(0, Math.min(g.members().size(), MAX_MEMBERS_LISTED))) {
             b.addMembers(io.junction.api.v1.MemberInfo.newBuilder().setMemberId(m.id()).setName(m.name())
                     .setInFlight(m.inFlight()).setCredits(m.credits()));
         }

@@ -360,6 +360,45 @@ class HostileClientTest {
         }
     }
 
+    @Test
+    void listingsArePagedByNameUnderALimitAndABound() {
+        for (String name : new String[] {"s1", "s2", "s3", "s4"}) {
+            admin().createStation(CreateStationRequest.newBuilder().setName(name).build());
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        io.junction.api.v1.ListStationsRequest.Builder request = io.junction.api.v1.ListStationsRequest.newBuilder()
+                .setLimit(2);
+        int pages = 0;
+        while (true) {
+            io.junction.api.v1.ListStationsResponse page = admin().listStations(request.build());
+            pages++;
+            assertThat(page.getStationsCount()).isLessThanOrEqualTo(2);
+            page.getStationsList().forEach(st -> names.add(st.getName()));
+            if (page.getNextAfter().isEmpty()) {
+                break;
+            }
+            request.setAfter(page.getNextAfter());
+        }
+        assertThat(names).containsExactly("s", "s1", "s2", "s3", "s4");
+        assertThat(pages).isEqualTo(3);
+        assertThatThrownBy(() -> admin().listStations(io.junction.api.v1.ListStationsRequest.newBuilder()
+                .setLimit(-1).build())).satisfies(e -> assertCode(e, Status.Code.INVALID_ARGUMENT,
+                        ErrorCode.INVALID_ARGUMENT));
+
+        // The byte bound, with items of 100 bytes and a bound of 250: two a page (one always goes).
+        java.util.List<io.junction.api.v1.StationInfo> items = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            items.add(io.junction.api.v1.StationInfo.newBuilder().setName("n" + i + "x".repeat(95)).build());
+        }
+        AdminService.Page<io.junction.api.v1.StationInfo> first = AdminService.page(items,
+                io.junction.api.v1.StationInfo::getName, "", 0, 250);
+        assertThat(first.items()).hasSize(2);
+        AdminService.Page<io.junction.api.v1.StationInfo> last = AdminService.page(items,
+                io.junction.api.v1.StationInfo::getName, items.get(3).getName(), 0, 50);
+        assertThat(last.items()).as("one always goes").hasSize(1);
+        assertThat(last.nextAfter()).isEmpty();
+    }
+
     // ----- admin: a fitting status and the code ----------------------------------------------------------------
 
     @Test
