@@ -101,9 +101,22 @@ final class SchemaStore {
                 Long.parseLong(meta.getProperty("created.at.ms", "0")), List.copyOf(versions));
     }
 
+    /** The most characters of one schema definition. */
+    static final int MAX_DEFINITION_CHARS = 256 * 1024;
+    /** The most versions one schema may have. */
+    static final int MAX_VERSIONS = 1000;
+
+    private static void checkDefinition(String definition) {
+        if (definition != null && definition.length() > MAX_DEFINITION_CHARS) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "definition must be at most " + MAX_DEFINITION_CHARS
+                    + " characters, was " + definition.length());
+        }
+    }
+
     synchronized Entry create(String name, SchemaType type, String definition, String messageType,
             Compatibility compatibility, long nowMs) {
         Names.check("schema", name);
+        checkDefinition(definition);
         if (schemas.containsKey(name)) {
             throw new BrokerException(ErrorCode.SCHEMA_EXISTS, "schema '" + name + "' already exists");
         }
@@ -137,7 +150,12 @@ final class SchemaStore {
      * the latest version's.
      */
     synchronized Entry addVersion(String name, String definition, String messageType) {
+        checkDefinition(definition);
         Entry entry = get(name);
+        if (entry.versions().size() >= MAX_VERSIONS) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "schema '" + name + "' has " + MAX_VERSIONS
+                    + " versions, the most a schema may have; create a new schema");
+        }
         boolean inherited = (messageType == null || messageType.isBlank()) && entry.type() == SchemaType.PROTOBUF;
         String type = inherited ? entry.versions().getLast().messageType() : messageType;
         ParsedSchema parsed;

@@ -227,8 +227,17 @@ public final class JunctionClient implements AutoCloseable {
     }
 
     public List<SchemaInfo> schemas() {
-        return read(() -> admin().listSchemas(io.junction.api.v1.ListSchemasRequest.newBuilder().setTenant(tenant)
-                .build()).getSchemasList().stream().map(Protos::schema).toList());
+        return read(() -> {
+            final List<SchemaInfo> schemas = new ArrayList<>();
+            String after = "";
+            do {
+                final io.junction.api.v1.ListSchemasResponse page = admin().listSchemas(
+                        io.junction.api.v1.ListSchemasRequest.newBuilder().setTenant(tenant).setAfter(after).build());
+                page.getSchemasList().forEach(s -> schemas.add(Protos.schema(s)));
+                after = page.getNextAfter();
+            } while (!after.isEmpty());
+            return schemas;
+        });
     }
 
     /** Deletes a schema; refused with SCHEMA_IN_USE while a station uses it. */

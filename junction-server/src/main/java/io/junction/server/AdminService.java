@@ -235,8 +235,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void listSchemas(io.junction.api.v1.ListSchemasRequest request,
             StreamObserver<io.junction.api.v1.ListSchemasResponse> out) {
-        answer(out, () -> io.junction.api.v1.ListSchemasResponse.newBuilder().addAllSchemas(
-                broker.listSchemas(request.getTenant()).stream().map(Convert::schema).toList()).build());
+        answer(out, () -> {
+            Page<io.junction.api.v1.SchemaInfo> page = page(broker.listSchemas(request.getTenant()).stream()
+                    .map(Convert::schema).toList(), io.junction.api.v1.SchemaInfo::getName, request.getAfter(),
+                    request.getLimit(), MAX_RESPONSE_BYTES);
+            return io.junction.api.v1.ListSchemasResponse.newBuilder().addAllSchemas(page.items())
+                    .setNextAfter(page.nextAfter()).build();
+        });
     }
 
     @Override

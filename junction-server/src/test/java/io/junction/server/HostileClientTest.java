@@ -411,5 +411,10 @@ class HostileClientTest {
                 .satisfies(e -> assertCode(e, Status.Code.NOT_FOUND, ErrorCode.UNKNOWN_SCHEMA));
         assertThatThrownBy(() -> admin().createStation(CreateStationRequest.newBuilder().setName("s").build()))
                 .satisfies(e -> assertCode(e, Status.Code.ALREADY_EXISTS, ErrorCode.STATION_EXISTS));
+        assertThatThrownBy(() -> admin().createSchema(io.junction.api.v1.CreateSchemaRequest.newBuilder()
+                .setName("huge").setType("json").setDefinition("{\"description\": \"" + "x".repeat(300_000) + "\"}")
+                .build())).satisfies(e -> assertCode(e, Status.Code.INVALID_ARGUMENT, ErrorCode.INVALID_ARGUMENT));
+        assertThat(admin().listSchemas(io.junction.api.v1.ListSchemasRequest.getDefaultInstance()).getSchemasList())
+                .as("nothing stored").isEmpty();
     }
 }
