@@ -40,6 +40,17 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     static final int DEFAULT_PAGE_LIMIT = 1000;
     static final int MAX_PAGE_LIMIT = 10_000;
 
+    /** The most dead-letter ids one resend or drop may name (use {@code all}, with a group, for more). */
+    static final int MAX_IDS = 10_000;
+
+    private static List<Long> ids(ResolveDeadLettersRequest request) {
+        if (request.getIdsCount() > MAX_IDS) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "ids names " + request.getIdsCount()
+                    + " dead letters, more than the limit of " + MAX_IDS + " per request");
+        }
+        return request.getIdsList();
+    }
+
     /** One page of a listing, and the name to ask after for the next one ("" when this is the last). */
     record Page<T>(List<T> items, String nextAfter) {
     }
@@ -198,14 +209,14 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void resendDeadLetters(ResolveDeadLettersRequest request,
             StreamObserver<ResolveDeadLettersResponse> out) {
         answer(out, () -> ResolveDeadLettersResponse.newBuilder().setCount(broker.resendDeadLetters(
-                request.getTenant(), request.getStation(), request.getIdsList(), request.getAll(), request.getGroup()))
+                request.getTenant(), request.getStation(), ids(request), request.getAll(), request.getGroup()))
                 .build());
     }
 
     @Override
     public void dropDeadLetters(ResolveDeadLettersRequest request, StreamObserver<ResolveDeadLettersResponse> out) {
         answer(out, () -> ResolveDeadLettersResponse.newBuilder().setCount(broker.dropDeadLetters(
-                request.getTenant(), request.getStation(), request.getIdsList(), request.getAll(), request.getGroup()))
+                request.getTenant(), request.getStation(), ids(request), request.getAll(), request.getGroup()))
                 .build());
     }
 
