@@ -160,6 +160,42 @@ class HostileClientTest {
         assertThat(stored()).isZero();
     }
 
+    @Test
+    void aProducerThatPipelinesThousandsOfRequestsGetsEveryAnswerInOrder() throws Exception {
+        // The server reads at most 1024 requests ahead of its answers (flow control); past that the client waits.
+        int n = 3000;
+        BlockingQueue<ProduceResponse> responses = new LinkedBlockingQueue<>();
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        StreamObserver<ProduceRequest> requests = ProduceGrpc.newStub(channel).produce(new StreamObserver<>() {
+            @Override
+            public void onNext(ProduceResponse value) {
+                responses.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                ended.complete(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                ended.complete(null);
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            requests.onNext(request(message()).setRequestId(i).build());
+        }
+        requests.onCompleted();
+        for (int i = 0; i < n; i++) {
+            ProduceResponse r = responses.poll(60, TimeUnit.SECONDS);
+            assertThat(r).as("answer %d", i).isNotNull();
+            assertThat(r.getRequestId()).isEqualTo(i);
+            assertThat(r.getReceiptsCount()).isEqualTo(1);
+        }
+        assertThat(ended.get(30, TimeUnit.SECONDS)).as("ends OK").isNull();
+        assertThat(stored()).isEqualTo(n);
+    }
+
     // ----- consume: the stream ends with a status and an ErrorInfo -----------------------------------------------
 
     /** A consume stream that collects what it receives and how it ends. */
