@@ -27,6 +27,12 @@ final class BrokerContext implements AutoCloseable {
     private final ScheduledExecutorService timer;
     /** Runs the background compaction passes of every station, one at a time, off the timer thread. */
     private final ExecutorService compactor;
+    /**
+     * Runs the commands of every consumer group, each group's one at a time ({@link SerialExecutor}): at most
+     * {@value #GROUP_THREADS} threads whatever the number of groups, none while all are idle (after 30 s).
+     */
+    private final java.util.concurrent.ThreadPoolExecutor groupPool;
+    static final int GROUP_THREADS = 16;
     private final Throttle compactionThrottle;
 
     BrokerContext(BrokerConfig config) {
@@ -45,6 +51,14 @@ final class BrokerContext implements AutoCloseable {
         });
         this.compactionThrottle = config.compactionBytesPerSecond() == 0 ? Throttle.unlimited()
                 : Throttle.of(config.compactionBytesPerSecond());
+        java.util.concurrent.atomic.AtomicInteger groupThreads = new java.util.concurrent.atomic.AtomicInteger();
+        this.groupPool = new java.util.concurrent.ThreadPoolExecutor(GROUP_THREADS, GROUP_THREADS, 30,
+                TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "junction-groups-" + groupThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.groupPool.allowCoreThreadTimeOut(true);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "junction-broker-timer");
             t.setDaemon(true);
@@ -76,6 +90,11 @@ final class BrokerContext implements AutoCloseable {
         return timer;
     }
 
+    /** A new serial executor for one group's commands, on the shared group pool. */
+    SerialExecutor groupExecutor() {
+        return new SerialExecutor(groupPool);
+    }
+
     ExecutorService compactor() {
         return compactor;
     }
@@ -104,5 +123,6 @@ final class BrokerContext implements AutoCloseable {
         compactionThrottle.stop();
         compactor.shutdown();
         timer.shutdownNow();
+        groupPool.shutdown(); // groups are closed by now; their last commands finish
     }
 }

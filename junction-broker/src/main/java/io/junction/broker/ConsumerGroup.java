@@ -28,9 +28,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -57,9 +54,10 @@ import java.util.function.Consumer;
  * ({@link #credit}'s {@code startedThrough}) and at each in-progress.
  *
  * <h2>Threads</h2>
- * One owner thread per group applies every command (subscribe, credit, ack, nack, in-progress, leave, timer
- * tick, new data) in order, so the group is a deterministic state machine with no locks; callers enqueue
- * commands and return. Members' sinks are called on the owner thread and must not block.
+ * One owner applies every command (subscribe, credit, ack, nack, in-progress, leave, timer tick, new data) in
+ * order, so the group is a deterministic state machine with no locks; callers enqueue commands and return. The
+ * owner is a {@link SerialExecutor} on the broker's shared group pool: one command of a group at a time, on any of
+ * its threads, and an idle group costs no thread. Members' sinks are called by the owner and must not block.
  *
  * <h2>Flow control</h2>
  * A member gets a message only while it has credits (one credit per message); a slow member therefore makes
@@ -96,7 +94,7 @@ final class ConsumerGroup {
 
     final String name;
     private final Station station;
-    private final ExecutorService owner;
+    private final SerialExecutor owner;
     private final GroupJournal journal;
     private final GroupJournal.PartitionState[] state;
     /** Next offset to read from each partition's log for a first delivery. */
@@ -218,11 +216,7 @@ final class ConsumerGroup {
             unblocked.add(new ArrayDeque<>());
             resent.add(new java.util.TreeSet<>());
         }
-        this.owner = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "junction-group-" + station.name + "-" + name);
-            t.setDaemon(true);
-            return t;
-        });
+        this.owner = context.groupExecutor();
         this.ticker = context.timer().scheduleWithFixedDelay(() -> submit(this::tick), TICK_MILLIS, TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
@@ -1366,9 +1360,9 @@ final class ConsumerGroup {
     }
 
     private <T> T call(Callable<T> command) {
-        Future<T> result;
+        java.util.concurrent.FutureTask<T> result = new java.util.concurrent.FutureTask<>(command);
         try {
-            result = owner.submit(command);
+            owner.execute(result);
         } catch (RejectedExecutionException e) {
             throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
         }
