@@ -336,7 +336,15 @@ class FaultSuiteTest {
             Set<String> done = new HashSet<>(processed);
             produced.addAll(copies.keySet()); // stored, whatever the producer heard: to be processed too
             done.addAll(deadLettered);
-            assertThat(missing(produced, done)).as("seed %d: neither processed nor dead-lettered", seed).isEmpty();
+            Set<String> unprocessed = new java.util.TreeSet<>(missing(produced, done));
+            if (!unprocessed.isEmpty()) { // for a post-mortem: where each is stored, the data and the server's log
+                Path kept = Path.of("target", "fault-suite-data-" + seed).toAbsolutePath();
+                copyTree(dir, kept);
+                unprocessed.forEach(v -> System.out.println("FaultSuiteTest: " + v + " stored at " + copies.get(v)
+                        + ", never processed nor in the DLS; the producer heard " + heard.get(v)));
+                System.out.println("FaultSuiteTest: data kept in " + kept + ", server log in " + serverLog);
+            }
+            assertThat(unprocessed).as("seed %d: neither processed nor dead-lettered", seed).isEmpty();
             assertThat(violations).as("seed %d", seed).isEmpty();
             assertThat(holds.violations()).as("seed %d: holds", seed).isEmpty();
             long stale = consumers.stream().mapToLong(Consumer::staleSettlements).sum();
