@@ -22,6 +22,11 @@ public final class ConsumerChild {
         Consumer consumer = client.consumer(args[1], args[2]).memberName(args[3]).prefetch(50).handler(m -> {
             long start = System.nanoTime();
             long confirmedAt = 0;
+            synchronized (System.out) {
+                System.out.println("GOT " + m.partition() + "@" + m.offset() + " " + args[3] + " got "
+                        + m.valueAsString() + " delivery " + m.deliveryId() + " #" + m.deliveries());
+                System.out.flush();
+            }
             int fate;
             synchronized (random) {
                 fate = random.nextInt(100);

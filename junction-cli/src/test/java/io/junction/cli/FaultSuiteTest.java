@@ -93,6 +93,8 @@ class FaultSuiteTest {
         Set<String> failedSends = ConcurrentHashMap.newKeySet(); // failed without a msg-id: stored once or not
         ConcurrentLinkedQueue<Integer> retry = new ConcurrentLinkedQueue<>();
         Set<String> processed = ConcurrentHashMap.newKeySet();
+        // partition@offset -> every handler call that got it (who, what value, which delivery): for a post-mortem
+        Map<String, Queue<String>> seenAt = new ConcurrentHashMap<>();
         Set<String> confirmed = ConcurrentHashMap.newKeySet(); // sync ack confirmed
         Map<String, long[]> lastByKey = new HashMap<>(); // key -> {offset, 1 if its ack was confirmed}
         AtomicLong nacks = new AtomicLong();
@@ -161,6 +163,8 @@ class FaultSuiteTest {
                     long start = System.nanoTime();
                     String msgId = m.valueAsString();
                     String key = m.keyAsString();
+                    seenAt.computeIfAbsent(m.partition() + "@" + m.offset(), k -> new ConcurrentLinkedQueue<>())
+                            .add(member + " got " + msgId + " delivery " + m.deliveryId() + " #" + m.deliveries());
                     int fate;
                     synchronized (lastByKey) {
                         if (confirmed.contains(msgId)) {
@@ -215,7 +219,7 @@ class FaultSuiteTest {
                             start, end, confirmedAt));
                 }).build().start());
             }
-            ConsumerProcess child = new ConsumerProcess(server.address(), holds, processed, seed);
+            ConsumerProcess child = new ConsumerProcess(server.address(), holds, processed, seenAt, seed);
             child.start();
 
             for (int round = 0; round < rounds; round++) {
@@ -340,8 +344,12 @@ class FaultSuiteTest {
             if (!unprocessed.isEmpty()) { // for a post-mortem: where each is stored, the data and the server's log
                 Path kept = Path.of("target", "fault-suite-data-" + seed).toAbsolutePath();
                 copyTree(dir, kept);
-                unprocessed.forEach(v -> System.out.println("FaultSuiteTest: " + v + " stored at " + copies.get(v)
-                        + ", never processed nor in the DLS; the producer heard " + heard.get(v)));
+                unprocessed.forEach(v -> {
+                    System.out.println("FaultSuiteTest: " + v + " stored at " + copies.get(v)
+                            + ", never processed nor in the DLS; the producer heard " + heard.get(v));
+                    copies.get(v).forEach(at -> System.out.println("FaultSuiteTest:   handler calls for " + at + ": "
+                            + seenAt.get(at)));
+                });
                 System.out.println("FaultSuiteTest: data kept in " + kept + ", server log in " + serverLog);
             }
             assertThat(unprocessed).as("seed %d: neither processed nor dead-lettered", seed).isEmpty();
@@ -423,11 +431,14 @@ class FaultSuiteTest {
         private final String server;
         private final HoldChecker holds;
         private final Set<String> processed;
+        private final Map<String, Queue<String>> seenAt;
         private final long seed;
         private Process process;
         private int incarnation;
 
-        ConsumerProcess(String server, HoldChecker holds, Set<String> processed, long seed) {
+        ConsumerProcess(String server, HoldChecker holds, Set<String> processed, Map<String, Queue<String>> seenAt,
+                long seed) {
+            this.seenAt = seenAt;
             this.server = server;
             this.holds = holds;
             this.processed = processed;
@@ -447,7 +458,10 @@ class FaultSuiteTest {
                 try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(),
                         StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
-                        if (line.startsWith("PROCESSED ")) {
+                        if (line.startsWith("GOT ")) { // GOT partition@offset what
+                            String[] f = line.split(" ", 3);
+                            seenAt.computeIfAbsent(f[1], k -> new ConcurrentLinkedQueue<>()).add(f[2]);
+                        } else if (line.startsWith("PROCESSED ")) {
                             processed.add(line.substring("PROCESSED ".length()));
                         } else {
                             holds.addLine(line);
