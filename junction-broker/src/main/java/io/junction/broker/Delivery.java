@@ -17,6 +17,15 @@ public record Delivery(int partition, long offset, byte[] key, byte[] value, Lis
         return value == null;
     }
 
+    /** Its size against the limits and batch bounds: key, value, header keys and values. */
+    public long size() {
+        long size = (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+        for (Header h : headers) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return size;
+    }
+
     /** What the member names to settle this delivery. */
     public DeliveryRef ref() {
         return new DeliveryRef(partition, offset, deliveryId);

@@ -231,7 +231,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             long bytes = 0;
             int sent = 0;
             for (Delivery d : deliveries) {
-                long size = size(d);
+                long size = d.size();
                 if (batch.getMessagesCount() > 0 && bytes + size > BATCH_BYTES) {
                     if (!send(ConsumeResponse.newBuilder().setBatch(batch).build())) {
                         return sent;
@@ -247,14 +247,6 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                 sent += batch.getMessagesCount();
             }
             return sent;
-        }
-
-        private static long size(Delivery d) {
-            long size = (d.key() == null ? 0 : d.key().length) + (d.value() == null ? 0 : d.value().length);
-            for (io.junction.log.Header h : d.headers()) {
-                size += h.key().length() + (h.value() == null ? 0 : h.value().length);
-            }
-            return size;
         }
 
         @Override
