@@ -13,11 +13,22 @@ import java.util.stream.IntStream;
 /**
  * The child JVM of {@link GroupStateCrashTest}: a broker whose one group consumes a station and acks every
  * message, every third one with ackSync. Before each ack it prints {@code GOT partition/offset}; after an ackSync
- * returned it prints {@code SYNC partition/offset}. Until the parent kills it.
+ * returned it prints {@code SYNC partition/offset}; each delivery the broker hands it, {@code IN partition/offset #n
+ * id d} (for a post-mortem). Each of these lines starts with its number (1, 2, 3…). Until the parent kills it.
  */
 public final class GroupCrashChild {
 
     private GroupCrashChild() {
+    }
+
+    private static long lines;
+
+    /** Prints {@code text} as one line numbered 1, 2, 3…: the parent can tell whether it missed one. */
+    private static void say(String text) {
+        synchronized (System.out) {
+            System.out.println(++lines + " " + text);
+            System.out.flush();
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -37,6 +48,8 @@ public final class GroupCrashChild {
                 new DeliverySink() {
                     @Override
                     public void deliver(Delivery delivery) {
+                        say("IN " + delivery.partition() + "/" + delivery.offset() + " #" + delivery.deliveries()
+                                + " id " + delivery.deliveryId()); // for a post-mortem: what reached the child
                         inbox.add(delivery);
                     }
 
@@ -50,12 +63,10 @@ public final class GroupCrashChild {
         while (true) {
             Delivery d = inbox.take();
             String ref = d.partition() + "/" + d.offset();
-            System.out.println("GOT " + ref);
-            System.out.flush();
+            say("GOT " + ref);
             if (n++ % 3 == 0) {
                 member.ackSync(List.of(d.ref()));
-                System.out.println("SYNC " + ref);
-                System.out.flush();
+                say("SYNC " + ref);
             } else {
                 member.ack(List.of(d.ref()));
             }

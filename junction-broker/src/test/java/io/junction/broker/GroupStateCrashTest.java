@@ -2,9 +2,24 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.junction.log.Durability;
+import io.junction.log.FetchResult;
+import io.junction.log.LogConfig;
+import io.junction.log.PartitionLog;
+import io.junction.log.Record;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -26,6 +41,10 @@ class GroupStateCrashTest {
     @TempDir
     Path dir;
 
+    /** A copy of {@link #dir} as the last kill left it. */
+    @TempDir
+    Path afterKills;
+
     @Test
     void shouldNeverRedeliverASyncAckedMessageNorLoseOneThroughKillMinus9() throws Exception {
         String fixed = System.getProperty("groupcrash.seed");
@@ -34,11 +53,28 @@ class GroupStateCrashTest {
         Random random = new Random(seed);
         Set<String> syncAcked = ConcurrentHashMap.newKeySet(); // ackSync returned: must never come again
         Set<String> received = ConcurrentHashMap.newKeySet(); // handed to the child (maybe acked, maybe not)
+        // partition/offset -> each delivery that reached a child ("round r: #n id d"): for a post-mortem
+        Map<String, Queue<String>> arrived = new ConcurrentHashMap<>();
+        Queue<String> lostLines = new ConcurrentLinkedQueue<>(); // gaps in the children's line numbers
+        Map<Integer, String> lastLines = new ConcurrentHashMap<>(); // round -> the last line its child printed
         for (int round = 0; round < 6; round++) {
             Set<String> syncAckedThisRound = ConcurrentHashMap.newKeySet();
             Set<String> receivedThisRound = ConcurrentHashMap.newKeySet();
-            ChildJvm child = ChildJvm.start(GroupCrashChild.class, line -> {
-                if (line.startsWith("SYNC ")) {
+            int r = round;
+            long[] lastLine = {0};
+            ChildJvm child = ChildJvm.start(GroupCrashChild.class, numbered -> {
+                int space = numbered.indexOf(' ');
+                long n = Long.parseLong(numbered.substring(0, space));
+                if (n != lastLine[0] + 1) {
+                    lostLines.add("round " + r + ": line " + n + " came after line " + lastLine[0]);
+                }
+                lastLine[0] = n;
+                lastLines.put(r, numbered);
+                String line = numbered.substring(space + 1);
+                if (line.startsWith("IN ")) {
+                    String[] f = line.split(" ", 3);
+                    arrived.computeIfAbsent(f[1], k -> new ConcurrentLinkedQueue<>()).add("round " + r + ": " + f[2]);
+                } else if (line.startsWith("SYNC ")) {
                     syncAckedThisRound.add(line.substring(5));
                 } else if (line.startsWith("GOT ")) {
                     receivedThisRound.add(line.substring(4));
@@ -54,6 +90,8 @@ class GroupStateCrashTest {
             syncAcked.addAll(syncAckedThisRound);
             received.addAll(receivedThisRound);
         }
+        // The state the kills left, kept aside for a post-mortem before the drain changes it.
+        copyTree(dir, afterKills);
         // Finally drain the group in this JVM: everything not yet acked arrives, nothing sync-acked does.
         try (Broker broker = Broker.open(BrokerConfig.defaults(dir))) {
             BrokerTest.Mailbox mailbox = new BrokerTest.Mailbox();
@@ -89,11 +127,67 @@ class GroupStateCrashTest {
                     }
                 }
             }
+            if (!missing.isEmpty()) {
+                Path kept = Path.of("target", "group-crash-data-" + seed).toAbsolutePath();
+                copyTree(afterKills, kept);
+                Set<Long> offsets = new HashSet<>();
+                missing.forEach(m -> offsets.add(Long.parseLong(m.substring(m.indexOf('/') + 1))));
+                Map<String, List<String>> events = journalEvents(
+                        kept.resolve("tenants/default/stations/s/groups/g/journal"), offsets);
+                for (String m : missing) {
+                    System.out.println("GroupStateCrashTest: missing " + m + "; reached a child: " + arrived.get(m)
+                            + "; its journal events: " + events.get(m));
+                }
+                System.out.println("GroupStateCrashTest: the state after the kills is kept in " + kept
+                        + "; lines of the children the test missed: " + lostLines + "; the last line of each: "
+                        + lastLines);
+            }
             assertThat(missing).as("seed %d: every message acked or delivered again; missing (never seen, yet acked)",
                     seed).isEmpty();
             assertThat(accounted).hasSize(TOTAL);
             System.out.println("GroupStateCrashTest: " + received.size() + " handed to the child, " + syncAcked.size()
                     + " of them sync-acked, " + redelivered.size() + " delivered after the last kill");
+        }
+    }
+
+    /** The journal's events that name one of {@code offsets}, as "journal offset: EVENT", by partition/offset. */
+    private static Map<String, List<String>> journalEvents(Path journal, Set<Long> offsets) {
+        Map<String, List<String>> events = new TreeMap<>();
+        try (PartitionLog log = PartitionLog.open(journal, LogConfig.builder().durability(Durability.INTERVAL)
+                .build())) {
+            for (long at = log.firstOffset(); at < log.nextOffset(); ) {
+                FetchResult result = log.read(at, 1 << 20);
+                for (Record r : result.records()) {
+                    ByteBuffer e = ByteBuffer.wrap(r.value());
+                    byte type = e.get();
+                    if (type == GroupJournal.ACK || type == GroupJournal.DELIVERED || type == GroupJournal.SKIPPED) {
+                        int p = e.getInt();
+                        long o = e.getLong();
+                        if (offsets.contains(o) || type == GroupJournal.SKIPPED) {
+                            String what = type == GroupJournal.ACK ? "ACK" : type == GroupJournal.SKIPPED
+                                    ? "SKIPPED to " + o : "DELIVERED #" + e.getInt();
+                            events.computeIfAbsent(p + "/" + o, k -> new ArrayList<>()).add(r.offset() + ": " + what);
+                        }
+                    } else {
+                        events.computeIfAbsent("other", k -> new ArrayList<>()).add(r.offset() + ": type " + type);
+                    }
+                }
+                at = result.nextOffset();
+            }
+        }
+        return events;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else if (!f.getFileName().toString().equals(".lock")) {
+                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
         }
     }
 }
