@@ -2,6 +2,7 @@ package io.junction.broker;
 
 import io.junction.log.Durability;
 import io.junction.log.LogConfig;
+import io.junction.log.SerialExecutor;
 import io.junction.log.Throttle;
 import java.time.Clock;
 import java.time.Duration;

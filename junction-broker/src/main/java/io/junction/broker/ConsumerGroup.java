@@ -5,6 +5,7 @@ import io.junction.log.FetchResult;
 import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
+import io.junction.log.SerialExecutor;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;

@@ -39,6 +39,7 @@ public final class LogConfig {
     private final int indexIntervalBytes;
     private final int maxBatchBytes;
     private final Clock clock;
+    private final Flusher flusher;
 
     private LogConfig(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -49,6 +50,7 @@ public final class LogConfig {
         this.indexIntervalBytes = b.indexIntervalBytes;
         this.maxBatchBytes = b.maxBatchBytes;
         this.clock = b.clock;
+        this.flusher = b.flusher;
     }
 
     public static LogConfig defaults() {
@@ -91,6 +93,11 @@ public final class LogConfig {
         return clock;
     }
 
+    /** The shared threads that fsync the log ({@link Flusher#shared()} unless set). */
+    public Flusher flusher() {
+        return flusher;
+    }
+
     @Override
     public String toString() {
         return "LogConfig{segmentBytes=" + segmentBytes + ", segmentAge=" + segmentAge + ", durability=" + durability
@@ -109,6 +116,7 @@ public final class LogConfig {
         private int indexIntervalBytes = DEFAULT_INDEX_INTERVAL_BYTES;
         private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
         private Clock clock = Clock.systemUTC();
+        private Flusher flusher = Flusher.shared();
 
         private Builder() {
         }
@@ -153,6 +161,11 @@ public final class LogConfig {
             return this;
         }
 
+        public Builder flusher(Flusher flusher) {
+            this.flusher = flusher;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is out of range */
         public LogConfig build() {
             if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES) {
@@ -173,6 +186,7 @@ public final class LogConfig {
                         + BatchFormat.HEADER_SIZE + " bytes), was " + maxBatchBytes);
             }
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(flusher, "flusher");
             return new LogConfig(this);
         }
 

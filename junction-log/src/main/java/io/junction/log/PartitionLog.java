@@ -15,11 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -35,10 +36,13 @@ import java.util.function.Predicate;
  *       {@link #close} change the log; they are serialized by one lock, so the log behaves as if one thread
  *       owned it (the broker calls them from the partition's single owner). The writer writes to the OS page
  *       cache and never waits for the disk on an append.</li>
- *   <li><b>One flusher thread</b> per log. In {@code FSYNC} mode it takes every append queued since its last
- *       fsync, runs one fsync for all of them (group commit), advances the durable end and completes their
- *       futures — on the flusher thread, so callers must not block in the callbacks. In {@code INTERVAL}
- *       mode it fsyncs every flush interval; appends complete as soon as they are written.</li>
+ *   <li><b>No thread of its own.</b> The fsyncs run on the {@link Flusher}'s shared threads. In {@code FSYNC}
+ *       mode an append queues a commit round unless one is queued or running: the round takes every append
+ *       queued since the last one, runs one fsync for all of them (group commit), advances the durable end, and
+ *       hands their futures to the flusher's completion threads (in append order; callbacks should still not
+ *       block, as they hold up the log's later completions). In {@code INTERVAL} mode the first append after a
+ *       flush schedules the next one a flush interval later (or at once past {@code flushBytes}); appends
+ *       complete as soon as they are written. A log nobody appends to is never fsynced.</li>
  *   <li><b>Any number of readers.</b> {@link #read}, {@link #offsetForTimestamp} and {@link #offsetForAppendTime}
  *       take no lock: they read up to the published end ({@code durable} in {@code FSYNC} mode, {@code written}
  *       otherwise), which only ever covers whole batches.</li>
@@ -61,8 +65,18 @@ public final class PartitionLog implements AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     /** Held by compaction and segment deletion (retention): one such pass at a time. Taken before writeLock. */
     private final ReentrantLock maintenanceLock = new ReentrantLock();
-    private final LinkedBlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
-    private final Thread flusher;
+    private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
+    private final Flusher flusher;
+    /** Completes the append futures of this log, in order, on the flusher's completion threads. */
+    private final SerialExecutor completions;
+    /** A commit round (FSYNC) or a flush (INTERVAL) is scheduled or running; at most one per log. */
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    /** Held by a flush task while it forces this log's files; close takes it to wait for a running one. */
+    private final ReentrantLock flushLock = new ReentrantLock();
+    /** INTERVAL mode: the scheduled flush, cancelled by close. */
+    private volatile ScheduledFuture<?> scheduledFlush;
+    /** Set by close (under flushLock): flush tasks leave the files alone from then on. */
+    private boolean flushStopped;
     private final RecoveryReport recovery;
 
     /** The end of what has been written (page cache). Changed by the writer only. */
@@ -81,10 +95,7 @@ public final class PartitionLog implements AutoCloseable {
     private record Pending(LogEnd end, AppendResult result, CompletableFuture<AppendResult> future) {
     }
 
-    private static final Pending STOP = new Pending(null, null, null);
-    /** INTERVAL mode: wakes the flusher before its interval is up (flushBytes unflushed). */
-    private static final Pending FLUSH_NOW = new Pending(null, null, null);
-    /** INTERVAL mode: a FLUSH_NOW is queued or its fsync is running; cleared once {@code durable} moved. */
+    /** INTERVAL mode: an early flush (flushBytes unflushed) is queued or running; cleared once it ran. */
     private final AtomicBoolean flushRequested = new AtomicBoolean();
     /** The size compaction aims at for the batches it writes. */
     private static final int REWRITE_BATCH_BYTES = 64 * 1024;
@@ -99,9 +110,8 @@ public final class PartitionLog implements AutoCloseable {
         Segment last = segments.lastEntry().getValue();
         this.written = new LogEnd(last, last.size(), last.nextOffset());
         this.durable = written;
-        this.flusher = new Thread(this::runFlusher, "junction-log-flusher-" + dir.getFileName());
-        this.flusher.setDaemon(true);
-        this.flusher.start();
+        this.flusher = config.flusher();
+        this.completions = new SerialExecutor(flusher.completions());
     }
 
     /**
@@ -271,13 +281,16 @@ public final class PartitionLog implements AutoCloseable {
             AppendResult result = new AppendResult(base, last, nowMs);
             if (config.durability() == Durability.INTERVAL) {
                 if (unflushedBytes(newEnd) >= config.flushBytes() && flushRequested.compareAndSet(false, true)) {
-                    pending.add(FLUSH_NOW);
+                    flusher.fsync(this::intervalFlush);
+                } else if (flushScheduled.compareAndSet(false, true)) {
+                    scheduledFlush = flusher.fsyncAfter(config.flushInterval().toNanos(), this::intervalFlush);
                 }
                 return CompletableFuture.completedFuture(result);
             }
             CompletableFuture<AppendResult> future = new CompletableFuture<>();
-            active.retain(); // released by the flusher once it has forced this segment
+            active.retain(); // released by the commit round once it has forced this segment
             pending.add(new Pending(newEnd, result, future));
+            scheduleCommit();
             return future;
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new LogException("append to " + dir + " failed: "
@@ -811,6 +824,7 @@ public final class PartitionLog implements AutoCloseable {
         CompletableFuture<AppendResult> marker = new CompletableFuture<>();
         written.segment().retain();
         pending.add(new Pending(written, null, marker));
+        scheduleCommit();
         try {
             marker.get(1, TimeUnit.MINUTES);
         } catch (Exception e) {
@@ -829,31 +843,44 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private void runFlusher() {
-        if (config.durability() == Durability.FSYNC) {
-            runGroupCommit();
-        } else {
-            runIntervalFlush();
+    /** FSYNC mode: queues a commit round on the flusher unless one is queued or running. */
+    private void scheduleCommit() {
+        if (flushScheduled.compareAndSet(false, true)) {
+            flusher.fsync(this::commitRound);
         }
     }
 
-    /** FSYNC mode: one fsync per round covers every append queued since the previous round. */
-    private void runGroupCommit() {
+    /**
+     * FSYNC mode, on an fsync thread: one fsync covers every append queued since the previous round; their futures
+     * complete on the completion threads. Another round is queued if appends came meanwhile (not run here, so a
+     * busy log leaves the thread to other logs between rounds).
+     */
+    private void commitRound() {
         List<Pending> round = new ArrayList<>();
-        boolean stopping = false;
-        while (!stopping) {
-            try {
-                round.add(pending.take());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        for (Pending p; (p = pending.poll()) != null; ) {
+            round.add(p);
+        }
+        try {
+            if (!round.isEmpty()) {
+                Throwable error = forceAll(round);
+                completions.execute(() -> complete(round, error));
             }
-            pending.drainTo(round);
-            stopping = round.remove(STOP);
-            if (round.isEmpty()) {
-                continue;
+        } finally {
+            flushScheduled.set(false);
+            if (!pending.isEmpty()) {
+                scheduleCommit();
             }
+        }
+    }
+
+    /** Forces the segments {@code round} wrote to and moves the durable end; the error, or null. */
+    private Throwable forceAll(List<Pending> round) {
+        flushLock.lock();
+        try {
             Throwable error = failure;
+            if (error == null && flushStopped) {
+                error = new LogClosedException("partition log " + dir + " is closed", null);
+            }
             Segment forced = null;
             if (error == null) {
                 try {
@@ -876,14 +903,21 @@ public final class PartitionLog implements AutoCloseable {
             }
             for (Pending p : round) {
                 p.end().segment().release();
-                if (error == null) {
-                    p.future().complete(p.result());
-                } else {
-                    p.future().completeExceptionally(new LogException("fsync of " + dir + " failed: "
-                            + error.getMessage(), error));
-                }
             }
-            round.clear();
+            return error;
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private void complete(List<Pending> round, Throwable error) {
+        for (Pending p : round) {
+            if (error == null) {
+                p.future().complete(p.result());
+            } else {
+                p.future().completeExceptionally(error instanceof LogException le ? le
+                        : new LogException("fsync of " + dir + " failed: " + error.getMessage(), error));
+            }
         }
     }
 
@@ -899,20 +933,22 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * INTERVAL mode: fsync the active segment every flush interval, and sooner once {@code flushBytes} are unflushed
-     * (sealed segments were fsynced on roll).
+     * INTERVAL mode, on an fsync thread: fsyncs the active segment (sealed segments were fsynced on roll). Runs a
+     * flush interval after the first append since the last flush, or at once when {@code flushBytes} are
+     * unflushed; appends after it schedule the next.
      */
-    private void runIntervalFlush() {
-        long intervalNanos = config.flushInterval().toNanos();
-        while (true) {
-            Pending stop;
-            try {
-                stop = pending.poll(intervalNanos, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    private void intervalFlush() {
+        flushLock.lock();
+        try {
+            flushScheduled.set(false); // an append from now on schedules the next flush
+            flushRequested.set(false);
+            if (flushStopped) {
                 return;
             }
             LogEnd end = written;
+            if (end.nextOffset() == durable.nextOffset() && end.segment() == durable.segment()) {
+                return;
+            }
             try {
                 end.segment().force();
                 durable = end;
@@ -921,16 +957,14 @@ public final class PartitionLog implements AutoCloseable {
             } catch (IOException e) {
                 failure = e;
             }
-            flushRequested.set(false);
-            if (stop == STOP) {
-                return;
-            }
+        } finally {
+            flushLock.unlock();
         }
     }
 
     /**
-     * Stops the flusher after it has made every pending append durable, fsyncs the active segment and closes
-     * the files. Idempotent.
+     * Makes every pending append durable, fsyncs the active segment and closes the files; no flush touches them
+     * after. Idempotent.
      */
     @Override
     public void close() {
@@ -939,12 +973,23 @@ public final class PartitionLog implements AutoCloseable {
             if (closed) {
                 return;
             }
+            if (config.durability() == Durability.FSYNC && failure == null) {
+                try {
+                    awaitDurable();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "waiting for the pending fsyncs of " + dir + " failed", e);
+                }
+            }
             closed = true;
-            pending.add(STOP);
+            ScheduledFuture<?> scheduled = scheduledFlush;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+            flushLock.lock();
             try {
-                flusher.join(TimeUnit.MINUTES.toMillis(1));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                flushStopped = true;
+            } finally {
+                flushLock.unlock();
             }
             try {
                 if (failure == null) {

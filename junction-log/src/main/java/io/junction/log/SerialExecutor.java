@@ -1,4 +1,4 @@
-package io.junction.broker;
+package io.junction.log;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -6,17 +6,17 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs its tasks one at a time, in the order they were given, on a shared executor: a consumer group's "owner
- * thread" without a thread of its own, so an idle group costs no thread. At most {@value #BATCH} tasks run in a
- * row before the group yields its pool thread to others. Each task sees everything the ones before it did (the
+ * Runs its tasks one at a time, in the order they were given, on a shared executor: a single owner without a
+ * thread of its own (a consumer group's commands, a log's completions), so an idle owner costs no thread. At most {@value #BATCH} tasks run in a
+ * row before the owner yields its pool thread to others. Each task sees everything the ones before it did (the
  * hand-over from one pool thread to the next goes through {@link #running}). A task that throws is logged by its
  * submitter's wrapper; one that escapes here does not stop the tasks after it.
  *
  * <p>{@link #shutdown()} refuses new tasks ({@link RejectedExecutionException}); those already given still run.
  */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
 
-    static final int BATCH = 64;
+    public static final int BATCH = 64;
     private static final System.Logger LOG = System.getLogger(SerialExecutor.class.getName());
 
     private final Executor pool;
@@ -24,7 +24,7 @@ final class SerialExecutor implements Executor {
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean shutdown;
 
-    SerialExecutor(Executor pool) {
+    public SerialExecutor(Executor pool) {
         this.pool = pool;
     }
 
@@ -37,7 +37,7 @@ final class SerialExecutor implements Executor {
         schedule();
     }
 
-    void shutdown() {
+    public void shutdown() {
         shutdown = true;
     }
 
@@ -46,7 +46,7 @@ final class SerialExecutor implements Executor {
             try {
                 pool.execute(this::drain);
             } catch (RejectedExecutionException e) {
-                running.set(false); // the broker is closing: the pool takes nothing more
+                running.set(false); // the pool is shut down: it takes nothing more
                 throw e;
             }
         }

@@ -24,6 +24,8 @@ final class FaultyFileChannel extends FileChannel {
     /** Shared switches for every channel an {@link #opener} opened. Thread-safe. */
     static final class Faults {
         final Map<Path, AtomicLong> forcedSize = new ConcurrentHashMap<>();
+        /** How many fsyncs each file had. */
+        final Map<Path, AtomicLong> forces = new ConcurrentHashMap<>();
         /** When set, every write and fsync fails: the machine is off. */
         volatile boolean powerCut;
         /** Bytes the disk still takes; a write beyond it writes what fits, then fails with ENOSPC. */
@@ -90,6 +92,7 @@ final class FaultyFileChannel extends FileChannel {
         }
         long size = delegate.size();
         delegate.force(metaData);
+        faults.forces.computeIfAbsent(file, f -> new AtomicLong()).incrementAndGet();
         // fsyncs may overlap (the flusher's and a roll's): what is durable is the most any completed one covered
         faults.forcedSize.computeIfAbsent(file, f -> new AtomicLong()).accumulateAndGet(size, Math::max);
     }
