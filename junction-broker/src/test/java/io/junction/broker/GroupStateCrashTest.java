@@ -83,6 +83,9 @@ class GroupStateCrashTest {
             assertThat(child.awaitReady()).as("child ready").isTrue();
             Thread.sleep(50 + random.nextInt(400));
             child.kill();
+            if (child.readerFailure() != null) {
+                lostLines.add("round " + round + ": reading its output failed: " + child.readerFailure());
+            }
             for (String ref : receivedThisRound) {
                 assertThat(syncAcked).as("seed %d round %d: %s was delivered again after its ackSync", seed, round,
                         ref).doesNotContain(ref);

@@ -477,7 +477,9 @@ class FaultSuiteTest {
 
         void kill() throws InterruptedException {
             if (process != null) {
-                process.destroyForcibly();
+                // SIGKILL without closing this JVM's end of its output (Process.destroyForcibly does): the lines it
+                // printed before it died are still read (see the broker module's ChildJvm).
+                process.toHandle().destroyForcibly();
                 process.waitFor(30, TimeUnit.SECONDS);
                 process = null;
             }
