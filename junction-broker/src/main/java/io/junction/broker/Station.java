@@ -133,16 +133,23 @@ final class Station {
         Arrays.fill(compactedUpTo, -1);
         this.compactionWaiting = new boolean[partitions.length];
         this.keysKept = new long[partitions.length];
-        this.compactionCheck = context.timer().scheduleWithFixedDelay(() -> {
-            // One queued pass at most: a pass longer than the period does not pile up more behind it.
-            if (config.compaction().enabled() && compactionQueued.compareAndSet(false, true)) {
-                try {
-                    context.compactor().execute(this::compactQuietly);
-                } catch (RejectedExecutionException stopping) {
-                    compactionQueued.set(false);
-                }
+        this.compactionCheck = context.timer().scheduleWithFixedDelay(this::checkCompaction, COMPACTION_CHECK_SECONDS,
+                COMPACTION_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Queues a background compaction pass if the station's current configuration has compaction on (every
+     * {@value #COMPACTION_CHECK_SECONDS} s, and at once when an update turns it on). One queued pass at most: a
+     * pass longer than the period does not pile up more behind it.
+     */
+    private void checkCompaction() {
+        if (config.compaction().enabled() && compactionQueued.compareAndSet(false, true)) {
+            try {
+                context.compactor().execute(this::compactQuietly);
+            } catch (RejectedExecutionException stopping) {
+                compactionQueued.set(false);
             }
-        }, COMPACTION_CHECK_SECONDS, COMPACTION_CHECK_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
     private void compactQuietly() {
@@ -396,7 +403,11 @@ final class Station {
                     + name + "' has " + config.segmentBytes() + ", the update asked for " + newConfig.segmentBytes());
         }
         writeMeta(dir, newConfig, createdAtMs);
+        boolean compactionTurnedOn = newConfig.compaction().enabled() && !config.compaction().enabled();
         config = newConfig;
+        if (compactionTurnedOn) {
+            checkCompaction();
+        }
     }
 
     /**
