@@ -94,6 +94,11 @@ public final class Broker implements AutoCloseable {
         return stations;
     }
 
+    /** Tests: the group itself. */
+    ConsumerGroup group(String tenant, String station, String group) {
+        return station(tenant, station).existingGroup(group);
+    }
+
     private Station station(String tenant, String name) {
         Station station = tenant(tenant).get(name);
         if (station == null) {

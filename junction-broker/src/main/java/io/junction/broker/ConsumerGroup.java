@@ -137,7 +137,15 @@ final class ConsumerGroup {
     private final GroupMember[] owners;
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
     private final AtomicLong memberIds = new AtomicLong();
-    private final ScheduledFuture<?> ticker;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    /**
+     * The next tick, while the group has something a tick watches (deliveries in flight, redeliveries due, a member
+     * whose transport takes nothing); null otherwise, so an idle group costs no timer work. Owner thread only
+     * (close reads it after the owner's last command).
+     */
+    private ScheduledFuture<?> ticker;
+    /** Ticks run so far (tests: an idle group does not tick). */
+    private long ticks;
     private int nextPartition;
     /**
      * The id of the last delivery handed out. Ids grow by one per delivery from a start taken from the wall clock
@@ -218,8 +226,7 @@ final class ConsumerGroup {
             resent.add(new java.util.TreeSet<>());
         }
         this.owner = context.groupExecutor();
-        this.ticker = context.timer().scheduleWithFixedDelay(() -> submit(this::tick), TICK_MILLIS, TICK_MILLIS,
-                TimeUnit.MILLISECONDS);
+        this.timer = context.timer();
     }
 
     /**
@@ -721,11 +728,14 @@ final class ConsumerGroup {
 
     /** Removes every member (their sinks hear {@code reason}), writes a snapshot and closes the journal. */
     void close(BrokerException reason) {
-        ticker.cancel(false);
         try {
             call(() -> {
                 if (!closed) {
                     closed = true;
+                    if (ticker != null) {
+                        ticker.cancel(false);
+                        ticker = null;
+                    }
                     for (GroupMember member : members.values()) {
                         member.sink.closed(reason);
                     }
@@ -809,9 +819,11 @@ final class ConsumerGroup {
     }
 
     private void tick() {
+        ticker = null;
         if (closed) {
             return;
         }
+        ticks++;
         long now = System.nanoTime();
         List<int[]> stalled = new ArrayList<>();
         for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
@@ -840,12 +852,14 @@ final class ConsumerGroup {
     private void dispatch() {
         if (closed || members.isEmpty()) {
             journal.writePending();
+            tickIfNeeded();
             return;
         }
         if (ordering == Ordering.PARTITION) {
             dispatchByPartition();
             journal.writePending();
             flushOutbox();
+            tickIfNeeded();
             return;
         }
         while (true) {
@@ -861,6 +875,36 @@ final class ConsumerGroup {
         }
         journal.writePending();
         flushOutbox();
+        tickIfNeeded();
+    }
+
+    /**
+     * Schedules the next tick ({@value #TICK_MILLIS} ms) when the group has something a tick watches — deliveries
+     * in flight (deadlines), redeliveries waiting (due times), a member whose transport takes nothing (stall
+     * timeout) — and none is scheduled. Every command ends in a dispatch, which calls this: an idle group has no
+     * tick.
+     */
+    private void tickIfNeeded() {
+        if (closed || ticker != null) {
+            return;
+        }
+        boolean watching = !inFlight.isEmpty() || !redeliveries.isEmpty();
+        for (Iterator<GroupMember> it = members.values().iterator(); !watching && it.hasNext(); ) {
+            GroupMember m = it.next();
+            watching = m.notReadySince != 0 || !m.sink.ready();
+        }
+        if (watching) {
+            try {
+                ticker = timer.schedule(() -> submit(this::tick), TICK_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the broker is closing
+            }
+        }
+    }
+
+    /** Ticks run so far (owner thread). */
+    long ticks() {
+        return call(() -> ticks);
     }
 
     /**

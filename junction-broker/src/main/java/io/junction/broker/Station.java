@@ -947,7 +947,7 @@ final class Station {
                 + "dropped)", name, group, members, letters.size());
     }
 
-    private ConsumerGroup existingGroup(String group) {
+    ConsumerGroup existingGroup(String group) {
         ConsumerGroup g = groups.get(group);
         if (g == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' does not exist on station '"

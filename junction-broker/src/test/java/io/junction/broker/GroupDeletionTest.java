@@ -101,6 +101,33 @@ class GroupDeletionTest {
     }
 
     @Test
+    void aGroupTicksOnlyWhileItHasDeliveriesToWatch() throws Exception {
+        // Before: every group ticked every 25 ms, idle or not (10,000 groups: 400,000 timer tasks a second).
+        for (int i = 0; i < 100; i++) {
+            broker.subscribe(T, "s", "idle" + i, StartPosition.earliest(), "m", 0, new BrokerTest.Mailbox());
+        }
+        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, "s", "busy", StartPosition.earliest(), "m", 10, box);
+        List<Delivery> got = box.take(3);
+        ConsumerGroup busy = broker.group(T, "s", "busy");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (busy.ticks() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(busy.ticks()).as("ticks while deliveries are in flight (their deadlines)").isPositive();
+        assertThat(member.ackSync(got.stream().map(Delivery::ref).toList())).isEmpty();
+        long settled = busy.ticks();
+        Thread.sleep(12 * ConsumerGroup.TICK_MILLIS); // twelve tick periods: an absence, not a speed, is checked
+        assertThat(busy.ticks() - settled).as("ticks once nothing is in flight (one may have been scheduled)")
+                .isLessThanOrEqualTo(1);
+        long idleTicks = 0;
+        for (int i = 0; i < 100; i++) {
+            idleTicks += broker.group(T, "s", "idle" + i).ticks();
+        }
+        assertThat(idleTicks).as("ticks of 100 idle groups (members without credits)").isZero();
+    }
+
+    @Test
     void aDeletedGroupStaysDeletedAfterARestartAndAnInterruptedDeletionIsFinished() throws Exception {
         broker.createGroup(T, "s", "idle", StartPosition.earliest());
         broker.createGroup(T, "s", "kept", StartPosition.earliest());
