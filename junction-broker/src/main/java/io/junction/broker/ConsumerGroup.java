@@ -28,6 +28,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -512,12 +513,51 @@ final class ConsumerGroup {
             });
             return null;
         }
-        return call(() -> {
-            List<DeliveryRef> stale = ackAll(member, refs);
-            journal.flush();
-            dispatch();
-            return stale == null ? List.of() : stale;
-        });
+        try {
+            return ackSync(member, refs).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof BrokerException b ? b
+                    : new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e.getCause(), e.getCause());
+        }
+    }
+
+    /**
+     * Acks the deliveries {@code member} holds among {@code refs}; the future completes with the stale ones (empty
+     * when none) once the applied acks are durable: at the journal's next fsync, shared by every sync ack waiting
+     * meanwhile (group commit), never on the group's thread. Futures complete in the order the acks were applied.
+     * The key's next message may go out before then (as after a plain ack); a sync ack is confirmed only once
+     * durable. Completes exceptionally with SHUTTING_DOWN when the group is closed, STORAGE_ERROR when the fsync
+     * fails.
+     */
+    CompletableFuture<List<DeliveryRef>> ackSync(GroupMember member, List<DeliveryRef> refs) {
+        CompletableFuture<List<DeliveryRef>> confirmed = new CompletableFuture<>();
+        try {
+            owner.execute(() -> {
+                try {
+                    List<DeliveryRef> stale = ackAll(member, refs);
+                    CompletableFuture<Void> durable = journal.flushAsync();
+                    dispatch();
+                    durable.whenComplete((v, failure) -> {
+                        if (failure == null) {
+                            confirmed.complete(stale == null ? List.of() : stale);
+                        } else {
+                            confirmed.completeExceptionally(new BrokerException(ErrorCode.STORAGE_ERROR, "group '"
+                                    + name + "': the acks could not be made durable: " + failure.getMessage(),
+                                    failure));
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name
+                            + " failed a command", e);
+                    confirmed.completeExceptionally(e instanceof BrokerException ? e
+                            : new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e, e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            confirmed.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
+                    + "' is closed"));
+        }
+        return confirmed;
     }
 
     private List<DeliveryRef> ackAll(GroupMember member, List<DeliveryRef> refs) {
@@ -814,7 +854,9 @@ final class ConsumerGroup {
         } else {
             releaseKey(ref);
         }
-        journal.flush();
+        // Soon durable, without holding the group for the fsync: until then the open dead letter itself says the
+        // message is done (reconcileWithDeadLetters acks it again after a crash).
+        journal.flushAsync();
         dispatch();
     }
 

@@ -280,6 +280,15 @@ final class GroupJournal implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes every event so far and returns a future completed once they are durable: the next fsync of the
+     * journal, shared by every caller waiting meanwhile (group commit); futures complete in order.
+     */
+    java.util.concurrent.CompletableFuture<Void> flushAsync() {
+        writePending();
+        return log.flushAsync();
+    }
+
     /** Writes and fsyncs every event so far. */
     void flush() {
         writePending();

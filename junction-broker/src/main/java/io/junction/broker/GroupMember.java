@@ -3,6 +3,7 @@ package io.junction.broker;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One member of a consumer group: what a consumer connection holds. Every method enqueues a command for the
@@ -71,6 +72,15 @@ public final class GroupMember {
      */
     public List<DeliveryRef> ackSync(List<DeliveryRef> refs) {
         return group.ack(this, refs, true);
+    }
+
+    /**
+     * As {@link #ackSync}, without blocking: the future completes with the stale settlements once the applied acks
+     * are durable (the journal's next fsync, shared by all sync acks waiting meanwhile). Futures of one member
+     * complete in the order of the calls.
+     */
+    public CompletableFuture<List<DeliveryRef>> ackSyncAsync(List<DeliveryRef> refs) {
+        return group.ackSync(this, refs);
     }
 
     /** Hands the messages back: they are delivered again after {@code delay} (zero: at once). */

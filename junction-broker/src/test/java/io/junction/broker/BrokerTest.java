@@ -366,6 +366,31 @@ class BrokerTest {
     }
 
     @Test
+    void syncAcksIssuedWithoutWaitingAreConfirmedInOrderOnceDurable() throws Exception {
+        broker.createStation(T, "orders", config(2, Duration.ofSeconds(30)));
+        produceValues("orders", 30);
+        Mailbox box = new Mailbox();
+        GroupMember member = broker.subscribe(T, "orders", "g", StartPosition.earliest(), "m", 30, box);
+        List<Delivery> got = box.take(30);
+        List<Integer> confirmedOrder = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<java.util.concurrent.CompletableFuture<List<DeliveryRef>>> confirmations = new java.util.ArrayList<>();
+        for (int i = 0; i < got.size(); i++) { // none waits for the one before: they share the journal's fsyncs
+            int n = i;
+            confirmations.add(member.ackSyncAsync(List.of(got.get(i).ref()))
+                    .whenComplete((stale, e) -> confirmedOrder.add(n)));
+        }
+        for (var c : confirmations) {
+            assertThat(c.get(30, TimeUnit.SECONDS)).as("nothing stale").isEmpty();
+        }
+        assertThat(confirmedOrder).as("confirmed in the order the acks were made").isSorted().hasSize(30);
+        // A stale one (acked already) is confirmed as stale, changing nothing.
+        assertThat(member.ackSyncAsync(List.of(got.get(0).ref())).get(30, TimeUnit.SECONDS))
+                .containsExactly(got.get(0).ref());
+        reopen();
+        assertThat(broker.groupInfo(T, "orders", "g").lag()).as("every confirmed ack kept").isZero();
+    }
+
+    @Test
     void shouldStartNewGroupsWhereAsked() throws Exception {
         broker.createStation(T, "orders", StationConfig.defaults());
         produceValues("orders", 10);

@@ -73,6 +73,8 @@ public final class PartitionLog implements AutoCloseable {
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     /** Held by a flush task while it forces this log's files; close takes it to wait for a running one. */
     private final ReentrantLock flushLock = new ReentrantLock();
+    /** INTERVAL mode: callers of {@link #flushAsync} waiting for the durable end to pass their offset, in order. */
+    private final ConcurrentLinkedQueue<DurableWaiter> durableWaiters = new ConcurrentLinkedQueue<>();
     /** INTERVAL mode: the scheduled flush, cancelled by close. */
     private volatile ScheduledFuture<?> scheduledFlush;
     /** Set by close (under flushLock): flush tasks leave the files alone from then on. */
@@ -89,6 +91,10 @@ public final class PartitionLog implements AutoCloseable {
 
     /** A position in the log: readers may read every batch before {@code position} of {@code segment}. */
     private record LogEnd(Segment segment, int position, long nextOffset) {
+    }
+
+    /** A {@link #flushAsync} caller waiting until the durable end reaches {@code nextOffset}. */
+    private record DurableWaiter(long nextOffset, CompletableFuture<Void> future) {
     }
 
     /** An append waiting for the fsync that covers it (or a marker whose future completes when all before it did). */
@@ -938,27 +944,79 @@ public final class PartitionLog implements AutoCloseable {
      * unflushed; appends after it schedule the next.
      */
     private void intervalFlush() {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        Throwable error = null;
         flushLock.lock();
         try {
             flushScheduled.set(false); // an append from now on schedules the next flush
-            flushRequested.set(false);
+            flushRequested.set(false); // and a flushAsync from now on asks for another
             if (flushStopped) {
-                return;
+                return; // close completes the waiters
             }
             LogEnd end = written;
-            if (end.nextOffset() == durable.nextOffset() && end.segment() == durable.segment()) {
-                return;
+            if (end.nextOffset() != durable.nextOffset() || end.segment() != durable.segment()) {
+                try {
+                    end.segment().force();
+                    durable = end;
+                } catch (ClosedChannelException e) {
+                    durable = end; // rolled (and deleted) meanwhile: it was fsynced when it was sealed
+                } catch (IOException e) {
+                    failure = e;
+                }
             }
-            try {
-                end.segment().force();
-                durable = end;
-            } catch (ClosedChannelException e) {
-                // rolled and deleted meanwhile; it was fsynced when it was sealed
-            } catch (IOException e) {
-                failure = e;
+            error = failure;
+            long through = durable.nextOffset();
+            for (DurableWaiter w; (w = durableWaiters.peek()) != null && (error != null || w.nextOffset() <= through); ) {
+                durableWaiters.poll();
+                done.add(w.future());
             }
         } finally {
             flushLock.unlock();
+        }
+        if (!done.isEmpty()) {
+            Throwable failed = error;
+            completions.execute(() -> done.forEach(f -> {
+                if (failed == null) {
+                    f.complete(null);
+                } else {
+                    f.completeExceptionally(new LogException("fsync of " + dir + " failed: " + failed.getMessage(),
+                            failed));
+                }
+            }));
+        }
+        if (!durableWaiters.isEmpty() && flushRequested.compareAndSet(false, true)) {
+            flusher.fsync(this::intervalFlush); // waiters for what was appended after this flush began
+        }
+    }
+
+    /**
+     * A future completed once everything appended so far is durable: the asynchronous {@link #flush()}. In {@code
+     * INTERVAL} mode it asks the flusher for an fsync now (one covers every caller waiting meanwhile: group
+     * commit); in {@code FSYNC} mode it completes after the pending commit rounds. Futures complete in the order
+     * they were asked for, on the flusher's completion threads; exceptionally with {@link LogException} when the
+     * fsync fails, {@link LogClosedException} when the log is closed or failed before.
+     */
+    public CompletableFuture<Void> flushAsync() {
+        writeLock.lock();
+        try {
+            checkWritable();
+            if (config.durability() == Durability.FSYNC) {
+                CompletableFuture<AppendResult> marker = new CompletableFuture<>();
+                written.segment().retain();
+                pending.add(new Pending(written, null, marker));
+                scheduleCommit();
+                return marker.thenApply(r -> null);
+            }
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            durableWaiters.add(new DurableWaiter(written.nextOffset(), future));
+            if (flushRequested.compareAndSet(false, true)) {
+                flusher.fsync(this::intervalFlush);
+            }
+            return future;
+        } catch (LogClosedException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -991,12 +1049,26 @@ public final class PartitionLog implements AutoCloseable {
             } finally {
                 flushLock.unlock();
             }
+            Throwable finalError = failure;
             try {
                 if (failure == null) {
                     written.segment().force();
+                    durable = written;
                 }
             } catch (IOException e) {
+                finalError = e;
                 LOG.log(System.Logger.Level.WARNING, "final fsync of " + dir + " failed", e);
+            }
+            for (DurableWaiter w; (w = durableWaiters.poll()) != null; ) {
+                CompletableFuture<Void> f = w.future();
+                Throwable error = finalError;
+                completions.execute(() -> {
+                    if (error == null) {
+                        f.complete(null);
+                    } else {
+                        f.completeExceptionally(new LogException("final fsync of " + dir + " failed", error));
+                    }
+                });
             }
             segments.values().forEach(Segment::close);
         } finally {

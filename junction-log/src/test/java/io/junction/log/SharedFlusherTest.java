@@ -82,6 +82,45 @@ class SharedFlusherTest {
         }
     }
 
+    @Test
+    void flushAsyncGroupCommitsItsCallersAndCompletesThemInOrder() throws Exception {
+        FaultyFileChannel.Faults faults = new FaultyFileChannel.Faults();
+        LogConfig config = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(Duration.ofHours(1))
+                .build();
+        try (PartitionLog log = PartitionLog.open(dir.resolve("journal"), config, FaultyFileChannel.opener(faults))) {
+            Path file = dir.resolve("journal").resolve("00000000000000000000.log").toAbsolutePath();
+            log.append(new RecordBatchBuilder().add(0, null, new byte[] {0})).get(1, TimeUnit.MINUTES);
+            log.flushAsync().get(1, TimeUnit.MINUTES); // no waiting for the hour-long interval
+            assertThat(log.durableNextOffset()).isEqualTo(1);
+            long forcesBefore = faults.forces.get(file).get();
+
+            // Hold the next fsync; 50 appends, each followed by a flushAsync, queue up behind it.
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            faults.forceGate = gate;
+            List<Integer> completed = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<CompletableFuture<Void>> flushes = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                log.append(new RecordBatchBuilder().add(0, null, new byte[] {(byte) i})).get(1, TimeUnit.MINUTES);
+                int n = i;
+                flushes.add(log.flushAsync().whenComplete((v, e) -> completed.add(n)));
+            }
+            assertThat(flushes).as("none durable while the fsync is held").noneMatch(CompletableFuture::isDone);
+            faults.forceGate = null;
+            gate.countDown();
+            CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new)).get(1, TimeUnit.MINUTES);
+            assertThat(log.durableNextOffset()).isEqualTo(51);
+            assertThat(faults.forces.get(file).get() - forcesBefore).as("fsyncs for 50 waiters (group commit)")
+                    .isLessThanOrEqualTo(2);
+            assertThat(completed).as("completed in the order asked").isSorted().hasSize(50);
+
+            faults.failForce = true;
+            log.append(new RecordBatchBuilder().add(0, null, new byte[] {1})).get(1, TimeUnit.MINUTES);
+            CompletableFuture<Void> failing = log.flushAsync();
+            assertThat(failing).failsWithin(Duration.ofMinutes(1)).withThrowableOfType(
+                    java.util.concurrent.ExecutionException.class).withCauseInstanceOf(LogException.class);
+        }
+    }
+
     private static Map<Path, Long> forcesUnder(FaultyFileChannel.Faults faults, Path... dirs) {
         return faults.forces.entrySet().stream()
                 .filter(e -> java.util.Arrays.stream(dirs).anyMatch(d -> e.getKey().getParent().equals(

@@ -185,9 +185,10 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
 
         /**
          * A plain ack is handed to the group and forgotten (stale ones come back through {@link #stale}). A sync
-         * ack blocks this (blocking-executor) thread until the group has made it durable, then confirms it with
-         * its ack id and the stale ones; requests of one stream are handled in order, so confirmations go out in
-         * the order of the sync acks.
+         * ack is confirmed, with its ack id and the stale ones, once the group has made it durable (the group
+         * journal's next fsync, shared with every sync ack waiting meanwhile); this thread does not wait for it.
+         * Requests of one stream are handed to the group in order and the group confirms in the order it applied
+         * them, so confirmations go out in the order of the sync acks.
          */
         private void ack(io.junction.api.v1.Ack ack) {
             GroupMember m = joined();
@@ -195,9 +196,15 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                 m.ack(refs("ack", ack.getMessagesList()));
                 return;
             }
-            List<DeliveryRef> stale = m.ackSync(refs("ack", ack.getMessagesList()));
-            send(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder().setAckId(ack.getAckId())
-                    .addAllStale(Convert.refsOut(stale))).build());
+            long ackId = ack.getAckId();
+            m.ackSyncAsync(refs("ack", ack.getMessagesList())).whenComplete((stale, failure) -> {
+                if (failure != null) {
+                    fail(failure);
+                } else {
+                    send(ConsumeResponse.newBuilder().setAckConfirmed(AckConfirmed.newBuilder().setAckId(ackId)
+                            .addAllStale(Convert.refsOut(stale))).build());
+                }
+            });
         }
 
         private GroupMember joined() {
