@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The durable state of one consumer group, kept as a journal of events in an internal partition log
@@ -46,7 +45,8 @@ final class GroupJournal implements AutoCloseable {
     /** The state of one partition, as the journal knows it. */
     static final class PartitionState {
         long ackFloor;
-        final TreeSet<Long> ackedAbove = new TreeSet<>();
+        /** The offsets acked above the floor (a bitmap). */
+        final AckSet ackedAbove = new AckSet();
         final Map<Long, Integer> deliveries = new HashMap<>();
         /** Offsets done once (dead-lettered), resent, not acked again yet → the dead letter's id. */
         final TreeMap<Long, Long> resent = new TreeMap<>();
@@ -78,7 +78,7 @@ final class GroupJournal implements AutoCloseable {
             }
             if (from <= ackFloor) {
                 ackFloor = to;
-                ackedAbove.headSet(to).clear();
+                ackedAbove.clearBelow(to);
                 advance();
             } else if (!gaps.containsKey(from)) {
                 gaps.put(from, to);
@@ -89,9 +89,18 @@ final class GroupJournal implements AutoCloseable {
         /** Moves the floor over the acked offsets and gaps right above it. */
         private void advance() {
             while (true) {
-                if (ackedAbove.remove(ackFloor)) {
-                    deliveries.remove(ackFloor);
-                    ackFloor++;
+                long next = ackedAbove.advance(ackFloor);
+                if (next > ackFloor) {
+                    if (!deliveries.isEmpty()) { // done: their delivery counts are not needed any more
+                        if (next - ackFloor <= 64) {
+                            for (long o = ackFloor; o < next; o++) {
+                                deliveries.remove(o);
+                            }
+                        } else {
+                            deliveries.keySet().removeIf(o -> o < next);
+                        }
+                    }
+                    ackFloor = next;
                     continue;
                 }
                 Long end = gaps.remove(ackFloor);
@@ -111,9 +120,9 @@ final class GroupJournal implements AutoCloseable {
             if (ackFloor >= offset) {
                 return 0;
             }
-            long acked = ackedAbove.headSet(offset).size();
+            long acked = ackedAbove.countBelow(offset);
             long skipped = offset - ackFloor - acked;
-            ackedAbove.headSet(offset).clear();
+            ackedAbove.clearBelow(offset);
             deliveries.keySet().removeIf(o -> o < offset);
             long straddlingEnd = -1;
             for (Map.Entry<Long, Long> g : gaps.headMap(offset).entrySet()) {
