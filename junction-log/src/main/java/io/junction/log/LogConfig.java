@@ -40,6 +40,7 @@ public final class LogConfig {
     private final int maxBatchBytes;
     private final Clock clock;
     private final Flusher flusher;
+    private final OpenFiles openFiles;
 
     private LogConfig(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -51,6 +52,7 @@ public final class LogConfig {
         this.maxBatchBytes = b.maxBatchBytes;
         this.clock = b.clock;
         this.flusher = b.flusher;
+        this.openFiles = b.openFiles;
     }
 
     public static LogConfig defaults() {
@@ -98,6 +100,11 @@ public final class LogConfig {
         return flusher;
     }
 
+    /** The budget of open segment files the log shares ({@link OpenFiles#shared()} unless set). */
+    public OpenFiles openFiles() {
+        return openFiles;
+    }
+
     @Override
     public String toString() {
         return "LogConfig{segmentBytes=" + segmentBytes + ", segmentAge=" + segmentAge + ", durability=" + durability
@@ -117,6 +124,7 @@ public final class LogConfig {
         private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
         private Clock clock = Clock.systemUTC();
         private Flusher flusher = Flusher.shared();
+        private OpenFiles openFiles = OpenFiles.shared();
 
         private Builder() {
         }
@@ -166,6 +174,11 @@ public final class LogConfig {
             return this;
         }
 
+        public Builder openFiles(OpenFiles openFiles) {
+            this.openFiles = openFiles;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is out of range */
         public LogConfig build() {
             if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES) {
@@ -187,6 +200,7 @@ public final class LogConfig {
             }
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(flusher, "flusher");
+            Objects.requireNonNull(openFiles, "openFiles");
             return new LogConfig(this);
         }
 

@@ -177,11 +177,11 @@ public final class PartitionLog implements AutoCloseable {
         long nowMs = config.clock().millis();
         try {
             if (bases.isEmpty()) {
-                segments.put(0L, Segment.create(opener, dir, 0L, config.indexIntervalBytes(), nowMs));
+                segments.put(0L, Segment.create(opener, config.openFiles(), dir, 0L, config.indexIntervalBytes(), nowMs));
             }
             Long previous = null;
             for (long base : bases) {
-                Segment segment = Segment.open(opener, dir, base, config.indexIntervalBytes());
+                Segment segment = Segment.open(opener, config.openFiles(), dir, base, config.indexIntervalBytes());
                 segments.put(base, segment);
                 if (previous != null) {
                     segments.get(previous).nextOffset(base);
@@ -326,7 +326,7 @@ public final class PartitionLog implements AutoCloseable {
     private Segment roll(long base, long nowMs) throws IOException {
         Segment old = written.segment();
         old.seal();
-        Segment next = Segment.create(opener, dir, base, config.indexIntervalBytes(), nowMs);
+        Segment next = Segment.create(opener, config.openFiles(), dir, base, config.indexIntervalBytes(), nowMs);
         segments.put(base, next);
         written = new LogEnd(next, 0, base);
         return next;
@@ -506,6 +506,12 @@ public final class PartitionLog implements AutoCloseable {
         return segments.size();
     }
 
+    /** Tests: the segment starting at {@code base}, retained (release it), or null. */
+    Segment retainSegment(long base) {
+        Segment segment = segments.get(base);
+        return segment != null && segment.retain() ? segment : null;
+    }
+
     /** A segment as retention sees it: where it starts and how many bytes it holds. */
     public record SegmentInfo(long baseOffset, long sizeInBytes) {
     }
@@ -651,11 +657,13 @@ public final class PartitionLog implements AutoCloseable {
                 Files.delete(swap); // gone meanwhile (cannot happen under the maintenance lock; never swap it back)
                 return new CompactionStats(0, 0, 0, 0, read);
             }
+            segment.retire(); // its readers keep the old file open; it is never reopened by name
             Files.deleteIfExists(LogFiles.indexFile(dir, base));
             Files.deleteIfExists(LogFiles.timeIndexFile(dir, base));
             Files.move(swap, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             LogFiles.fsyncDirectory(dir);
-            fresh = Segment.adopt(opener, dir, base, config.indexIntervalBytes(), index, end, kept[0]);
+            fresh = Segment.adopt(opener, config.openFiles(), dir, base, config.indexIntervalBytes(), index, end,
+                    kept[0]);
             segments.put(base, fresh);
             segment.release(); // the log's reference: readers of the old file finish on it, then it closes
         } finally {

@@ -2,6 +2,7 @@ package io.junction.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,9 +28,21 @@ final class Segment {
 
     final long baseOffset;
     private final Path dir;
-    private final FileChannel channel;
+    private final ChannelOpener opener;
+    private final OpenFiles budget;
+    /** Null while the budget has it closed (reopened on the next use); changed under this segment's lock. */
+    private volatile FileChannel channel;
     private final int indexIntervalBytes;
     private final AtomicInteger refs = new AtomicInteger(1);
+    /** Operations using the channel now; -1 while the budget closes it. */
+    private final AtomicInteger users = new AtomicInteger();
+    /** Retired (its file is being deleted or replaced): the budget leaves it open. */
+    private volatile boolean pinned;
+    private volatile boolean closedForGood;
+    /** Appends so far, and how many of them the last completed fsync covered: closable only when equal. */
+    private volatile long writes;
+    private volatile long forcedWrites;
+    private volatile long lastUsedNanos = System.nanoTime();
 
     /** Bytes of whole batches in the file; the writer updates it after each append. */
     private volatile int size;
@@ -48,37 +61,132 @@ final class Segment {
      */
     private volatile long records = -1;
 
-    private Segment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes) {
+    private Segment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes, ChannelOpener opener,
+            OpenFiles budget) {
         this.dir = dir;
         this.baseOffset = baseOffset;
         this.channel = channel;
         this.indexIntervalBytes = indexIntervalBytes;
         this.nextOffset = baseOffset;
+        this.opener = opener;
+        this.budget = budget;
     }
 
     /** Creates an empty segment file and makes its directory entry durable. */
-    static Segment create(ChannelOpener opener, Path dir, long baseOffset, int indexIntervalBytes, long nowMs)
-            throws IOException {
+    static Segment create(ChannelOpener opener, OpenFiles budget, Path dir, long baseOffset, int indexIntervalBytes,
+            long nowMs) throws IOException {
         FileChannel channel = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         LogFiles.fsyncDirectory(dir);
-        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes);
+        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes, opener, budget);
         segment.index = new SegmentIndex(indexIntervalBytes);
         segment.records = 0;
+        budget.opened(segment);
         return segment;
     }
 
     /** Opens an existing segment file; the caller then either {@link #recover}s it or trusts it as sealed. */
-    static Segment open(ChannelOpener opener, Path dir, long baseOffset, int indexIntervalBytes) throws IOException {
+    static Segment open(ChannelOpener opener, OpenFiles budget, Path dir, long baseOffset, int indexIntervalBytes)
+            throws IOException {
         FileChannel channel = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes);
+        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes, opener, budget);
         long fileSize = channel.size();
         if (fileSize > Integer.MAX_VALUE) {
+            channel.close();
             throw new IOException("segment " + LogFiles.logFile(dir, baseOffset) + " is larger than 2 GiB");
         }
         segment.size = (int) fileSize;
+        budget.opened(segment);
         return segment;
+    }
+
+    // ----- the file, under the open-files budget ------------------------------------------------------------------
+
+    /** The channel for one operation, reopened if the budget closed it; pair with {@link #done()}. */
+    private FileChannel acquire() throws IOException {
+        while (true) {
+            int u = users.get();
+            if (u >= 0) {
+                if (users.compareAndSet(u, u + 1)) {
+                    break;
+                }
+            } else {
+                Thread.onSpinWait(); // the budget is closing it this instant
+            }
+        }
+        lastUsedNanos = System.nanoTime();
+        FileChannel ch = channel;
+        if (ch != null) {
+            return ch;
+        }
+        boolean reopened = false;
+        try {
+            synchronized (this) {
+                ch = channel;
+                if (ch == null) {
+                    if (closedForGood) {
+                        throw new ClosedChannelException();
+                    }
+                    ch = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.READ,
+                            StandardOpenOption.WRITE);
+                    channel = ch;
+                    reopened = true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            users.decrementAndGet();
+            throw e;
+        }
+        if (reopened) {
+            budget.opened(this);
+        }
+        return ch;
+    }
+
+    private void done() {
+        users.decrementAndGet();
+    }
+
+    long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    /** For the budget: closes the file if nobody uses it, everything written is fsynced and it is not retired. */
+    boolean closeIfIdle() {
+        if (pinned || closedForGood || writes != forcedWrites || !users.compareAndSet(0, -1)) {
+            return false;
+        }
+        try {
+            synchronized (this) {
+                FileChannel ch = channel;
+                if (ch == null || pinned || closedForGood || writes != forcedWrites) {
+                    return ch == null;
+                }
+                channel = null;
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // nothing unfsynced in it: nothing to lose
+                }
+                return true;
+            }
+        } finally {
+            users.set(0);
+        }
+    }
+
+    /**
+     * The file is about to be deleted or replaced under this segment's name: it is opened (if the budget had closed
+     * it) and kept open, so that readers still holding this segment read the old file to the end.
+     */
+    void retire() throws IOException {
+        acquire();
+        try {
+            pinned = true;
+        } finally {
+            done();
+        }
     }
 
     int size() {
@@ -109,7 +217,7 @@ final class Segment {
      */
     long recover(String[] why) throws IOException {
         SegmentIndex rebuilt = new SegmentIndex(indexIntervalBytes);
-        long fileSize = channel.size();
+        long fileSize = fileSize();
         long expected = baseOffset;
         int position = 0;
         long counted = 0;
@@ -151,8 +259,7 @@ final class Segment {
         }
         long cut = fileSize - position;
         if (cut > 0) {
-            channel.truncate(position);
-            channel.force(true);
+            truncateAndForce(position);
         }
         size = position;
         nextOffset = expected;
@@ -188,18 +295,22 @@ final class Segment {
         int position = size;
         int start = batch.position();
         int length = batch.remaining();
+        FileChannel ch = acquire();
         try {
+            writes++; // not closable until an fsync covers this write (writer only)
             long at = position;
             while (batch.hasRemaining()) {
-                at += channel.write(batch, at);
+                at += ch.write(batch, at);
             }
         } catch (IOException e) {
             try {
-                channel.truncate(position);
+                ch.truncate(position);
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        } finally {
+            done();
         }
         if (isEmpty()) {
             firstBatchTimeMs = nowMs;
@@ -237,9 +348,9 @@ final class Segment {
      * Opens the file compaction wrote in this segment's place (already renamed to the segment's name), with the
      * index and record count the rewrite computed.
      */
-    static Segment adopt(ChannelOpener opener, Path dir, long baseOffset, int indexIntervalBytes, SegmentIndex index,
+    static Segment adopt(ChannelOpener opener, OpenFiles budget, Path dir, long baseOffset, int indexIntervalBytes, SegmentIndex index,
             long nextOffset, long records) throws IOException {
-        Segment segment = open(opener, dir, baseOffset, indexIntervalBytes);
+        Segment segment = open(opener, budget, dir, baseOffset, indexIntervalBytes);
         segment.index = index;
         segment.nextOffset = nextOffset;
         segment.records = records;
@@ -254,12 +365,27 @@ final class Segment {
     }
 
     void force() throws IOException {
-        channel.force(false);
+        force(false);
+    }
+
+    private void force(boolean metaData) throws IOException {
+        long covered = writes;
+        FileChannel ch = acquire();
+        try {
+            ch.force(metaData);
+        } finally {
+            done();
+        }
+        synchronized (this) {
+            if (covered > forcedWrites) {
+                forcedWrites = covered;
+            }
+        }
     }
 
     /** Makes the segment read-only in spirit: fsyncs it and writes its index files through temp files. */
     void seal() throws IOException {
-        channel.force(true);
+        force(true);
         index().seal();
         writeIndexFiles();
     }
@@ -373,9 +499,28 @@ final class Segment {
     /** True when the file holds exactly the whole batches the segment knows of (no leftover of a failed write). */
     boolean isConsistent() {
         try {
-            return channel.size() == size;
+            return fileSize() == size;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    private long fileSize() throws IOException {
+        FileChannel ch = acquire();
+        try {
+            return ch.size();
+        } finally {
+            done();
+        }
+    }
+
+    private void truncateAndForce(int position) throws IOException {
+        FileChannel ch = acquire();
+        try {
+            ch.truncate(position);
+            ch.force(true);
+        } finally {
+            done();
         }
     }
 
@@ -428,8 +573,7 @@ final class Segment {
 
     /** Cuts the segment to {@code position} (a batch boundary), fsyncs, and rebuilds the index. */
     void truncateTo(int position, long newNextOffset) throws IOException {
-        channel.truncate(position);
-        channel.force(true);
+        truncateAndForce(position);
         size = position;
         String[] why = new String[1];
         recover(why);
@@ -440,15 +584,20 @@ final class Segment {
     }
 
     private int readFully(ByteBuffer buffer, long position) throws IOException {
-        int total = 0;
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, position + total);
-            if (n < 0) {
-                break;
+        FileChannel ch = acquire();
+        try {
+            int total = 0;
+            while (buffer.hasRemaining()) {
+                int n = ch.read(buffer, position + total);
+                if (n < 0) {
+                    break;
+                }
+                total += n;
             }
-            total += n;
+            return total;
+        } finally {
+            done();
         }
-        return total;
     }
 
     /** Takes a reader's reference; false when the segment is already deleted. */
@@ -472,6 +621,7 @@ final class Segment {
 
     /** Renames the segment's files to {@code .deleted}, fsyncs the directory, then unlinks them. */
     void delete() throws IOException {
+        retire();
         Path[] files = {LogFiles.logFile(dir, baseOffset), LogFiles.indexFile(dir, baseOffset),
             LogFiles.timeIndexFile(dir, baseOffset)};
         for (Path file : files) {
@@ -491,8 +641,17 @@ final class Segment {
     }
 
     private void closeQuietly() {
+        FileChannel ch;
+        synchronized (this) {
+            closedForGood = true;
+            ch = channel;
+        }
+        budget.closed(this);
+        if (ch == null) {
+            return;
+        }
         try {
-            channel.close();
+            ch.close();
         } catch (IOException ignored) {
             // closing a read/write channel whose data is already forced: nothing left to lose
         }
