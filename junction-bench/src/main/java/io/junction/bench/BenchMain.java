@@ -15,9 +15,13 @@ public final class BenchMain {
                     + "[--brokers junction,kafka,nats] [--durability both|fsync|nofsync] [--out FILE]");
             System.out.println("       junction-bench/run compaction [--dir DIR] [--messages N] [--keys N] [--seconds N]");
             System.out.println("       junction-bench/run schema [--dir DIR] [--seconds N]");
+            System.out.println("       junction-bench/run scale [--stations 100,1000,10000] [--idle-seconds N] "
+                    + "[--sample N] [--dir DIR]");
             System.out.println("  log      append throughput of junction-log next to the disk's own fdatasync figures");
             System.out.println("  compaction  key compaction's MB/s, and produce throughput while it runs");
             System.out.println("  schema   produce throughput with no schema, a JSON Schema and an Avro schema");
+            System.out.println("  scale    many stations (x 2 groups) on one broker: threads, files, memory, idle CPU, "
+                    + "restart time");
             System.out.println("  compare  the same workloads against Junction, Kafka and NATS JetStream "
                     + "(docs/benchmarks.md)");
             return;
@@ -28,6 +32,7 @@ public final class BenchMain {
             case "compaction" -> CompactionBench.main(rest);
             case "schema" -> SchemaBench.main(rest);
             case "compare" -> io.junction.bench.compare.CompareMain.main(rest);
+            case "scale" -> ScaleBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark: " + args[0]);
                 System.exit(2);

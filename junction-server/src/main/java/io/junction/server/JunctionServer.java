@@ -109,6 +109,9 @@ public final class JunctionServer implements AutoCloseable {
         }
     }
 
+    /** Threads that run the gRPC services' calls, at most. */
+    static final int BLOCKING_THREADS = 32;
+
     private static JunctionServer listen(ServerConfig config, DataDirLock lock, Broker broker) {
         final InetSocketAddress grpcAddress = address(config.host(), config.port());
         final InetSocketAddress httpAddress = address(config.host(), config.httpPort());
@@ -127,6 +130,12 @@ public final class JunctionServer implements AutoCloseable {
                 .requestTimeout(Duration.ZERO)
                 .gracefulShutdownTimeout(SHUTDOWN_QUIET_PERIOD, SHUTDOWN_TIMEOUT)
                 .bossGroupFactory(AcceptorGroup::new)
+                // The services' threads: bounded, and none left after a minute idle. Armeria's default (200 threads,
+                // one per task until all exist) left 200 threads behind creating stations from 8 clients; nothing
+                // here blocks for long any more (a sync ack no longer holds a thread until its fsync).
+                .blockingTaskExecutor(com.linecorp.armeria.common.util.BlockingTaskExecutor.builder()
+                        .numThreads(BLOCKING_THREADS).threadNamePrefix("junction-grpc").keepAliveTime(
+                                Duration.ofMinutes(1)).daemon(true).build(), true)
                 .build();
         try {
             server.start().join();

@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** A broker process: started with its output in a log file, waited for on its port, stopped with SIGTERM. */
-final class ChildProcess implements AutoCloseable {
+public final class ChildProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
@@ -20,7 +20,7 @@ final class ChildProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ChildProcess start(List<String> command, Path log) throws IOException {
+    public static ChildProcess start(List<String> command, Path log) throws IOException {
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
@@ -28,7 +28,7 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /** Waits until {@code port} on loopback accepts connections; fails with the log's tail if the process dies. */
-    void awaitPort(int port, Duration timeout) throws IOException, InterruptedException {
+    public void awaitPort(int port, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -68,7 +68,7 @@ final class ChildProcess implements AutoCloseable {
         resources.clear();
     }
 
-    ProcessHandle handle() {
+    public ProcessHandle handle() {
         return process.toHandle();
     }
 
@@ -95,14 +95,14 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
     /** Resident memory of {@code process} in bytes (Linux {@code /proc}); -1 when not known. */
-    static long residentBytes(ProcessHandle process) {
+    public static long residentBytes(ProcessHandle process) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
                 if (line.startsWith("VmRSS:")) {
@@ -116,7 +116,7 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /** The java of the JDK running this harness (a JDK 21+, found by junction-bench/run). */
-    static String java() {
+    public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }
