@@ -7,11 +7,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -66,17 +71,55 @@ public final class Broker implements AutoCloseable {
         SchemaStore schemas = SchemaStore.open(DEFAULT_TENANT, tenantDir);
         schemaStores.put(DEFAULT_TENANT, schemas);
         Map<String, Station> stations = new ConcurrentHashMap<>();
+        tenants.put(DEFAULT_TENANT, stations); // so that close() closes what opened if one station fails
+        List<Path> found = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(tenantDir.resolve(STATIONS_DIR))) {
             for (Path dir : dirs.sorted().toList()) {
                 String name = dir.getFileName().toString();
                 if (Files.isDirectory(dir) && Names.NAME.matcher(name).matches()
                         && Files.exists(dir.resolve(Station.META_FILE))) {
-                    stations.put(name, Station.open(context, DEFAULT_TENANT, name, dir, schemas));
+                    found.add(dir);
                 }
             }
         }
-        tenants.put(DEFAULT_TENANT, stations);
+        // Stations open in parallel: opening is mostly waiting for the disk (recovery reads, directory fsyncs),
+        // and a broker with thousands of stations must be back within seconds after a crash.
+        ExecutorService openers = Executors.newFixedThreadPool(Math.min(OPEN_THREADS, Math.max(1, found.size())),
+                r -> {
+                    Thread t = new Thread(r, "junction-open");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            List<Future<?>> opened = new ArrayList<>();
+            for (Path dir : found) {
+                String name = dir.getFileName().toString();
+                opened.add(openers.submit(() -> stations.put(name, Station.open(context, DEFAULT_TENANT, name, dir,
+                        schemas))));
+            }
+            for (Future<?> f : opened) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while opening the stations", e);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException("opening a station failed: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            openers.shutdownNow();
+        }
     }
+
+    /** Threads that open the stations when the broker starts. */
+    static final int OPEN_THREADS = 8;
 
     private Path tenantDir(String tenant) {
         return dataDir.resolve(TENANTS_DIR).resolve(tenant);
