@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * it keep the old file open).
  *
  * <p>{@link #shared()} takes half the process's open-file limit (the rest is for sockets and the JVM), at least
- * 256. Thread-safe.
+ * 256, unless the system property {@value #MAX_PROPERTY} sets it. Thread-safe.
  */
 public final class OpenFiles {
 
@@ -98,8 +98,23 @@ public final class OpenFiles {
     private record Used(Segment segment, long nanos) {
     }
 
-    /** Half the soft limit on open files of this process (Linux: /proc/self/limits), at least 256; else 4096. */
+    /** The system property that sets {@link #shared()}'s budget (for operators, and for tests that stress it). */
+    public static final String MAX_PROPERTY = "junction.max.open.files";
+
+    /**
+     * The {@value #MAX_PROPERTY} system property when set; else half the soft limit on open files of this process
+     * (Linux: /proc/self/limits), at least 256; else 4096.
+     */
     static int defaultMax() {
+        String configured = System.getProperty(MAX_PROPERTY);
+        if (configured != null) {
+            try {
+                return Math.max(1, Integer.parseInt(configured.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(MAX_PROPERTY + " must be a number of files, was '" + configured
+                        + "'", e);
+            }
+        }
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
                 if (line.startsWith("Max open files")) {
