@@ -28,6 +28,12 @@ public final class OpenFiles {
     private final int max;
     private final Set<Segment> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean evicting = new AtomicBoolean();
+    /**
+     * After a pass that could not get back under the budget (every other file in use, unfsynced or retired), the
+     * next pass waits until then ({@link System#nanoTime()}): a full pass sorts every open file, and must not run
+     * on every open while nothing can be closed.
+     */
+    private volatile long nextPassNanos = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicLong closedIdle = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param max the segment files open at once beyond which idle ones are closed; at least 1 */
@@ -70,7 +76,7 @@ public final class OpenFiles {
 
     /** Closes the least recently used idle segments until nine tenths of the budget are open (one evictor). */
     private void evict() {
-        if (!evicting.compareAndSet(false, true)) {
+        if (System.nanoTime() - nextPassNanos < 0 || !evicting.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -90,10 +96,14 @@ public final class OpenFiles {
                     closedIdle.incrementAndGet();
                 }
             }
+            nextPassNanos = open.size() > max ? System.nanoTime() + RETRY_NANOS : System.nanoTime();
         } finally {
             evicting.set(false);
         }
     }
+
+    /** How long a pass that could not get under the budget holds off the next one. */
+    private static final long RETRY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
 
     private record Used(Segment segment, long nanos) {
     }
