@@ -86,6 +86,8 @@ final class ConsumerGroup {
      * kept as its offset and read again from the log when its turn comes.
      */
     static final long MAX_WAITING_BYTES_PER_PARTITION = 1 << 20;
+    /** Bytes of stored batches a group keeps from reading messages again ({@link RereadCache}). */
+    static final long REREAD_CACHE_BYTES = 4 << 20;
     /** The most bytes one dispatch round hands one member (one larger message goes alone): about one response. */
     static final long ROUND_BYTES_PER_MEMBER = 1 << 20;
     static final String GROUP_FILE = "group.properties";
@@ -101,6 +103,8 @@ final class ConsumerGroup {
     private final GroupJournal.PartitionState[] state;
     /** Next offset to read from each partition's log for a first delivery. */
     private final long[] nextFetch;
+    /** Reads of messages read again (held back without contents, redelivered). */
+    private final RereadCache rereads = new RereadCache(REREAD_CACHE_BYTES);
     private final List<ArrayDeque<Record>> readAhead = new ArrayList<>();
     private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
@@ -129,6 +133,14 @@ final class ConsumerGroup {
     /** KEY ordering, per partition: messages whose key was freed, next in line. */
     private final List<ArrayDeque<Waiting>> unblocked = new ArrayList<>();
     private final int[] waitingCount;
+    /**
+     * KEY ordering, per partition: messages read ahead in a row that joined a busy key's line without their
+     * contents (the byte budget used up). Reading ahead further only pays while it finds keys that are free; once
+     * this many in a row found none ({@link #spillLimit}), the partition reads no further ahead until half of the
+     * contents its lines keep were handed out (or it finds a free key among what it had read already). Without it a group whose every key is busy read up to
+     * {@value #MAX_WAITING_PER_PARTITION} messages ahead per partition, to read each of them a second time later.
+     */
+    private final int[] spilledInARow;
     /** KEY ordering, per partition: bytes of the contents {@link #waiting} and {@link #unblocked} keep. */
     private final long[] waitingBytes;
     private final BrokerConfig.ConsumerLimits limits;
@@ -213,6 +225,7 @@ final class ConsumerGroup {
         this.state = state;
         this.nextFetch = new long[state.length];
         this.waitingCount = new int[state.length];
+        this.spilledInARow = new int[state.length];
         this.waitingBytes = new long[state.length];
         this.limits = context.config().consumerLimits();
         this.skipped = new long[state.length];
@@ -941,6 +954,8 @@ final class ConsumerGroup {
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 // the broker is closing
             }
+        } else {
+            rereads.clear(); // idle: keep nothing
         }
     }
 
@@ -1048,11 +1063,8 @@ final class ConsumerGroup {
             return resentMessage(p, offset, deadLetterId);
         }
         try {
-            for (Record r : station.partition(p).read(offset, 1).records()) {
-                if (r.offset() == offset) {
-                    return r;
-                }
-            }
+            PartitionLog log = station.partition(p);
+            return rereads.record(p, offset, from -> log.read(from, RereadCache.READ_BYTES));
         } catch (OffsetOutOfRangeException removed) {
             // below the partition's start: retention removed it
         }
@@ -1192,7 +1204,13 @@ final class ConsumerGroup {
             }
         }
         ArrayDeque<Record> buffer = readAhead.get(p);
+        if (spilledInARow[p] > 0 && waitingBytes[p] < MAX_WAITING_BYTES_PER_PARTITION / 2) {
+            spilledInARow[p] = 0; // half the lines' contents were handed out: look further again
+        }
         while (true) {
+            if (spilledInARow[p] >= spillLimit(p)) {
+                return null; // what is read ahead stays there, with its contents
+            }
             Record record = buffer.poll();
             if (record == null) {
                 if (waitingCount[p] >= MAX_WAITING_PER_PARTITION || !fill(p)) {
@@ -1232,6 +1250,7 @@ final class ConsumerGroup {
                 waitingBytes[p] += size;
             } else {
                 w = new Waiting(record.offset(), null); // read again when its turn comes
+                spilledInARow[p]++;
             }
             if (line.isEmpty() || line.peekLast().offset() < record.offset()) {
                 line.addLast(w);
@@ -1246,7 +1265,17 @@ final class ConsumerGroup {
             return false;
         }
         hold(new MessageRef(p, record.offset()), key);
+        spilledInARow[p] = 0;
         return true;
+    }
+
+    /**
+     * How many messages in a row may join busy keys' lines without their contents before partition {@code p}
+     * stops reading ahead: twice the keys that have a line, plus some, so that a few hot keys do not hide the
+     * free keys behind them, while a partition whose every key is busy stops soon.
+     */
+    private int spillLimit(int p) {
+        return 2 * waiting.get(p).size() + 64;
     }
 
     private void hold(MessageRef ref, ByteBuffer key) {
@@ -1350,9 +1379,15 @@ final class ConsumerGroup {
         }
     }
 
+    /** Compaction removed messages from the station's partitions: forget what was read of them. */
+    void onCompaction() {
+        submit(rereads::clear);
+    }
+
     /** Retention ran on the station: skip what it removed (on the owner thread). */
     void onRetention() {
         submit(() -> {
+            rereads.clear();
             for (int p = 0; p < state.length; p++) {
                 skipRemoved(p);
             }

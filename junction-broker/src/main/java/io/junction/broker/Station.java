@@ -206,6 +206,9 @@ final class Station {
             for (PartitionLog log : partitions) {
                 after += log.sizeInBytes();
             }
+            if (removed > 0) {
+                groups.values().forEach(ConsumerGroup::onCompaction);
+            }
             CompactionResult result = new CompactionResult(rewritten, removed, Arrays.stream(keysKept).sum(), before,
                     after, read, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             lastCompaction = new Run<>(now, result);

@@ -198,6 +198,47 @@ class ConsumerLimitsTest {
     }
 
     @Test
+    void aGroupWhoseEveryKeyIsBusyReadsLittleAheadAndStillHandsOutEverythingInKeyOrder() throws Exception {
+        // 20 keys, 200 messages each of 2 KiB, interleaved. The member holds its first deliveries unacked: every
+        // key is busy. Behind them about 1 MiB of messages waits with contents, then a few more as offsets; the
+        // group must not read on through the whole partition (up to 10 000 messages) to keep them all as offsets
+        // and read each of them a second time.
+        open(1000, 1L << 30, LONG);
+        int keys = 20;
+        int perKey = 200;
+        List<OutgoingMessage> messages = new ArrayList<>();
+        for (int i = 0; i < perKey; i++) {
+            for (int k = 0; k < keys; k++) {
+                messages.add(OutgoingMessage.of(("k" + k).getBytes(StandardCharsets.UTF_8),
+                        (k + ":" + i + ":").concat("x".repeat(2048)).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        broker.produce(T, "big", messages).join();
+        Box box = new Box();
+        GroupMember member = join("m", 10_000, box);
+        List<Delivery> first = box.take(keys);
+        long readTo = info().partitions().get(0).nextOffset();
+        int withContents = (1 << 20) / 2048;
+        assertThat(readTo).as("read ahead: %d of %d", readTo, keys * perKey)
+                .isLessThan(keys + withContents + 2L * keys + 64 + ConsumerGroup.READ_AHEAD_BYTES / 2048 + 1);
+
+        int[] next = new int[keys];
+        List<Delivery> handed = new ArrayList<>(first);
+        int done = 0;
+        while (done < keys * perKey) {
+            Delivery d = handed.isEmpty() ? box.next() : handed.remove(0);
+            String[] parts = new String(d.value(), StandardCharsets.UTF_8).split(":");
+            int k = Integer.parseInt(parts[0]);
+            assertThat(Integer.parseInt(parts[1])).as("key k%d in order", k).isEqualTo(next[k]);
+            assertThat(d.value()).hasSize(parts[0].length() + parts[1].length() + 2 + 2048);
+            next[k]++;
+            done++;
+            member.ack(List.of(d.ref()));
+        }
+        assertThat(box.received.poll(200, TimeUnit.MILLISECONDS)).as("nothing twice").isNull();
+    }
+
+    @Test
     void aRedeliveryReadsTheMessageAgainFromTheLog() throws Exception {
         open(1000, 1L << 30, LONG);
         produce(2, 1000, null);

@@ -60,6 +60,27 @@ public final class FetchResult {
         return records;
     }
 
+    /**
+     * The record at {@code offset} if this result holds it, decoded alone (only the batch that covers it is looked
+     * into); null when it does not (outside what was read, or removed by compaction).
+     */
+    public Record record(long offset) {
+        if (offset < requestedOffset || offset >= nextOffset) {
+            return null;
+        }
+        ByteBuffer view = data.duplicate();
+        int at = view.position();
+        while (at < view.limit()) {
+            int length = BatchFormat.length(view, at);
+            if (BatchFormat.lastOffset(view, at) >= offset) {
+                return BatchFormat.baseOffset(view, at) > offset ? null
+                        : new RecordBatch(view.duplicate().limit(at + length).position(at)).record(offset);
+            }
+            at += length;
+        }
+        return null;
+    }
+
     static List<RecordBatch> split(ByteBuffer data) {
         List<RecordBatch> batches = new ArrayList<>();
         ByteBuffer view = data.duplicate();

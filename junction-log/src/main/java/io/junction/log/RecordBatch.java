@@ -98,6 +98,43 @@ public final class RecordBatch {
         return records;
     }
 
+    /**
+     * The record at {@code offset}, decoded alone (the others are skipped by their lengths, not decoded), or null
+     * when the batch has none there (outside its range, or removed by compaction).
+     */
+    public Record record(long offset) {
+        long base = baseOffset();
+        if (offset < base || offset > lastOffset()) {
+            return null;
+        }
+        int count = recordCount();
+        ByteBuffer in = buffer.duplicate();
+        in.position(BatchFormat.HEADER_SIZE);
+        for (int i = 0; i < count; i++) {
+            int length = Varint.readInt(in);
+            int end = in.position() + length;
+            byte attributes = in.get();
+            long timestampDelta = Varint.readLong(in);
+            long at = base + Varint.readInt(in);
+            if (at == offset) {
+                byte[] key = readBytes(in);
+                byte[] value = readBytes(in);
+                int headerCount = Varint.readInt(in);
+                List<Header> headers = new ArrayList<>(headerCount);
+                for (int h = 0; h < headerCount; h++) {
+                    byte[] headerKey = readBytes(in);
+                    headers.add(new Header(new String(headerKey, StandardCharsets.UTF_8), readBytes(in)));
+                }
+                return new Record(at, appendTime() + timestampDelta, attributes, key, value, headers);
+            }
+            if (at > offset) {
+                return null; // offsets grow within a batch: compaction removed this one
+            }
+            in.position(end);
+        }
+        return null;
+    }
+
     private static byte[] readBytes(ByteBuffer in) {
         int length = Varint.readInt(in);
         if (length < 0) {

@@ -177,6 +177,26 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldDecodeOneRecordByItsOffsetAsRecordsDecodesIt() throws Exception {
+        try (PartitionLog log = PartitionLog.open(dir, small())) {
+            appendRecords(log, 60);
+            FetchResult firstSegment = log.read(0, 1 << 20);
+            List<Record> expected = readAll(log, 0);
+            assertThat(firstSegment.nextOffset()).isBetween(2L, 59L);
+            for (Record r : expected) {
+                assertThat(firstSegment.record(r.offset())).isEqualTo(r.offset() < firstSegment.nextOffset() ? r : null);
+                FetchResult one = log.read(r.offset(), 1);
+                assertThat(one.record(r.offset())).isEqualTo(r);
+                assertThat(one.batches()).singleElement().satisfies(b -> assertThat(b.record(r.offset())).isEqualTo(r));
+            }
+            FetchResult middle = log.read(20, 1);
+            assertThat(middle.record(19)).as("below the offset asked for").isNull();
+            assertThat(middle.record(middle.nextOffset())).as("past what was read").isNull();
+            assertThat(middle.batches().get(0).record(middle.nextOffset())).isNull();
+        }
+    }
+
+    @Test
     void shouldRefuseOffsetsOutsideTheLogAndReturnNothingAtTheEnd() throws Exception {
         try (PartitionLog log = PartitionLog.open(dir, LogConfig.defaults())) {
             appendRecords(log, 10);
