@@ -124,25 +124,8 @@ final class ConsumerGroup {
     private final Map<MessageRef, Attempts> attempts = new HashMap<>();
     /** Deliveries of the current dispatch round, per member, handed over at its end. */
     private final Map<GroupMember, List<Delivery>> outbox = new LinkedHashMap<>();
-    /** KEY ordering, per partition: key → the offset that holds it (in flight, or due for redelivery). */
-    private final List<Map<ByteBuffer, Long>> busyKeys = new ArrayList<>();
-    /** KEY ordering: the key each holding offset holds, to free it when that offset is acked. */
-    private final Map<MessageRef, ByteBuffer> keyHeldBy = new HashMap<>();
-    /** KEY ordering, per partition: messages read ahead whose key was busy, in offset order per key. */
-    private final List<Map<ByteBuffer, ArrayDeque<Waiting>>> waiting = new ArrayList<>();
-    /** KEY ordering, per partition: messages whose key was freed, next in line. */
-    private final List<ArrayDeque<Waiting>> unblocked = new ArrayList<>();
-    private final int[] waitingCount;
-    /**
-     * KEY ordering, per partition: messages read ahead in a row that joined a busy key's line without their
-     * contents (the byte budget used up). Reading ahead further only pays while it finds keys that are free; once
-     * this many in a row found none ({@link #spillLimit}), the partition reads no further ahead until half of the
-     * contents its lines keep were handed out (or it finds a free key among what it had read already). Without it a group whose every key is busy read up to
-     * {@value #MAX_WAITING_PER_PARTITION} messages ahead per partition, to read each of them a second time later.
-     */
-    private final int[] spilledInARow;
-    /** KEY ordering, per partition: bytes of the contents {@link #waiting} and {@link #unblocked} keep. */
-    private final long[] waitingBytes;
+    /** KEY ordering, per partition: busy keys and the messages waiting for them. */
+    private final KeyLines[] keyLines;
     private final BrokerConfig.ConsumerLimits limits;
     /** Per partition: unacked messages retention removed before the group processed them (since it opened). */
     private final long[] skipped;
@@ -211,10 +194,6 @@ final class ConsumerGroup {
     private record Next(int partition, Record record) {
     }
 
-    /** KEY ordering: a message held back until its key is free; {@code record} null when only its offset is kept. */
-    private record Waiting(long offset, Record record) {
-    }
-
     private ConsumerGroup(BrokerContext context, Station station, String name, Settings settings,
             GroupJournal journal, GroupJournal.PartitionState[] state) {
         this.station = station;
@@ -224,9 +203,7 @@ final class ConsumerGroup {
         this.journal = journal;
         this.state = state;
         this.nextFetch = new long[state.length];
-        this.waitingCount = new int[state.length];
-        this.spilledInARow = new int[state.length];
-        this.waitingBytes = new long[state.length];
+        this.keyLines = new KeyLines[state.length];
         this.limits = context.config().consumerLimits();
         this.skipped = new long[state.length];
         this.owners = new GroupMember[state.length];
@@ -234,9 +211,7 @@ final class ConsumerGroup {
         for (int p = 0; p < state.length; p++) {
             nextFetch[p] = state[p].ackFloor;
             readAhead.add(new ArrayDeque<>());
-            busyKeys.add(new HashMap<>());
-            waiting.add(new HashMap<>());
-            unblocked.add(new ArrayDeque<>());
+            keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION);
             resent.add(new java.util.TreeSet<>());
         }
         this.owner = context.groupExecutor();
@@ -323,7 +298,7 @@ final class ConsumerGroup {
                 journal.ack(p, o.offset());
             }
             if (ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK && o.key() != null) {
-                hold(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
+                keyLines[p].hold(o.offset(), ByteBuffer.wrap(o.key()));
                 parked.put(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
             }
         }
@@ -861,7 +836,7 @@ final class ConsumerGroup {
             journal.ack(p, ref.offset());
         }
         attempts.remove(ref);
-        ByteBuffer key = keyHeldBy.get(ref);
+        ByteBuffer key = keyLines[p].keyHeldBy(ref.offset());
         if (key != null && onDeadLetter == OnDeadLetter.PARK) {
             parked.put(ref, key);
         } else {
@@ -1181,10 +1156,9 @@ final class ConsumerGroup {
     }
 
     private Record nextFromPartition(int p) {
-        Waiting freed;
-        while ((freed = unblocked.get(p).poll()) != null) { // its key is already held for it
+        KeyLines.Waiting freed;
+        while ((freed = keyLines[p].pollNext()) != null) { // its key is already held for it
             if (freed.record() != null) {
-                waitingBytes[p] -= sizeOf(freed.record());
                 return freed.record();
             }
             Record record = reread(p, freed.offset());
@@ -1204,16 +1178,10 @@ final class ConsumerGroup {
             }
         }
         ArrayDeque<Record> buffer = readAhead.get(p);
-        if (spilledInARow[p] > 0 && waitingBytes[p] < MAX_WAITING_BYTES_PER_PARTITION / 2) {
-            spilledInARow[p] = 0; // half the lines' contents were handed out: look further again
-        }
-        while (true) {
-            if (spilledInARow[p] >= spillLimit(p)) {
-                return null; // what is read ahead stays there, with its contents
-            }
+        while (keyLines[p].mayReadAhead()) { // else what is read ahead stays there, with its contents
             Record record = buffer.poll();
             if (record == null) {
-                if (waitingCount[p] >= MAX_WAITING_PER_PARTITION || !fill(p)) {
+                if (!fill(p)) {
                     return null;
                 }
                 continue;
@@ -1222,6 +1190,7 @@ final class ConsumerGroup {
                 return record;
             }
         }
+        return null;
     }
 
     private boolean isReady(int p, Record record) {
@@ -1235,78 +1204,13 @@ final class ConsumerGroup {
      * otherwise it waits in its key's line, in offset order, and this returns false. Other orderings: true.
      */
     private boolean takeKey(int p, Record record) {
-        if (ordering != Ordering.KEY || record.key() == null) {
-            return true;
-        }
-        ByteBuffer key = ByteBuffer.wrap(record.key());
-        Long holder = busyKeys.get(p).get(key);
-        if (holder != null && holder != record.offset()) {
-            // An earlier message of this key is not done yet (or parked): this one waits its turn.
-            ArrayDeque<Waiting> line = waiting.get(p).computeIfAbsent(key, k -> new ArrayDeque<>());
-            int size = sizeOf(record);
-            Waiting w;
-            if (waitingBytes[p] + size <= MAX_WAITING_BYTES_PER_PARTITION) {
-                w = new Waiting(record.offset(), record);
-                waitingBytes[p] += size;
-            } else {
-                w = new Waiting(record.offset(), null); // read again when its turn comes
-                spilledInARow[p]++;
-            }
-            if (line.isEmpty() || line.peekLast().offset() < record.offset()) {
-                line.addLast(w);
-            } else {
-                List<Waiting> sorted = new ArrayList<>(line);
-                sorted.add(w);
-                sorted.sort(Comparator.comparingLong(Waiting::offset));
-                line.clear();
-                line.addAll(sorted);
-            }
-            waitingCount[p]++;
-            return false;
-        }
-        hold(new MessageRef(p, record.offset()), key);
-        spilledInARow[p] = 0;
-        return true;
+        return ordering != Ordering.KEY || record.key() == null || keyLines[p].take(record);
     }
 
-    /**
-     * How many messages in a row may join busy keys' lines without their contents before partition {@code p}
-     * stops reading ahead: twice the keys that have a line, plus some, so that a few hot keys do not hide the
-     * free keys behind them, while a partition whose every key is busy stops soon.
-     */
-    private int spillLimit(int p) {
-        return 2 * waiting.get(p).size() + 64;
-    }
-
-    private void hold(MessageRef ref, ByteBuffer key) {
-        busyKeys.get(ref.partition()).put(key, ref.offset());
-        keyHeldBy.put(ref, key);
-    }
-
-    /** KEY ordering: {@code ref} is acked; the next waiting message of its key (if any) is next in line. */
+    /** KEY ordering: {@code ref} is done; the next waiting message of its key (if any) is next in line. */
     private void releaseKey(MessageRef ref) {
-        ByteBuffer key = keyHeldBy.remove(ref);
-        if (key == null) {
-            return;
-        }
-        int p = ref.partition();
-        busyKeys.get(p).remove(key);
-        ArrayDeque<Waiting> queue = waiting.get(p).get(key);
-        if (queue == null) {
-            return;
-        }
-        Waiting next = queue.poll();
-        if (queue.isEmpty()) {
-            waiting.get(p).remove(key);
-        }
-        if (next != null) {
-            waitingCount[p]--;
-            busyKeys.get(p).put(key, next.offset());
-            keyHeldBy.put(new MessageRef(p, next.offset()), key);
-            unblocked.get(p).add(next);
-        }
+        keyLines[ref.partition()].release(ref.offset());
     }
-
 
     private void enqueueRedelivery(int partition, long offset, long dueNanos) {
         if (queuedForRedelivery.add(new MessageRef(partition, offset))) {
