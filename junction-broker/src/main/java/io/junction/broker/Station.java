@@ -1,6 +1,7 @@
 package io.junction.broker;
 
 import io.junction.errors.ErrorCode;
+import io.junction.log.DiskFullException;
 import io.junction.log.DurableFiles;
 import io.junction.log.Header;
 import io.junction.log.InvalidBatchException;
@@ -736,7 +737,7 @@ final class Station {
             return new BrokerException(ErrorCode.INVALID_ARGUMENT, cause.getMessage(), cause);
         }
         String message = String.valueOf(cause.getMessage());
-        if (message.contains("No space left")) {
+        if (cause instanceof DiskFullException || cause.getCause() instanceof DiskFullException) {
             return new BrokerException(ErrorCode.STORAGE_FULL, "station '" + name + "' partition " + partition
                     + ": the disk is full", cause);
         }
