@@ -3,6 +3,7 @@ package io.junction.broker;
 import io.junction.errors.ErrorCode;
 import io.junction.log.DiskFullException;
 import io.junction.log.DurableFiles;
+import io.junction.log.FileTrees;
 import io.junction.log.Header;
 import io.junction.log.InvalidBatchException;
 import io.junction.log.LogClosedException;
@@ -369,7 +370,7 @@ final class Station {
                 for (Path groupDir : entries.filter(Files::isDirectory).sorted().toList()) {
                     String group = groupDir.getFileName().toString();
                     if (group.startsWith(DELETED_GROUP_PREFIX)) { // a deletion a crash interrupted: finish it
-                        Broker.deleteTree(groupDir);
+                        FileTrees.deleteTree(groupDir);
                         continue;
                     }
                     station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null, null));
@@ -940,7 +941,7 @@ final class Station {
             Path moved = groupsDir.resolve(DELETED_GROUP_PREFIX + group + "-" + System.nanoTime());
             Files.move(groupsDir.resolve(group), moved, StandardCopyOption.ATOMIC_MOVE);
             fsyncDirectory(groupsDir);
-            Broker.deleteTree(moved);
+            FileTrees.deleteTree(moved);
         } catch (IOException e) {
             throw new BrokerException(ErrorCode.STORAGE_ERROR, "cannot delete the files of group '" + group + "': "
                     + e.getMessage(), e);
