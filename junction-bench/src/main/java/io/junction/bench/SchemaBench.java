@@ -2,9 +2,9 @@ package io.junction.bench;
 
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerConfig;
+import io.junction.broker.Durability;
 import io.junction.broker.OutgoingMessage;
 import io.junction.broker.StationConfig;
-import io.junction.log.Durability;
 import io.junction.log.FileTrees;
 import io.junction.schema.SchemaType;
 import io.junction.schema.Schemas;

@@ -1028,7 +1028,7 @@ final class Station {
     }
 
     private static LogConfig partitionLogConfig(BrokerConfig config, long segmentBytes) {
-        return LogConfig.builder().durability(config.durability()).flushInterval(config.flushInterval())
+        return LogConfig.builder().durability(config.durability().log()).flushInterval(config.flushInterval())
                 .clock(config.clock()).segmentBytes(segmentBytes)
                 .maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
                         config.maxMessageBytes() + (1 << 20))).build();

@@ -2,7 +2,6 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.junction.log.Durability;
 import io.junction.log.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
