@@ -3,10 +3,11 @@ package io.junction.bench;
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerConfig;
 import io.junction.broker.CompactionResult;
+import io.junction.broker.Durability;
 import io.junction.broker.OutgoingMessage;
 import io.junction.broker.Ordering;
 import io.junction.broker.StationConfig;
-import io.junction.log.Durability;
+import io.junction.log.FileTrees;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,7 +59,7 @@ final class CompactionBench {
         System.out.printf(Locale.ROOT, "compaction benchmark: %d messages of %d B over %d keys per fill, %d cores, "
                 + "%s, dir %s%n%n", messages, VALUE_BYTES, keys, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), dir.toAbsolutePath());
-        BenchFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
         Random random = new Random(42);
         double baseline;
         try (Broker broker = open(dir, 0)) {
@@ -83,7 +84,7 @@ final class CompactionBench {
             during(broker, "produce during a pass throttled at 64 MiB/s", messages, keys, random, seconds,
                     baseline);
         }
-        BenchFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
     }
 
     private static Broker open(Path dir, long throttle) {

@@ -2,6 +2,7 @@ package io.junction.bench;
 
 import io.junction.log.AppendResult;
 import io.junction.log.Durability;
+import io.junction.log.FileTrees;
 import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;
 import io.junction.log.RecordBatchBuilder;
@@ -79,7 +80,7 @@ final class LogAppendBench {
     static Result run(Path root, Durability mode, int recordBytes, int batchRecords, double warmup, double seconds)
             throws Exception {
         Path dir = root.resolve("run-" + mode + "-" + recordBytes + "-" + batchRecords);
-        BenchFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
         LogConfig config = LogConfig.builder().durability(mode).flushInterval(Duration.ofMillis(200)).build();
         ByteBuffer template = batch(recordBytes, batchRecords);
         Recorder latencies = new Recorder(3);
@@ -117,7 +118,7 @@ final class LogAppendBench {
             elapsed = (System.nanoTime() - start) / 1e9;
         }
         var histogram = latencies.getIntervalHistogram();
-        BenchFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
         double recordsPerSec = records / elapsed;
         return new Result(mode, recordBytes, batchRecords, recordsPerSec, recordsPerSec * recordBytes / 1e6,
                 histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(99));

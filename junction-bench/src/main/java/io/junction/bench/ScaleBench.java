@@ -7,6 +7,7 @@ import io.junction.client.Message;
 import io.junction.client.Producer;
 import io.junction.client.StartPosition;
 import io.junction.client.StationOptions;
+import io.junction.log.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ public final class ScaleBench {
     }
 
     private static String run(int stations, Path dir, Path jar, int idleSeconds, int sample) throws Exception {
-        deleteTree(dir);
+        FileTrees.deleteTree(dir);
         Files.createDirectories(dir);
         int port = ChildProcess.freePort();
         List<String> command = List.of(ChildProcess.java(), "-Xms256m", "-Xmx1g", "-jar", jar.toString(), "server",
@@ -232,17 +233,6 @@ public final class ScaleBench {
     private static long openFiles(ProcessHandle process) throws IOException {
         try (var fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
             return fds.count();
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

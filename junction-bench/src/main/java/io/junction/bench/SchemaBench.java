@@ -2,9 +2,10 @@ package io.junction.bench;
 
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerConfig;
+import io.junction.broker.Durability;
 import io.junction.broker.OutgoingMessage;
 import io.junction.broker.StationConfig;
-import io.junction.log.Durability;
+import io.junction.log.FileTrees;
 import io.junction.schema.SchemaType;
 import io.junction.schema.Schemas;
 import java.io.ByteArrayOutputStream;
@@ -66,7 +67,7 @@ final class SchemaBench {
                 + "flight, %.0f s per case, %d cores, %s%n%n", BATCH, IN_FLIGHT, seconds,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        BenchFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
         byte[] json = json();
         byte[] avro = avro();
         byte[] protobuf = protobuf();
@@ -94,7 +95,7 @@ final class SchemaBench {
             row("Protobuf", "Protobuf binary, " + protobuf.length + " B", withProtobuf, protobuf.length, plain);
             row("Avro", "Avro binary, " + avro.length + " B", withAvro, avro.length, plain);
         }
-        BenchFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
     }
 
     private static void row(String station, String value, double rate, int bytes, double baseline) {

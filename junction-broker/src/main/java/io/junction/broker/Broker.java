@@ -1,5 +1,7 @@
 package io.junction.broker;
 
+import io.junction.errors.ErrorCode;
+import io.junction.log.FileTrees;
 import io.junction.schema.Compatibility;
 import io.junction.schema.SchemaType;
 import java.io.IOException;
@@ -67,7 +69,7 @@ public final class Broker implements AutoCloseable {
     private void load() throws IOException {
         Path tenantDir = tenantDir(DEFAULT_TENANT);
         Files.createDirectories(tenantDir.resolve(STATIONS_DIR));
-        deleteTree(tenantDir.resolve(TRASH_DIR));
+        FileTrees.deleteTree(tenantDir.resolve(TRASH_DIR));
         SchemaStore schemas = SchemaStore.open(DEFAULT_TENANT, tenantDir);
         schemaStores.put(DEFAULT_TENANT, schemas);
         Map<String, Station> stations = new ConcurrentHashMap<>();
@@ -164,7 +166,7 @@ public final class Broker implements AutoCloseable {
         Path dir = tenantDir(DEFAULT_TENANT).resolve(STATIONS_DIR).resolve(name);
         try {
             if (Files.exists(dir)) {
-                deleteTree(dir); // a creation that crashed before its settings were written
+                FileTrees.deleteTree(dir); // a creation that crashed before its settings were written
             }
             Station station = Station.create(context, DEFAULT_TENANT, name, dir, config, schemas(tenant));
             stations.put(name, station);
@@ -197,7 +199,7 @@ public final class Broker implements AutoCloseable {
             Path moved = trash.resolve(name + "-" + System.nanoTime());
             Files.move(station.dir, moved, StandardCopyOption.ATOMIC_MOVE);
             Station.fsyncDirectory(station.dir.getParent());
-            deleteTree(moved);
+            FileTrees.deleteTree(moved);
         } catch (IOException e) {
             throw storage("cannot delete station '" + name + "'", e);
         }
@@ -477,16 +479,5 @@ public final class Broker implements AutoCloseable {
 
     private static BrokerException storage(String what, IOException e) {
         return new BrokerException(ErrorCode.STORAGE_ERROR, what + ": " + e.getMessage(), e);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.junction.broker;
 
-import io.junction.log.Durability;
 import io.junction.log.LogConfig;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -67,9 +66,11 @@ public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durabil
     /** Settings with the default segment size (1 GiB). */
     public BrokerConfig(Path dataDir, int maxMessageBytes, Durability durability, Duration flushInterval,
             Clock clock) {
-        this(dataDir, maxMessageBytes, durability, flushInterval, clock, LogConfig.DEFAULT_SEGMENT_BYTES);
+        this(dataDir, maxMessageBytes, durability, flushInterval, clock, DEFAULT_SEGMENT_BYTES);
     }
 
+    /** The size at which a partition's segment is sealed, unless set: the log's default (1 GiB). */
+    public static final long DEFAULT_SEGMENT_BYTES = LogConfig.DEFAULT_SEGMENT_BYTES;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
     public static final int MAX_MAX_MESSAGE_BYTES = 64 << 20;
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);

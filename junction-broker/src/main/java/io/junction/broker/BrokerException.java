@@ -1,5 +1,6 @@
 package io.junction.broker;
 
+import io.junction.errors.ErrorCode;
 import java.util.Map;
 
 /** A request the broker refused or could not carry out, with its stable {@link ErrorCode}. */

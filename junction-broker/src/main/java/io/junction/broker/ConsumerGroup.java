@@ -1,5 +1,6 @@
 package io.junction.broker;
 
+import io.junction.errors.ErrorCode;
 import io.junction.log.DurableFiles;
 import io.junction.log.FetchResult;
 import io.junction.log.OffsetOutOfRangeException;

@@ -1,5 +1,6 @@
 package io.junction.broker;
 
+import io.junction.errors.ErrorCode;
 import java.util.regex.Pattern;
 
 /** The naming rule for tenants, stations and groups (PRODUCT.md): refused, never rewritten. Stateless. */

@@ -1,5 +1,6 @@
 package io.junction.broker;
 
+import io.junction.errors.ErrorCode;
 import java.util.Locale;
 
 /** How a consumer group orders the messages it hands out (PRODUCT.md, "ordering in a group"). */

@@ -1,6 +1,8 @@
 package io.junction.broker;
 
+import io.junction.errors.ErrorCode;
 import io.junction.log.DurableFiles;
+import io.junction.log.FileTrees;
 import io.junction.schema.Compatibility;
 import io.junction.schema.ParsedSchema;
 import io.junction.schema.SchemaException;
@@ -76,7 +78,7 @@ final class SchemaStore {
             for (Path d : dirs.sorted().toList()) {
                 String name = d.getFileName().toString();
                 if (name.contains(SCRATCH)) {
-                    Broker.deleteTree(d); // a create or delete that did not finish
+                    FileTrees.deleteTree(d); // a create or delete that did not finish
                 } else if (Files.isDirectory(d) && Names.NAME.matcher(name).matches()) {
                     store.schemas.put(name, load(name, d));
                 }
@@ -124,7 +126,7 @@ final class SchemaStore {
         Path target = dir.resolve(name);
         Path temp = dir.resolve(name + SCRATCH + "new");
         try {
-            Broker.deleteTree(temp);
+            FileTrees.deleteTree(temp);
             Files.createDirectories(temp);
             Properties meta = new Properties();
             meta.setProperty("type", type.wireName());
@@ -214,10 +216,10 @@ final class SchemaStore {
         Path target = dir.resolve(name);
         Path trash = dir.resolve(name + SCRATCH + "deleted");
         try {
-            Broker.deleteTree(trash);
+            FileTrees.deleteTree(trash);
             Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
             DurableFiles.fsyncDirectory(dir);
-            Broker.deleteTree(trash);
+            FileTrees.deleteTree(trash);
         } catch (IOException e) {
             throw new BrokerException(ErrorCode.STORAGE_ERROR, "deleting schema '" + name + "' failed: "
                     + e.getMessage(), e);

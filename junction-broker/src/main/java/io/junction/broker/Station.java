@@ -1,6 +1,9 @@
 package io.junction.broker;
 
+import io.junction.errors.ErrorCode;
+import io.junction.log.DiskFullException;
 import io.junction.log.DurableFiles;
+import io.junction.log.FileTrees;
 import io.junction.log.Header;
 import io.junction.log.InvalidBatchException;
 import io.junction.log.LogClosedException;
@@ -370,7 +373,7 @@ final class Station {
                 for (Path groupDir : entries.filter(Files::isDirectory).sorted().toList()) {
                     String group = groupDir.getFileName().toString();
                     if (group.startsWith(DELETED_GROUP_PREFIX)) { // a deletion a crash interrupted: finish it
-                        Broker.deleteTree(groupDir);
+                        FileTrees.deleteTree(groupDir);
                         continue;
                     }
                     station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null, null));
@@ -738,7 +741,7 @@ final class Station {
             return new BrokerException(ErrorCode.INVALID_ARGUMENT, cause.getMessage(), cause);
         }
         String message = String.valueOf(cause.getMessage());
-        if (message.contains("No space left")) {
+        if (cause instanceof DiskFullException || cause.getCause() instanceof DiskFullException) {
             return new BrokerException(ErrorCode.STORAGE_FULL, "station '" + name + "' partition " + partition
                     + ": the disk is full", cause);
         }
@@ -941,7 +944,7 @@ final class Station {
             Path moved = groupsDir.resolve(DELETED_GROUP_PREFIX + group + "-" + System.nanoTime());
             Files.move(groupsDir.resolve(group), moved, StandardCopyOption.ATOMIC_MOVE);
             fsyncDirectory(groupsDir);
-            Broker.deleteTree(moved);
+            FileTrees.deleteTree(moved);
         } catch (IOException e) {
             throw new BrokerException(ErrorCode.STORAGE_ERROR, "cannot delete the files of group '" + group + "': "
                     + e.getMessage(), e);
@@ -1028,7 +1031,7 @@ final class Station {
     }
 
     private static LogConfig partitionLogConfig(BrokerConfig config, long segmentBytes) {
-        return LogConfig.builder().durability(config.durability()).flushInterval(config.flushInterval())
+        return LogConfig.builder().durability(config.durability().log()).flushInterval(config.flushInterval())
                 .clock(config.clock()).segmentBytes(segmentBytes)
                 .maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
                         config.maxMessageBytes() + (1 << 20))).build();

@@ -2,6 +2,7 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.junction.testing.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

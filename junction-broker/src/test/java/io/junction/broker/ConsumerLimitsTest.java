@@ -2,7 +2,7 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.junction.log.Durability;
+import io.junction.errors.ErrorCode;
 import io.junction.log.LogConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.junction.log.Durability;
+import io.junction.testing.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -6,6 +6,7 @@ import io.junction.log.FetchResult;
 import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
+import io.junction.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

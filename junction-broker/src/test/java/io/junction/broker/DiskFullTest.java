@@ -3,6 +3,8 @@ package io.junction.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.junction.errors.ErrorCode;
+import io.junction.log.DiskFullException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +70,7 @@ class DiskFullTest {
             }
             assertThat(full).as("the disk filled up").isNotNull();
             assertThat(full.code()).isEqualTo(ErrorCode.STORAGE_FULL);
+            assertThat(full).as("the log says so by type").cause().cause().isInstanceOf(DiskFullException.class);
             assertThat(full.code().retriable()).isTrue();
             assertThat(broker.stationInfo(T, "hr").messages()).as("nothing partial").isEqualTo(stored.size());
             assertThat(bytesOnDisk(data)).as("no partial batch left in the segment files")

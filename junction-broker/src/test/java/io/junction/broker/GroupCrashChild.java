@@ -1,6 +1,5 @@
 package io.junction.broker;
 
-import io.junction.log.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -7,11 +7,10 @@ import io.junction.log.FetchResult;
 import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;
 import io.junction.log.Record;
-import java.io.IOException;
+import io.junction.testing.ChildJvm;
+import io.junction.testing.TestFiles;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.stream.Stream;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -94,7 +92,7 @@ class GroupStateCrashTest {
             received.addAll(receivedThisRound);
         }
         // The state the kills left, kept aside for a post-mortem before the drain changes it.
-        copyTree(dir, afterKills);
+        TestFiles.copyTree(dir, afterKills, ".lock");
         // Finally drain the group in this JVM: everything not yet acked arrives, nothing sync-acked does.
         try (Broker broker = Broker.open(BrokerConfig.defaults(dir))) {
             BrokerTest.Mailbox mailbox = new BrokerTest.Mailbox();
@@ -132,7 +130,7 @@ class GroupStateCrashTest {
             }
             if (!missing.isEmpty()) {
                 Path kept = Path.of("target", "group-crash-data-" + seed).toAbsolutePath();
-                copyTree(afterKills, kept);
+                TestFiles.copyTree(afterKills, kept, ".lock");
                 Set<Long> offsets = new HashSet<>();
                 missing.forEach(m -> offsets.add(Long.parseLong(m.substring(m.indexOf('/') + 1))));
                 Map<String, List<String>> events = journalEvents(
@@ -179,18 +177,5 @@ class GroupStateCrashTest {
             }
         }
         return events;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else if (!f.getFileName().toString().equals(".lock")) {
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

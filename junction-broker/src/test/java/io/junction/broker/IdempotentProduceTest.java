@@ -2,7 +2,6 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.junction.log.Durability;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -2,7 +2,7 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.junction.log.Durability;
+import io.junction.log.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -102,7 +102,7 @@ class KeyCompactionTest {
                 broker.close();
             }
         } finally {
-            deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -197,13 +197,5 @@ class KeyCompactionTest {
 
     private static byte[] bytes(String s) {
         return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
     }
 }

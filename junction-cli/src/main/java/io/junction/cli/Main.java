@@ -6,7 +6,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Entry point of the {@code junction} command. Errors reach the user as one line, {@code CODE: <message>} for an
- * error from the broker (its {@link io.junction.client.ErrorCode}) and {@code junction: <message>} otherwise,
+ * error from the broker (its {@link io.junction.errors.ErrorCode}) and {@code junction: <message>} otherwise,
  * with exit status 1 (2 for a wrong command line); the stack trace only with {@code --verbose} or when the
  * environment variable {@code JUNCTION_DEBUG} is set.
  */

@@ -5,12 +5,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-import io.junction.client.ErrorCode;
 import io.junction.client.JunctionClient;
 import io.junction.client.JunctionException;
 import io.junction.client.ReceivedMessage;
 import io.junction.client.SchemaInfo;
 import io.junction.client.StationInfo;
+import io.junction.errors.ErrorCode;
 import io.junction.schema.ParsedSchema;
 import io.junction.schema.SchemaException;
 import io.junction.schema.SchemaType;

@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 
 import org.slf4j.LoggerFactory;
 
-import io.junction.log.Durability;
+import io.junction.broker.Durability;
 import io.junction.server.JunctionServer;
 import io.junction.server.ServerConfig;
 import picocli.CommandLine.Command;

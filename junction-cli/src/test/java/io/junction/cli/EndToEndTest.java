@@ -5,7 +5,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.junction.client.ErrorCode;
 import io.junction.client.GroupInfo;
 import io.junction.client.JunctionClient;
 import io.junction.client.JunctionException;
@@ -16,6 +15,7 @@ import io.junction.client.Receipt;
 import io.junction.client.ReceivedMessage;
 import io.junction.client.StartPosition;
 import io.junction.client.StationOptions;
+import io.junction.errors.ErrorCode;
 import io.junction.server.JunctionServer;
 import io.junction.server.ServerConfig;
 import java.nio.charset.StandardCharsets;

@@ -10,13 +10,14 @@ import io.junction.client.Message;
 import io.junction.client.Producer;
 import io.junction.client.Receipt;
 import io.junction.client.StationOptions;
+import io.junction.testing.ChildJvm;
+import io.junction.testing.TestFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +34,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -330,7 +330,7 @@ class FaultSuiteTest {
             });
             if (!twice.isEmpty()) {
                 Path kept = Path.of("target", "fault-suite-data-" + seed).toAbsolutePath();
-                copyTree(dir, kept);
+                TestFiles.copyTree(dir, kept);
                 twice.keySet().forEach(v -> System.out.println("FaultSuiteTest: " + v + " stored at " + twice.get(v)
                         + "; the producer heard " + heard.get(v)));
                 System.out.println("FaultSuiteTest: data kept in " + kept + ", server log in " + serverLog);
@@ -343,7 +343,7 @@ class FaultSuiteTest {
             Set<String> unprocessed = new java.util.TreeSet<>(missing(produced, done));
             if (!unprocessed.isEmpty()) { // for a post-mortem: where each is stored, the data and the server's log
                 Path kept = Path.of("target", "fault-suite-data-" + seed).toAbsolutePath();
-                copyTree(dir, kept);
+                TestFiles.copyTree(dir, kept);
                 unprocessed.forEach(v -> {
                     System.out.println("FaultSuiteTest: " + v + " stored at " + copies.get(v)
                             + ", never processed nor in the DLS; the producer heard " + heard.get(v));
@@ -401,19 +401,6 @@ class FaultSuiteTest {
                 : "error: " + error.getMessage());
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
     /**
      * Message n: key k-(n mod KEYS), value m-n; a msg-id (the value) on even n only; every fifth dated an hour in
      * the past by the producer (the same time on every retry), which must not shorten the dedup window.
@@ -446,11 +433,9 @@ class FaultSuiteTest {
         }
 
         void start() throws IOException {
-            String java = ProcessHandle.current().info().command().orElse("java");
             incarnation++;
-            process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    ConsumerChild.class.getName(), server, "emp", "sync", "child" + incarnation,
-                    Long.toString(seed + 100 + incarnation)).redirectErrorStream(true).start();
+            process = new ProcessBuilder(ChildJvm.command(ConsumerChild.class, server, "emp", "sync",
+                    "child" + incarnation, Long.toString(seed + 100 + incarnation))).redirectErrorStream(true).start();
             Process p = process;
             // Also when an assertion ends the test before it kills this process: no JVM outlives the run.
             Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
@@ -478,8 +463,8 @@ class FaultSuiteTest {
         void kill() throws InterruptedException {
             if (process != null) {
                 // SIGKILL without closing this JVM's end of its output (Process.destroyForcibly does): the lines it
-                // printed before it died are still read (see the broker module's ChildJvm).
-                process.toHandle().destroyForcibly();
+                // printed before it died are still read (see ChildJvm).
+                ChildJvm.killKeepingOutput(process);
                 process.waitFor(30, TimeUnit.SECONDS);
                 process = null;
             }

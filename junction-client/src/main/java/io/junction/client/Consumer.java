@@ -24,6 +24,7 @@ import io.junction.api.v1.InProgress;
 import io.junction.api.v1.MessageRef;
 import io.junction.api.v1.Nack;
 import io.junction.api.v1.Subscribe;
+import io.junction.errors.ErrorCode;
 
 /**
  * One member of a consumer group: receives messages of a station over one bidirectional {@code Consume} stream and

@@ -26,6 +26,7 @@ import io.junction.api.v1.ListGroupsRequest;
 import io.junction.api.v1.ListStationsRequest;
 import io.junction.api.v1.ResolveDeadLettersRequest;
 import io.junction.api.v1.UpdateStationRequest;
+import io.junction.errors.ErrorCode;
 
 /**
  * A connection to one Junction broker: admin calls, and the factory of {@link Producer}s and {@link Consumer}s,

@@ -2,7 +2,13 @@ package io.junction.client;
 
 import java.util.Objects;
 
-/** A call to the broker failed; {@link #code()} says why, {@link #retriable()} whether trying again may help. */
+import io.junction.errors.ErrorCode;
+
+/**
+ * A call to the broker failed; {@link #code()} says why, {@link #retriable()} whether trying again may help. The code
+ * is Junction's one error enum, {@link ErrorCode io.junction.errors.ErrorCode} (module junction-errors, which the
+ * client brings along): the broker's codes, plus the client's own {@code UNAVAILABLE} and {@code UNKNOWN}.
+ */
 public class JunctionException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.grpc.stub.StreamObserver;
 import io.junction.api.v1.ErrorCode;
+import io.junction.api.v1.Errors;
 import io.junction.api.v1.ProduceGrpc;
 import io.junction.api.v1.ProduceMessage;
 import io.junction.api.v1.ProduceRequest;
@@ -141,7 +142,7 @@ public final class Producer implements AutoCloseable {
 
     /**
      * Sends the open batch now and waits until every message sent so far is acknowledged or has failed; batches
-     * still unacknowledged after the delivery timeout fail with {@link io.junction.client.ErrorCode#UNAVAILABLE}.
+     * still unacknowledged after the delivery timeout fail with {@link io.junction.errors.ErrorCode#UNAVAILABLE}.
      */
     public void flush() {
         final List<CompletableFuture<Receipt>> waiting = new ArrayList<>();
@@ -169,7 +170,7 @@ public final class Producer implements AutoCloseable {
         final List<Runnable> completions;
         synchronized (lock) {
             completions = failLocked(new ArrayList<>(unacked.values()), new JunctionException(
-                    io.junction.client.ErrorCode.UNAVAILABLE, "not acknowledged by the broker at " + client.server()
+                    io.junction.errors.ErrorCode.UNAVAILABLE, "not acknowledged by the broker at " + client.server()
                             + " within " + Duration.ofNanos(deliveryTimeoutNanos)));
         }
         completions.forEach(Runnable::run);
@@ -191,7 +192,7 @@ public final class Producer implements AutoCloseable {
                 stream = null;
             }
             completions = failLocked(new ArrayList<>(unacked.values()),
-                    new JunctionException(io.junction.client.ErrorCode.UNAVAILABLE, "the producer was closed"));
+                    new JunctionException(io.junction.errors.ErrorCode.UNAVAILABLE, "the producer was closed"));
         }
         completions.forEach(Runnable::run);
         client.unregister(this);
@@ -285,8 +286,8 @@ public final class Producer implements AutoCloseable {
                 for (io.junction.api.v1.Rejected r : response.getRejectedList()) {
                     if (r.getIndex() >= 0 && r.getIndex() < b.pending.size() && refused.add(r.getIndex())) {
                         final Pending p = b.pending.get(r.getIndex());
-                        final JunctionException e = new JunctionException(Protos.code(response.getError().getCode()),
-                                r.getReason());
+                        final JunctionException e = new JunctionException(
+                                Errors.fromWire(response.getError().getCode()), r.getReason());
                         completions.add(() -> p.future.completeExceptionally(e));
                     }
                 }
@@ -304,7 +305,7 @@ public final class Producer implements AutoCloseable {
                 final JunctionException e = Protos.exception(response.getError());
                 b.pending.forEach(p -> completions.add(() -> p.future.completeExceptionally(e)));
             } else if (response.getReceiptsCount() != b.pending.size()) {
-                final JunctionException e = new JunctionException(io.junction.client.ErrorCode.INTERNAL,
+                final JunctionException e = new JunctionException(io.junction.errors.ErrorCode.INTERNAL,
                         "the broker answered " + b.pending.size() + " messages with " + response.getReceiptsCount()
                                 + " receipts");
                 b.pending.forEach(p -> completions.add(() -> p.future.completeExceptionally(e)));
@@ -338,7 +339,7 @@ public final class Producer implements AutoCloseable {
             return; // the next batch opens a new stream
         }
         final JunctionException e = failure != null ? Protos.exception(failure, client.server())
-                : new JunctionException(io.junction.client.ErrorCode.UNAVAILABLE,
+                : new JunctionException(io.junction.errors.ErrorCode.UNAVAILABLE,
                         "the broker ended the produce stream");
         if (!e.retriable()) {
             completions.addAll(failLocked(new ArrayList<>(unacked.values()), e));

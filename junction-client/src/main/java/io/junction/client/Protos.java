@@ -15,6 +15,7 @@ import io.junction.api.v1.Errors;
 import io.junction.api.v1.Header;
 import io.junction.api.v1.ProduceMessage;
 import io.junction.api.v1.StationConfig;
+import io.junction.errors.ErrorCode;
 
 /**
  * Translates between the client's plain Java types and the {@code junction.v1} messages, and failures into
@@ -188,15 +189,7 @@ final class Protos {
     }
 
     static JunctionException exception(io.junction.api.v1.Error error, Throwable cause) {
-        return new JunctionException(code(error.getCode()), error.getMessage(), error.getRetriable(), cause);
-    }
-
-    static ErrorCode code(io.junction.api.v1.ErrorCode code) {
-        try {
-            return ErrorCode.valueOf(code.name());
-        } catch (IllegalArgumentException e) {
-            return ErrorCode.UNKNOWN;
-        }
+        return new JunctionException(Errors.fromWire(error.getCode()), error.getMessage(), error.getRetriable(), cause);
     }
 
     /**

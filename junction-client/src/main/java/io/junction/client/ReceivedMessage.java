@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.junction.api.v1.DeliveredMessage;
+import io.junction.errors.ErrorCode;
 
 /**
  * A message handed to a {@link Consumer}'s handler. Settle it once with {@link #ack()}, {@link #ackSync()}, {@link

@@ -25,6 +25,7 @@ import io.junction.api.v1.DeliveredMessage;
 import io.junction.api.v1.Header;
 import io.junction.api.v1.MessageRef;
 import io.junction.api.v1.Subscribed;
+import io.junction.errors.ErrorCode;
 
 class ConsumerTest {
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.junction.api.v1.StationConfig;
+import io.junction.errors.ErrorCode;
 
 class JunctionClientTest {
 
@@ -146,17 +147,18 @@ class JunctionClientTest {
     }
 
     @Test
-    void mirrorsEveryBrokerErrorCodeByName() {
+    void throwsEveryBrokerErrorCodeAsTheJunctionCodeOfTheSameName() {
         for (io.junction.api.v1.ErrorCode code : io.junction.api.v1.ErrorCode.values()) {
             if (code == io.junction.api.v1.ErrorCode.UNRECOGNIZED
                     || code == io.junction.api.v1.ErrorCode.ERROR_CODE_UNSPECIFIED) {
                 continue;
             }
-            assertThat(Protos.code(code).name()).isEqualTo(code.name());
-            assertThat(Protos.code(code).retriable()).as(code.name())
-                    .isEqualTo(io.junction.api.v1.Errors.isRetriable(code));
+            JunctionException e = Protos.exception(io.junction.api.v1.Errors.error(code, "m"));
+            assertThat(e.code().name()).isEqualTo(code.name());
+            assertThat(e.retriable()).as(code.name()).isEqualTo(e.code().retriable());
         }
-        assertThat(Protos.code(io.junction.api.v1.ErrorCode.ERROR_CODE_UNSPECIFIED)).isEqualTo(ErrorCode.UNKNOWN);
+        assertThat(Protos.exception(io.junction.api.v1.Errors.error(io.junction.api.v1.ErrorCode.ERROR_CODE_UNSPECIFIED,
+                "m")).code()).isEqualTo(ErrorCode.UNKNOWN);
     }
 
     @Test

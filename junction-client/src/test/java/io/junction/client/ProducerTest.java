@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import io.junction.api.v1.ProduceMessage;
 import io.junction.api.v1.ProduceRequest;
+import io.junction.errors.ErrorCode;
 
 class ProducerTest {
 

@@ -34,6 +34,8 @@ public final class DurableFiles {
                 channel.write(content);
             }
             channel.force(true);
+        } catch (IOException e) {
+            throw DiskFullException.recognise(e);
         }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory(target.getParent());

@@ -303,12 +303,13 @@ final class Segment {
                 at += ch.write(batch, at);
             }
         } catch (IOException e) {
+            IOException failure = DiskFullException.recognise(e);
             try {
                 ch.truncate(position);
             } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
+                failure.addSuppressed(suppressed);
             }
-            throw e;
+            throw failure;
         } finally {
             done();
         }
@@ -373,6 +374,8 @@ final class Segment {
         FileChannel ch = acquire();
         try {
             ch.force(metaData);
+        } catch (IOException e) {
+            throw DiskFullException.recognise(e);
         } finally {
             done();
         }

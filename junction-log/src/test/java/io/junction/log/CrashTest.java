@@ -2,6 +2,7 @@ package io.junction.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.junction.testing.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -35,13 +36,11 @@ class CrashTest {
         long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
         System.out.println("CrashTest: seed=" + seed + " rounds=" + rounds + " (replay with -Dcrash.seed=" + seed + ")");
         Random random = new Random(seed);
-        String java = ProcessHandle.current().info().command().orElse("java");
         long totalAcked = 0;
         long totalTruncated = 0;
         for (int round = 0; round < rounds; round++) {
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    CrashAppender.class.getName(), dir.toString(), Long.toString(CONTENT_SEED),
-                    Integer.toString(MAX_VALUE), Long.toString(32 * 1024))
+            Process child = new ProcessBuilder(ChildJvm.command(CrashAppender.class, dir.toString(),
+                    Long.toString(CONTENT_SEED), Integer.toString(MAX_VALUE), Long.toString(32 * 1024)))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             AtomicLong highestAcked = new AtomicLong(-1);
             CompletableFuture<Long> ready = new CompletableFuture<>();
@@ -52,7 +51,7 @@ class CrashTest {
             Thread.sleep(30 + random.nextInt(300));
             // SIGKILL, keeping this JVM's end of its output open (Process.destroyForcibly closes it, and the acks it
             // printed last, still in the pipe, were lost: the check was weaker than it looked).
-            child.toHandle().destroyForcibly();
+            ChildJvm.killKeepingOutput(child);
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
             reader.join(TimeUnit.SECONDS.toMillis(30));
             long acked = highestAcked.get();

@@ -428,7 +428,8 @@ class PartitionLogTest {
         appendRecords(log, 5);
         faults.failForce = true;
         CompletableFuture<AppendResult> failed = log.append(TestRecords.batch(SEED, 5, 1, MAX_VALUE));
-        assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS)).hasMessageContaining("fsync");
+        assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS)).hasMessageContaining("fsync")
+                .cause().cause().isNotInstanceOf(DiskFullException.class);
         assertThatThrownBy(() -> log.append(TestRecords.batch(SEED, 6, 1, MAX_VALUE)).get())
                 .hasCauseInstanceOf(LogClosedException.class).hasMessageContaining("reopen");
         faults.failForce = false;
@@ -447,7 +448,8 @@ class PartitionLogTest {
             long sizeBefore = Files.size(LogFiles.logFile(dir, 0));
             faults.spaceLeft.set(20); // less than one batch: the write is cut in the middle
             CompletableFuture<AppendResult> full = log.append(TestRecords.batch(SEED, 5, 3, MAX_VALUE));
-            assertThatThrownBy(() -> full.get(30, TimeUnit.SECONDS)).hasMessageContaining("No space left");
+            assertThatThrownBy(() -> full.get(30, TimeUnit.SECONDS)).hasMessageContaining("No space left")
+                    .cause().isInstanceOf(LogException.class).cause().isInstanceOf(DiskFullException.class);
             assertThat(Files.size(LogFiles.logFile(dir, 0))).isEqualTo(sizeBefore);
             assertThat(log.nextOffset()).isEqualTo(5);
             faults.spaceLeft.set(Long.MAX_VALUE);

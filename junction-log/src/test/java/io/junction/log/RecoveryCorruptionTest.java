@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -84,20 +82,6 @@ class RecoveryCorruptionTest {
         return copy;
     }
 
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.delete(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** The base offset of the batch of the last segment that contains file position {@code position}. */
     private long batchHolding(long position) {
         long base = -1;
@@ -155,7 +139,7 @@ class RecoveryCorruptionTest {
             Files.write(segment, bytes);
             long expectedNext = firstChanged < 0 ? totalRecords : batchHolding(firstChanged);
             assertRecoveredTo(dir, expectedNext, "seed " + seed + " round " + round + " garbage at " + position);
-            deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -173,7 +157,7 @@ class RecoveryCorruptionTest {
                 assertThat(log.recoveryReport().truncatedBytes()).isEqualTo(cut - last[0]);
             }
             assertRecoveredTo(dir, last[1], "cut at " + cut);
-            deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -193,7 +177,7 @@ class RecoveryCorruptionTest {
             flipBit(segment, position, random.nextInt(8));
             assertRecoveredTo(dir, lastSegmentBatches.get(batch)[1],
                     "seed " + seed + " round " + round + " bit flipped at " + position + " of " + fileSize);
-            deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -228,7 +212,7 @@ class RecoveryCorruptionTest {
                 }
                 assertThat(corruptReads).as("reads that reported the damage, %s", context).isPositive();
             }
-            deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 

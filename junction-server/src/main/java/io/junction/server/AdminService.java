@@ -23,7 +23,7 @@ import io.junction.api.v1.StationInfo;
 import io.junction.api.v1.UpdateStationRequest;
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerException;
-import io.junction.broker.ErrorCode;
+import io.junction.errors.ErrorCode;
 import java.util.List;
 import java.util.function.Supplier;
 

@@ -16,11 +16,11 @@ import io.junction.broker.BrokerException;
 import io.junction.broker.Delivery;
 import io.junction.broker.DeliveryRef;
 import io.junction.broker.DeliverySink;
-import io.junction.broker.ErrorCode;
 import io.junction.broker.GroupMember;
 import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
 import io.junction.broker.Settlement;
+import io.junction.errors.ErrorCode;
 import java.time.Duration;
 import java.util.List;
 

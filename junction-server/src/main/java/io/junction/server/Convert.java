@@ -29,10 +29,6 @@ final class Convert {
     private Convert() {
     }
 
-    static io.junction.api.v1.ErrorCode code(io.junction.broker.ErrorCode code) {
-        return io.junction.api.v1.ErrorCode.valueOf(code.name());
-    }
-
     /** Any failure as the gRPC status a client receives: broker errors keep their code, the rest is INTERNAL. */
     static StatusRuntimeException status(Throwable failure) {
         io.junction.api.v1.Error error = error(failure);
@@ -45,7 +41,7 @@ final class Convert {
             cause = cause.getCause();
         }
         if (cause instanceof BrokerException b) {
-            return Errors.error(code(b.code()), b.getMessage());
+            return Errors.error(Errors.toWire(b.code()), b.getMessage());
         }
         return Errors.error(io.junction.api.v1.ErrorCode.INTERNAL, String.valueOf(cause));
     }
@@ -164,7 +160,7 @@ final class Convert {
         try {
             return io.junction.schema.SchemaType.parse(wireName);
         } catch (io.junction.schema.SchemaException e) {
-            throw new io.junction.broker.BrokerException(io.junction.broker.ErrorCode.INVALID_SCHEMA, e.getMessage());
+            throw new io.junction.broker.BrokerException(io.junction.errors.ErrorCode.INVALID_SCHEMA, e.getMessage());
         }
     }
 
@@ -173,7 +169,7 @@ final class Convert {
         try {
             return name.isEmpty() ? null : io.junction.schema.Compatibility.parse(name);
         } catch (io.junction.schema.SchemaException e) {
-            throw new io.junction.broker.BrokerException(io.junction.broker.ErrorCode.INVALID_ARGUMENT,
+            throw new io.junction.broker.BrokerException(io.junction.errors.ErrorCode.INVALID_ARGUMENT,
                     e.getMessage());
         }
     }
@@ -251,7 +247,7 @@ final class Convert {
                 headers.add(new Header(h.getKey(), h.getValue().toByteArray()));
             }
             if (m.getTombstone() && (!m.hasKey() || !m.getValue().isEmpty())) {
-                throw new io.junction.broker.BrokerException(io.junction.broker.ErrorCode.INVALID_ARGUMENT,
+                throw new io.junction.broker.BrokerException(io.junction.errors.ErrorCode.INVALID_ARGUMENT,
                         "message " + out.size() + ": a tombstone needs a key and no value");
             }
             out.add(new OutgoingMessage(m.hasKey() ? m.getKey().toByteArray() : null,

@@ -1,9 +1,8 @@
 package io.junction.server;
 
 import io.junction.broker.BrokerConfig;
+import io.junction.broker.Durability;
 import io.junction.broker.StationConfig;
-import io.junction.log.Durability;
-import io.junction.log.LogConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -46,7 +45,7 @@ public final class ServerConfig {
 
     /** The size at which partitions' segments are sealed, for stations that do not set their own. */
     public static final String SEGMENT_BYTES = "segment-bytes";
-    public static final long DEFAULT_SEGMENT_BYTES = LogConfig.DEFAULT_SEGMENT_BYTES;
+    public static final long DEFAULT_SEGMENT_BYTES = BrokerConfig.DEFAULT_SEGMENT_BYTES;
 
     /** How fast compaction may read, in bytes per second, all stations together; 0 = unlimited. */
     public static final String COMPACTION_THROTTLE = "compaction-throttle";

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.junction.broker.BrokerException;
-import io.junction.broker.ErrorCode;
 import io.junction.broker.Ordering;
 import io.junction.broker.StationConfig;
+import io.junction.errors.ErrorCode;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

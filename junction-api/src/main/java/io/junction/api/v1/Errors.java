@@ -11,7 +11,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 
 /**
- * Error codes are protocol: the one place where a {@link ErrorCode} becomes a gRPC status and back. A failed call
+ * Error codes are protocol: the one place where a Junction {@link io.junction.errors.ErrorCode} becomes a wire
+ * {@link ErrorCode} ({@link #toWire}, {@link #fromWire}: by number) and a gRPC status and back. A failed call
  * (unary, or a stream that ends with an error) carries a fitting gRPC status code — NOT_FOUND, ALREADY_EXISTS,
  * INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE, ... — and, in the standard
  * {@code grpc-status-details-bin} trailer, a {@code google.rpc.Status} whose details hold a
@@ -32,18 +33,31 @@ public final class Errors {
     private Errors() {
     }
 
+    /**
+     * The wire's code for {@code code}: the value of the same number (and name) in {@code junction.v1.ErrorCode}.
+     * The client-side codes ({@link io.junction.errors.ErrorCode#clientSide()}) are never sent; a broker never
+     * raises them, and should one reach this, it goes out as {@link ErrorCode#INTERNAL}.
+     */
+    public static ErrorCode toWire(io.junction.errors.ErrorCode code) {
+        final ErrorCode wire = code.clientSide() ? null : ErrorCode.forNumber(code.number());
+        return wire != null ? wire : ErrorCode.INTERNAL;
+    }
+
+    /**
+     * The Junction code for a wire code; {@link io.junction.errors.ErrorCode#UNKNOWN} for
+     * {@code ERROR_CODE_UNSPECIFIED} and for a number this version does not know ({@code UNRECOGNIZED}).
+     */
+    public static io.junction.errors.ErrorCode fromWire(ErrorCode code) {
+        if (code == ErrorCode.UNRECOGNIZED) {
+            return io.junction.errors.ErrorCode.UNKNOWN;
+        }
+        return io.junction.errors.ErrorCode.forNumber(code.getNumber()).filter(c -> !c.clientSide())
+                .orElse(io.junction.errors.ErrorCode.UNKNOWN);
+    }
+
     /** Whether a call that failed with {@code code} may succeed when tried again unchanged. */
     public static boolean isRetriable(ErrorCode code) {
-        switch (code) {
-            case INTERNAL:
-            case SHUTTING_DOWN:
-            case STORAGE_FULL:
-            case STORAGE_ERROR:
-            case SLOW_CONSUMER:
-                return true;
-            default:
-                return false;
-        }
+        return fromWire(code).retriable();
     }
 
     /** The gRPC status code that best describes {@code code} to tools that know nothing of Junction. */

@@ -91,6 +91,36 @@ class ErrorsTest {
                         ErrorCode.STORAGE_ERROR, ErrorCode.SLOW_CONSUMER);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = ErrorCode.class, names = {"UNRECOGNIZED", "ERROR_CODE_UNSPECIFIED"},
+            mode = EnumSource.Mode.EXCLUDE)
+    void everyWireCodeIsAJunctionCodeOfTheSameNumberAndName(ErrorCode wire) {
+        final io.junction.errors.ErrorCode code = Errors.fromWire(wire);
+        assertThat(code.number()).isEqualTo(wire.getNumber());
+        assertThat(code.name()).isEqualTo(wire.name());
+        assertThat(code.clientSide()).isFalse();
+        assertThat(Errors.toWire(code)).isEqualTo(wire);
+        assertThat(Errors.isRetriable(wire)).isEqualTo(code.retriable());
+    }
+
+    @ParameterizedTest
+    @EnumSource(io.junction.errors.ErrorCode.class)
+    void everyJunctionCodeButTheClientsOwnHasAWireCode(io.junction.errors.ErrorCode code) {
+        if (code.clientSide()) {
+            assertThat(ErrorCode.forNumber(code.number())).as("never on the wire").isNull();
+            assertThat(Errors.toWire(code)).isEqualTo(ErrorCode.INTERNAL);
+        } else {
+            assertThat(Errors.fromWire(Errors.toWire(code))).isEqualTo(code);
+        }
+    }
+
+    @Test
+    void aWireCodeThisVersionDoesNotKnowIsUnknown() {
+        assertThat(Errors.fromWire(ErrorCode.UNRECOGNIZED)).isEqualTo(io.junction.errors.ErrorCode.UNKNOWN);
+        assertThat(Errors.fromWire(ErrorCode.ERROR_CODE_UNSPECIFIED))
+                .isEqualTo(io.junction.errors.ErrorCode.UNKNOWN);
+    }
+
     @Test
     void findsTheDetailInACheckedStatusExceptionAndInACause() {
         final StatusRuntimeException status = Errors.toStatus(ErrorCode.STATION_EXISTS, "exists");

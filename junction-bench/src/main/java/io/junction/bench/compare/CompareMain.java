@@ -1,7 +1,7 @@
 package io.junction.bench.compare;
 
-import io.junction.bench.BenchFiles;
 import io.junction.bench.DiskProbe;
+import io.junction.log.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -136,7 +136,7 @@ public final class CompareMain {
                     r.peakRssBytes() >> 20, r.errors());
             return r;
         } finally {
-            BenchFiles.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -158,7 +158,7 @@ public final class CompareMain {
             log("%s: first acknowledged produce %.0f ms after start; idle RSS %d MiB", target.name(), ms,
                     idleRss.get(target.name()) >> 20);
         } finally {
-            BenchFiles.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -294,7 +294,7 @@ public final class CompareMain {
 
     private Path freshDir(String name) throws IOException {
         Path dir = base.resolve(name);
-        BenchFiles.deleteTree(dir);
+        FileTrees.deleteTree(dir);
         Files.createDirectories(dir);
         return dir;
     }

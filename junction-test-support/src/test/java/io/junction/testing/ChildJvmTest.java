@@ -1,4 +1,4 @@
-package io.junction.broker;
+package io.junction.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.junction.broker;
+package io.junction.testing;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
