@@ -978,19 +978,21 @@ public final class PartitionLog implements AutoCloseable {
                 durableWaiters.poll();
                 done.add(w.future());
             }
+            if (!done.isEmpty()) {
+                // Queued while the lock is held: the next flush (maybe on another fsync thread, waiting for the
+                // lock) queues its waiters' completions after these, so waiters complete in the order they asked.
+                Throwable failed = error;
+                completions.execute(() -> done.forEach(f -> {
+                    if (failed == null) {
+                        f.complete(null);
+                    } else {
+                        f.completeExceptionally(new LogException("fsync of " + dir + " failed: "
+                                + failed.getMessage(), failed));
+                    }
+                }));
+            }
         } finally {
             flushLock.unlock();
-        }
-        if (!done.isEmpty()) {
-            Throwable failed = error;
-            completions.execute(() -> done.forEach(f -> {
-                if (failed == null) {
-                    f.complete(null);
-                } else {
-                    f.completeExceptionally(new LogException("fsync of " + dir + " failed: " + failed.getMessage(),
-                            failed));
-                }
-            }));
         }
         if (!durableWaiters.isEmpty() && flushRequested.compareAndSet(false, true)) {
             flusher.fsync(this::intervalFlush); // waiters for what was appended after this flush began
