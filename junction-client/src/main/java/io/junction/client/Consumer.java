@@ -366,7 +366,7 @@ public final class Consumer implements AutoCloseable {
         unconfirmed.clear(); // failed when the previous stream ended
         final StreamObserver observer = new StreamObserver(gen);
         streamDone = observer.done;
-        ConsumeGrpc.newStub(client.channel()).consume(observer);
+        ConsumeGrpc.newStub(client.consumeChannel()).consume(observer);
         final Subscribe.Builder subscribe = Subscribe.newBuilder().setTenant(client.tenant()).setStation(station)
                 .setGroup(group).setStart(Protos.start(start)).setOrdering(Protos.ordering(ordering))
                 .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName()).setBatches(true)

@@ -39,8 +39,11 @@ import io.junction.errors.ErrorCode;
  * }
  * }</pre>
  *
- * <p>Thread-safe: one client per application and broker is enough. {@link #close()} closes its producers (flushing
- * them) and consumers, then the connection.
+ * <p>Thread-safe: one client per application and broker is enough. It opens two connections: one for admin calls and
+ * producers, one for consumers, so a consumer's acks and credits never queue behind megabytes of produce requests
+ * on one TCP stream (with both on one connection, a busy producer made every ack wait for its backlog, and the
+ * consumers of the same application fell behind). {@link #close()} closes its producers (flushing them) and
+ * consumers, then the connections.
  */
 public final class JunctionClient implements AutoCloseable {
 
@@ -54,6 +57,10 @@ public final class JunctionClient implements AutoCloseable {
     private static final int READ_ATTEMPTS = 3;
 
     private final ManagedChannel channel;
+    /** The consumers' connection, opened with the first consumer; the same as {@link #channel} in tests. */
+    private ManagedChannel consumeChannel;
+    private final Object consumeChannelLock = new Object();
+    private final boolean givenChannel;
     private final Duration callTimeout;
     private final ScheduledExecutorService scheduler;
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
@@ -62,15 +69,19 @@ public final class JunctionClient implements AutoCloseable {
         this.server = b.server;
         this.tenant = b.tenant;
         this.callTimeout = b.callTimeout;
-        this.channel = b.channel != null ? b.channel
-                : Grpc.newChannelBuilder(b.server, InsecureChannelCredentials.create())
-                        .keepAliveTime(30, TimeUnit.SECONDS)
-                        .build();
+        this.givenChannel = b.channel != null;
+        this.channel = givenChannel ? b.channel : newChannel(b.server);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "junction-client-scheduler");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    private static ManagedChannel newChannel(String server) {
+        return Grpc.newChannelBuilder(server, InsecureChannelCredentials.create())
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .build();
     }
 
     public static Builder builder() {
@@ -361,19 +372,42 @@ public final class JunctionClient implements AutoCloseable {
             }
         }
         scheduler.shutdownNow();
-        channel.shutdown();
+        ManagedChannel consume;
+        synchronized (consumeChannelLock) {
+            consume = consumeChannel;
+        }
+        for (ManagedChannel c : consume == null || consume == channel ? List.of(channel) : List.of(channel, consume)) {
+            c.shutdown();
+        }
         try {
-            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-                channel.shutdownNow();
+            for (ManagedChannel c : consume == null || consume == channel ? List.of(channel)
+                    : List.of(channel, consume)) {
+                if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+                    c.shutdownNow();
+                }
             }
         } catch (InterruptedException e) {
             channel.shutdownNow();
+            if (consume != null) {
+                consume.shutdownNow();
+            }
             Thread.currentThread().interrupt();
         }
     }
 
+    /** The connection for admin calls and producers. */
     ManagedChannel channel() {
         return channel;
+    }
+
+    /** The connection for consumers (opened on first use). */
+    ManagedChannel consumeChannel() {
+        synchronized (consumeChannelLock) {
+            if (consumeChannel == null) {
+                consumeChannel = givenChannel ? channel : newChannel(server);
+            }
+            return consumeChannel;
+        }
     }
 
     /**
@@ -383,6 +417,11 @@ public final class JunctionClient implements AutoCloseable {
      */
     void reconnectNow() {
         channel.resetConnectBackoff();
+        synchronized (consumeChannelLock) {
+            if (consumeChannel != null) {
+                consumeChannel.resetConnectBackoff();
+            }
+        }
     }
 
     Duration callTimeout() {

@@ -46,6 +46,24 @@ class ConsumerTest {
     }
 
     @Test
+    void consumersTalkOverAConnectionOfTheirOwnSoTheirAcksNeverQueueBehindProduceRequests() throws Exception {
+        try (FakeBroker tcp = FakeBroker.overTcp(); JunctionClient c = tcp.client()) {
+            try (Producer producer = c.producer("orders").build()) {
+                producer.send(Message.builder().value(new byte[] {1}).build()).get(30, TimeUnit.SECONDS);
+                c.consumer("orders", "a").handler(m -> { }).build().start();
+                c.consumer("orders", "b").handler(m -> { }).build().start();
+                assertThat(tcp.consumeRequests.poll(30, TimeUnit.SECONDS)).isNotNull();
+                assertThat(tcp.consumeRequests.poll(30, TimeUnit.SECONDS)).isNotNull();
+                java.util.Set<java.net.SocketAddress> produce = tcp.callers.get("junction.v1.Produce");
+                java.util.Set<java.net.SocketAddress> consume = tcp.callers.get("junction.v1.Consume");
+                assertThat(produce).hasSize(1);
+                assertThat(consume).as("the consumers share one connection").hasSize(1);
+                assertThat(consume).doesNotContainAnyElementsOf(produce);
+            }
+        }
+    }
+
+    @Test
     void subscribesWithTheStartPositionAndThePrefetchAsInitialCredits() throws Exception {
         client.consumer("orders", "billing").startPosition(StartPosition.lastN(10)).prefetch(7).memberName("m1")
                 .handler(handled::add).build().start();

@@ -9,8 +9,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -40,7 +47,10 @@ final class FakeBroker implements AutoCloseable {
 
     final String name = InProcessServerBuilder.generateName();
     private final Server server;
+    /** The in-process channel; null over TCP (the client opens its own connections). */
     private final ManagedChannel channel;
+    /** Over TCP: per service, the client addresses (one per connection) its calls came from. */
+    final Map<String, java.util.Set<java.net.SocketAddress>> callers = new ConcurrentHashMap<>();
 
     // Admin
     final Map<String, StationInfo> stations = new ConcurrentHashMap<>();
@@ -66,16 +76,48 @@ final class FakeBroker implements AutoCloseable {
     volatile boolean confirmSyncAcks = true;
 
     FakeBroker() throws IOException {
-        server = InProcessServerBuilder.forName(name)
-                .addService(new Admin())
-                .addService(new Produce())
-                .addService(new Consume())
-                .build()
-                .start();
-        channel = InProcessChannelBuilder.forName(name).build();
+        this(false);
+    }
+
+    /** Over loopback TCP instead (real connections), recording which connection each call came over. */
+    static FakeBroker overTcp() throws IOException {
+        return new FakeBroker(true);
+    }
+
+    private FakeBroker(boolean tcp) throws IOException {
+        if (tcp) {
+            final ServerInterceptor record = new ServerInterceptor() {
+                @Override
+                public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                        ServerCallHandler<Q, R> next) {
+                    callers.computeIfAbsent(call.getMethodDescriptor().getServiceName(),
+                            k -> ConcurrentHashMap.newKeySet()).add(call.getAttributes().get(
+                                    Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+                    return next.startCall(call, headers);
+                }
+            };
+            server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+                    .addService(ServerInterceptors.intercept(new Admin(), record))
+                    .addService(ServerInterceptors.intercept(new Produce(), record))
+                    .addService(ServerInterceptors.intercept(new Consume(), record))
+                    .build()
+                    .start();
+            channel = null;
+        } else {
+            server = InProcessServerBuilder.forName(name)
+                    .addService(new Admin())
+                    .addService(new Produce())
+                    .addService(new Consume())
+                    .build()
+                    .start();
+            channel = InProcessChannelBuilder.forName(name).build();
+        }
     }
 
     JunctionClient client() {
+        if (channel == null) {
+            return JunctionClient.builder().server("127.0.0.1:" + server.getPort()).build();
+        }
         return JunctionClient.builder().server("in-process:" + name).channel(channel).build();
     }
 
@@ -96,7 +138,9 @@ final class FakeBroker implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.shutdownNow();
+        if (channel != null) {
+            channel.shutdownNow();
+        }
         try {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
