@@ -17,11 +17,15 @@ public final class BenchMain {
             System.out.println("       junction-bench/run schema [--dir DIR] [--seconds N]");
             System.out.println("       junction-bench/run scale [--stations 100,1000,10000] [--idle-seconds N] "
                     + "[--sample N] [--dir DIR]");
+            System.out.println("       junction-bench/run drain [--messages N] [--partitions N] [--keys N] "
+                    + "[--consumers N] [--prefetch N] [--size BYTES] [--rounds N] [--ordering key|partition|none]");
             System.out.println("  log      append throughput of junction-log next to the disk's own fdatasync figures");
             System.out.println("  compaction  key compaction's MB/s, and produce throughput while it runs");
             System.out.println("  schema   produce throughput with no schema, a JSON Schema and an Avro schema");
             System.out.println("  scale    many stations (x 2 groups) on one broker: threads, files, memory, idle CPU, "
                     + "restart time");
+            System.out.println("  drain    the consume path alone: a filled station drained by a group, each message "
+                    + "acked: msg/s and CPU per message (broker, client)");
             System.out.println("  compare  the same workloads against Junction, Kafka and NATS JetStream "
                     + "(docs/benchmarks.md)");
             return;
@@ -33,6 +37,7 @@ public final class BenchMain {
             case "schema" -> SchemaBench.main(rest);
             case "compare" -> io.junction.bench.compare.CompareMain.main(rest);
             case "scale" -> ScaleBench.main(rest);
+            case "drain" -> DrainBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark: " + args[0]);
                 System.exit(2);

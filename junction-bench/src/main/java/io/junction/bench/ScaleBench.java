@@ -194,9 +194,9 @@ public final class ScaleBench {
     }
 
     /** Clock ticks per second of /proc/PID/stat (USER_HZ: 100 on Linux). */
-    private static final int CLOCK_TICKS = 100;
+    static final int CLOCK_TICKS = 100;
 
-    private static long cpuTicks(ProcessHandle process) throws IOException {
+    static long cpuTicks(ProcessHandle process) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
