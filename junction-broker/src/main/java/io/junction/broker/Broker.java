@@ -55,7 +55,15 @@ public final class Broker implements AutoCloseable {
 
     /** Opens (or creates) the broker's state under the configured data directory. */
     public static Broker open(BrokerConfig config) {
-        BrokerContext context = new BrokerContext(config);
+        return open(config, System::nanoTime);
+    }
+
+    /**
+     * Tests: as {@link #open(BrokerConfig)}, with {@code nanoTime} as the monotonic clock that ack deadlines,
+     * redelivery delays and stall timeouts are measured by (a test moves it instead of sleeping through them).
+     */
+    static Broker open(BrokerConfig config, java.util.function.LongSupplier nanoTime) {
+        BrokerContext context = new BrokerContext(config, nanoTime);
         Broker broker = new Broker(context);
         try {
             broker.load();

@@ -22,6 +22,7 @@ final class BrokerContext implements AutoCloseable {
     static final long DLS_SEGMENT_BYTES = 64L << 20;
 
     private final BrokerConfig config;
+    private final java.util.function.LongSupplier nanoTime;
     private final LogConfig logConfig;
     private final LogConfig journalConfig;
     private final LogConfig dlsConfig;
@@ -36,8 +37,9 @@ final class BrokerContext implements AutoCloseable {
     static final int GROUP_THREADS = 16;
     private final Throttle compactionThrottle;
 
-    BrokerContext(BrokerConfig config) {
+    BrokerContext(BrokerConfig config, java.util.function.LongSupplier nanoTime) {
         this.config = config;
+        this.nanoTime = nanoTime;
         this.logConfig = Station.partitionLogConfig(config);
         this.journalConfig = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(config.flushInterval())
                 .segmentBytes(JOURNAL_SEGMENT_BYTES).clock(config.clock()).build();
@@ -85,6 +87,11 @@ final class BrokerContext implements AutoCloseable {
 
     Clock clock() {
         return config.clock();
+    }
+
+    /** The monotonic clock of ack deadlines, redelivery delays and stall timeouts ({@link System#nanoTime()}). */
+    long nanoTime() {
+        return nanoTime.getAsLong();
     }
 
     ScheduledExecutorService timer() {

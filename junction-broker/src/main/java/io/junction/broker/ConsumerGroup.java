@@ -128,6 +128,8 @@ final class ConsumerGroup {
     /** KEY ordering, per partition: busy keys and the messages waiting for them. */
     private final KeyLines[] keyLines;
     private final BrokerConfig.ConsumerLimits limits;
+    /** The monotonic clock of deadlines and due times. */
+    private final BrokerContext context;
     /** Per partition: unacked messages retention removed before the group processed them (since it opened). */
     private final long[] skipped;
     /** PARTITION ordering: the member each partition is handed to (null: nobody yet, or after a failover). */
@@ -206,6 +208,7 @@ final class ConsumerGroup {
         this.nextFetch = new long[state.length];
         this.keyLines = new KeyLines[state.length];
         this.limits = context.config().consumerLimits();
+        this.context = context;
         this.skipped = new long[state.length];
         this.owners = new GroupMember[state.length];
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
@@ -443,7 +446,7 @@ final class ConsumerGroup {
                 owners[p] = null; // failover: the next member with credits takes the partition
             }
         }
-        long now = System.nanoTime();
+        long now = context.nanoTime();
         for (Delivery d : unsent) {
             MessageRef ref = new MessageRef(d.partition(), d.offset());
             InFlight f = inFlight.get(ref);
@@ -476,7 +479,7 @@ final class ConsumerGroup {
                 return;
             }
             if (startedThrough > 0) {
-                long deadline = System.nanoTime() + station.config().ackTimeout().toNanos();
+                long deadline = context.nanoTime() + station.config().ackTimeout().toNanos();
                 while (!member.unstarted.isEmpty() && member.unstarted.peekFirst().deliveryId <= startedThrough) {
                     InFlight f = member.unstarted.pollFirst();
                     if (isCurrent(f)) {
@@ -582,7 +585,7 @@ final class ConsumerGroup {
     /** Hands the messages back, to be delivered again after {@code delay}; {@code error} may be null. */
     void nack(GroupMember member, List<DeliveryRef> refs, Duration delay, String error) {
         submit(() -> {
-            long due = System.nanoTime() + Math.max(0, delay.toNanos());
+            long due = context.nanoTime() + Math.max(0, delay.toNanos());
             List<DeliveryRef> stale = settleEach(member, refs, f -> {
                 if (error != null && !error.isEmpty()) {
                     attempts(f.ref).error = error;
@@ -700,7 +703,7 @@ final class ConsumerGroup {
 
     void inProgress(GroupMember member, List<DeliveryRef> refs) {
         submit(() -> {
-            long deadline = System.nanoTime() + station.config().ackTimeout().toNanos();
+            long deadline = context.nanoTime() + station.config().ackTimeout().toNanos();
             List<DeliveryRef> stale = null;
             for (DeliveryRef ref : refs) {
                 InFlight f = held(member, ref);
@@ -828,7 +831,7 @@ final class ConsumerGroup {
                     + "partition {2} offset {3}, delivering it again in {4} ms: {5}", name, station.name, p,
                     ref.offset(), DEAD_LETTER_RETRY_MILLIS, failure.toString());
             enqueueRedelivery(p, ref.offset(),
-                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEAD_LETTER_RETRY_MILLIS));
+                    context.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEAD_LETTER_RETRY_MILLIS));
             dispatch();
             return;
         }
@@ -855,7 +858,7 @@ final class ConsumerGroup {
             return;
         }
         ticks++;
-        long now = System.nanoTime();
+        long now = context.nanoTime();
         List<int[]> stalled = new ArrayList<>();
         for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             InFlight f = it.next().getValue();
@@ -977,7 +980,7 @@ final class ConsumerGroup {
 
     /** PARTITION ordering: the next message of a partition {@code member} owns, or of one nobody owns. */
     private Next nextMessageFor(GroupMember member) {
-        long now = System.nanoTime();
+        long now = context.nanoTime();
         while (true) {
             Due best = null;
             for (Due d : redeliveries) {
@@ -1138,7 +1141,7 @@ final class ConsumerGroup {
 
     /** A redelivery that is due, else the next message of some partition (round robin); null when none. */
     private Next nextMessage() {
-        long now = System.nanoTime();
+        long now = context.nanoTime();
         while (!redeliveries.isEmpty() && redeliveries.peek().dueNanos() <= now) {
             Next again = redeliverable(redeliveries.poll());
             if (again != null) {
@@ -1314,7 +1317,7 @@ final class ConsumerGroup {
         long deliveryId = ++lastDeliveryId;
         int bytes = sizeOf(record);
         InFlight f = new InFlight(ref, member, deliveryId, bytes,
-                System.nanoTime() + station.config().ackTimeout().toNanos());
+                context.nanoTime() + station.config().ackTimeout().toNanos());
         inFlight.put(ref, f);
         member.credits--;
         member.inFlight++;
