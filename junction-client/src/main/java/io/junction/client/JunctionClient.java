@@ -464,6 +464,9 @@ public final class JunctionClient implements AutoCloseable {
                 if (e.code() != ErrorCode.UNAVAILABLE || attempt == READ_ATTEMPTS) {
                     throw e;
                 }
+                // A broker that just came back: connect now, not after the channel's reconnect backoff (a second
+                // or more), which would fail every attempt at once with the last connection's error.
+                reconnectNow();
                 try {
                     Thread.sleep(100L << (attempt - 1));
                 } catch (InterruptedException interrupted) {

@@ -76,15 +76,20 @@ final class FakeBroker implements AutoCloseable {
     volatile boolean confirmSyncAcks = true;
 
     FakeBroker() throws IOException {
-        this(false);
+        this(false, 0);
     }
 
     /** Over loopback TCP instead (real connections), recording which connection each call came over. */
     static FakeBroker overTcp() throws IOException {
-        return new FakeBroker(true);
+        return new FakeBroker(true, 0);
     }
 
-    private FakeBroker(boolean tcp) throws IOException {
+    /** Over loopback TCP on {@code port} (a broker that comes back where it was). */
+    static FakeBroker overTcp(int port) throws IOException {
+        return new FakeBroker(true, port);
+    }
+
+    private FakeBroker(boolean tcp, int port) throws IOException {
         if (tcp) {
             final ServerInterceptor record = new ServerInterceptor() {
                 @Override
@@ -96,7 +101,7 @@ final class FakeBroker implements AutoCloseable {
                     return next.startCall(call, headers);
                 }
             };
-            server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+            server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
                     .addService(ServerInterceptors.intercept(new Admin(), record))
                     .addService(ServerInterceptors.intercept(new Produce(), record))
                     .addService(ServerInterceptors.intercept(new Consume(), record))
@@ -112,6 +117,10 @@ final class FakeBroker implements AutoCloseable {
                     .start();
             channel = InProcessChannelBuilder.forName(name).build();
         }
+    }
+
+    int port() {
+        return server.getPort();
     }
 
     JunctionClient client() {

@@ -31,6 +31,31 @@ class JunctionClientTest {
     }
 
     @Test
+    void aReadRightAfterTheBrokerCameBackReachesItWithoutWaitingOutTheConnectionsBackoff() throws Exception {
+        final int port;
+        final JunctionClient c;
+        try (FakeBroker first = FakeBroker.overTcp()) {
+            port = first.port();
+            c = first.client();
+            c.createStation("orders", StationOptions.builder().build());
+        }
+        try {
+            assertThatThrownBy(() -> c.station("orders")).isInstanceOf(JunctionException.class)
+                    .extracting(e -> ((JunctionException) e).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+            // The channel now waits out its reconnect backoff (about a second); the read's own retries are
+            // shorter: without connecting at once it would fail although the broker is back.
+            try (FakeBroker again = FakeBroker.overTcp(port)) {
+                assertThat(again.port()).isEqualTo(port);
+                assertThatThrownBy(() -> c.station("orders")).as("reached: the new broker has no such station")
+                        .isInstanceOf(JunctionException.class)
+                        .extracting(e -> ((JunctionException) e).code()).isEqualTo(ErrorCode.UNKNOWN_STATION);
+            }
+        } finally {
+            c.close();
+        }
+    }
+
+    @Test
     void createsAStationWithItsOptionsAndReturnsItsInfo() {
         final StationInfo info = client.createStation("orders", StationOptions.builder().partitions(3)
                 .retentionAge(Duration.ofDays(1)).retentionBytes(1024).retentionMessages(10)
