@@ -1328,7 +1328,7 @@ final class ConsumerGroup {
         }
         member.unstarted.addLast(f);
         outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),
-                record.key(), record.value(), record.headers(), record.timestamp(), count, deliveryId));
+                record.key(), record.value(), Header.fromLog(record.headers()), record.timestamp(), count, deliveryId));
     }
 
     /**

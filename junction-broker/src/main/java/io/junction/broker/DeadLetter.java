@@ -1,6 +1,5 @@
 package io.junction.broker;
 
-import io.junction.log.Header;
 import java.util.List;
 
 /**

@@ -246,7 +246,7 @@ final class DeadLetters implements AutoCloseable {
         return new DeadLetter(r.offset(), header(r, GROUP), DeadLetterReason.parse(header(r, REASON)),
                 Integer.parseInt(header(r, PARTITION)), m.offset(), Integer.parseInt(header(r, DELIVERIES)),
                 error == null ? "" : error, Long.parseLong(header(r, FIRST_MS)), Long.parseLong(header(r, LAST_MS)),
-                r.timestamp(), m.key(), m.value(), m.headers(), m.timestamp());
+                r.timestamp(), m.key(), m.value(), io.junction.broker.Header.fromLog(m.headers()), m.timestamp());
     }
 
     /** Records that the dead letters {@code ids} are resolved (durable on return) and forgets them. */

@@ -442,7 +442,7 @@ final class Station {
             if (m.msgId() != null && !owned[i]) {
                 continue; // a duplicate: answered with the original's receipt below
             }
-            List<Header> headers = with(m.headers(), schemaHeader);
+            List<Header> headers = with(io.junction.broker.Header.toLog(m.headers()), schemaHeader);
             if (m.msgId() != null) {
                 headers = with(headers, new Header(Deduplicator.MSG_ID_HEADER,
                         m.msgId().getBytes(StandardCharsets.UTF_8)));
@@ -576,7 +576,8 @@ final class Station {
                 builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence()).appendTime(now);
             }
             OutgoingMessage m = messages.get(i);
-            add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m, with(m.headers(), schemaHeader));
+            add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m,
+                    with(io.junction.broker.Header.toLog(m.headers()), schemaHeader));
         }
         long[] bases = new long[partitions.length];
         Arrays.fill(bases, -1);
@@ -629,7 +630,7 @@ final class Station {
             if (binding.deadLetterViolations()) {
                 long timestamp = m.timestampMs() > 0 ? m.timestampMs() : now;
                 stored.add(deadLetters.add(new DeadLetters.Submission("", DeadLetterReason.SCHEMA_VIOLATION, target[i],
-                        Record.of(-1, timestamp, m.key(), m.value(), m.headers()), 0, why, 0, 0)));
+                        Record.of(-1, timestamp, m.key(), m.value(), io.junction.broker.Header.toLog(m.headers())), 0, why, 0, 0)));
             }
         }
         if (reasons.isEmpty()) {
@@ -694,7 +695,7 @@ final class Station {
                     + " headers, more than the limit of " + MAX_HEADERS);
         }
         long size = (m.value() == null ? 0 : m.value().length) + (m.key() == null ? 0 : m.key().length);
-        for (Header h : m.headers()) {
+        for (io.junction.broker.Header h : m.headers()) {
             byte[] key = h.key().getBytes(StandardCharsets.UTF_8);
             if (key.length == 0 || key.length > MAX_HEADER_KEY_BYTES) {
                 throw new BrokerException(ErrorCode.INVALID_HEADER, which + ": header keys must be 1 to "

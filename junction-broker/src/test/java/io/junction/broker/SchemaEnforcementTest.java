@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.junction.errors.ErrorCode;
-import io.junction.log.Header;
 import io.junction.schema.Compatibility;
 import io.junction.schema.SchemaType;
 import java.io.ByteArrayOutputStream;
