@@ -48,6 +48,11 @@ public final class Broker implements AutoCloseable {
     private final Map<String, SchemaStore> schemaStores = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    /** Tests: the broker-wide budget of contents groups keep. */
+    HeldBytes heldBytes() {
+        return context.heldBytes();
+    }
+
     private Broker(BrokerContext context) {
         this.context = context;
         this.dataDir = context.config().dataDir();

@@ -32,9 +32,19 @@ public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durabil
      *     message always goes, however large
      * @param stallTimeout how long a member may leave its stream unread (the transport refuses more) before it is
      *     removed and its deliveries go back to the group
+     * @param heldBytes the most bytes of message contents all groups together keep in memory beyond what they
+     *     hand out (messages waiting behind busy keys, messages read again); past it they keep offsets and read
+     *     the contents again when needed
      */
-    public record ConsumerLimits(int maxPrefetch, long maxPrefetchBytes, Duration stallTimeout) {
+    public record ConsumerLimits(int maxPrefetch, long maxPrefetchBytes, Duration stallTimeout, long heldBytes) {
+        /** The default of {@link #heldBytes}: 256 MiB. */
+        public static final long DEFAULT_HELD_BYTES = 256L << 20;
         public static final ConsumerLimits DEFAULTS = new ConsumerLimits(1000, 32L << 20, Duration.ofSeconds(30));
+
+        /** Limits with the default {@link #heldBytes}. */
+        public ConsumerLimits(int maxPrefetch, long maxPrefetchBytes, Duration stallTimeout) {
+            this(maxPrefetch, maxPrefetchBytes, stallTimeout, DEFAULT_HELD_BYTES);
+        }
 
         public ConsumerLimits {
             if (maxPrefetch < 1) {
@@ -45,6 +55,9 @@ public record BrokerConfig(Path dataDir, int maxMessageBytes, Durability durabil
             }
             if (stallTimeout == null || stallTimeout.toMillis() < 1) {
                 throw new IllegalArgumentException("stallTimeout must be at least 1ms, was " + stallTimeout);
+            }
+            if (heldBytes < 0) {
+                throw new IllegalArgumentException("heldBytes must not be negative, was " + heldBytes);
             }
         }
     }

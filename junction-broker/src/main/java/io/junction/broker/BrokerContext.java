@@ -23,6 +23,7 @@ final class BrokerContext implements AutoCloseable {
 
     private final BrokerConfig config;
     private final java.util.function.LongSupplier nanoTime;
+    private final HeldBytes heldBytes;
     private final LogConfig logConfig;
     private final LogConfig journalConfig;
     private final LogConfig dlsConfig;
@@ -40,6 +41,7 @@ final class BrokerContext implements AutoCloseable {
     BrokerContext(BrokerConfig config, java.util.function.LongSupplier nanoTime) {
         this.config = config;
         this.nanoTime = nanoTime;
+        this.heldBytes = new HeldBytes(config.consumerLimits().heldBytes());
         this.logConfig = Station.partitionLogConfig(config);
         this.journalConfig = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(config.flushInterval())
                 .segmentBytes(JOURNAL_SEGMENT_BYTES).clock(config.clock()).build();
@@ -87,6 +89,11 @@ final class BrokerContext implements AutoCloseable {
 
     Clock clock() {
         return config.clock();
+    }
+
+    /** The broker-wide budget of message contents groups keep beyond what they hand out. */
+    HeldBytes heldBytes() {
+        return heldBytes;
     }
 
     /** The monotonic clock of ack deadlines, redelivery delays and stall timeouts ({@link System#nanoTime()}). */

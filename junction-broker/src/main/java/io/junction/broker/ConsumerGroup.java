@@ -105,7 +105,7 @@ final class ConsumerGroup {
     /** Next offset to read from each partition's log for a first delivery. */
     private final long[] nextFetch;
     /** Reads of messages read again (held back without contents, redelivered). */
-    private final RereadCache rereads = new RereadCache(REREAD_CACHE_BYTES);
+    private final RereadCache rereads;
     private final List<ArrayDeque<Record>> readAhead = new ArrayList<>();
     private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
@@ -207,6 +207,7 @@ final class ConsumerGroup {
         this.state = state;
         this.nextFetch = new long[state.length];
         this.keyLines = new KeyLines[state.length];
+        this.rereads = new RereadCache(REREAD_CACHE_BYTES, context.heldBytes());
         this.limits = context.config().consumerLimits();
         this.context = context;
         this.skipped = new long[state.length];
@@ -215,7 +216,8 @@ final class ConsumerGroup {
         for (int p = 0; p < state.length; p++) {
             nextFetch[p] = state[p].ackFloor;
             readAhead.add(new ArrayDeque<>());
-            keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION);
+            keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION,
+                    context.heldBytes());
             resent.add(new java.util.TreeSet<>());
         }
         this.owner = context.groupExecutor();
@@ -772,6 +774,10 @@ final class ConsumerGroup {
                         member.sink.closed(reason);
                     }
                     members.clear();
+                    for (KeyLines lines : keyLines) {
+                        lines.releaseAll();
+                    }
+                    rereads.clear();
                     journal.snapshot(state);
                     journal.close();
                 }

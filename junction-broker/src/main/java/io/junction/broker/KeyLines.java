@@ -41,6 +41,8 @@ final class KeyLines {
 
     private final int maxWaiting;
     private final long maxBytes;
+    /** The broker-wide budget the kept contents are also taken from. */
+    private final HeldBytes held;
     /** Busy keys. */
     private final Map<ByteBuffer, Line> lines = new HashMap<>();
     /** The line each holding offset holds. */
@@ -53,9 +55,10 @@ final class KeyLines {
     private long waitingBytes;
     private int spilledInARow;
 
-    KeyLines(int maxWaiting, long maxBytes) {
+    KeyLines(int maxWaiting, long maxBytes, HeldBytes held) {
         this.maxWaiting = maxWaiting;
         this.maxBytes = maxBytes;
+        this.held = held;
     }
 
     /**
@@ -78,7 +81,7 @@ final class KeyLines {
         // An earlier message of this key is not done yet (or parked): this one waits its turn.
         int size = ConsumerGroup.sizeOf(record);
         Waiting w;
-        if (waitingBytes + size <= maxBytes) {
+        if (waitingBytes + size <= maxBytes && held.tryTake(size)) {
             w = new Waiting(record.offset(), record);
             waitingBytes += size;
         } else {
@@ -138,7 +141,9 @@ final class KeyLines {
     Waiting pollNext() {
         Waiting w = next.poll();
         if (w != null && w.record() != null) {
-            waitingBytes -= ConsumerGroup.sizeOf(w.record());
+            int size = ConsumerGroup.sizeOf(w.record());
+            waitingBytes -= size;
+            held.give(size);
         }
         return w;
     }
@@ -163,6 +168,12 @@ final class KeyLines {
     /** Whether reading ahead is stopped by spills (not by the count of waiting messages). */
     boolean spilling() {
         return spilledInARow >= spillLimit();
+    }
+
+    /** The group is closing: gives the kept contents back to the broker-wide budget. */
+    void releaseAll() {
+        held.give(waitingBytes);
+        waitingBytes = 0;
     }
 
     int waitingCount() {

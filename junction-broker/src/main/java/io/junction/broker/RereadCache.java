@@ -22,6 +22,8 @@ final class RereadCache {
     static final int READ_BYTES = 64 * 1024;
 
     private final long maxBytes;
+    /** The broker-wide budget kept reads are also taken from. */
+    private final HeldBytes held;
     /** Per partition: reads by the offset they started at. */
     private final Map<Integer, TreeMap<Long, FetchResult>> byPartition = new java.util.HashMap<>();
     /** Reads in the order they were made (partition, start offset), for eviction. */
@@ -30,8 +32,9 @@ final class RereadCache {
     private long hits;
     private long misses;
 
-    RereadCache(long maxBytes) {
+    RereadCache(long maxBytes, HeldBytes held) {
         this.maxBytes = maxBytes;
+        this.held = held;
     }
 
     /** A read that covers {@code offset} of partition {@code p}, or null. */
@@ -63,12 +66,13 @@ final class RereadCache {
 
     private void keep(int p, FetchResult read) {
         long size = read.sizeInBytes();
-        if (size > maxBytes || read.isEmpty()) {
+        if (size > maxBytes || read.isEmpty() || !held.tryTake(size)) {
             return;
         }
         FetchResult replaced = byPartition.computeIfAbsent(p, k -> new TreeMap<>()).put(read.requestedOffset(), read);
         if (replaced != null) {
             bytes -= replaced.sizeInBytes();
+            held.give(replaced.sizeInBytes());
             order.removeIf(o -> o[0] == p && o[1] == read.requestedOffset());
         }
         order.addLast(new long[] {p, read.requestedOffset()});
@@ -78,6 +82,7 @@ final class RereadCache {
             TreeMap<Long, FetchResult> reads = byPartition.get((int) oldest[0]);
             FetchResult evicted = reads.remove(oldest[1]);
             bytes -= evicted.sizeInBytes();
+            held.give(evicted.sizeInBytes());
             if (reads.isEmpty()) {
                 byPartition.remove((int) oldest[0]);
             }
@@ -87,6 +92,7 @@ final class RereadCache {
     void clear() {
         byPartition.clear();
         order.clear();
+        held.give(bytes);
         bytes = 0;
     }
 

@@ -239,6 +239,42 @@ class ConsumerLimitsTest {
     }
 
     @Test
+    void allGroupsTogetherKeepNoMoreContentsThanTheBrokerWideBudgetAndGiveItAllBack() throws Exception {
+        // Three groups, one key, 8 messages of 30 000 bytes: each group would keep 7 waiting behind the first
+        // (210 000 bytes, within its own 1 MiB). The broker-wide budget is 100 000 bytes for all of them.
+        broker = Broker.open(new BrokerConfig(dir, 4 << 20, Durability.FSYNC, BrokerConfig.DEFAULT_FLUSH_INTERVAL,
+                Clock.systemUTC(), LogConfig.DEFAULT_SEGMENT_BYTES, BrokerConfig.DEFAULT_COMPACTION_BYTES_PER_SECOND,
+                new BrokerConfig.ConsumerLimits(1000, 1L << 30, LONG, 100_000)));
+        broker.createStation(T, "big", new StationConfig(1, StationConfig.DEFAULT_RETENTION_AGE, 0, 0, LONG, 5,
+                Ordering.KEY));
+        produce(8, 30_000, "k");
+        List<Box> boxes = new ArrayList<>();
+        List<GroupMember> members = new ArrayList<>();
+        for (String group : List.of("g1", "g2", "g3")) {
+            Box box = new Box();
+            boxes.add(box);
+            members.add(broker.subscribe(T, "big", group, StartPosition.earliest(), "m", 100, box));
+        }
+        for (int i = 0; i < 8; i++) {
+            for (int g = 0; g < 3; g++) {
+                Delivery d = boxes.get(g).next();
+                assertThat(d.offset()).isEqualTo(i);
+                assertThat(d.value()).hasSize(30_000).containsOnly((byte) ('a' + i));
+                assertThat(broker.heldBytes().used()).isLessThanOrEqualTo(100_000);
+                members.get(g).ack(List.of(d.ref()));
+            }
+        }
+        for (String group : List.of("g1", "g2", "g3")) {
+            assertThat(broker.groupInfo(T, "big", group).inFlight()).isZero(); // every ack applied
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (broker.heldBytes().used() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the groups go idle after their last ack and let go of what they read again
+        }
+        assertThat(broker.heldBytes().used()).as("all given back").isZero();
+    }
+
+    @Test
     void aRedeliveryReadsTheMessageAgainFromTheLog() throws Exception {
         open(1000, 1L << 30, LONG);
         produce(2, 1000, null);

@@ -44,7 +44,7 @@ class KeyLinesTest {
 
     @Test
     void aKeyGoesToItsWaitingMessagesOneAtATimeInOffsetOrder() {
-        KeyLines lines = new KeyLines(1000, 1 << 20);
+        KeyLines lines = new KeyLines(1000, 1 << 20, new HeldBytes(1L << 40));
         assertThat(lines.take(record(0, "a", 100))).isTrue();
         assertThat(lines.take(record(1, "b", 100))).isTrue();
         assertThat(lines.take(record(4, "k", 100))).isTrue();
@@ -72,8 +72,33 @@ class KeyLinesTest {
     }
 
     @Test
+    void theBrokerWideBudgetBoundsTheContentsKeptAndGetsEverythingBack() {
+        HeldBytes held = new HeldBytes(3 * 101);
+        KeyLines lines = new KeyLines(10_000, 1 << 20, held);
+        KeyLines other = new KeyLines(10_000, 1 << 20, held);
+        assertThat(lines.take(record(4, "k", 100))).isTrue();
+        assertThat(lines.take(record(5, "k", 100))).isFalse();
+        assertThat(lines.take(record(6, "k", 100))).isFalse();
+        assertThat(other.take(record(4, "k", 100))).isTrue();
+        assertThat(other.take(record(5, "k", 100))).isFalse();
+        assertThat(other.take(record(6, "k", 100))).as("the budget is used up: an offset only").isFalse();
+        assertThat(held.used()).isEqualTo(3 * 101);
+        assertThat(lines.waitingBytes() + other.waitingBytes()).isEqualTo(3 * 101);
+
+        lines.release(4);
+        assertThat(lines.pollNext().record()).isNotNull();
+        assertThat(held.used()).isEqualTo(2 * 101);
+        other.release(4);
+        assertThat(other.pollNext().record()).isNotNull();
+        other.release(5);
+        assertThat(other.pollNext().record()).as("kept as an offset: read again by the group").isNull();
+        lines.releaseAll(); // the group closes with offset 6 still waiting, its contents kept
+        assertThat(held.used()).isZero();
+    }
+
+    @Test
     void pastItsBytesItKeepsOffsetsOnlyAndStopsReadingAheadUntilHalfTheContentsWentOut() {
-        KeyLines lines = new KeyLines(10_000, 1000);
+        KeyLines lines = new KeyLines(10_000, 1000, new HeldBytes(1L << 40));
         assertThat(lines.take(record(4, "k", 100))).isTrue();
         long offset = 5;
         for (; offset <= 14; offset++) { // 10 x 101 bytes: the tenth no longer fits

@@ -31,7 +31,8 @@ class RereadCacheTest {
             }
             AtomicInteger reads = new AtomicInteger();
             int oneRead = log.read(0, 1).sizeInBytes() * 3; // three batches per read (all of one size)
-            RereadCache cache = new RereadCache(oneRead * 2L);
+            HeldBytes held = new HeldBytes(1L << 40);
+            RereadCache cache = new RereadCache(oneRead * 2L, held);
             java.util.function.LongFunction<FetchResult> reader = from -> {
                 reads.incrementAndGet();
                 return log.read(from, oneRead);
@@ -41,6 +42,7 @@ class RereadCacheTest {
                 Record r = cache.record(0, offset, reader);
                 assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo(String.format("v%04d", offset));
                 assertThat(cache.bytes()).isLessThanOrEqualTo(oneRead * 2L);
+                assertThat(held.used()).as("taken from the broker-wide budget").isEqualTo(cache.bytes());
             }
             assertThat(reads.get()).as("one read per three batches").isBetween(400 / 30, 400 / 30 + 2);
 
@@ -55,8 +57,21 @@ class RereadCacheTest {
             cache.clear();
             assertThat(cache.isEmpty()).isTrue();
             assertThat(cache.bytes()).isZero();
+            assertThat(held.used()).isZero();
             cache.record(0, 399, reader);
             assertThat(reads.get()).isEqualTo(before + 3);
+        }
+    }
+
+    @Test
+    void keepsNothingWhenTheBrokerWideBudgetIsUsedUp() throws Exception {
+        try (PartitionLog log = PartitionLog.open(dir, LogConfig.defaults())) {
+            log.append(new RecordBatchBuilder().add(1, null, new byte[100])).join();
+            HeldBytes held = new HeldBytes(50);
+            RereadCache cache = new RereadCache(1 << 20, held);
+            assertThat(cache.record(0, 0, from -> log.read(from, 1)).value()).hasSize(100);
+            assertThat(cache.isEmpty()).isTrue();
+            assertThat(held.used()).isZero();
         }
     }
 
@@ -64,7 +79,7 @@ class RereadCacheTest {
     void keepsNothingLargerThanItsBytesButStillAnswers() throws Exception {
         try (PartitionLog log = PartitionLog.open(dir, LogConfig.defaults())) {
             log.append(new RecordBatchBuilder().add(1, null, new byte[5000]).add(2, null, new byte[5000])).join();
-            RereadCache cache = new RereadCache(1000);
+            RereadCache cache = new RereadCache(1000, new HeldBytes(1L << 40));
             assertThat(cache.record(0, 1, from -> log.read(from, 1)).value()).hasSize(5000);
             assertThat(cache.isEmpty()).isTrue();
         }

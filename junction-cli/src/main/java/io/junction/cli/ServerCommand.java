@@ -68,6 +68,13 @@ final class ServerCommand implements Callable<Integer> {
                     + "always goes (default: ${DEFAULT-VALUE}).")
     private long maxPrefetchBytes;
 
+    @Option(names = "--" + ServerConfig.CONSUMER_HELD_BYTES, paramLabel = "SIZE",
+            converter = Converters.SizeConverter.class, defaultValue = "256MiB",
+            description = "The most bytes of messages all consumer groups together keep in memory beyond what they "
+                    + "hand out (messages waiting behind busy keys, messages read again); past it they read again "
+                    + "from disk (default: ${DEFAULT-VALUE}).")
+    private long heldBytes;
+
     @Option(names = "--" + ServerConfig.CONSUMER_STALL_TIMEOUT, paramLabel = "DUR", defaultValue = "30s",
             converter = Converters.DurationConverter.class,
             description = "A consumer that reads nothing of its stream this long is removed and its messages go to "
@@ -103,6 +110,7 @@ final class ServerCommand implements Callable<Integer> {
                 .maxPrefetch(maxPrefetch)
                 .maxPrefetchBytes(maxPrefetchBytes)
                 .consumerStallTimeout(stallTimeout)
+                .consumerHeldBytes(heldBytes)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM always stops the process: if a graceful stop hangs, the process halts after STOP_LIMIT.

@@ -55,6 +55,11 @@ public final class ServerConfig {
     public static final String MAX_PREFETCH = "max-prefetch";
     /** The most bytes of unacked deliveries one group member holds (one message always goes). */
     public static final String MAX_PREFETCH_BYTES = "max-prefetch-bytes";
+    /**
+     * The most bytes of message contents all groups together keep beyond what they hand out (messages waiting
+     * behind busy keys, messages read again); past it they keep offsets and read again.
+     */
+    public static final String CONSUMER_HELD_BYTES = "consumer-held-bytes";
     /** How long a group member may leave its stream unread before it is removed. */
     public static final String CONSUMER_STALL_TIMEOUT = "consumer-stall-timeout";
     public static final BrokerConfig.ConsumerLimits DEFAULT_CONSUMER_LIMITS = BrokerConfig.ConsumerLimits.DEFAULTS;
@@ -80,7 +85,8 @@ public final class ServerConfig {
         this.flushInterval = b.flushInterval;
         this.segmentBytes = b.segmentBytes;
         this.compactionThrottle = b.compactionThrottle;
-        this.consumerLimits = new BrokerConfig.ConsumerLimits(b.maxPrefetch, b.maxPrefetchBytes, b.stallTimeout);
+        this.consumerLimits = new BrokerConfig.ConsumerLimits(b.maxPrefetch, b.maxPrefetchBytes, b.stallTimeout,
+                b.heldBytes);
     }
 
     public static ServerConfig defaults() {
@@ -136,7 +142,7 @@ public final class ServerConfig {
                 + flushInterval + ", " + SEGMENT_BYTES + "=" + segmentBytes + ", " + COMPACTION_THROTTLE + "="
                 + compactionThrottle + ", " + MAX_PREFETCH + "=" + consumerLimits.maxPrefetch() + ", "
                 + MAX_PREFETCH_BYTES + "=" + consumerLimits.maxPrefetchBytes() + ", " + CONSUMER_STALL_TIMEOUT + "="
-                + consumerLimits.stallTimeout() + "}";
+                + consumerLimits.stallTimeout() + ", " + CONSUMER_HELD_BYTES + "=" + consumerLimits.heldBytes() + "}";
     }
 
     /** Not thread-safe. */
@@ -152,6 +158,7 @@ public final class ServerConfig {
         private int maxPrefetch = DEFAULT_CONSUMER_LIMITS.maxPrefetch();
         private long maxPrefetchBytes = DEFAULT_CONSUMER_LIMITS.maxPrefetchBytes();
         private Duration stallTimeout = DEFAULT_CONSUMER_LIMITS.stallTimeout();
+        private long heldBytes = DEFAULT_CONSUMER_LIMITS.heldBytes();
 
         private Builder() {
         }
@@ -163,6 +170,11 @@ public final class ServerConfig {
 
         public Builder maxPrefetchBytes(long bytes) {
             this.maxPrefetchBytes = bytes;
+            return this;
+        }
+
+        public Builder consumerHeldBytes(long bytes) {
+            this.heldBytes = bytes;
             return this;
         }
 
@@ -239,6 +251,9 @@ public final class ServerConfig {
             if (maxPrefetchBytes < 1 || maxPrefetchBytes > (1L << 30)) {
                 throw new IllegalArgumentException(MAX_PREFETCH_BYTES + " must be in [1B, 1GiB], was "
                         + maxPrefetchBytes);
+            }
+            if (heldBytes < 0 || heldBytes > (64L << 30)) {
+                throw new IllegalArgumentException(CONSUMER_HELD_BYTES + " must be in [0B, 64GiB], was " + heldBytes);
             }
             if (stallTimeout == null || stallTimeout.toMillis() < 100 || stallTimeout.compareTo(Duration.ofHours(1)) > 0) {
                 throw new IllegalArgumentException(CONSUMER_STALL_TIMEOUT + " must be in [100ms, 1h], was "

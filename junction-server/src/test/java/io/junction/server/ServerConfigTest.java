@@ -10,6 +10,14 @@ import org.junit.jupiter.api.Test;
 class ServerConfigTest {
 
     @Test
+    void boundsWhatAllGroupsKeepInMemoryBrokerWide() {
+        assertThat(ServerConfig.builder().build().consumerLimits().heldBytes()).isEqualTo(256L << 20);
+        assertThat(ServerConfig.builder().consumerHeldBytes(0).build().consumerLimits().heldBytes()).isZero();
+        assertThatThrownBy(() -> ServerConfig.builder().consumerHeldBytes(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("consumer-held-bytes");
+    }
+
+    @Test
     void shouldDefaultToTheDocumentedPortsAndDataDirectory() {
         final ServerConfig config = ServerConfig.defaults();
 
