@@ -29,8 +29,6 @@ final class RereadCache {
     /** Reads in the order they were made (partition, start offset), for eviction. */
     private final ArrayDeque<long[]> order = new ArrayDeque<>();
     private long bytes;
-    private long hits;
-    private long misses;
 
     RereadCache(long maxBytes, HeldBytes held) {
         this.maxBytes = maxBytes;
@@ -38,16 +36,14 @@ final class RereadCache {
     }
 
     /** A read that covers {@code offset} of partition {@code p}, or null. */
-    FetchResult covering(int p, long offset) {
+    private FetchResult covering(int p, long offset) {
         TreeMap<Long, FetchResult> reads = byPartition.get(p);
         if (reads != null) {
             Map.Entry<Long, FetchResult> e = reads.floorEntry(offset);
             if (e != null && offset < e.getValue().nextOffset()) {
-                hits++;
                 return e.getValue();
             }
         }
-        misses++;
         return null;
     }
 
@@ -102,13 +98,5 @@ final class RereadCache {
 
     boolean isEmpty() {
         return order.isEmpty();
-    }
-
-    long hits() {
-        return hits;
-    }
-
-    long misses() {
-        return misses;
     }
 }

@@ -372,25 +372,20 @@ public final class JunctionClient implements AutoCloseable {
             }
         }
         scheduler.shutdownNow();
-        ManagedChannel consume;
+        final List<ManagedChannel> channels;
         synchronized (consumeChannelLock) {
-            consume = consumeChannel;
+            channels = consumeChannel == null || consumeChannel == channel ? List.of(channel)
+                    : List.of(channel, consumeChannel);
         }
-        for (ManagedChannel c : consume == null || consume == channel ? List.of(channel) : List.of(channel, consume)) {
-            c.shutdown();
-        }
+        channels.forEach(ManagedChannel::shutdown);
         try {
-            for (ManagedChannel c : consume == null || consume == channel ? List.of(channel)
-                    : List.of(channel, consume)) {
+            for (ManagedChannel c : channels) {
                 if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
                     c.shutdownNow();
                 }
             }
         } catch (InterruptedException e) {
-            channel.shutdownNow();
-            if (consume != null) {
-                consume.shutdownNow();
-            }
+            channels.forEach(ManagedChannel::shutdownNow);
             Thread.currentThread().interrupt();
         }
     }

@@ -83,19 +83,23 @@ public final class RecordBatch {
             int end = in.position() + length;
             byte attributes = in.get();
             long timestamp = baseTimestamp + Varint.readLong(in);
-            long offset = base + Varint.readInt(in);
-            byte[] key = readBytes(in);
-            byte[] value = readBytes(in);
-            int headerCount = Varint.readInt(in);
-            List<Header> headers = new ArrayList<>(headerCount);
-            for (int h = 0; h < headerCount; h++) {
-                byte[] headerKey = readBytes(in);
-                headers.add(new Header(new String(headerKey, StandardCharsets.UTF_8), readBytes(in)));
-            }
+            records.add(rest(in, base + Varint.readInt(in), timestamp, attributes));
             in.position(end);
-            records.add(new Record(offset, timestamp, attributes, key, value, headers));
         }
         return records;
+    }
+
+    /** A record's key, value and headers, read from {@code in} (positioned right after its offset delta). */
+    private static Record rest(ByteBuffer in, long offset, long timestamp, byte attributes) {
+        byte[] key = readBytes(in);
+        byte[] value = readBytes(in);
+        int headerCount = Varint.readInt(in);
+        List<Header> headers = new ArrayList<>(headerCount);
+        for (int h = 0; h < headerCount; h++) {
+            byte[] headerKey = readBytes(in);
+            headers.add(new Header(new String(headerKey, StandardCharsets.UTF_8), readBytes(in)));
+        }
+        return new Record(offset, timestamp, attributes, key, value, headers);
     }
 
     /**
@@ -117,15 +121,7 @@ public final class RecordBatch {
             long timestampDelta = Varint.readLong(in);
             long at = base + Varint.readInt(in);
             if (at == offset) {
-                byte[] key = readBytes(in);
-                byte[] value = readBytes(in);
-                int headerCount = Varint.readInt(in);
-                List<Header> headers = new ArrayList<>(headerCount);
-                for (int h = 0; h < headerCount; h++) {
-                    byte[] headerKey = readBytes(in);
-                    headers.add(new Header(new String(headerKey, StandardCharsets.UTF_8), readBytes(in)));
-                }
-                return new Record(at, appendTime() + timestampDelta, attributes, key, value, headers);
+                return rest(in, at, appendTime() + timestampDelta, attributes);
             }
             if (at > offset) {
                 return null; // offsets grow within a batch: compaction removed this one
