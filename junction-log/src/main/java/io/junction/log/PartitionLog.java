@@ -54,7 +54,7 @@ import java.util.function.Predicate;
  * first bad one, and rebuilds any missing or inconsistent index. Earlier segments were fsynced when they were
  * sealed; a batch there that later rots is caught by its CRC when read ({@link CorruptBatchException}).
  */
-public final class PartitionLog implements AutoCloseable {
+public final class PartitionLog implements PartitionStore {
 
     private static final System.Logger LOG = System.getLogger(PartitionLog.class.getName());
 
@@ -103,8 +103,6 @@ public final class PartitionLog implements AutoCloseable {
 
     /** INTERVAL mode: an early flush (flushBytes unflushed) is queued or running; cleared once it ran. */
     private final AtomicBoolean flushRequested = new AtomicBoolean();
-    /** The size compaction aims at for the batches it writes. */
-    private static final int REWRITE_BATCH_BYTES = 64 * 1024;
 
     private PartitionLog(Path dir, LogConfig config, ChannelOpener opener,
             ConcurrentSkipListMap<Long, Segment> segments, RecoveryReport recovery) {
@@ -254,6 +252,7 @@ public final class PartitionLog implements AutoCloseable {
      *     {@link Durability}; completed exceptionally with {@link InvalidBatchException} (nothing stored),
      *     {@link LogClosedException}, or {@link LogException} for an I/O error (nothing stored)
      */
+    @Override
     public CompletableFuture<AppendResult> append(ByteBuffer batch) {
         try {
             BatchFormat.validateForAppend(batch, config.maxBatchBytes());
@@ -308,11 +307,6 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Appends the batch a builder holds; see {@link #append(ByteBuffer)}. */
-    public CompletableFuture<AppendResult> append(RecordBatchBuilder builder) {
-        return append(builder.build());
-    }
-
     private boolean shouldRoll(Segment active, int batchBytes, long lastOffset, long nowMs) {
         if (active.isEmpty()) {
             return false;
@@ -340,6 +334,7 @@ public final class PartitionLog implements AutoCloseable {
      * @throws OffsetOutOfRangeException when {@code offset} is below the first or above the next offset
      * @throws CorruptBatchException when the batch at {@code offset} fails its checksum
      */
+    @Override
     public FetchResult read(long offset, int maxBytes) {
         long cursor = offset;
         while (true) {
@@ -401,6 +396,7 @@ public final class PartitionLog implements AutoCloseable {
      * The offset of the first record whose timestamp is at least {@code timestamp}, among the readable
      * records; empty when every record is older.
      */
+    @Override
     public OptionalLong offsetForTimestamp(long timestamp) {
         return firstInBatchesFrom(timestamp, batch -> {
             if (batch.maxTimestamp() >= timestamp) {
@@ -427,6 +423,7 @@ public final class PartitionLog implements AutoCloseable {
      * misses nothing (reading from earlier is always safe, from later never). A batch built without an append
      * time (older data, compaction rewrites) counts with its first record's timestamp.
      */
+    @Override
     public OptionalLong offsetForAppendTime(long appendTimeMs) {
         return firstInBatchesFrom(appendTimeMs, batch -> batch.appendTime() >= appendTimeMs ? batch.baseOffset() : -1);
     }
@@ -479,11 +476,13 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /** The first offset still in the log (the base offset of the oldest segment). */
+    @Override
     public long firstOffset() {
         return segments.firstKey();
     }
 
     /** The offset the next append will get, as far as readers can see: one past the last readable record. */
+    @Override
     public long nextOffset() {
         return readableEnd().nextOffset();
     }
@@ -494,6 +493,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /** Total bytes of all segments. */
+    @Override
     public long sizeInBytes() {
         long total = 0;
         for (Segment segment : segments.values()) {
@@ -502,6 +502,7 @@ public final class PartitionLog implements AutoCloseable {
         return total;
     }
 
+    @Override
     public int segmentCount() {
         return segments.size();
     }
@@ -512,11 +513,7 @@ public final class PartitionLog implements AutoCloseable {
         return segment != null && segment.retain() ? segment : null;
     }
 
-    /** A segment as retention sees it: where it starts and how many bytes it holds. */
-    public record SegmentInfo(long baseOffset, long sizeInBytes) {
-    }
-
-    /** The segments, oldest first (the last one is the active one): a snapshot. */
+    @Override
     public List<SegmentInfo> segments() {
         return segments.values().stream().map(s -> new SegmentInfo(s.baseOffset, s.size())).toList();
     }
@@ -544,6 +541,7 @@ public final class PartitionLog implements AutoCloseable {
      *
      * @return the number of segments deleted
      */
+    @Override
     public int deleteSegmentsBefore(long offset) {
         maintenanceLock.lock();
         writeLock.lock();
@@ -582,6 +580,7 @@ public final class PartitionLog implements AutoCloseable {
      *     (once to find out whether anything goes, once while writing), so it must answer the same both times
      * @param throttle limits the bytes read per second
      */
+    @Override
     public CompactionStats compact(Predicate<Record> keep, Throttle throttle) throws InterruptedException {
         maintenanceLock.lock();
         try {
@@ -632,7 +631,16 @@ public final class PartitionLog implements AutoCloseable {
         long[] kept = {0};
         long written;
         try (FileChannel out = opener.open(cleaned, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            Rewriter rewriter = new Rewriter(out, index, base);
+            long[] position = {0};
+            BatchRewriter rewriter = new BatchRewriter(base, (batch, start) -> {
+                int length = batch.remaining();
+                long at = position[0];
+                while (batch.hasRemaining()) {
+                    at += out.write(batch, at);
+                }
+                index.onBatch((int) (start - base), (int) position[0], length, BatchFormat.indexTimestamp(batch, 0));
+                position[0] += length;
+            });
             read += forEachBatch(segment, size, throttle, batch -> {
                 for (Record r : batch.records()) {
                     if (keep.test(r)) {
@@ -644,7 +652,7 @@ public final class PartitionLog implements AutoCloseable {
             });
             rewriter.finish(end - 1);
             out.force(true);
-            written = rewriter.position;
+            written = position[0];
         }
         index.seal();
         Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
@@ -695,64 +703,8 @@ public final class PartitionLog implements AutoCloseable {
         return size;
     }
 
-    /**
-     * Writes the kept records of a segment as batches of about {@link #REWRITE_BATCH_BYTES}, each covering the
-     * offsets from the end of the previous one to the last input batch it took records from.
-     */
-    private static final class Rewriter {
-        private final FileChannel out;
-        private final SegmentIndex index;
-        private final long segmentBase;
-        private RecordBatchBuilder builder;
-        private long start;
-        private long coveredMaxTimestamp = Long.MIN_VALUE;
-        private int position;
-
-        Rewriter(FileChannel out, SegmentIndex index, long segmentBase) {
-            this.out = out;
-            this.index = index;
-            this.segmentBase = segmentBase;
-            this.start = segmentBase;
-        }
-
-        void add(Record record) {
-            if (builder == null) {
-                builder = RecordBatchBuilder.rewrite(start);
-            }
-            builder.addCopy(record);
-        }
-
-        /** An input batch ending at {@code lastOffset}, of time-index value {@code indexTimestamp}, was read whole. */
-        void covered(long lastOffset, long indexTimestamp) throws IOException {
-            coveredMaxTimestamp = Math.max(coveredMaxTimestamp, indexTimestamp);
-            if (builder != null && builder.sizeInBytes() >= REWRITE_BATCH_BYTES) {
-                write(lastOffset);
-            }
-        }
-
-        void finish(long lastOffset) throws IOException {
-            if (start <= lastOffset) {
-                write(lastOffset);
-            }
-        }
-
-        private void write(long lastOffset) throws IOException {
-            RecordBatchBuilder b = builder != null ? builder : RecordBatchBuilder.rewrite(start);
-            ByteBuffer batch = b.buildRewritten(lastOffset, coveredMaxTimestamp);
-            int length = batch.remaining();
-            long at = position;
-            while (batch.hasRemaining()) {
-                at += out.write(batch, at);
-            }
-            index.onBatch((int) (start - segmentBase), position, length, BatchFormat.indexTimestamp(batch, 0));
-            position += length;
-            start = lastOffset + 1;
-            builder = null;
-            coveredMaxTimestamp = Long.MIN_VALUE;
-        }
-    }
-
     /** The number of records in the log (fewer than its offset range once it has been compacted). */
+    @Override
     public long recordCount() {
         long total = 0;
         for (Segment segment : segments.values()) {
@@ -815,6 +767,7 @@ public final class PartitionLog implements AutoCloseable {
      * Makes everything appended so far durable and visible to readers, and returns when it is: the explicit
      * flush of an {@code INTERVAL} log (in {@code FSYNC} mode it waits for the pending group commit).
      */
+    @Override
     public void flush() {
         writeLock.lock();
         try {
@@ -1006,6 +959,7 @@ public final class PartitionLog implements AutoCloseable {
      * they were asked for, on the flusher's completion threads; exceptionally with {@link LogException} when the
      * fsync fails, {@link LogClosedException} when the log is closed or failed before.
      */
+    @Override
     public CompletableFuture<Void> flushAsync() {
         writeLock.lock();
         try {

@@ -201,7 +201,7 @@ class AppendTimeTest {
      * every batch up to its own, and the last one bounds the whole segment.
      */
     private void assertTimeIndexesBoundTheirBatches(PartitionLog log) throws IOException {
-        List<PartitionLog.SegmentInfo> segments = log.segments();
+        List<PartitionStore.SegmentInfo> segments = log.segments();
         for (int s = 0; s + 1 < segments.size(); s++) {
             long base = segments.get(s).baseOffset();
             long end = segments.get(s + 1).baseOffset();
@@ -229,7 +229,7 @@ class AppendTimeTest {
 
     /** After compaction: each sealed segment's last time index entry is at least every append time it covers. */
     private void assertTimeIndexesBoundTheirAppendTimes(PartitionLog log, List<Record> before) throws IOException {
-        List<PartitionLog.SegmentInfo> segments = log.segments();
+        List<PartitionStore.SegmentInfo> segments = log.segments();
         for (int s = 0; s + 1 < segments.size(); s++) {
             long base = segments.get(s).baseOffset();
             long end = segments.get(s + 1).baseOffset();
