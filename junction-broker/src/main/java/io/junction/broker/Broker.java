@@ -68,7 +68,16 @@ public final class Broker implements AutoCloseable {
      * redelivery delays and stall timeouts are measured by (a test moves it instead of sleeping through them).
      */
     static Broker open(BrokerConfig config, java.util.function.LongSupplier nanoTime) {
-        BrokerContext context = new BrokerContext(config, nanoTime);
+        return open(config, nanoTime, io.junction.log.PartitionLog::open);
+    }
+
+    /**
+     * Tests: as {@link #open(BrokerConfig, java.util.function.LongSupplier)}, with every partition, dead-letter log
+     * and group journal kept in stores {@code stores} opens (e.g. {@link io.junction.log.MemoryPartitionStore}s).
+     */
+    static Broker open(BrokerConfig config, java.util.function.LongSupplier nanoTime,
+            BrokerContext.StoreOpener stores) {
+        BrokerContext context = new BrokerContext(config, nanoTime, stores);
         Broker broker = new Broker(context);
         try {
             broker.load();

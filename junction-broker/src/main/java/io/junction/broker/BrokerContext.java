@@ -2,10 +2,13 @@ package io.junction.broker;
 
 import io.junction.log.Durability;
 import io.junction.log.LogConfig;
+import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.SerialExecutor;
 import io.junction.log.Throttle;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,10 +40,21 @@ final class BrokerContext implements AutoCloseable {
     private final java.util.concurrent.ThreadPoolExecutor groupPool;
     static final int GROUP_THREADS = 16;
     private final Throttle compactionThrottle;
+    private final StoreOpener stores;
 
-    BrokerContext(BrokerConfig config, java.util.function.LongSupplier nanoTime) {
+    /**
+     * Opens the store of a partition, a dead-letter log or a group journal: {@link PartitionLog#open} (files) in a
+     * running broker; tests may put the broker on {@link io.junction.log.MemoryPartitionStore}s.
+     */
+    @FunctionalInterface
+    interface StoreOpener {
+        PartitionStore open(Path dir, LogConfig config);
+    }
+
+    BrokerContext(BrokerConfig config, java.util.function.LongSupplier nanoTime, StoreOpener stores) {
         this.config = config;
         this.nanoTime = nanoTime;
+        this.stores = stores;
         this.heldBytes = new HeldBytes(config.consumerLimits().heldBytes());
         this.logConfig = Station.partitionLogConfig(config);
         this.journalConfig = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(config.flushInterval())
@@ -73,6 +87,11 @@ final class BrokerContext implements AutoCloseable {
 
     BrokerConfig config() {
         return config;
+    }
+
+    /** The store in {@code dir} (created when missing, recovered when it exists). */
+    PartitionStore openStore(Path dir, LogConfig config) {
+        return stores.open(dir, config);
     }
 
     LogConfig logConfig() {

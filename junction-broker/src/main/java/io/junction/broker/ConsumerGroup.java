@@ -4,7 +4,7 @@ import io.junction.errors.ErrorCode;
 import io.junction.log.DurableFiles;
 import io.junction.log.FetchResult;
 import io.junction.log.OffsetOutOfRangeException;
-import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.SerialExecutor;
 import java.io.IOException;
@@ -367,7 +367,7 @@ final class ConsumerGroup {
      *     where the partition starts now) or that is beyond the end; INVALID_ARGUMENT for a negative offset,
      *     last_n or timestamp
      */
-    private static long startOffset(PartitionLog log, StartPosition start, int partition) {
+    private static long startOffset(PartitionStore log, StartPosition start, int partition) {
         long first = log.firstOffset();
         long next = log.nextOffset();
         return switch (start) {
@@ -1048,7 +1048,7 @@ final class ConsumerGroup {
             return resentMessage(p, offset, deadLetterId);
         }
         try {
-            PartitionLog log = station.partition(p);
+            PartitionStore log = station.partition(p);
             return rereads.record(p, offset, from -> log.read(from, RereadCache.READ_BYTES));
         } catch (OffsetOutOfRangeException removed) {
             // below the partition's start: retention removed it
@@ -1238,7 +1238,7 @@ final class ConsumerGroup {
     }
 
     private boolean fill(int p) {
-        PartitionLog log = station.partition(p);
+        PartitionStore log = station.partition(p);
         if (nextFetch[p] >= log.nextOffset()) {
             return false;
         }

@@ -3,7 +3,7 @@ package io.junction.broker;
 import io.junction.log.FetchResult;
 import io.junction.log.Header;
 import io.junction.log.OffsetOutOfRangeException;
-import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.RecordBatchBuilder;
 import java.nio.ByteBuffer;
@@ -73,19 +73,19 @@ final class DeadLetters implements AutoCloseable {
         }
     }
 
-    private final PartitionLog log;
+    private final PartitionStore log;
     private final BrokerContext context;
     private final TreeMap<Long, Open> open = new TreeMap<>();
     /** group → (partition, offset) → id, for the open ones: a message is in the DLS once per group. */
     private final Map<String, Map<MessageRef, Long>> byMessage = new HashMap<>();
 
-    private DeadLetters(BrokerContext context, PartitionLog log) {
+    private DeadLetters(BrokerContext context, PartitionStore log) {
         this.context = context;
         this.log = log;
     }
 
     static DeadLetters open(BrokerContext context, Path stationDir) {
-        DeadLetters dls = new DeadLetters(context, PartitionLog.open(stationDir.resolve(DIR), context.dlsConfig()));
+        DeadLetters dls = new DeadLetters(context, context.openStore(stationDir.resolve(DIR), context.dlsConfig()));
         dls.scan();
         return dls;
     }

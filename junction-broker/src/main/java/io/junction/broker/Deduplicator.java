@@ -2,7 +2,7 @@ package io.junction.broker;
 
 import io.junction.log.FetchResult;
 import io.junction.log.Header;
-import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.RecordBatch;
 import java.nio.charset.StandardCharsets;
@@ -46,12 +46,12 @@ final class Deduplicator {
      * Rebuilds the memory from the batches of every partition appended within the last {@code window} (by the
      * broker's clock: their append times), each msg-id dated by its batch's append time.
      */
-    static Deduplicator rebuild(PartitionLog[] partitions, Duration window, long nowMs) {
+    static Deduplicator rebuild(PartitionStore[] partitions, Duration window, long nowMs) {
         Deduplicator dedup = new Deduplicator();
         List<Entry> found = new ArrayList<>();
         long oldest = nowMs - window.toMillis();
         for (int p = 0; p < partitions.length; p++) {
-            PartitionLog log = partitions[p];
+            PartitionStore log = partitions[p];
             OptionalLong from = log.offsetForAppendTime(oldest);
             long offset = from.isPresent() ? from.getAsLong() : log.nextOffset();
             while (offset < log.nextOffset()) {

@@ -1,7 +1,7 @@
 package io.junction.broker;
 
 import io.junction.log.FetchResult;
-import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.RecordBatchBuilder;
 import java.nio.ByteBuffer;
@@ -153,16 +153,16 @@ final class GroupJournal implements AutoCloseable {
         }
     }
 
-    private final PartitionLog log;
+    private final PartitionStore log;
     private RecordBatchBuilder pending;
     private int eventsSinceSnapshot;
 
-    private GroupJournal(PartitionLog log) {
+    private GroupJournal(PartitionStore log) {
         this.log = log;
     }
 
     static GroupJournal open(BrokerContext context, Path dir) {
-        return new GroupJournal(PartitionLog.open(dir, context.journalConfig()));
+        return new GroupJournal(context.openStore(dir, context.journalConfig()));
     }
 
     boolean isEmpty() {

@@ -2,7 +2,7 @@ package io.junction.broker;
 
 import io.junction.log.CompactionStats;
 import io.junction.log.FetchResult;
-import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.Throttle;
 import java.nio.ByteBuffer;
@@ -36,7 +36,7 @@ final class KeyCompaction {
     private KeyCompaction() {
     }
 
-    static Outcome run(PartitionLog log, StationConfig config, long nowMs, Throttle throttle)
+    static Outcome run(PartitionStore log, StationConfig config, long nowMs, Throttle throttle)
             throws InterruptedException {
         StationConfig.Compaction c = config.compaction();
         long horizon = nowMs - Math.max(c.lag().toMillis(), config.dedupWindow().toMillis());

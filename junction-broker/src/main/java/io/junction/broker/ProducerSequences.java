@@ -1,7 +1,7 @@
 package io.junction.broker;
 
 import io.junction.log.FetchResult;
-import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.RecordBatch;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -65,12 +65,12 @@ final class ProducerSequences {
      * Rebuilds the memory from the batches of every partition appended within the last {@code window} (by the
      * broker's clock: their append times), each request dated by the earliest append time of its batches.
      */
-    static ProducerSequences rebuild(PartitionLog[] logs, Duration window, long nowMs) {
+    static ProducerSequences rebuild(PartitionStore[] logs, Duration window, long nowMs) {
         ProducerSequences sequences = new ProducerSequences(logs.length);
         Map<Key, Entry> found = new HashMap<>();
         long oldest = nowMs - window.toMillis();
         for (int p = 0; p < logs.length; p++) {
-            PartitionLog log = logs[p];
+            PartitionStore log = logs[p];
             OptionalLong from = log.offsetForAppendTime(oldest);
             long offset = from.isPresent() ? from.getAsLong() : log.nextOffset();
             while (offset < log.nextOffset()) {

@@ -29,9 +29,14 @@ class BrokerTest {
 
     private Broker broker;
 
+    /** The broker under test, on files; {@link MemoryStoreBrokerTest} runs every test here on memory stores. */
+    Broker openBroker(Path dir) {
+        return Broker.open(BrokerConfig.defaults(dir));
+    }
+
     @BeforeEach
     void open() {
-        broker = Broker.open(BrokerConfig.defaults(dir));
+        broker = openBroker(dir);
     }
 
     @AfterEach
@@ -41,7 +46,7 @@ class BrokerTest {
 
     private void reopen() {
         broker.close();
-        broker = Broker.open(BrokerConfig.defaults(dir));
+        broker = openBroker(dir);
     }
 
     private static byte[] bytes(String s) {

@@ -132,7 +132,7 @@ class SchemaEnforcementTest {
                 "e9".getBytes(StandardCharsets.UTF_8)))).join().get(0);
         List<Delivery> read = GroupDrain.readAll(broker, "hr", "audit");
         assertThat(read).hasSize(2);
-        assertThat(header(read.get(0), Station.SCHEMA_HEADER)).isEqualTo("employee:1");
+        assertThat(header(read.get(0), ProducePipeline.SCHEMA_HEADER)).isEqualTo("employee:1");
         assertThat(read.get(0).offset()).isEqualTo(r.offset());
 
         // Without dead-lettering, a violation is only refused.
@@ -176,14 +176,14 @@ class SchemaEnforcementTest {
         for (int p = 0; p < 2; p++) {
             int partition = p;
             List<String> versions = read.stream().filter(d -> d.partition() == partition)
-                    .map(d -> header(d, Station.SCHEMA_HEADER)).toList();
+                    .map(d -> header(d, ProducePipeline.SCHEMA_HEADER)).toList();
             int firstV2 = versions.indexOf("employee:2");
             assertThat(versions.subList(0, firstV2 < 0 ? versions.size() : firstV2)).containsOnly("employee:1");
             if (firstV2 >= 0) {
                 assertThat(versions.subList(firstV2, versions.size())).containsOnly("employee:2");
             }
         }
-        assertThat(read).extracting(d -> header(d, Station.SCHEMA_HEADER)).contains("employee:1", "employee:2");
+        assertThat(read).extracting(d -> header(d, ProducePipeline.SCHEMA_HEADER)).contains("employee:1", "employee:2");
         assertCode(() -> broker.produce(T, "hr", List.of(json("x", "{\"id\": 1, \"team\": 5}"))),
                 ErrorCode.SCHEMA_VIOLATION, "version 2", "/team"); // v2 now: team must be a string
     }
@@ -224,7 +224,7 @@ class SchemaEnforcementTest {
                 "}, {\"name\": \"team\", \"type\": \"string\", \"default\": \"\"}]}"));
         broker.produce(T, "hr", List.of(OutgoingMessage.of(null, out.toByteArray()))).join();
         assertThat(broker.stationInfo(T, "hr").messages()).isEqualTo(2);
-        assertThat(new Header(Station.SCHEMA_HEADER, new byte[0]).key()).startsWith("junction-");
+        assertThat(new Header(ProducePipeline.SCHEMA_HEADER, new byte[0]).key()).startsWith("junction-");
     }
 
     @Test
