@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -136,112 +132,8 @@ public final class PartitionLog implements PartitionStore {
     }
 
     private static PartitionLog doOpen(Path dir, LogConfig config, ChannelOpener opener) throws IOException {
-        Files.createDirectories(dir);
-        int unfinished = finishSwaps(dir);
-        TreeSet<Long> bases = new TreeSet<>();
-        List<Path> indexFiles = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                if (name.endsWith(LogFiles.TEMP_SUFFIX) || name.endsWith(LogFiles.DELETED_SUFFIX)
-                        || name.endsWith(LogFiles.CLEANED_SUFFIX)) {
-                    // a write, a delete or a compaction rewrite that did not finish: finish it by deleting
-                    Files.delete(file);
-                    unfinished++;
-                } else if (name.endsWith(LogFiles.LOG_SUFFIX)) {
-                    LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX).ifPresent(bases::add);
-                } else if (name.endsWith(LogFiles.INDEX_SUFFIX) || name.endsWith(LogFiles.TIME_INDEX_SUFFIX)) {
-                    indexFiles.add(file);
-                }
-            }
-        }
-        for (Path file : indexFiles) {
-            String name = file.getFileName().toString();
-            OptionalLong base = LogFiles.baseOffsetOf(name, name.endsWith(LogFiles.INDEX_SUFFIX)
-                    ? LogFiles.INDEX_SUFFIX : LogFiles.TIME_INDEX_SUFFIX);
-            if (base.isEmpty() || !bases.contains(base.getAsLong())) {
-                Files.delete(file); // an index whose segment is gone
-                unfinished++;
-            }
-        }
-        if (unfinished > 0) {
-            LogFiles.fsyncDirectory(dir);
-        }
-
-        ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-        int rebuiltIndexes = 0;
-        long truncatedBytes = 0;
-        String truncation = null;
-        long nowMs = config.clock().millis();
-        try {
-            if (bases.isEmpty()) {
-                segments.put(0L, Segment.create(opener, config.openFiles(), dir, 0L, config.indexIntervalBytes(), nowMs));
-            }
-            Long previous = null;
-            for (long base : bases) {
-                Segment segment = Segment.open(opener, config.openFiles(), dir, base, config.indexIntervalBytes());
-                segments.put(base, segment);
-                if (previous != null) {
-                    segments.get(previous).nextOffset(base);
-                }
-                previous = base;
-                if (base != bases.last()) {
-                    if (segment.indexNeedsRebuild()) {
-                        segment.index(); // rebuilt from the segment's batches
-                        segment.seal(); // and written back, so the next open finds it
-                        rebuiltIndexes++;
-                    }
-                }
-            }
-            if (!bases.isEmpty()) {
-                Segment last = segments.lastEntry().getValue();
-                String[] why = new String[1];
-                truncatedBytes = last.recover(why);
-                truncation = why[0];
-            }
-        } catch (IOException | RuntimeException e) {
-            segments.values().forEach(Segment::close);
-            throw e;
-        }
-        RecoveryReport report = new RecoveryReport(segments.size(), unfinished, rebuiltIndexes, truncatedBytes,
-                truncation);
-        if (truncatedBytes > 0) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: cut {1} bytes off the last segment, {2}", dir, truncatedBytes,
-                    truncation);
-        }
-        if (unfinished > 0 || rebuiltIndexes > 0) {
-            LOG.log(System.Logger.Level.INFO, "{0}: finished {1} interrupted file operations, rebuilt {2} indexes",
-                    dir, unfinished, rebuiltIndexes);
-        }
-        return new PartitionLog(dir, config, opener, segments, report);
-    }
-
-    /**
-     * Completes the swaps a compaction had started: a {@code BASE.log.swap} is a whole, fsynced rewrite of
-     * {@code BASE.log}, so it replaces it (the old index files go; the index is rebuilt from the new file).
-     */
-    private static int finishSwaps(Path dir) throws IOException {
-        List<Path> swaps = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + LogFiles.LOG_SUFFIX
-                + LogFiles.SWAP_SUFFIX)) {
-            files.forEach(swaps::add);
-        }
-        for (Path swap : swaps) {
-            String name = swap.getFileName().toString();
-            OptionalLong base = LogFiles.baseOffsetOf(name.substring(0, name.length() - LogFiles.SWAP_SUFFIX.length()),
-                    LogFiles.LOG_SUFFIX);
-            if (base.isEmpty()) {
-                continue;
-            }
-            Files.deleteIfExists(LogFiles.indexFile(dir, base.getAsLong()));
-            Files.deleteIfExists(LogFiles.timeIndexFile(dir, base.getAsLong()));
-            Files.move(swap, LogFiles.logFile(dir, base.getAsLong()), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        }
-        if (!swaps.isEmpty()) {
-            LogFiles.fsyncDirectory(dir);
-        }
-        return swaps.size();
+        LogRecovery.Recovered recovered = LogRecovery.recover(dir, config, opener);
+        return new PartitionLog(dir, config, opener, recovered.segments(), recovered.report());
     }
 
     /**
@@ -609,98 +501,34 @@ public final class PartitionLog implements PartitionStore {
 
     private CompactionStats compactSegment(Segment segment, Predicate<Record> keep, Throttle throttle)
             throws IOException, InterruptedException {
+        SegmentCleaner.Cleaned cleaned = SegmentCleaner.clean(segment, keep, throttle, dir, config, opener);
+        if (cleaned.swap() == null) {
+            return cleaned.stats();
+        }
         long base = segment.baseOffset;
-        long end = segment.nextOffset();
-        int size = segment.size();
-        long[] removed = {0};
-        long read = forEachBatch(segment, size, throttle, batch -> {
-            for (Record r : batch.records()) {
-                if (!keep.test(r)) {
-                    removed[0]++;
-                }
-            }
-        });
-        if (removed[0] == 0) {
-            return new CompactionStats(0, 0, 0, 0, read);
-        }
-        Path target = LogFiles.logFile(dir, base);
-        Path cleaned = LogFiles.withSuffix(target, LogFiles.CLEANED_SUFFIX);
-        Path swap = LogFiles.withSuffix(target, LogFiles.SWAP_SUFFIX);
-        Files.deleteIfExists(cleaned);
-        SegmentIndex index = new SegmentIndex(config.indexIntervalBytes());
-        long[] kept = {0};
-        long written;
-        try (FileChannel out = opener.open(cleaned, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            long[] position = {0};
-            BatchRewriter rewriter = new BatchRewriter(base, (batch, start) -> {
-                int length = batch.remaining();
-                long at = position[0];
-                while (batch.hasRemaining()) {
-                    at += out.write(batch, at);
-                }
-                index.onBatch((int) (start - base), (int) position[0], length, BatchFormat.indexTimestamp(batch, 0));
-                position[0] += length;
-            });
-            read += forEachBatch(segment, size, throttle, batch -> {
-                for (Record r : batch.records()) {
-                    if (keep.test(r)) {
-                        rewriter.add(r);
-                        kept[0]++;
-                    }
-                }
-                rewriter.covered(batch.lastOffset(), BatchFormat.indexTimestamp(batch.bytes(), 0));
-            });
-            rewriter.finish(end - 1);
-            out.force(true);
-            written = position[0];
-        }
-        index.seal();
-        Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
-        LogFiles.fsyncDirectory(dir);
         Segment fresh;
         writeLock.lock();
         try {
             checkWritable();
             if (segments.get(base) != segment) {
-                Files.delete(swap); // gone meanwhile (cannot happen under the maintenance lock; never swap it back)
-                return new CompactionStats(0, 0, 0, 0, read);
+                Files.delete(cleaned.swap()); // gone meanwhile (cannot happen under the maintenance lock)
+                return new CompactionStats(0, 0, 0, 0, cleaned.stats().bytesRead());
             }
             segment.retire(); // its readers keep the old file open; it is never reopened by name
             Files.deleteIfExists(LogFiles.indexFile(dir, base));
             Files.deleteIfExists(LogFiles.timeIndexFile(dir, base));
-            Files.move(swap, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(cleaned.swap(), LogFiles.logFile(dir, base), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
             LogFiles.fsyncDirectory(dir);
-            fresh = Segment.adopt(opener, config.openFiles(), dir, base, config.indexIntervalBytes(), index, end,
-                    kept[0]);
+            fresh = Segment.adopt(opener, config.openFiles(), dir, base, config.indexIntervalBytes(), cleaned.index(),
+                    cleaned.nextOffset(), cleaned.recordsKept());
             segments.put(base, fresh);
             segment.release(); // the log's reference: readers of the old file finish on it, then it closes
         } finally {
             writeLock.unlock();
         }
         fresh.writeIndexFiles(); // missing after a crash right here: rebuilt on open
-        return new CompactionStats(1, size, written, removed[0], read);
-    }
-
-    private interface BatchVisitor {
-        void visit(RecordBatch batch) throws IOException;
-    }
-
-    /** Reads every batch of a sealed segment in order, throttled; returns the bytes read. */
-    private static long forEachBatch(Segment segment, int size, Throttle throttle, BatchVisitor visitor)
-            throws IOException, InterruptedException {
-        int position = 0;
-        while (position < size) {
-            ByteBuffer data = segment.readBatches(position, 1 << 20, size);
-            if (!data.hasRemaining()) {
-                throw new CorruptBatchException("segment " + segment + " ends in a partial batch at " + position);
-            }
-            throttle.acquire(data.limit());
-            for (RecordBatch batch : FetchResult.split(data)) {
-                visitor.visit(batch);
-            }
-            position += data.limit();
-        }
-        return size;
+        return cleaned.stats();
     }
 
     /** The number of records in the log (fewer than its offset range once it has been compacted). */
