@@ -2,7 +2,6 @@ package io.junction.broker;
 
 import io.junction.errors.ErrorCode;
 import io.junction.log.DurableFiles;
-import io.junction.log.FetchResult;
 import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -27,7 +25,6 @@ import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -78,8 +75,6 @@ final class ConsumerGroup {
     private static final System.Logger LOG = System.getLogger(ConsumerGroup.class.getName());
     /** How often the owner looks for expired deadlines and due redeliveries. */
     static final long TICK_MILLIS = 25;
-    /** Bytes read ahead from a partition at a time. */
-    static final int READ_AHEAD_BYTES = 256 * 1024;
     /** KEY ordering: messages held back per partition (their key busy) before reading ahead pauses. */
     static final int MAX_WAITING_PER_PARTITION = 10_000;
     /**
@@ -102,11 +97,10 @@ final class ConsumerGroup {
     private final SerialExecutor owner;
     private final GroupJournal journal;
     private final GroupJournal.PartitionState[] state;
-    /** Next offset to read from each partition's log for a first delivery. */
-    private final long[] nextFetch;
+    /** Per partition: the next offset to read for a first delivery and what was read past it. */
+    private final ReadAhead[] readAhead;
     /** Reads of messages read again (held back without contents, redelivered). */
     private final RereadCache rereads;
-    private final List<ArrayDeque<Record>> readAhead = new ArrayList<>();
     private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
     private final Map<MessageRef, InFlight> inFlight = new HashMap<>();
@@ -205,7 +199,7 @@ final class ConsumerGroup {
         this.onDeadLetter = settings.onDeadLetter();
         this.journal = journal;
         this.state = state;
-        this.nextFetch = new long[state.length];
+        this.readAhead = new ReadAhead[state.length];
         this.keyLines = new KeyLines[state.length];
         this.rereads = new RereadCache(REREAD_CACHE_BYTES, context.heldBytes());
         this.limits = context.config().consumerLimits();
@@ -214,8 +208,7 @@ final class ConsumerGroup {
         this.owners = new GroupMember[state.length];
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
         for (int p = 0; p < state.length; p++) {
-            nextFetch[p] = state[p].ackFloor;
-            readAhead.add(new ArrayDeque<>());
+            readAhead[p] = new ReadAhead(station.partition(p), state[p]);
             keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION,
                     context.heldBytes());
             resent.add(new java.util.TreeSet<>());
@@ -749,7 +742,7 @@ final class ConsumerGroup {
                         - state[p].gapOffsets)
                         + state[p].resent.size();
                 lag += partitionLag;
-                long nextToHandOut = readAhead.get(p).isEmpty() ? nextFetch[p] : readAhead.get(p).peek().offset();
+                long nextToHandOut = readAhead[p].nextToHandOut();
                 partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag,
                         skipped[p]));
             }
@@ -1187,9 +1180,8 @@ final class ConsumerGroup {
                 return record;
             }
         }
-        ArrayDeque<Record> buffer = readAhead.get(p);
         while (keyLines[p].mayReadAhead()) { // else what is read ahead stays there, with its contents
-            Record record = buffer.poll();
+            Record record = readAhead[p].poll();
             if (record == null) {
                 if (!fill(p)) {
                     return null;
@@ -1238,29 +1230,8 @@ final class ConsumerGroup {
     }
 
     private boolean fill(int p) {
-        PartitionStore log = station.partition(p);
-        if (nextFetch[p] >= log.nextOffset()) {
-            return false;
-        }
         try {
-            // A compacted partition has offsets without a message: they are gaps, done for the group. A read may
-            // even return batches that hold no message at all; read on until one comes or the end is reached.
-            long end = log.nextOffset();
-            while (readAhead.get(p).isEmpty() && nextFetch[p] < end) {
-                FetchResult result = log.read(nextFetch[p], READ_AHEAD_BYTES);
-                long expected = nextFetch[p];
-                for (Record record : result.records()) {
-                    state[p].gap(expected, record.offset());
-                    readAhead.get(p).add(record);
-                    expected = record.offset() + 1;
-                }
-                state[p].gap(expected, result.nextOffset());
-                if (result.nextOffset() <= nextFetch[p]) {
-                    break; // nothing readable there yet
-                }
-                nextFetch[p] = result.nextOffset();
-            }
-            return !readAhead.get(p).isEmpty();
+            return readAhead[p].fill();
         } catch (OffsetOutOfRangeException e) {
             skipRemoved(p); // retention removed what the group had not read yet
             return false;
@@ -1274,7 +1245,7 @@ final class ConsumerGroup {
      */
     private void skipRemoved(int p) {
         long first = station.partition(p).firstOffset();
-        if (state[p].ackFloor >= first && nextFetch[p] >= first) {
+        if (state[p].ackFloor >= first && readAhead[p].nextFetch() >= first) {
             return;
         }
         long floorBefore = state[p].ackFloor;
@@ -1283,10 +1254,7 @@ final class ConsumerGroup {
             journal.skipped(p, first);
         }
         skipped[p] += skippedNow;
-        if (nextFetch[p] < first) {
-            nextFetch[p] = first;
-            readAhead.get(p).removeIf(r -> r.offset() < first);
-        }
+        readAhead[p].skipTo(first);
         if (skippedNow > 0) {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} skipped {3} unacked "
                     + "messages removed by retention; it goes on at {4}", name, station.name, p, skippedNow, first);

@@ -220,7 +220,7 @@ class ConsumerLimitsTest {
         long readTo = info().partitions().get(0).nextOffset();
         int withContents = (1 << 20) / 2048;
         assertThat(readTo).as("read ahead: %d of %d", readTo, keys * perKey)
-                .isLessThan(keys + withContents + 2L * keys + 64 + ConsumerGroup.READ_AHEAD_BYTES / 2048 + 1);
+                .isLessThan(keys + withContents + 2L * keys + 64 + ReadAhead.READ_BYTES / 2048 + 1);
 
         int[] next = new int[keys];
         List<Delivery> handed = new ArrayList<>(first);

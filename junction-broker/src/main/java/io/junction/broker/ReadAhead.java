@@ -1,0 +1,81 @@
+package io.junction.broker;
+
+import io.junction.log.FetchResult;
+import io.junction.log.OffsetOutOfRangeException;
+import io.junction.log.PartitionStore;
+import io.junction.log.Record;
+import java.util.ArrayDeque;
+
+/**
+ * A group's read-ahead on one partition: the next offset to read for a first delivery and the messages already
+ * read past it, decoded, at most {@link #READ_BYTES} of stored batches at a time. A compacted partition has offsets
+ * without a message: the gaps are told to the partition's state as they are read (done for the group). Used by
+ * the group's owner thread only.
+ */
+final class ReadAhead {
+
+    /** Bytes read ahead from a partition at a time. */
+    static final int READ_BYTES = 256 * 1024;
+
+    private final PartitionStore log;
+    private final GroupJournal.PartitionState state;
+    private final ArrayDeque<Record> buffer = new ArrayDeque<>();
+    private long nextFetch;
+
+    /** Reads from {@code state}'s ack floor on. */
+    ReadAhead(PartitionStore log, GroupJournal.PartitionState state) {
+        this.log = log;
+        this.state = state;
+        this.nextFetch = state.ackFloor;
+    }
+
+    /** The next message read ahead, or null when none is (then {@link #fill()} reads more). */
+    Record poll() {
+        return buffer.poll();
+    }
+
+    /** The offset of the next message to hand out for the first time, as group info shows it. */
+    long nextToHandOut() {
+        Record first = buffer.peek();
+        return first == null ? nextFetch : first.offset();
+    }
+
+    /** The next offset to read from the log. */
+    long nextFetch() {
+        return nextFetch;
+    }
+
+    /**
+     * Reads on until a message comes or the end of the log is reached (a read may return batches that hold no
+     * message at all, on a compacted partition).
+     *
+     * @return true when a message is ready to {@link #poll()}
+     * @throws OffsetOutOfRangeException when retention removed what was to be read next (see {@link #skipTo})
+     */
+    boolean fill() {
+        long end = log.nextOffset();
+        while (buffer.isEmpty() && nextFetch < end) {
+            FetchResult result = log.read(nextFetch, READ_BYTES);
+            long expected = nextFetch;
+            for (Record record : result.records()) {
+                state.gap(expected, record.offset());
+                buffer.add(record);
+                expected = record.offset() + 1;
+            }
+            state.gap(expected, result.nextOffset());
+            if (result.nextOffset() <= nextFetch) {
+                break; // nothing readable there yet
+            }
+            nextFetch = result.nextOffset();
+        }
+        return !buffer.isEmpty();
+    }
+
+    /** Retention removed the partition's start: reading goes on at {@code first}; what was read of before goes. */
+    void skipTo(long first) {
+        if (nextFetch < first) {
+            nextFetch = first;
+            buffer.removeIf(r -> r.offset() < first);
+        }
+    }
+}
