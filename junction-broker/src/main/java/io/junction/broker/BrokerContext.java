@@ -39,6 +39,13 @@ final class BrokerContext implements AutoCloseable {
      */
     private final java.util.concurrent.ThreadPoolExecutor groupPool;
     static final int GROUP_THREADS = 16;
+    /**
+     * Runs the commands of every partition (its appends), each partition's one at a time ({@link SerialExecutor}):
+     * at most {@value #PARTITION_THREADS} threads whatever the number of partitions, none while all are idle (after
+     * 30 s). A command never waits for the disk, so a few threads serve every partition.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor partitionPool;
+    static final int PARTITION_THREADS = 4;
     private final Throttle compactionThrottle;
     private final StoreOpener stores;
 
@@ -78,6 +85,14 @@ final class BrokerContext implements AutoCloseable {
                     return t;
                 });
         this.groupPool.allowCoreThreadTimeOut(true);
+        java.util.concurrent.atomic.AtomicInteger partitionThreads = new java.util.concurrent.atomic.AtomicInteger();
+        this.partitionPool = new java.util.concurrent.ThreadPoolExecutor(PARTITION_THREADS, PARTITION_THREADS, 30,
+                TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "junction-partitions-" + partitionThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.partitionPool.allowCoreThreadTimeOut(true);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "junction-broker-timer");
             t.setDaemon(true);
@@ -129,6 +144,11 @@ final class BrokerContext implements AutoCloseable {
         return new SerialExecutor(groupPool);
     }
 
+    /** A new serial executor for one partition's commands, on the shared partition pool. */
+    SerialExecutor partitionExecutor() {
+        return new SerialExecutor(partitionPool);
+    }
+
     ExecutorService compactor() {
         return compactor;
     }
@@ -158,5 +178,6 @@ final class BrokerContext implements AutoCloseable {
         compactor.shutdown();
         timer.shutdownNow();
         groupPool.shutdown(); // groups are closed by now; their last commands finish
+        partitionPool.shutdown(); // so are partitions
     }
 }

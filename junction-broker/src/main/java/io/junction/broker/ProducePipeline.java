@@ -19,16 +19,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.time.Duration;
 
 /**
  * A station's produce path: validates a request whole (nothing is stored when one message is refused), routes
  * each message to its partition (the one named, its key's Murmur3 hash, else round robin), checks values against
- * the station's schema, drops what the dedup window remembers (msg-ids, {@link Deduplicator}; idempotent producers'
- * requests, {@link ProducerSequences}), appends one batch per partition and answers with receipts once every batch
- * is durable. After each append it tells the station's groups ({@code appended}).
+ * the station's schema, claims msg-ids station-wide ({@link Deduplicator}: a remembered one is not stored again),
+ * and gives each partition its batch as a command ({@link Partition}: its owner appends it, or answers with the
+ * original for an idempotent producer's retry). Receipts come back once every batch is durable. After each append
+ * it tells the station's groups ({@code appended}).
  *
- * <p>Thread-safe: called from any thread; the partition stores serialize their appends, the dedup structures are
- * concurrent, and the station's settings are read once per call.
+ * <p>Thread-safe: called from any thread; each partition applies its commands in order, the msg-id claims are
+ * atomic, and the station's settings are read once per call.
  */
 final class ProducePipeline {
 
@@ -45,7 +47,7 @@ final class ProducePipeline {
 
     private final BrokerContext context;
     private final String name;
-    private final PartitionStore[] partitions;
+    private final Partition[] partitions;
     private final Supplier<StationConfig> settings;
     private final DeadLetters deadLetters;
     /** The tenant's schema registry, for the station's schema (if it has one). */
@@ -53,7 +55,6 @@ final class ProducePipeline {
     private final Runnable appended;
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final Deduplicator dedup;
-    private final ProducerSequences sequences;
 
     /**
      * Rebuilds the dedup window's memory from the partitions' recent batches.
@@ -61,7 +62,7 @@ final class ProducePipeline {
      * @param settings the station's current settings
      * @param appended called after each batch is stored (the station wakes its groups)
      */
-    ProducePipeline(BrokerContext context, String name, PartitionStore[] partitions, Supplier<StationConfig> settings,
+    ProducePipeline(BrokerContext context, String name, Partition[] partitions, Supplier<StationConfig> settings,
             DeadLetters deadLetters, SchemaStore schemas, Runnable appended) {
         this.context = context;
         this.name = name;
@@ -71,8 +72,8 @@ final class ProducePipeline {
         this.schemas = schemas;
         this.appended = appended;
         long now = context.clock().millis();
-        this.dedup = Deduplicator.rebuild(partitions, settings.get().dedupWindow(), now);
-        this.sequences = ProducerSequences.rebuild(partitions, settings.get().dedupWindow(), now);
+        this.dedup = Deduplicator.rebuild(Arrays.stream(partitions).map(Partition::store)
+                .toArray(PartitionStore[]::new), settings.get().dedupWindow(), now);
     }
 
     /** Msg-ids the dedup window remembers. */
@@ -80,9 +81,9 @@ final class ProducePipeline {
         return dedup.size();
     }
 
-    /** Idempotent producers' requests the dedup window remembers. */
+    /** Idempotent producers' request batches the partitions remember (as rebuilt on open). */
     int rememberedRequests() {
-        return sequences.size();
+        return Arrays.stream(partitions).mapToInt(Partition::rememberedRequests).sum();
     }
 
     /**
@@ -209,63 +210,45 @@ final class ProducePipeline {
         }
         long now = context.clock().millis();
         Header schemaHeader = checkSchema(messages, target, now);
-        ProducerSequences.Entry entry = sequences.entry(new ProducerSequences.Key(producerId, sequence), now,
-                settings.get().dedupWindow());
-        return storeMissing(entry, messages, target, used, now, schemaHeader).thenApply(fresh -> {
-            int[] rank = new int[partitions.length];
-            List<Receipt> receipts = new ArrayList<>(messages.size());
-            for (int i = 0; i < messages.size(); i++) {
-                int p = target[i];
-                receipts.add(new Receipt(p, sequences.base(entry, p) + rank[p]++, !fresh[p]));
-            }
-            return receipts;
-        });
-    }
-
-    /**
-     * Appends the request's batches on the partitions where it is not stored yet; the future holds, per
-     * partition, whether this call stored it. When another call is storing the same request, waits for it and
-     * looks again.
-     */
-    private CompletableFuture<boolean[]> storeMissing(ProducerSequences.Entry entry, List<OutgoingMessage> messages,
-            int[] target, boolean[] used, long now, Header schemaHeader) {
-        boolean[] missing = sequences.claimMissing(entry, used);
-        if (missing == null) {
-            CompletableFuture<Void> other = sequences.storing(entry);
-            CompletableFuture<Void> wait = other == null ? CompletableFuture.completedFuture(null) : other;
-            return wait.thenCompose(ignored -> storeMissing(entry, messages, target, used, now, schemaHeader));
-        }
-        RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
-        for (int i = 0; i < messages.size(); i++) {
-            int p = target[i];
-            if (!missing[p]) {
-                continue;
-            }
-            if (builders[p] == null) {
-                builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence()).appendTime(now);
-            }
-            OutgoingMessage m = messages.get(i);
-            add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m,
-                    with(io.junction.broker.Header.toLog(m.headers()), schemaHeader));
-        }
-        long[] bases = new long[partitions.length];
-        Arrays.fill(bases, -1);
-        List<CompletableFuture<?>> appends = new ArrayList<>();
+        Duration window = settings.get().dedupWindow();
+        // Each partition the request touches decides on its own whether its part is stored already (a retry, or
+        // the partial store a crash left): its batch is built only when it is appended.
+        List<CompletableFuture<Partition.Stored>> parts = new ArrayList<>(partitions.length);
         for (int p = 0; p < partitions.length; p++) {
-            if (builders[p] == null) {
+            if (!used[p]) {
+                parts.add(null);
                 continue;
             }
             int partition = p;
-            appends.add(partitions[p].append(builders[p]).thenAccept(result -> {
-                bases[partition] = result.baseOffset();
-                appended.run();
+            parts.add(partitions[p].appendOnce(producerId, sequence, now, window, () -> {
+                RecordBatchBuilder builder = new RecordBatchBuilder(producerId, sequence).appendTime(now);
+                for (int i = 0; i < messages.size(); i++) {
+                    if (target[i] == partition) {
+                        OutgoingMessage m = messages.get(i);
+                        add(builder, m.timestampMs() > 0 ? m.timestampMs() : now, m,
+                                with(io.junction.broker.Header.toLog(m.headers()), schemaHeader));
+                    }
+                }
+                return builder;
+            }).whenComplete((stored, error) -> {
+                if (stored != null && stored.fresh()) {
+                    appended.run();
+                }
             }).exceptionally(e -> {
                 throw translate(e, partition);
             }));
         }
-        return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
-                .whenComplete((ignored, error) -> sequences.stored(entry, bases))
-                .thenApply(ignored -> missing);
+        return CompletableFuture.allOf(parts.stream().filter(f -> f != null).toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> {
+                    int[] rank = new int[partitions.length];
+                    List<Receipt> receipts = new ArrayList<>(messages.size());
+                    for (int i = 0; i < messages.size(); i++) {
+                        int p = target[i];
+                        Partition.Stored stored = parts.get(p).join();
+                        receipts.add(new Receipt(p, stored.baseOffset() + rank[p]++, !stored.fresh()));
+                    }
+                    return receipts;
+                });
     }
 
     /**

@@ -38,10 +38,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   dls/                      the dead-letter station (see DeadLetters)
  * </pre>
  *
- * <p>Thread-safety: produce may be called from any thread (each partition log serializes its appends); settings
- * are replaced atomically; groups are created under the station's lock. Retention (on the broker's timer thread
- * or an admin call) and dead-letter resend/drop also hold the station's lock, and wait for groups' owner threads
- * (their ack floors, a resend made durable); an owner thread never takes the station's lock, so this cannot
+ * <p>Thread-safety: produce may be called from any thread (each {@link Partition} applies its appends in order);
+ * settings are replaced atomically; groups are created under the station's lock. Retention (on the broker's timer
+ * thread or an admin call) and dead-letter resend/drop also hold the station's lock, and wait for groups' owner
+ * threads (their ack floors, a resend made durable); an owner thread never takes the station's lock, so this cannot
  * deadlock.
  */
 final class Station {
@@ -59,6 +59,8 @@ final class Station {
     final long createdAtMs;
     private final BrokerContext context;
     private final PartitionStore[] partitions;
+    /** The partitions' single writers (their appends); reads go to the stores directly. */
+    private final Partition[] writers;
     private final ConcurrentHashMap<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
     private final ProducePipeline producer;
     private final StationMaintenance maintenance;
@@ -79,7 +81,13 @@ final class Station {
         this.createdAtMs = createdAtMs;
         this.partitions = partitions;
         this.deadLetters = deadLetters;
-        this.producer = new ProducePipeline(context, name, partitions, () -> this.config, deadLetters, schemas,
+        long now = context.clock().millis();
+        this.writers = new Partition[partitions.length];
+        for (int p = 0; p < partitions.length; p++) {
+            writers[p] = new Partition("station '" + name + "' partition " + p, partitions[p],
+                    context.partitionExecutor(), config.dedupWindow(), now);
+        }
+        this.producer = new ProducePipeline(context, name, writers, () -> this.config, deadLetters, schemas,
                 () -> groups.values().forEach(ConsumerGroup::onAppend));
         this.maintenance = new StationMaintenance(context, name, partitions, () -> this.config, groups::values,
                 deadLetters, this);
@@ -256,8 +264,8 @@ final class Station {
         for (ConsumerGroup group : groups.values()) {
             group.close(reason);
         }
-        for (PartitionStore log : partitions) {
-            log.close();
+        for (Partition writer : writers) {
+            writer.close();
         }
         deadLetters.close();
     }
