@@ -22,9 +22,9 @@ import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
- * {@code junction-bench/run compare}: the same workloads against Junction, Apache Kafka, NATS JetStream and
- * RabbitMQ streams on this machine, in two durability settings, next to the machine's physical limits; prints one Markdown report with
- * every figure also as a ratio to Junction's.
+ * {@code junction-bench/run compare}: the same workloads against Junction, Apache Kafka (consumer groups, and share
+ * groups for the queue workload), NATS JetStream and RabbitMQ streams on this machine, in two durability settings,
+ * next to the machine's physical limits; prints one Markdown report with every figure also as a ratio to Junction's.
  */
 public final class CompareMain {
 
@@ -50,7 +50,7 @@ public final class CompareMain {
         this.warmup = Duration.ofSeconds(Long.parseLong(o.getOrDefault("warmup", "5")));
         this.measure = Duration.ofSeconds(Long.parseLong(o.getOrDefault("seconds", "15")));
         this.workloads = Stream.of(o.getOrDefault("workloads", "a,b,c,d,e").split(",")).map(Workload::of).toList();
-        this.brokers = List.of(o.getOrDefault("brokers", "junction,kafka,nats,rabbitmq").split(","));
+        this.brokers = List.of(o.getOrDefault("brokers", "junction,kafka,kafka-share,nats,rabbitmq").split(","));
         String d = o.getOrDefault("durability", "both");
         this.durabilities = d.equals("both") ? List.of(true, false) : List.of(d.equals("fsync"));
         this.junctionJar = Path.of(o.getOrDefault("junction-jar", "junction-cli/target/junction.jar"));
@@ -64,7 +64,8 @@ public final class CompareMain {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 System.err.println("usage: compare [--seconds N] [--warmup N] [--workloads a,b,c,d,e] "
-                        + "[--brokers junction,kafka,nats,rabbitmq] [--durability both|fsync|nofsync] [--dir DIR] [--out FILE]");
+                        + "[--brokers junction,kafka,kafka-share,nats,rabbitmq] [--durability both|fsync|nofsync] "
+                        + "[--dir DIR] [--out FILE]");
                 System.exit(2);
             }
             options.put(args[i].substring(2), args[++i]);
@@ -80,11 +81,12 @@ public final class CompareMain {
     private Target target(String name) {
         return switch (name) {
             case "junction" -> new JunctionTarget(junctionJar);
-            case "kafka" -> new KafkaTarget(kafkaClasspath);
+            case "kafka" -> new KafkaTarget(kafkaClasspath, false);
+            case "kafka-share" -> new KafkaTarget(kafkaClasspath, true);
             case "nats" -> new NatsTarget(natsServer);
             case "rabbitmq" -> new RabbitMqTarget(rabbitMqServer);
-            default -> throw new IllegalArgumentException("unknown broker '" + name + "': junction, kafka, nats or "
-                    + "rabbitmq");
+            default -> throw new IllegalArgumentException("unknown broker '" + name + "': junction, kafka, "
+                    + "kafka-share, nats or rabbitmq");
         };
     }
 
@@ -122,6 +124,11 @@ public final class CompareMain {
     private Runner.Result runOne(String broker, Workload w, boolean fsync) throws Exception {
         Path dir = freshDir(broker + "-" + w.id() + "-" + (fsync ? "fsync" : "nofsync"));
         try (Target target = target(broker)) {
+            String skip = target.skipReason(w);
+            if (skip != null) {
+                log("%s, (%s), %s: skipped (%s)", broker, w.id(), label(fsync), skip);
+                return null;
+            }
             try {
                 target.start(dir, fsync);
             } catch (UnsupportedOperationException e) {

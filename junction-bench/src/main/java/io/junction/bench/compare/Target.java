@@ -15,6 +15,11 @@ interface Target extends AutoCloseable {
     /** The broker's version, as the table prints it. */
     String version();
 
+    /** Why this target does not run {@code w} (the harness skips the run and logs it), or null when it does. */
+    default String skipReason(Workload w) {
+        return null;
+    }
+
     /** Starts the broker on a fresh {@code dataDir} with or without an fsync before each acknowledgement. */
     void start(Path dataDir, boolean fsync) throws Exception;
 
