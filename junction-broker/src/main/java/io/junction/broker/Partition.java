@@ -94,9 +94,19 @@ final class Partition {
         return sequences.size();
     }
 
-    /** Refuses further commands (those given still run) and closes the store. */
+    /**
+     * Refuses further commands, lets those already given run (their appends are stored, not refused), then closes
+     * the store (which waits for their fsyncs). Called by the station, never by the owner.
+     */
     void close() {
-        owner.shutdown();
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        try {
+            owner.execute(() -> drained.complete(null));
+            owner.shutdown();
+            drained.join();
+        } catch (RejectedExecutionException alreadyStopped) {
+            owner.shutdown(); // closed before, or the shared pool is gone: nothing more runs
+        }
         store.close();
     }
 

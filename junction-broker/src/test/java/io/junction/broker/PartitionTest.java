@@ -147,10 +147,18 @@ class PartitionTest {
     }
 
     @Test
-    void aClosedPartitionRefusesCommands() {
-        Partition partition = new Partition("p", new MemoryPartitionStore(LogConfig.defaults()),
-                context.partitionExecutor(), WINDOW, 0);
+    void closingLetsTheCommandsGivenRunFirstThenRefusesMore() throws Exception {
+        MemoryPartitionStore store = new MemoryPartitionStore(LogConfig.defaults());
+        Partition partition = new Partition("p", store, context.partitionExecutor(), WINDOW, 0);
+        List<CompletableFuture<AppendResult>> given = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            given.add(partition.append(batch("m" + i)));
+        }
         partition.close();
+        for (int i = 0; i < given.size(); i++) {
+            assertThat(given.get(i).get(30, TimeUnit.SECONDS).baseOffset()).isEqualTo(i);
+        }
+        assertThat(store.nextOffset()).isEqualTo(1000);
         assertThatThrownBy(() -> partition.append(batch("x")).get(30, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(io.junction.log.LogClosedException.class);
     }
