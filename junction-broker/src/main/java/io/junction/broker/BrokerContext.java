@@ -77,27 +77,26 @@ final class BrokerContext implements AutoCloseable {
         });
         this.compactionThrottle = config.compactionBytesPerSecond() == 0 ? Throttle.unlimited()
                 : Throttle.of(config.compactionBytesPerSecond());
-        java.util.concurrent.atomic.AtomicInteger groupThreads = new java.util.concurrent.atomic.AtomicInteger();
-        this.groupPool = new java.util.concurrent.ThreadPoolExecutor(GROUP_THREADS, GROUP_THREADS, 30,
-                TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "junction-groups-" + groupThreads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.groupPool.allowCoreThreadTimeOut(true);
-        java.util.concurrent.atomic.AtomicInteger partitionThreads = new java.util.concurrent.atomic.AtomicInteger();
-        this.partitionPool = new java.util.concurrent.ThreadPoolExecutor(PARTITION_THREADS, PARTITION_THREADS, 30,
-                TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "junction-partitions-" + partitionThreads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.partitionPool.allowCoreThreadTimeOut(true);
+        this.groupPool = sharedPool("junction-groups-", GROUP_THREADS);
+        this.partitionPool = sharedPool("junction-partitions-", PARTITION_THREADS);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "junction-broker-timer");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** A pool of at most {@code threads} daemon threads named {@code prefix}N, none left after 30 s idle. */
+    private static java.util.concurrent.ThreadPoolExecutor sharedPool(String prefix, int threads) {
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
+                30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, prefix + made.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     BrokerConfig config() {
