@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -104,9 +103,8 @@ final class ConsumerGroup {
     private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
     private final Map<MessageRef, InFlight> inFlight = new HashMap<>();
-    private final PriorityQueue<Due> redeliveries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
-    /** The messages in {@link #redeliveries}, for a constant-time "is it queued?". */
-    private final Set<MessageRef> queuedForRedelivery = new HashSet<>();
+    /** Messages to deliver again, by due time. */
+    private final Redeliveries redeliveries = new Redeliveries();
     private final Ordering ordering;
     private final OnDeadLetter onDeadLetter;
     /** Messages being stored in the dead-letter station: not ready, keys still held. */
@@ -181,10 +179,6 @@ final class ConsumerGroup {
 
     /** A dead letter handed back to this group: its id and the original message. */
     record Resent(long deadLetterId, int partition, Record message) {
-    }
-
-    /** A message to deliver again once {@code dueNanos} has passed; its contents are read again then. */
-    private record Due(int partition, long offset, long dueNanos) {
     }
 
     /** The next message to hand out. */
@@ -980,19 +974,7 @@ final class ConsumerGroup {
     /** PARTITION ordering: the next message of a partition {@code member} owns, or of one nobody owns. */
     private Next nextMessageFor(GroupMember member) {
         long now = context.nanoTime();
-        while (true) {
-            Due best = null;
-            for (Due d : redeliveries) {
-                if (d.dueNanos() <= now && mayTake(member, d.partition()) && (best == null
-                        || d.dueNanos() < best.dueNanos()
-                        || d.dueNanos() == best.dueNanos() && d.offset() < best.offset())) {
-                    best = d;
-                }
-            }
-            if (best == null) {
-                break;
-            }
-            redeliveries.remove(best);
+        for (Redeliveries.Due best; (best = redeliveries.pollDue(now, p -> mayTake(member, p))) != null; ) {
             Next again = redeliverable(best);
             if (again != null) {
                 return again;
@@ -1016,9 +998,8 @@ final class ConsumerGroup {
      * A due redelivery taken off the queue: the message read again, or null when it needs no redelivery (acked,
      * in flight, being dead-lettered) or is gone from the log.
      */
-    private Next redeliverable(Due due) {
+    private Next redeliverable(Redeliveries.Due due) {
         MessageRef ref = new MessageRef(due.partition(), due.offset());
-        queuedForRedelivery.remove(ref);
         if (state[due.partition()].isAcked(ref.offset()) || inFlight.containsKey(ref)
                 || deadLettering.contains(ref)) {
             return null;
@@ -1141,8 +1122,8 @@ final class ConsumerGroup {
     /** A redelivery that is due, else the next message of some partition (round robin); null when none. */
     private Next nextMessage() {
         long now = context.nanoTime();
-        while (!redeliveries.isEmpty() && redeliveries.peek().dueNanos() <= now) {
-            Next again = redeliverable(redeliveries.poll());
+        for (Redeliveries.Due due; (due = redeliveries.pollDue(now)) != null; ) {
+            Next again = redeliverable(due);
             if (again != null) {
                 return again;
             }
@@ -1197,7 +1178,7 @@ final class ConsumerGroup {
 
     private boolean isReady(int p, Record record) {
         MessageRef ref = new MessageRef(p, record.offset());
-        return !state[p].isAcked(record.offset()) && !inFlight.containsKey(ref) && !queuedForRedelivery.contains(ref)
+        return !state[p].isAcked(record.offset()) && !inFlight.containsKey(ref) && !redeliveries.contains(ref)
                 && !deadLettering.contains(ref);
     }
 
@@ -1215,9 +1196,7 @@ final class ConsumerGroup {
     }
 
     private void enqueueRedelivery(int partition, long offset, long dueNanos) {
-        if (queuedForRedelivery.add(new MessageRef(partition, offset))) {
-            redeliveries.add(new Due(partition, offset, dueNanos));
-        }
+        redeliveries.add(partition, offset, dueNanos);
     }
 
     /** What a message weighs against the limits: its key, value and headers. */
