@@ -5,45 +5,37 @@ import io.junction.log.LogClosedException;
 import io.junction.log.PartitionStore;
 import io.junction.log.RecordBatchBuilder;
 import io.junction.log.SerialExecutor;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
- * One partition of a station as a single-writer state machine: every change to it — an append, with the
- * idempotent producers' sequences it checks and records ({@link ProducerSequences}) — is a command applied in
- * submission order by one owner, a {@link SerialExecutor} on the broker's shared partition threads (an idle
- * partition costs no thread). The owner never waits for the disk: the store completes an append once it is
+ * One partition of a station as a single-writer state machine: every change to its log — an append — is a command
+ * applied in submission order by one owner, a {@link SerialExecutor} on the broker's shared partition threads (an
+ * idle partition costs no thread). The owner never waits for the disk: the store completes an append once it is
  * durable, on the flusher's completion threads, and the answer goes on from there. Readers (groups, retention,
  * info) read the store directly: it serves any number of them beside its one writer.
  *
  * <p>This is the seam replication goes into: a Raft log (PRODUCT.md) orders these same commands before they are
- * applied, on every replica, to the same {@link PartitionStore}. What the partition derives from its log (the
- * producers' sequences) is rebuilt from it on open. Not inside the state machine, on purpose: msg-id dedup, which
- * the product promises per station rather than per partition (the {@link Deduplicator} claims msg-ids before the
- * commands are given; it too is rebuilt from the logs), retention and compaction (each replica's own upkeep, under
- * the store's maintenance lock), and consumer groups, which are state machines of their own with their own owner
- * and journal.
+ * applied, on every replica, to the same {@link PartitionStore}. Not inside the state machine, on purpose: the dedup
+ * window's memory — msg-ids ({@link Deduplicator}: the product promises them per station, and a keyless message's
+ * retry may land on another partition) and idempotent producers' requests ({@link ProducerSequences}: one entry per
+ * request with a base offset per partition; kept per partition, it took an entry per request and partition: 16
+ * where one does for a request spread over 16 partitions) — is claimed station-wide before the commands are given,
+ * and rebuilt from the logs on open, so it is derived state a replica can rebuild too; retention and compaction (each
+ * store's own upkeep, under its maintenance lock); and consumer groups, state machines of their own with their own
+ * owner and journal.
  */
 final class Partition {
-
-    /** Where a request's batch is on this partition, and whether this command stored it (false: a retry). */
-    record Stored(long baseOffset, boolean fresh) {
-    }
 
     private final String name;
     private final PartitionStore store;
     private final SerialExecutor owner;
-    /** The idempotent producers' requests stored here inside the window. Owner only. */
-    private final ProducerSequences sequences;
 
-    /** Rebuilds the producers' sequences of the last {@code window} from {@code store}. */
-    Partition(String name, PartitionStore store, SerialExecutor owner, Duration window, long nowMs) {
+    Partition(String name, PartitionStore store, SerialExecutor owner) {
         this.name = name;
         this.store = store;
         this.owner = owner;
-        this.sequences = ProducerSequences.rebuild(store, window, nowMs);
     }
 
     PartitionStore store() {
@@ -53,45 +45,6 @@ final class Partition {
     /** Appends {@code batch}; completes once it is durable. */
     CompletableFuture<AppendResult> append(RecordBatchBuilder batch) {
         return command(() -> store.append(batch));
-    }
-
-    /**
-     * Appends the batch of an idempotent producer's request {@code (producerId, sequence)} unless this partition
-     * stored it inside {@code window}: then answers with where it is ({@link Stored#fresh()} false). A retry that
-     * comes while the first try is being stored waits for it, and fails if it fails (the client retries again, and
-     * that retry appends). {@code batch} is built only when it is appended.
-     */
-    CompletableFuture<Stored> appendOnce(long producerId, int sequence, long nowMs, Duration window,
-            Supplier<RecordBatchBuilder> batch) {
-        return command(() -> {
-            ProducerSequences.Key key = new ProducerSequences.Key(producerId, sequence);
-            ProducerSequences.Entry known = sequences.get(key, nowMs, window);
-            if (known != null) {
-                return known.stored().thenApply(r -> new Stored(r.baseOffset(), false));
-            }
-            CompletableFuture<AppendResult> stored = store.append(batch.get());
-            ProducerSequences.Entry entry = new ProducerSequences.Entry(key, nowMs, stored);
-            sequences.add(entry);
-            stored.whenComplete((r, error) -> {
-                if (error != null) {
-                    forgetLater(entry);
-                }
-            });
-            return stored.thenApply(r -> new Stored(r.baseOffset(), true));
-        });
-    }
-
-    private void forgetLater(ProducerSequences.Entry entry) {
-        try {
-            owner.execute(() -> sequences.forget(entry));
-        } catch (RejectedExecutionException closed) {
-            // the partition closed: its memory goes with it
-        }
-    }
-
-    /** The idempotent producers' requests remembered, as rebuilt on open (read before the first command). */
-    int rememberedRequests() {
-        return sequences.size();
     }
 
     /**

@@ -19,18 +19,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import java.time.Duration;
 
 /**
  * A station's produce path: validates a request whole (nothing is stored when one message is refused), routes
  * each message to its partition (the one named, its key's Murmur3 hash, else round robin), checks values against
- * the station's schema, claims msg-ids station-wide ({@link Deduplicator}: a remembered one is not stored again),
- * and gives each partition its batch as a command ({@link Partition}: its owner appends it, or answers with the
- * original for an idempotent producer's retry). Receipts come back once every batch is durable. After each append
- * it tells the station's groups ({@code appended}).
+ * the station's schema, drops what the dedup window remembers (msg-ids, {@link Deduplicator}; idempotent producers'
+ * requests, {@link ProducerSequences}; both station-wide, claimed before anything is appended), gives each partition
+ * its batch as a command ({@link Partition}: its owner appends it) and answers with receipts once every batch is
+ * durable. After each append it tells the station's groups ({@code appended}).
  *
- * <p>Thread-safe: called from any thread; each partition applies its commands in order, the msg-id claims are
- * atomic, and the station's settings are read once per call.
+ * <p>Thread-safe: called from any thread; each partition applies its appends in order, the dedup structures are
+ * concurrent (their claims atomic), and the station's settings are read once per call.
  */
 final class ProducePipeline {
 
@@ -55,6 +54,7 @@ final class ProducePipeline {
     private final Runnable appended;
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final Deduplicator dedup;
+    private final ProducerSequences sequences;
 
     /**
      * Rebuilds the dedup window's memory from the partitions' recent batches.
@@ -72,8 +72,9 @@ final class ProducePipeline {
         this.schemas = schemas;
         this.appended = appended;
         long now = context.clock().millis();
-        this.dedup = Deduplicator.rebuild(Arrays.stream(partitions).map(Partition::store)
-                .toArray(PartitionStore[]::new), settings.get().dedupWindow(), now);
+        PartitionStore[] stores = Arrays.stream(partitions).map(Partition::store).toArray(PartitionStore[]::new);
+        this.dedup = Deduplicator.rebuild(stores, settings.get().dedupWindow(), now);
+        this.sequences = ProducerSequences.rebuild(stores, settings.get().dedupWindow(), now);
     }
 
     /** Msg-ids the dedup window remembers. */
@@ -81,9 +82,9 @@ final class ProducePipeline {
         return dedup.size();
     }
 
-    /** Idempotent producers' request batches the partitions remember (as rebuilt on open). */
+    /** Idempotent producers' requests the dedup window remembers. */
     int rememberedRequests() {
-        return Arrays.stream(partitions).mapToInt(Partition::rememberedRequests).sum();
+        return sequences.size();
     }
 
     /**
@@ -210,45 +211,63 @@ final class ProducePipeline {
         }
         long now = context.clock().millis();
         Header schemaHeader = checkSchema(messages, target, now);
-        Duration window = settings.get().dedupWindow();
-        // Each partition the request touches decides on its own whether its part is stored already (a retry, or
-        // the partial store a crash left): its batch is built only when it is appended.
-        List<CompletableFuture<Partition.Stored>> parts = new ArrayList<>(partitions.length);
+        ProducerSequences.Entry entry = sequences.entry(new ProducerSequences.Key(producerId, sequence), now,
+                settings.get().dedupWindow());
+        return storeMissing(entry, messages, target, used, now, schemaHeader).thenApply(fresh -> {
+            int[] rank = new int[partitions.length];
+            List<Receipt> receipts = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                int p = target[i];
+                receipts.add(new Receipt(p, sequences.base(entry, p) + rank[p]++, !fresh[p]));
+            }
+            return receipts;
+        });
+    }
+
+    /**
+     * Appends the request's batches on the partitions where it is not stored yet; the future holds, per
+     * partition, whether this call stored it. When another call is storing the same request, waits for it and
+     * looks again.
+     */
+    private CompletableFuture<boolean[]> storeMissing(ProducerSequences.Entry entry, List<OutgoingMessage> messages,
+            int[] target, boolean[] used, long now, Header schemaHeader) {
+        boolean[] missing = sequences.claimMissing(entry, used);
+        if (missing == null) {
+            CompletableFuture<Void> other = sequences.storing(entry);
+            CompletableFuture<Void> wait = other == null ? CompletableFuture.completedFuture(null) : other;
+            return wait.thenCompose(ignored -> storeMissing(entry, messages, target, used, now, schemaHeader));
+        }
+        RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
+        for (int i = 0; i < messages.size(); i++) {
+            int p = target[i];
+            if (!missing[p]) {
+                continue;
+            }
+            if (builders[p] == null) {
+                builders[p] = new RecordBatchBuilder(entry.key.producerId(), entry.key.sequence()).appendTime(now);
+            }
+            OutgoingMessage m = messages.get(i);
+            add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m,
+                    with(io.junction.broker.Header.toLog(m.headers()), schemaHeader));
+        }
+        long[] bases = new long[partitions.length];
+        Arrays.fill(bases, -1);
+        List<CompletableFuture<?>> appends = new ArrayList<>();
         for (int p = 0; p < partitions.length; p++) {
-            if (!used[p]) {
-                parts.add(null);
+            if (builders[p] == null) {
                 continue;
             }
             int partition = p;
-            parts.add(partitions[p].appendOnce(producerId, sequence, now, window, () -> {
-                RecordBatchBuilder builder = new RecordBatchBuilder(producerId, sequence).appendTime(now);
-                for (int i = 0; i < messages.size(); i++) {
-                    if (target[i] == partition) {
-                        OutgoingMessage m = messages.get(i);
-                        add(builder, m.timestampMs() > 0 ? m.timestampMs() : now, m,
-                                with(io.junction.broker.Header.toLog(m.headers()), schemaHeader));
-                    }
-                }
-                return builder;
-            }).whenComplete((stored, error) -> {
-                if (stored != null && stored.fresh()) {
-                    appended.run();
-                }
+            appends.add(partitions[p].append(builders[p]).thenAccept(result -> {
+                bases[partition] = result.baseOffset();
+                appended.run();
             }).exceptionally(e -> {
                 throw translate(e, partition);
             }));
         }
-        return CompletableFuture.allOf(parts.stream().filter(f -> f != null).toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> {
-                    int[] rank = new int[partitions.length];
-                    List<Receipt> receipts = new ArrayList<>(messages.size());
-                    for (int i = 0; i < messages.size(); i++) {
-                        int p = target[i];
-                        Partition.Stored stored = parts.get(p).join();
-                        receipts.add(new Receipt(p, stored.baseOffset() + rank[p]++, !stored.fresh()));
-                    }
-                    return receipts;
-                });
+        return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, error) -> sequences.stored(entry, bases))
+                .thenApply(ignored -> missing);
     }
 
     /**

@@ -81,11 +81,10 @@ final class Station {
         this.createdAtMs = createdAtMs;
         this.partitions = partitions;
         this.deadLetters = deadLetters;
-        long now = context.clock().millis();
         this.writers = new Partition[partitions.length];
         for (int p = 0; p < partitions.length; p++) {
             writers[p] = new Partition("station '" + name + "' partition " + p, partitions[p],
-                    context.partitionExecutor(), config.dedupWindow(), now);
+                    context.partitionExecutor());
         }
         this.producer = new ProducePipeline(context, name, writers, () -> this.config, deadLetters, schemas,
                 () -> groups.values().forEach(ConsumerGroup::onAppend));

@@ -7,7 +7,6 @@ import io.junction.log.AppendResult;
 import io.junction.log.CompactionStats;
 import io.junction.log.FetchResult;
 import io.junction.log.LogConfig;
-import io.junction.log.LogException;
 import io.junction.log.MemoryPartitionStore;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
@@ -16,7 +15,6 @@ import io.junction.log.Throttle;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -35,8 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A partition as a single-writer state machine: one owner applies its appends, on the broker's shared threads. */
 class PartitionTest {
-
-    private static final Duration WINDOW = Duration.ofMinutes(2);
 
     @TempDir
     Path dir;
@@ -62,7 +58,7 @@ class PartitionTest {
     @Test
     void appendsFromManyThreadsAreAppliedOneAtATimeInSubmissionOrderOnTheSharedThreads() throws Exception {
         WatchedStore store = new WatchedStore(new MemoryPartitionStore(LogConfig.defaults()));
-        Partition partition = new Partition("p", store, context.partitionExecutor(), WINDOW, 0);
+        Partition partition = new Partition("p", store, context.partitionExecutor());
         int threads = 8;
         int each = 500;
         List<List<CompletableFuture<AppendResult>>> byThread = new ArrayList<>();
@@ -110,7 +106,7 @@ class PartitionTest {
         WatchedStore[] stores = new WatchedStore[500];
         for (int p = 0; p < stores.length; p++) {
             stores[p] = new WatchedStore(new MemoryPartitionStore(LogConfig.defaults()));
-            Partition partition = new Partition("p" + p, stores[p], context.partitionExecutor(), WINDOW, 0);
+            Partition partition = new Partition("p" + p, stores[p], context.partitionExecutor());
             appends.add(partition.append(batch("x")));
         }
         for (CompletableFuture<AppendResult> f : appends) {
@@ -124,32 +120,9 @@ class PartitionTest {
     }
 
     @Test
-    void anIdempotentRequestIsStoredOnceAndAFailedAppendIsForgottenSoItsRetryAppends() throws Exception {
-        WatchedStore store = new WatchedStore(new MemoryPartitionStore(LogConfig.defaults()));
-        Partition partition = new Partition("p", store, context.partitionExecutor(), WINDOW, 0);
-        Partition.Stored first = partition.appendOnce(7, 0, 1000, WINDOW, () -> batch("a")).get(30, TimeUnit.SECONDS);
-        Partition.Stored retry = partition.appendOnce(7, 0, 1000, WINDOW, () -> batch("a")).get(30, TimeUnit.SECONDS);
-        assertThat(first).isEqualTo(new Partition.Stored(0, true));
-        assertThat(retry).isEqualTo(new Partition.Stored(0, false));
-
-        store.failNext = true;
-        CompletableFuture<Partition.Stored> failed = partition.appendOnce(7, 1, 1000, WINDOW, () -> batch("b"));
-        assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .hasCauseInstanceOf(LogException.class);
-        Partition.Stored again = partition.appendOnce(7, 1, 1000, WINDOW, () -> batch("b")).get(30, TimeUnit.SECONDS);
-        assertThat(again).isEqualTo(new Partition.Stored(1, true));
-        assertThat(store.nextOffset()).isEqualTo(2);
-
-        Partition.Stored afterWindow = partition.appendOnce(7, 0, 1000 + WINDOW.toMillis() + 1, WINDOW,
-                () -> batch("a")).get(30, TimeUnit.SECONDS);
-        assertThat(afterWindow).as("outside the window a request is new again")
-                .isEqualTo(new Partition.Stored(2, true));
-    }
-
-    @Test
     void closingLetsTheCommandsGivenRunFirstThenRefusesMore() throws Exception {
         MemoryPartitionStore store = new MemoryPartitionStore(LogConfig.defaults());
-        Partition partition = new Partition("p", store, context.partitionExecutor(), WINDOW, 0);
+        Partition partition = new Partition("p", store, context.partitionExecutor());
         List<CompletableFuture<AppendResult>> given = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             given.add(partition.append(batch("m" + i)));
@@ -163,13 +136,12 @@ class PartitionTest {
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(io.junction.log.LogClosedException.class);
     }
 
-    /** A store that records which threads append, how many appends overlap, and fails one append on demand. */
+    /** A store that records which threads append and how many appends overlap. */
     private static final class WatchedStore implements PartitionStore {
         final PartitionStore inner;
         final Set<String> appendThreads = ConcurrentHashMap.newKeySet();
         final AtomicInteger atOnce = new AtomicInteger();
         final AtomicInteger mostAtOnce = new AtomicInteger();
-        volatile boolean failNext;
 
         WatchedStore(PartitionStore inner) {
             this.inner = inner;
@@ -183,10 +155,6 @@ class PartitionTest {
             try {
                 for (int i = 0; i < 200; i++) {
                     Thread.onSpinWait(); // widens the window in which overlapping appends would show
-                }
-                if (failNext) {
-                    failNext = false;
-                    return CompletableFuture.failedFuture(new LogException("injected", null));
                 }
                 return inner.append(batch);
             } finally {
