@@ -367,6 +367,12 @@ class FaultSuiteTest {
                     + " confirmed), " + lateSettlements.get() + " late settlements, " + stalls.get() + " stalls, "
                     + stale + " stale settlements refused, " + expired + " messages expired in a prefetch queue, "
                     + consumerKills.get() + " consumer processes SIGKILLed");
+            // What the application was told when a send failed (numbers blanked, so that alike errors count as one).
+            Map<String, Long> sendErrors = new java.util.TreeMap<>();
+            heard.values().forEach(told -> told.stream().filter(t -> t.startsWith("error: "))
+                    .map(t -> t.replaceAll("\\d+", "N")).forEach(t -> sendErrors.merge(t, 1L, Long::sum)));
+            System.out.println("FaultSuiteTest: send errors the application saw: "
+                    + (sendErrors.isEmpty() ? "none" : sendErrors));
         }
     }
 
