@@ -56,7 +56,7 @@ public final class DrainBench {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--ordering" -> ordering = args[++i];
                 default -> {
-                    System.err.println("usage: junction-bench/run drain [--messages N] [--partitions N] [--keys N] "
+                    System.err.println("usage: junction-bench/run drain [--messages N] [--partitions N] [--keys N (0: keyless)] "
                             + "[--consumers N] [--prefetch N] [--size BYTES] [--rounds N] [--ordering key|partition|"
                             + "none] [--dir DIR] [--junction-jar JAR]");
                     System.exit(2);
@@ -108,8 +108,11 @@ public final class DrainBench {
         try (Producer producer = client.producer(station).build()) {
             ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
             for (int i = 0; i < messages; i++) {
-                byte[] key = ("k" + (i % keys)).getBytes(StandardCharsets.UTF_8);
-                inFlight.add(producer.send(Message.builder().key(key).value(value).build()));
+                Message.Builder message = Message.builder().value(value);
+                if (keys > 0) { // 0: keyless messages
+                    message.key(("k" + (i % keys)).getBytes(StandardCharsets.UTF_8));
+                }
+                inFlight.add(producer.send(message.build()));
                 if (inFlight.size() > 20_000) {
                     inFlight.poll().get(1, TimeUnit.MINUTES);
                 }

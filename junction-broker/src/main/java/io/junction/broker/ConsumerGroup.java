@@ -113,7 +113,11 @@ final class ConsumerGroup {
     private final Map<MessageRef, ByteBuffer> parked = new HashMap<>();
     /** Per partition: the offsets of resent dead letters to hand out again (read from the DLS when handed out). */
     private final List<java.util.TreeSet<Long>> resent = new ArrayList<>();
-    /** Delivered, not done: first and last delivery time (epoch ms) and the last error a consumer gave. */
+    /**
+     * Delivered, not done, not in flight now (due again, being dead-lettered): first and last delivery time (epoch
+     * ms) and the last error a consumer gave. A delivery in flight carries its own ({@link InFlight}), so a message
+     * delivered once and acked never has an entry here.
+     */
     private final Map<MessageRef, Attempts> attempts = new HashMap<>();
     /** Deliveries of the current dispatch round, per member, handed over at its end. */
     private final Map<GroupMember, List<Delivery>> outbox = new LinkedHashMap<>();
@@ -158,14 +162,25 @@ final class ConsumerGroup {
         final long deliveryId;
         /** The message's size (key + value + headers), counted against its member's limit. */
         final int bytes;
+        /** This delivery's count (1: the first); while in flight, the partition state's map has none. */
+        final int count;
+        /** The message's earlier attempts and this one: as {@link Attempts}, carried while in flight. */
+        final long firstMs;
+        final long lastMs;
+        final String error;
         long deadlineNanos;
 
-        InFlight(MessageRef ref, GroupMember member, long deliveryId, int bytes, long deadlineNanos) {
+        InFlight(MessageRef ref, GroupMember member, long deliveryId, int bytes, int count, Attempts before,
+                long nowMs, long deadlineNanos) {
             this.ref = ref;
             this.partition = ref.partition();
             this.member = member;
             this.deliveryId = deliveryId;
             this.bytes = bytes;
+            this.count = count;
+            this.firstMs = before == null || before.firstMs == 0 ? nowMs : before.firstMs;
+            this.lastMs = nowMs;
+            this.error = before == null ? "" : before.error;
             this.deadlineNanos = deadlineNanos;
         }
     }
@@ -441,7 +456,12 @@ final class ConsumerGroup {
             InFlight f = inFlight.get(ref);
             if (f != null && f.member == member && f.deliveryId == d.deliveryId()) {
                 inFlight.remove(ref);
-                state[f.partition].deliveries.computeIfPresent(d.offset(), (o, n) -> n > 1 ? n - 1 : null);
+                returned(f);
+                if (f.count > 1) { // the transport never took it: not an attempt
+                    state[f.partition].deliveries.put(d.offset(), f.count - 1);
+                } else {
+                    state[f.partition].deliveries.remove(d.offset());
+                }
                 enqueueRedelivery(f.partition, f.ref.offset(), now);
             }
         }
@@ -449,6 +469,7 @@ final class ConsumerGroup {
             InFlight f = it.next().getValue();
             if (f.member == member) {
                 it.remove();
+                returned(f);
                 retryOrDeadLetter(f.partition, f.ref.offset(), now);
             }
         }
@@ -548,7 +569,6 @@ final class ConsumerGroup {
                 state[p].ack(f.ref.offset());
                 journal.ack(p, f.ref.offset());
             }
-            attempts.remove(f.ref);
             releaseKey(f.ref);
         });
     }
@@ -576,6 +596,7 @@ final class ConsumerGroup {
         submit(() -> {
             long due = context.nanoTime() + Math.max(0, delay.toNanos());
             List<DeliveryRef> stale = settleEach(member, refs, f -> {
+                returned(f);
                 if (error != null && !error.isEmpty()) {
                     attempts(f.ref).error = error;
                 }
@@ -589,8 +610,11 @@ final class ConsumerGroup {
     /** A consumer gives up on these messages: they go to the dead-letter station with {@code reason}. */
     void deadLetter(GroupMember member, List<DeliveryRef> refs, String reason) {
         submit(() -> {
-            List<DeliveryRef> stale = settleEach(member, refs, f -> deadLetter(f.partition, f.ref.offset(),
-                    DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? attempts(f.ref).error : reason));
+            List<DeliveryRef> stale = settleEach(member, refs, f -> {
+                returned(f);
+                deadLetter(f.partition, f.ref.offset(), DeadLetterReason.CONSUMER,
+                        reason == null || reason.isEmpty() ? f.error : reason);
+            });
             report(member, Settlement.DEAD_LETTER, stale);
             dispatch();
         });
@@ -629,6 +653,18 @@ final class ConsumerGroup {
     private static void released(InFlight f) {
         f.member.inFlight--;
         f.member.inFlightBytes -= f.bytes;
+    }
+
+    /**
+     * {@code f} left flight unacked (nack, ack timeout, member gone, failover, dead-lettered by the consumer): its
+     * delivery count and attempts go back to the maps that keep them for messages out of flight.
+     */
+    private void returned(InFlight f) {
+        state[f.partition].deliveries.put(f.ref.offset(), f.count);
+        Attempts a = attempts(f.ref);
+        a.firstMs = f.firstMs;
+        a.lastMs = f.lastMs;
+        a.error = f.error;
     }
 
     private boolean isCurrent(InFlight f) {
@@ -765,7 +801,7 @@ final class ConsumerGroup {
                         lines.releaseAll();
                     }
                     rereads.clear();
-                    journal.snapshot(state);
+                    snapshot();
                     journal.close();
                 }
                 return null;
@@ -858,6 +894,7 @@ final class ConsumerGroup {
             if (f.deadlineNanos <= now) {
                 released(f);
                 it.remove();
+                returned(f);
                 attempts(f.ref).error = "ack timeout";
                 retryOrDeadLetter(f.partition, f.ref.offset(), now);
                 if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
@@ -871,8 +908,20 @@ final class ConsumerGroup {
         removeStalledMembers(now);
         dispatch();
         if (journal.snapshotDue()) {
-            journal.snapshot(state);
+            snapshot();
         }
+    }
+
+    /** Writes the journal's snapshot: the delivery counts of the deliveries in flight are in their entries. */
+    private void snapshot() {
+        List<Map<Long, Integer>> counts = new ArrayList<>(state.length);
+        for (GroupJournal.PartitionState s : state) {
+            counts.add(new HashMap<>(s.deliveries));
+        }
+        for (InFlight f : inFlight.values()) {
+            counts.get(f.partition).merge(f.ref.offset(), f.count, Math::max);
+        }
+        journal.snapshot(state, counts);
     }
 
     /** Hands out messages while some member has credits and some message is ready. */
@@ -1059,6 +1108,7 @@ final class ConsumerGroup {
             if (f.partition == partition && f.member == stalled) {
                 released(f);
                 it.remove();
+                returned(f);
                 retryOrDeadLetter(f.partition, f.ref.offset(), now);
             }
         }
@@ -1259,17 +1309,16 @@ final class ConsumerGroup {
 
     private void deliver(GroupMember member, int partition, Record record) {
         GroupJournal.PartitionState s = state[partition];
-        int count = s.deliveries.merge(record.offset(), 1, Integer::sum);
+        // A first delivery (the common case) finds nothing in either map: both hold only messages delivered
+        // before and not in flight now.
+        Integer before = s.deliveries.isEmpty() ? null : s.deliveries.remove(record.offset());
+        int count = before == null ? 1 : before + 1;
         journal.delivered(partition, record.offset(), count);
         MessageRef ref = new MessageRef(partition, record.offset());
-        Attempts a = attempts(ref);
-        a.lastMs = station.clock().millis();
-        if (a.firstMs == 0) {
-            a.firstMs = a.lastMs;
-        }
+        Attempts earlier = attempts.isEmpty() ? null : attempts.remove(ref);
         long deliveryId = ++lastDeliveryId;
         int bytes = sizeOf(record);
-        InFlight f = new InFlight(ref, member, deliveryId, bytes,
+        InFlight f = new InFlight(ref, member, deliveryId, bytes, count, earlier, station.clock().millis(),
                 context.nanoTime() + station.config().ackTimeout().toNanos());
         inFlight.put(ref, f);
         member.credits--;

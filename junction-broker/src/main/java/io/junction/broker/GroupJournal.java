@@ -6,7 +6,10 @@ import io.junction.log.Record;
 import io.junction.log.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -23,8 +26,17 @@ import java.util.TreeMap;
  *   DELIVERED (3) | int32 partition | int64 offset | int32 delivery count
  *   RESENT    (5) | int32 partition | int64 offset | int64 dead-letter id: a done offset is to be processed again
  *   SKIPPED   (6) | int32 partition | int64 offset: retention removed everything below it; the floor moves there
- *   (1 is the snapshot of format 1, without the resent list; still read)
+ *   ACKS      (7) | int32 n | n × (int32 partition, int64 first offset, int32 length): each offset of each range
+ *                 |   acked
+ *   DELIVERIES(8) | int32 n | n × (int32 partition, int64 first offset, int32 length, int32 delivery count): each
+ *                 |   offset of each range delivered, with that count
+ *   (1 is the snapshot of format 1, without the resent list; 2 and 3, one offset per event, are what ACKS and
+ *   DELIVERIES replaced: all three are still read)
  * </pre>
+ *
+ * Adjacent acks, and adjacent deliveries, are written as one ACKS or DELIVERIES event of offset ranges (acks and
+ * deliveries of one dispatch round or one ack command mostly are consecutive offsets): an event, a record and an
+ * allocation per range, not per message. Only adjacent ones are merged, so events keep their order.
  *
  * A snapshot replaces the whole state; after writing one, the journal drops the segments before it, so replay
  * (from the first offset still in the journal) is short. A group is created by writing its first snapshot.
@@ -39,6 +51,10 @@ final class GroupJournal implements AutoCloseable {
     static final byte SNAPSHOT = 4;
     static final byte RESENT = 5;
     static final byte SKIPPED = 6;
+    static final byte ACKS = 7;
+    static final byte DELIVERIES = 8;
+    /** The most ranges one ACKS or DELIVERIES event holds (20 bytes each at most). */
+    static final int MAX_RANGES_PER_EVENT = 4096;
     /** Events after which a snapshot is written, so the journal does not grow without bound. */
     static final int SNAPSHOT_EVERY = 50_000;
 
@@ -60,7 +76,7 @@ final class GroupJournal implements AutoCloseable {
         long gapOffsets;
 
         void ack(long offset) {
-            if (resent.remove(offset) != null) {
+            if (!resent.isEmpty() && resent.remove(offset) != null) {
                 deliveries.remove(offset);
             }
             if (offset < ackFloor) {
@@ -68,7 +84,9 @@ final class GroupJournal implements AutoCloseable {
             }
             ackedAbove.add(offset);
             advance();
-            deliveries.remove(offset);
+            if (!deliveries.isEmpty()) {
+                deliveries.remove(offset);
+            }
         }
 
         /** The offsets [from, to) hold no message: they count as done. */
@@ -156,6 +174,13 @@ final class GroupJournal implements AutoCloseable {
     private final PartitionStore log;
     private RecordBatchBuilder pending;
     private int eventsSinceSnapshot;
+    /** The ACKS or DELIVERIES event being gathered (0: none), as ranges; arrays dropped at each write. */
+    private byte rangeKind;
+    private int ranges;
+    private int[] rangePartitions;
+    private long[] rangeStarts;
+    private int[] rangeLengths;
+    private int[] rangeCounts;
 
     private GroupJournal(PartitionStore log) {
         this.log = log;
@@ -163,6 +188,11 @@ final class GroupJournal implements AutoCloseable {
 
     static GroupJournal open(BrokerContext context, Path dir) {
         return new GroupJournal(context.openStore(dir, context.journalConfig()));
+    }
+
+    /** A journal kept in {@code log} (tests). */
+    static GroupJournal on(PartitionStore log) {
+        return new GroupJournal(log);
     }
 
     boolean isEmpty() {
@@ -175,14 +205,14 @@ final class GroupJournal implements AutoCloseable {
         while (offset < log.nextOffset()) {
             FetchResult result = log.read(offset, 1 << 20);
             for (Record record : result.records()) {
-                apply(ByteBuffer.wrap(record.value()), state);
-                eventsSinceSnapshot++;
+                eventsSinceSnapshot += apply(ByteBuffer.wrap(record.value()), state);
             }
             offset = result.nextOffset();
         }
     }
 
-    private static void apply(ByteBuffer event, PartitionState[] state) {
+    /** Applies one event; returns the messages it concerned (a snapshot counts as one). */
+    private static int apply(ByteBuffer event, PartitionState[] state) {
         switch (event.get()) {
             case SNAPSHOT, SNAPSHOT_V1 -> {
                 boolean withResent = event.get(0) == SNAPSHOT;
@@ -226,16 +256,93 @@ final class GroupJournal implements AutoCloseable {
                 long offset = event.getLong();
                 state[p].resend(offset, event.getLong());
             }
+            case ACKS -> {
+                int n = event.getInt();
+                int offsets = 0;
+                for (int i = 0; i < n; i++) {
+                    PartitionState s = state[event.getInt()];
+                    long first = event.getLong();
+                    int length = event.getInt();
+                    for (long o = first; o < first + length; o++) {
+                        s.ack(o);
+                    }
+                    offsets += length;
+                }
+                return offsets;
+            }
+            case DELIVERIES -> {
+                int n = event.getInt();
+                int offsets = 0;
+                for (int i = 0; i < n; i++) {
+                    PartitionState s = state[event.getInt()];
+                    long first = event.getLong();
+                    int length = event.getInt();
+                    int count = event.getInt();
+                    for (long o = first; o < first + length; o++) {
+                        if (!s.isAcked(o)) {
+                            s.deliveries.merge(o, count, Math::max);
+                        }
+                    }
+                    offsets += length;
+                }
+                return offsets;
+            }
             default -> throw new IllegalStateException("unknown group journal event " + event.get(0));
         }
+        return 1;
     }
 
     void ack(int partition, long offset) {
-        add(ByteBuffer.allocate(13).put(ACK).putInt(partition).putLong(offset));
+        addToRange(ACKS, partition, offset, 0);
     }
 
     void delivered(int partition, long offset, int count) {
-        add(ByteBuffer.allocate(17).put(DELIVERED).putInt(partition).putLong(offset).putInt(count));
+        addToRange(DELIVERIES, partition, offset, count);
+    }
+
+    /** Adds one offset to the ACKS or DELIVERIES event being gathered: to its last range when it continues it. */
+    private void addToRange(byte kind, int partition, long offset, int count) {
+        if (rangeKind != kind || ranges == MAX_RANGES_PER_EVENT) {
+            endRanges();
+            rangeKind = kind;
+        }
+        int last = ranges - 1;
+        if (last >= 0 && rangePartitions[last] == partition && rangeCounts[last] == count
+                && rangeStarts[last] + rangeLengths[last] == offset && rangeLengths[last] < Integer.MAX_VALUE) {
+            rangeLengths[last]++;
+        } else {
+            if (rangeStarts == null || ranges == rangeStarts.length) {
+                int capacity = rangeStarts == null ? 8 : Math.min(2 * ranges, MAX_RANGES_PER_EVENT);
+                rangePartitions = rangePartitions == null ? new int[capacity] : Arrays.copyOf(rangePartitions,
+                        capacity);
+                rangeStarts = rangeStarts == null ? new long[capacity] : Arrays.copyOf(rangeStarts, capacity);
+                rangeLengths = rangeLengths == null ? new int[capacity] : Arrays.copyOf(rangeLengths, capacity);
+                rangeCounts = rangeCounts == null ? new int[capacity] : Arrays.copyOf(rangeCounts, capacity);
+            }
+            rangePartitions[ranges] = partition;
+            rangeStarts[ranges] = offset;
+            rangeLengths[ranges] = 1;
+            rangeCounts[ranges] = count;
+            ranges++;
+        }
+        eventsSinceSnapshot++;
+    }
+
+    /** The ACKS or DELIVERIES event gathered so far becomes a record of the pending batch. */
+    private void endRanges() {
+        if (ranges > 0) {
+            boolean deliveries = rangeKind == DELIVERIES;
+            ByteBuffer event = ByteBuffer.allocate(5 + ranges * (deliveries ? 20 : 16)).put(rangeKind).putInt(ranges);
+            for (int i = 0; i < ranges; i++) {
+                event.putInt(rangePartitions[i]).putLong(rangeStarts[i]).putInt(rangeLengths[i]);
+                if (deliveries) {
+                    event.putInt(rangeCounts[i]);
+                }
+            }
+            ranges = 0;
+            addRecord(event);
+        }
+        rangeKind = 0;
     }
 
     void skipped(int partition, long offset) {
@@ -248,16 +355,30 @@ final class GroupJournal implements AutoCloseable {
 
     /** Writes the whole state; then drops the journal segments that only hold older events. */
     void snapshot(PartitionState[] state) {
-        int size = 5;
+        List<Map<Long, Integer>> counts = new ArrayList<>();
         for (PartitionState s : state) {
-            size += 8 + 4 + 8 * s.ackedAbove.size() + 4 + 12 * s.deliveries.size() + 4 + 16 * s.resent.size();
+            counts.add(s.deliveries);
+        }
+        snapshot(state, counts);
+    }
+
+    /**
+     * Writes the whole state, with {@code deliveries} (per partition: offset → delivery count) as the delivery
+     * counts; then drops the journal segments that only hold older events.
+     */
+    void snapshot(PartitionState[] state, List<Map<Long, Integer>> deliveries) {
+        int size = 5;
+        for (int p = 0; p < state.length; p++) {
+            PartitionState s = state[p];
+            size += 8 + 4 + 8 * s.ackedAbove.size() + 4 + 12 * deliveries.get(p).size() + 4 + 16 * s.resent.size();
         }
         ByteBuffer event = ByteBuffer.allocate(size).put(SNAPSHOT).putInt(state.length);
-        for (PartitionState s : state) {
+        for (int p = 0; p < state.length; p++) {
+            PartitionState s = state[p];
             event.putLong(s.ackFloor).putInt(s.ackedAbove.size());
             s.ackedAbove.forEach(event::putLong);
-            event.putInt(s.deliveries.size());
-            s.deliveries.forEach((offset, count) -> event.putLong(offset).putInt(count));
+            event.putInt(deliveries.get(p).size());
+            deliveries.get(p).forEach((offset, count) -> event.putLong(offset).putInt(count));
             event.putInt(s.resent.size());
             s.resent.forEach((offset, id) -> event.putLong(offset).putLong(id));
         }
@@ -274,15 +395,25 @@ final class GroupJournal implements AutoCloseable {
     }
 
     private void add(ByteBuffer event) {
+        endRanges();
+        addRecord(event);
+        eventsSinceSnapshot++;
+    }
+
+    private void addRecord(ByteBuffer event) {
         if (pending == null) {
             pending = new RecordBatchBuilder();
         }
         pending.add(0, null, event.array());
-        eventsSinceSnapshot++;
     }
 
     /** Hands the events gathered since the last call to the journal (written now, fsynced within the interval). */
     void writePending() {
+        endRanges();
+        rangePartitions = null; // a group between rounds keeps no arrays
+        rangeStarts = null;
+        rangeLengths = null;
+        rangeCounts = null;
         if (pending != null) {
             log.append(pending).join();
             pending = null;

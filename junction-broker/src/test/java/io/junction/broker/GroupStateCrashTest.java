@@ -169,6 +169,20 @@ class GroupStateCrashTest {
                                     ? "SKIPPED to " + o : "DELIVERED #" + e.getInt();
                             events.computeIfAbsent(p + "/" + o, k -> new ArrayList<>()).add(r.offset() + ": " + what);
                         }
+                    } else if (type == GroupJournal.ACKS || type == GroupJournal.DELIVERIES) {
+                        int n = e.getInt();
+                        for (int i = 0; i < n; i++) {
+                            int p = e.getInt();
+                            long first = e.getLong();
+                            int length = e.getInt();
+                            String what = type == GroupJournal.ACKS ? "ACKS" : "DELIVERIES #" + e.getInt();
+                            for (long o = first; o < first + length; o++) {
+                                if (offsets.contains(o)) {
+                                    events.computeIfAbsent(p + "/" + o, k -> new ArrayList<>()).add(r.offset() + ": "
+                                            + what + " [" + first + ", " + (first + length) + ")");
+                                }
+                            }
+                        }
                     } else {
                         events.computeIfAbsent("other", k -> new ArrayList<>()).add(r.offset() + ": type " + type);
                     }
