@@ -1330,7 +1330,8 @@ final class ConsumerGroup {
         }
         member.unstarted.addLast(f);
         outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),
-                record.key(), record.value(), Header.fromLog(record.headers()), record.timestamp(), count, deliveryId));
+                record.key(), record.value(), Header.fromLog(record.headers()), record.timestamp(), count, deliveryId,
+                record.storedBatch()));
     }
 
     /**

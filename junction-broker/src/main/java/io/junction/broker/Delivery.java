@@ -1,5 +1,6 @@
 package io.junction.broker;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -7,9 +8,19 @@ import java.util.List;
  *
  * @param deliveries how many times this group has handed out this message, this time included (1 = first)
  * @param deliveryId this hand-off's id, named by the member's settlement of it ({@link #ref()})
+ * @param storedBatch the whole record batch this message is stored in, exactly as stored (docs/log-format.md),
+ *     when the group read the message as part of it; else null. A transport may send it instead of the message's
+ *     fields (the deliveries of one batch share this buffer object). Read-only and shared: read it through a
+ *     duplicate.
  */
 public record Delivery(int partition, long offset, byte[] key, byte[] value, List<Header> headers,
-        long timestampMs, int deliveries, long deliveryId) {
+        long timestampMs, int deliveries, long deliveryId, ByteBuffer storedBatch) {
+
+    /** A delivery without its stored batch. */
+    public Delivery(int partition, long offset, byte[] key, byte[] value, List<Header> headers, long timestampMs,
+            int deliveries, long deliveryId) {
+        this(partition, offset, key, value, headers, timestampMs, deliveries, deliveryId, null);
+    }
 
     /** A tombstone (no value): the key was deleted. */
     public boolean tombstone() {

@@ -101,6 +101,8 @@ public final class Consumer implements AutoCloseable {
     private final Object lock = new Object();
     // Everything below is guarded by lock.
     private ClientCallStreamObserver<ConsumeRequest> stream;
+    /** Why this client gave up the current stream itself (a corrupt delivery), or null. */
+    private JunctionException refused;
     private CompletableFuture<Void> streamDone;
     private int generation;
     private long outstanding;
@@ -358,6 +360,7 @@ public final class Consumer implements AutoCloseable {
         }
         final int gen = ++generation;
         streamError = null;
+        refused = null;
         outstanding = wanted;
         pendingAcks.clear();
         pendingCredits = 0;
@@ -370,6 +373,7 @@ public final class Consumer implements AutoCloseable {
         final Subscribe.Builder subscribe = Subscribe.newBuilder().setTenant(client.tenant()).setStation(station)
                 .setGroup(group).setStart(Protos.start(start)).setOrdering(Protos.ordering(ordering))
                 .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName()).setBatches(true)
+                .setStoredBatches(true)
                 .setInitialCredits((int) wanted);
         if (memberName != null) {
             subscribe.setMemberName(memberName);
@@ -407,6 +411,23 @@ public final class Consumer implements AutoCloseable {
                         queue.add(new ReceivedMessage(this, gen, station, m, now, ackTimeoutNanos));
                     }
                     break;
+                case STORED:
+                    final List<ReceivedMessage> stored;
+                    try {
+                        stored = stored(gen, response.getStored(), now);
+                    } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+                        // Nothing of it reaches the application; the stream ends, and its deliveries go back to
+                        // the group (and on to the dead-letter station if this keeps happening).
+                        LOG.log(System.Logger.Level.ERROR, "consumer of " + station + "/" + group + ": refused a "
+                                + "delivery the broker sent: " + e.getMessage() + "; subscribing again", e);
+                        refused = new JunctionException(ErrorCode.UNAVAILABLE, "refused a delivery the broker sent: "
+                                + e.getMessage(), true, e);
+                        stream.cancel("refused a corrupt delivery: " + e.getMessage(), e);
+                        break;
+                    }
+                    outstanding -= stored.size();
+                    queue.addAll(stored);
+                    break;
                 case ERROR:
                     streamError = response.getError();
                     break;
@@ -431,6 +452,39 @@ public final class Consumer implements AutoCloseable {
                         + "passed); the ack changed nothing and the message is being delivered again"));
             }
         }
+    }
+
+    /**
+     * The messages of a StoredDeliveries response, in delivery id order (the order a DeliveredBatch lists them in).
+     *
+     * @throws IllegalArgumentException when a stored batch is corrupt (see {@link StoredBatches#read})
+     */
+    private List<ReceivedMessage> stored(int gen, io.junction.api.v1.StoredDeliveries response, long now) {
+        final List<ReceivedMessage> out = new ArrayList<>();
+        for (io.junction.api.v1.DeliveredMessage m : response.getMessagesList()) {
+            out.add(new ReceivedMessage(this, gen, station, m, now, ackTimeoutNanos));
+        }
+        for (io.junction.api.v1.StoredRun run : response.getRunsList()) {
+            final int n = run.getOffsetsCount();
+            if (run.getDeliveryIdsCount() != n || run.getDeliveriesCount() != n) {
+                throw new IllegalArgumentException("stored run of " + n + " offsets with "
+                        + run.getDeliveryIdsCount() + " delivery ids and " + run.getDeliveriesCount() + " counts");
+            }
+            final long[] offsets = new long[n];
+            for (int i = 0; i < n; i++) {
+                offsets[i] = run.getOffsets(i);
+            }
+            final List<StoredBatches.Stored> read = StoredBatches.read(run.getBatch().asReadOnlyByteBuffer(),
+                    offsets);
+            for (int i = 0; i < n; i++) {
+                out.add(new ReceivedMessage(this, gen, station, run.getPartition(), read.get(i),
+                        run.getDeliveries(i), run.getDeliveryIds(i), now, ackTimeoutNanos));
+            }
+        }
+        if (response.getRunsCount() > 0) {
+            out.sort(java.util.Comparator.comparingLong(ReceivedMessage::deliveryId));
+        }
+        return out;
     }
 
     private void stale(String kind, List<MessageRef> refs) {
@@ -463,7 +517,7 @@ public final class Consumer implements AutoCloseable {
             stream = null;
             queue.clear();
             abandoned = takeUnconfirmedLocked();
-            e = streamError != null ? Protos.exception(streamError)
+            e = refused != null ? refused : streamError != null ? Protos.exception(streamError)
                     : failure != null ? Protos.exception(failure, client.server())
                     : new JunctionException(ErrorCode.UNAVAILABLE, "the broker ended the consume stream");
         }

@@ -50,18 +50,27 @@ public final class ReceivedMessage {
 
     ReceivedMessage(Consumer consumer, int generation, String station, DeliveredMessage m, long receivedNanos,
             long ackTimeoutNanos) {
+        this(consumer, generation, station, m.getPartition(), new StoredBatches.Stored(m.getOffset(),
+                m.getTimestampMs(), m.hasKey() ? m.getKey().toByteArray() : null,
+                m.getTombstone() ? null : m.getValue().toByteArray(), Protos.headers(m.getHeadersList())),
+                m.getDeliveries(), m.getDeliveryId(), receivedNanos, ackTimeoutNanos);
+    }
+
+    /** A message read out of a stored batch ({@code value} null: a tombstone). */
+    ReceivedMessage(Consumer consumer, int generation, String station, int partition, StoredBatches.Stored m,
+            int deliveries, long deliveryId, long receivedNanos, long ackTimeoutNanos) {
         this.consumer = consumer;
         this.generation = generation;
         this.station = station;
-        this.partition = m.getPartition();
-        this.offset = m.getOffset();
-        this.key = m.hasKey() ? m.getKey().toByteArray() : null;
-        this.value = m.getValue().toByteArray();
-        this.headers = Collections.unmodifiableMap(Protos.headers(m.getHeadersList()));
-        this.timestamp = Instant.ofEpochMilli(m.getTimestampMs());
-        this.deliveries = m.getDeliveries();
-        this.deliveryId = m.getDeliveryId();
-        this.tombstone = m.getTombstone();
+        this.partition = partition;
+        this.offset = m.offset();
+        this.key = m.key();
+        this.value = m.value() == null ? new byte[0] : m.value();
+        this.headers = Collections.unmodifiableMap(m.headers());
+        this.timestamp = Instant.ofEpochMilli(m.timestampMs());
+        this.deliveries = deliveries;
+        this.deliveryId = deliveryId;
+        this.tombstone = m.value() == null;
         this.receivedNanos = receivedNanos;
         this.deadlineNanos = receivedNanos + ackTimeoutNanos;
     }

@@ -3,9 +3,13 @@ package io.junction.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -24,6 +28,8 @@ import io.junction.api.v1.ConsumeResponse;
 import io.junction.api.v1.DeliveredMessage;
 import io.junction.api.v1.Header;
 import io.junction.api.v1.MessageRef;
+import io.junction.api.v1.StoredDeliveries;
+import io.junction.api.v1.StoredRun;
 import io.junction.api.v1.Subscribed;
 import io.junction.errors.ErrorCode;
 
@@ -232,6 +238,53 @@ class ConsumerTest {
             again = next();
         }
         assertThat(again.getSubscribe().getInitialCredits()).as("5 wanted, 1 handled").isEqualTo(4);
+    }
+
+    @Test
+    void handsStoredDeliveriesOverInDeliveryIdOrderWithTheirFieldsReadFromTheBatch() throws Exception {
+        final List<ReceivedMessage> got = new CopyOnWriteArrayList<>();
+        client.consumer("orders", "billing").prefetch(10).handler(got::add).build().start();
+        assertThat(next().getSubscribe().getStoredBatches()).as("the client says it decodes them").isTrue();
+        final ByteBuffer batch = StoredBatchesTest.batch(40, 1_700_000_000_000L, List.of(
+                new StoredBatchesTest.Rec(0, 0, "k".getBytes(UTF_8), "first".getBytes(UTF_8), Map.of()),
+                new StoredBatchesTest.Rec(1, 1, null, "other member's".getBytes(UTF_8), Map.of()),
+                new StoredBatchesTest.Rec(2, 2, null, null, Map.of("h", "v".getBytes(UTF_8)))));
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setStored(StoredDeliveries.newBuilder()
+                .addMessages(DeliveredMessage.newBuilder().setPartition(1).setOffset(7)
+                        .setValue(ByteString.copyFromUtf8("read again")).setDeliveries(2).setDeliveryId(11))
+                .addRuns(StoredRun.newBuilder().setPartition(0).setBatch(ByteString.copyFrom(batch))
+                        .addOffsets(40).addOffsets(42).addDeliveryIds(10).addDeliveryIds(12)
+                        .addDeliveries(1).addDeliveries(1))).build());
+        awaitSize(got, 3);
+        assertThat(got).extracting(ReceivedMessage::deliveryId).containsExactly(10L, 11L, 12L);
+        assertThat(got).extracting(ReceivedMessage::offset).containsExactly(40L, 7L, 42L);
+        assertThat(new String(got.get(0).value(), UTF_8)).isEqualTo("first");
+        assertThat(new String(got.get(0).key(), UTF_8)).isEqualTo("k");
+        assertThat(got.get(1).deliveries()).isEqualTo(2);
+        assertThat(got.get(2).isTombstone()).isTrue();
+        assertThat(got.get(2).timestamp().toEpochMilli()).isEqualTo(1_700_000_000_002L);
+        assertThat(new String(got.get(2).headers().get("h"), UTF_8)).isEqualTo("v");
+    }
+
+    @Test
+    void refusesACorruptStoredBatchWholeAndSubscribesAgain() throws Exception {
+        final List<ReceivedMessage> got = new CopyOnWriteArrayList<>();
+        client.consumer("orders", "billing").prefetch(10).handler(got::add).build().start();
+        next();
+        final ByteBuffer batch = StoredBatchesTest.batch(0, 1_700_000_000_000L, List.of(
+                new StoredBatchesTest.Rec(0, 0, null, "a".getBytes(UTF_8), Map.of()),
+                new StoredBatchesTest.Rec(1, 0, null, "b".getBytes(UTF_8), Map.of())));
+        batch.put(batch.limit() - 2, (byte) 'c'); // the last value, "b", is now "c": only the CRC tells
+        broker.consumeResponses.onNext(ConsumeResponse.newBuilder().setStored(StoredDeliveries.newBuilder()
+                .addRuns(StoredRun.newBuilder().setBatch(ByteString.copyFrom(batch)).addOffsets(0).addOffsets(1)
+                        .addDeliveryIds(1).addDeliveryIds(2).addDeliveries(1).addDeliveries(1))).build());
+
+        ConsumeRequest again = next();
+        while (!again.hasSubscribe()) {
+            again = next();
+        }
+        assertThat(broker.consumeStreams.get()).as("the stream that sent it was given up").isEqualTo(2);
+        assertThat(got).as("nothing of a corrupt batch reaches the application").isEmpty();
     }
 
     @Test

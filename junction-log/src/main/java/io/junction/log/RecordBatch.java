@@ -70,7 +70,7 @@ public final class RecordBatch {
         return buffer.asReadOnlyBuffer();
     }
 
-    /** Decodes every record. */
+    /** Decodes every record; each knows this batch ({@link Record#storedBatch()}). */
     public List<Record> records() {
         int count = recordCount();
         List<Record> records = new ArrayList<>(count);
@@ -78,19 +78,20 @@ public final class RecordBatch {
         in.position(BatchFormat.HEADER_SIZE);
         long base = baseOffset();
         long baseTimestamp = appendTime();
+        ByteBuffer whole = buffer.asReadOnlyBuffer(); // shared by the records (Record.storedBatch)
         for (int i = 0; i < count; i++) {
             int length = Varint.readInt(in);
             int end = in.position() + length;
             byte attributes = in.get();
             long timestamp = baseTimestamp + Varint.readLong(in);
-            records.add(rest(in, base + Varint.readInt(in), timestamp, attributes));
+            records.add(rest(in, base + Varint.readInt(in), timestamp, attributes, whole));
             in.position(end);
         }
         return records;
     }
 
     /** A record's key, value and headers, read from {@code in} (positioned right after its offset delta). */
-    private static Record rest(ByteBuffer in, long offset, long timestamp, byte attributes) {
+    private static Record rest(ByteBuffer in, long offset, long timestamp, byte attributes, ByteBuffer batch) {
         byte[] key = readBytes(in);
         byte[] value = readBytes(in);
         int headerCount = Varint.readInt(in);
@@ -99,7 +100,7 @@ public final class RecordBatch {
             byte[] headerKey = readBytes(in);
             headers.add(new Header(new String(headerKey, StandardCharsets.UTF_8), readBytes(in)));
         }
-        return new Record(offset, timestamp, attributes, key, value, headers);
+        return Record.decoded(offset, timestamp, attributes, key, value, headers, batch);
     }
 
     /**
@@ -121,7 +122,7 @@ public final class RecordBatch {
             long timestampDelta = Varint.readLong(in);
             long at = base + Varint.readInt(in);
             if (at == offset) {
-                return rest(in, at, appendTime() + timestampDelta, attributes);
+                return rest(in, at, appendTime() + timestampDelta, attributes, null);
             }
             if (at > offset) {
                 return null; // offsets grow within a batch: compaction removed this one

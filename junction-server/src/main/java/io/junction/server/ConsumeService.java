@@ -99,6 +99,8 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         private final ServiceRequestContext context;
         private volatile GroupMember member;
         private volatile boolean batches;
+        /** The client decodes stored batches: deliveries go as StoredDeliveries. */
+        private volatile boolean storedBatches;
         private boolean finished; // guarded by this
 
         Session(ServerCallStreamObserver<ConsumeResponse> out, ServiceRequestContext context) {
@@ -162,6 +164,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             Ordering ordering = Convert.ordering(s.getOrdering()); // INVALID_CONFIG before anything is sent
             OnDeadLetter onDeadLetter = Convert.onDeadLetter(s.getOnDeadLetter());
             batches = s.getBatches();
+            storedBatches = s.getBatches() && s.getStoredBatches();
             // Subscribed goes out from joined(), on the group's owner thread, before any message. Not under the
             // lock: joining waits for the owner thread, which may be delivering to us.
             GroupMember joined = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
@@ -233,6 +236,17 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                     }
                 }
                 return deliveries.size();
+            }
+            if (storedBatches) {
+                int sent = 0;
+                while (sent < deliveries.size()) {
+                    int n = StoredResponses.chunk(deliveries, sent, BATCH_BYTES);
+                    if (!send(StoredResponses.of(deliveries.subList(sent, sent + n)))) {
+                        return sent;
+                    }
+                    sent += n;
+                }
+                return sent;
             }
             DeliveredBatch.Builder batch = DeliveredBatch.newBuilder();
             long bytes = 0;

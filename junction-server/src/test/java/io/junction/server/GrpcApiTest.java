@@ -169,6 +169,52 @@ class GrpcApiTest {
     }
 
     @Test
+    void shouldSendStoredBatchesAsStoredToClientsThatDecodeThem() throws Exception {
+        try (JunctionServer server = JunctionServer.start(config(dir))) {
+            ManagedChannel channel = channel(server);
+            AdminGrpc.newBlockingStub(channel).createStation(CreateStationRequest.newBuilder().setName("s").build());
+            produce(channel, List.of(request(1, "s", message(null, "a"), message("k", "b"), message(null, "c"))));
+            ConsumeStream consumer = new ConsumeStream(channel);
+            consumer.requests.onNext(ConsumeRequest.newBuilder().setSubscribe(Subscribe.newBuilder().setStation("s")
+                    .setGroup("g").setInitialCredits(10).setBatches(true).setStoredBatches(true)).build());
+            assertThat(consumer.raw.poll(10, TimeUnit.SECONDS).hasSubscribed()).isTrue();
+            ConsumeResponse first = consumer.raw.poll(10, TimeUnit.SECONDS);
+            assertThat(first.getKindCase()).isEqualTo(ConsumeResponse.KindCase.STORED);
+            assertThat(first.getStored().getMessagesList()).as("nothing one by one").isEmpty();
+            assertThat(first.getStored().getRunsList()).hasSize(1);
+            io.junction.api.v1.StoredRun run = first.getStored().getRuns(0);
+            assertThat(run.getOffsetsList()).containsExactly(0L, 1L, 2L);
+            assertThat(run.getDeliveriesList()).containsExactly(1, 1, 1);
+            assertThat(run.getDeliveryIds(1)).isEqualTo(run.getDeliveryIds(0) + 1);
+            // The batch as stored (docs/log-format.md): base offset 0, its length, three records, CRC32C valid.
+            java.nio.ByteBuffer batch = run.getBatch().asReadOnlyByteBuffer();
+            assertThat(batch.getLong(0)).isZero();
+            assertThat(batch.getInt(8)).isEqualTo(batch.remaining());
+            assertThat(batch.getInt(52)).isEqualTo(3);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(batch.duplicate().position(16));
+            assertThat((int) crc.getValue()).isEqualTo(batch.getInt(12));
+            assertThat(run.getBatch().toStringUtf8()).contains("a", "b", "c");
+
+            // Settled by their refs as ever: acked, nothing comes back.
+            List<MessageRef> refs = new ArrayList<>();
+            for (int i = 0; i < run.getOffsetsCount(); i++) {
+                refs.add(MessageRef.newBuilder().setOffset(run.getOffsets(i)).setDeliveryId(run.getDeliveryIds(i))
+                        .build());
+            }
+            consumer.requests.onNext(ConsumeRequest.newBuilder().setAck(Ack.newBuilder().addAllMessages(refs)
+                    .setSync(true).setAckId(1)).build());
+            ConsumeResponse confirmed = consumer.raw.poll(10, TimeUnit.SECONDS);
+            assertThat(confirmed.getAckConfirmed().getStaleList()).isEmpty();
+            GroupInfo info = AdminGrpc.newBlockingStub(channel).getGroup(GetGroupRequest.newBuilder().setStation("s")
+                    .setGroup("g").build());
+            assertThat(info.getLag()).isZero();
+            consumer.requests.onCompleted();
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldRoundTripMessagesWithKeysAndHeadersAndResumeAfterARestart() throws Exception {
         try (JunctionServer server = JunctionServer.start(config(dir))) {
             ManagedChannel channel = channel(server);

@@ -1,0 +1,87 @@
+package io.junction.server;
+
+import com.google.protobuf.ByteString;
+import io.junction.api.v1.ConsumeResponse;
+import io.junction.api.v1.StoredDeliveries;
+import io.junction.api.v1.StoredRun;
+import io.junction.broker.Delivery;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A dispatch round's deliveries to a client that decodes stored batches ({@code Subscribe.stored_batches}), as
+ * {@code StoredDeliveries} responses: the messages the group read as part of a whole stored batch go as that batch
+ * (one copy of its bytes, no message rebuilt), the others one by one as {@code DeliveredMessage}s. A batch goes
+ * only when the member's messages are at least half of its messages: a member that got a few messages of a large
+ * batch (the rest went to other members, or were delivered before) gets those messages, not the whole batch.
+ */
+final class StoredResponses {
+
+    /** Where a stored batch says how many messages it holds (docs/log-format.md, "Record batch"). */
+    private static final int RECORD_COUNT = 52;
+
+    private StoredResponses() {
+    }
+
+    /**
+     * How many of {@code deliveries}, from {@code from} on, go into one response: at least one, then as many as fit
+     * {@code maxBytes}, counting each stored batch once and each other message by its size.
+     */
+    static int chunk(List<Delivery> deliveries, int from, long maxBytes) {
+        Map<ByteBuffer, Boolean> counted = new IdentityHashMap<>();
+        long bytes = 0;
+        int to = from;
+        while (to < deliveries.size()) {
+            Delivery d = deliveries.get(to);
+            ByteBuffer batch = d.storedBatch();
+            long size = batch == null ? d.size() : counted.containsKey(batch) ? 0 : batch.remaining();
+            if (to > from && bytes + size > maxBytes) {
+                break;
+            }
+            if (batch != null) {
+                counted.put(batch, Boolean.TRUE);
+            }
+            bytes += size;
+            to++;
+        }
+        return to - from;
+    }
+
+    /** One response holding {@code deliveries} (a chunk of a round, in delivery order). */
+    static ConsumeResponse of(List<Delivery> deliveries) {
+        Map<ByteBuffer, List<Delivery>> runs = new IdentityHashMap<>();
+        List<ByteBuffer> order = new ArrayList<>();
+        StoredDeliveries.Builder out = StoredDeliveries.newBuilder();
+        for (Delivery d : deliveries) {
+            ByteBuffer batch = d.storedBatch();
+            List<Delivery> run = batch == null ? null : runs.get(batch);
+            if (batch != null && run == null) {
+                run = new ArrayList<>();
+                runs.put(batch, run);
+                order.add(batch);
+            }
+            if (run != null && (run.isEmpty() || run.get(run.size() - 1).offset() < d.offset())) {
+                run.add(d);
+            } else {
+                out.addMessages(Convert.delivered(d));
+            }
+        }
+        for (ByteBuffer batch : order) {
+            List<Delivery> run = runs.get(batch);
+            if (2L * run.size() < batch.getInt(batch.position() + RECORD_COUNT)) {
+                run.forEach(d -> out.addMessages(Convert.delivered(d)));
+                continue;
+            }
+            StoredRun.Builder r = StoredRun.newBuilder().setPartition(run.get(0).partition())
+                    .setBatch(ByteString.copyFrom(batch.duplicate()));
+            for (Delivery d : run) {
+                r.addOffsets(d.offset()).addDeliveryIds(d.deliveryId()).addDeliveries(d.deliveries());
+            }
+            out.addRuns(r);
+        }
+        return ConsumeResponse.newBuilder().setStored(out).build();
+    }
+}
