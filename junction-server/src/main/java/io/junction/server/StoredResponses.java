@@ -15,13 +15,19 @@ import java.util.Map;
  * A dispatch round's deliveries to a client that decodes stored batches ({@code Subscribe.stored_batches}), as
  * {@code StoredDeliveries} responses: the messages the group read as part of a whole stored batch go as that batch
  * (one copy of its bytes, no message rebuilt), the others one by one as {@code DeliveredMessage}s. A batch goes
- * only when the member's messages are at least half of its messages: a member that got a few messages of a large
- * batch (the rest went to other members, or were delivered before) gets those messages, not the whole batch.
+ * when the member's messages are at least a quarter of its messages ({@link #MIN_SHARE}), as a Kafka consumer gets
+ * whole batches even when it fetches from the middle of one: a round ends where the member's credits do, which is
+ * mostly not where a stored batch ends (a producer's batch of 1000 messages comes in two or three rounds of a
+ * consumer with prefetch 1000), so a batch may go two or three times, to be read from different offsets. A member
+ * that got a few messages of a large batch (the rest went to other members, or were delivered before) gets those
+ * few one by one, not the whole batch: what goes on the wire stays within about four times what is delivered.
  */
 final class StoredResponses {
 
     /** Where a stored batch says how many messages it holds (docs/log-format.md, "Record batch"). */
     private static final int RECORD_COUNT = 52;
+    /** A stored batch goes whole when the member's messages are at least 1 / this of its messages. */
+    static final int MIN_SHARE = 4;
 
     private StoredResponses() {
     }
@@ -71,7 +77,7 @@ final class StoredResponses {
         }
         for (ByteBuffer batch : order) {
             List<Delivery> run = runs.get(batch);
-            if (2L * run.size() < batch.getInt(batch.position() + RECORD_COUNT)) {
+            if ((long) MIN_SHARE * run.size() < batch.getInt(batch.position() + RECORD_COUNT)) {
                 run.forEach(d -> out.addMessages(Convert.delivered(d)));
                 continue;
             }

@@ -27,9 +27,9 @@ class StoredResponsesTest {
     }
 
     @Test
-    void aBatchTheMemberGotMostOfGoesWholeTheRestOneByOne() {
+    void aBatchGoesWholeWhenTheMemberGotAQuarterOfItsMessagesTheRestOneByOne() {
         ByteBuffer mostly = batch(1000, 5); // 4 of its 5 messages delivered
-        ByteBuffer barely = batch(1000, 5); // 1 of 5
+        ByteBuffer barely = batch(1000, 5); // 1 of 5: less than a quarter
         List<Delivery> round = List.of(
                 delivery(0, 10, 200, 1, mostly),
                 delivery(1, 50, 200, 2, barely),
@@ -48,6 +48,11 @@ class StoredResponsesTest {
         assertThat(run.getDeliveryIdsList()).containsExactly(1L, 3L, 5L, 6L);
         assertThat(out.getMessagesList()).extracting(DeliveredMessage::getDeliveryId).containsExactlyInAnyOrder(2L,
                 4L);
+
+        ByteBuffer quarter = batch(1000, 8);
+        StoredDeliveries two = StoredResponses.of(List.of(delivery(3, 0, 10, 9, quarter),
+                delivery(3, 1, 10, 10, quarter))).getStored();
+        assertThat(two.getRunsList()).as("2 of 8: a quarter").hasSize(1);
     }
 
     @Test
