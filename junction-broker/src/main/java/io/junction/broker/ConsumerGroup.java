@@ -197,7 +197,11 @@ final class ConsumerGroup {
     }
 
     /** The next message to hand out. */
-    private record Next(int partition, Record record) {
+    private record Next(int partition, Record record, ByteBuffer storedBatch) {
+
+        Next(int partition, Record record) {
+            this(partition, record, null);
+        }
     }
 
     private ConsumerGroup(BrokerContext context, Station station, String name, Settings settings,
@@ -947,7 +951,7 @@ final class ConsumerGroup {
             if (next == null) {
                 break;
             }
-            deliver(member, next.partition(), next.record());
+            deliver(member, next);
         }
         journal.writePending();
         flushOutbox();
@@ -1009,7 +1013,7 @@ final class ConsumerGroup {
                 Next next = nextMessageFor(member);
                 if (next != null) {
                     owners[next.partition()] = member;
-                    deliver(member, next.partition(), next.record());
+                    deliver(member, next);
                     progress = true;
                 }
             }
@@ -1034,10 +1038,10 @@ final class ConsumerGroup {
             if (!mayTake(member, p)) {
                 continue;
             }
-            Record record = nextFromPartition(p);
-            if (record != null) {
+            Next next = nextFromPartition(p);
+            if (next != null) {
                 nextPartition = (p + 1) % state.length;
-                return new Next(p, record);
+                return next;
             }
         }
         return null;
@@ -1180,24 +1184,25 @@ final class ConsumerGroup {
         }
         for (int i = 0; i < state.length; i++) {
             int p = (nextPartition + i) % state.length;
-            Record record = nextFromPartition(p);
-            if (record != null) {
+            Next next = nextFromPartition(p);
+            if (next != null) {
                 nextPartition = (p + 1) % state.length;
-                return new Next(p, record);
+                return next;
             }
         }
         return null;
     }
 
-    private Record nextFromPartition(int p) {
+    /** The next message of partition {@code p} to hand out, or null; with its stored batch when read ahead. */
+    private Next nextFromPartition(int p) {
         KeyLines.Waiting freed;
         while ((freed = keyLines[p].pollNext()) != null) { // its key is already held for it
             if (freed.record() != null) {
-                return freed.record();
+                return new Next(p, freed.record());
             }
             Record record = reread(p, freed.offset());
             if (record != null) {
-                return record;
+                return new Next(p, record);
             }
             gone(p, freed.offset()); // frees the key for its next
         }
@@ -1208,7 +1213,7 @@ final class ConsumerGroup {
             if (record == null) {
                 gone(p, offset);
             } else if (isReady(p, record) && takeKey(p, record)) {
-                return record;
+                return new Next(p, record);
             }
         }
         while (keyLines[p].mayReadAhead()) { // else what is read ahead stays there, with its contents
@@ -1220,7 +1225,7 @@ final class ConsumerGroup {
                 continue;
             }
             if (isReady(p, record) && takeKey(p, record)) {
-                return record;
+                return new Next(p, record, readAhead[p].polledBatch());
             }
         }
         return null;
@@ -1307,7 +1312,9 @@ final class ConsumerGroup {
         });
     }
 
-    private void deliver(GroupMember member, int partition, Record record) {
+    private void deliver(GroupMember member, Next next) {
+        int partition = next.partition();
+        Record record = next.record();
         GroupJournal.PartitionState s = state[partition];
         // A first delivery (the common case) finds nothing in either map: both hold only messages delivered
         // before and not in flight now.
@@ -1331,7 +1338,7 @@ final class ConsumerGroup {
         member.unstarted.addLast(f);
         outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),
                 record.key(), record.value(), Header.fromLog(record.headers()), record.timestamp(), count, deliveryId,
-                record.storedBatch()));
+                next.storedBatch()));
     }
 
     /**

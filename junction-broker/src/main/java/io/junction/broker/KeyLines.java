@@ -82,7 +82,7 @@ final class KeyLines {
         int size = ConsumerGroup.sizeOf(record);
         Waiting w;
         if (waitingBytes + size <= maxBytes && held.tryTake(size)) {
-            w = new Waiting(record.offset(), record.detached()); // kept: without the read buffer under it
+            w = new Waiting(record.offset(), record);
             waitingBytes += size;
         } else {
             w = new Waiting(record.offset(), null);

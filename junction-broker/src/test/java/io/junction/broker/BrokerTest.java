@@ -280,6 +280,26 @@ class BrokerTest {
     }
 
     @Test
+    void firstDeliveriesCarryTheStoredBatchTheyWereReadInAndRedeliveriesDoNot() throws Exception {
+        broker.createStation(T, "orders", config(1, Duration.ofSeconds(30)));
+        produceValues("orders", 3); // one produce call: one stored batch
+        Mailbox box = new Mailbox();
+        GroupMember member = broker.subscribe(T, "orders", "g", StartPosition.earliest(), "m", 10, box);
+        List<Delivery> first = box.take(3);
+        java.nio.ByteBuffer batch = first.get(0).storedBatch();
+        assertThat(batch).isNotNull();
+        assertThat(first).allSatisfy(d -> assertThat(d.storedBatch()).as("one view, shared").isSameAs(batch));
+        assertThat(batch.getLong(batch.position())).as("its base offset").isZero();
+        assertThat(batch.getInt(batch.position() + 52)).as("its record count").isEqualTo(3);
+        assertThat(batch.isReadOnly()).isTrue();
+
+        member.nack(List.of(first.get(1).ref()), Duration.ZERO);
+        Delivery again = box.next();
+        assertThat(again.offset()).isEqualTo(1);
+        assertThat(again.storedBatch()).as("read again alone: sent as itself").isNull();
+    }
+
+    @Test
     void shouldRedeliverAtOnceAfterANackAndLaterAfterANackWithDelay() throws Exception {
         broker.createStation(T, "orders", StationConfig.defaults());
         produceValues("orders", 2);

@@ -1,6 +1,5 @@
 package io.junction.log;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,28 +15,14 @@ public final class Record {
     private final byte[] key;
     private final byte[] value;
     private final List<Header> headers;
-    /** The stored batch this record was decoded from, when it was decoded with all of it; else null. */
-    private final ByteBuffer storedBatch;
 
     Record(long offset, long timestamp, byte attributes, byte[] key, byte[] value, List<Header> headers) {
-        this(offset, timestamp, attributes, key, value, List.copyOf(headers), null);
-    }
-
-    private Record(long offset, long timestamp, byte attributes, byte[] key, byte[] value, List<Header> headers,
-            ByteBuffer storedBatch) {
         this.offset = offset;
         this.timestamp = timestamp;
         this.attributes = attributes;
         this.key = key;
         this.value = value;
-        this.headers = headers;
-        this.storedBatch = storedBatch;
-    }
-
-    /** A record decoded from a stored batch; {@code batch} is that whole batch when it was read whole, else null. */
-    static Record decoded(long offset, long timestamp, byte attributes, byte[] key, byte[] value,
-            List<Header> headers, ByteBuffer batch) {
-        return new Record(offset, timestamp, attributes, key, value, List.copyOf(headers), batch);
+        this.headers = List.copyOf(headers);
     }
 
     /**
@@ -68,23 +53,6 @@ public final class Record {
 
     public List<Header> headers() {
         return headers;
-    }
-
-    /**
-     * The whole stored batch this record was decoded from (read-only, exactly as stored; see docs/log-format.md),
-     * when it was read as part of it ({@link RecordBatch#records()}); else null. A transport may send the batch
-     * instead of the record. The records of one batch share this buffer object (so it tells which records came
-     * from the same batch): read it through a {@link ByteBuffer#duplicate() duplicate}, never move its position.
-     * Holding the record holds the batch's bytes and the read buffer under them: whoever keeps records for long
-     * keeps them {@link #detached()}.
-     */
-    public ByteBuffer storedBatch() {
-        return storedBatch;
-    }
-
-    /** This record without its stored batch (the same object when it has none). */
-    public Record detached() {
-        return storedBatch == null ? this : new Record(offset, timestamp, attributes, key, value, headers, null);
     }
 
     byte attributes() {

@@ -70,7 +70,7 @@ public final class RecordBatch {
         return buffer.asReadOnlyBuffer();
     }
 
-    /** Decodes every record; each knows this batch ({@link Record#storedBatch()}). */
+    /** Decodes every record. */
     public List<Record> records() {
         int count = recordCount();
         List<Record> records = new ArrayList<>(count);
@@ -78,20 +78,19 @@ public final class RecordBatch {
         in.position(BatchFormat.HEADER_SIZE);
         long base = baseOffset();
         long baseTimestamp = appendTime();
-        ByteBuffer whole = buffer.asReadOnlyBuffer(); // shared by the records (Record.storedBatch)
         for (int i = 0; i < count; i++) {
             int length = Varint.readInt(in);
             int end = in.position() + length;
             byte attributes = in.get();
             long timestamp = baseTimestamp + Varint.readLong(in);
-            records.add(rest(in, base + Varint.readInt(in), timestamp, attributes, whole));
+            records.add(rest(in, base + Varint.readInt(in), timestamp, attributes));
             in.position(end);
         }
         return records;
     }
 
     /** A record's key, value and headers, read from {@code in} (positioned right after its offset delta). */
-    private static Record rest(ByteBuffer in, long offset, long timestamp, byte attributes, ByteBuffer batch) {
+    private static Record rest(ByteBuffer in, long offset, long timestamp, byte attributes) {
         byte[] key = readBytes(in);
         byte[] value = readBytes(in);
         int headerCount = Varint.readInt(in);
@@ -100,7 +99,7 @@ public final class RecordBatch {
             byte[] headerKey = readBytes(in);
             headers.add(new Header(new String(headerKey, StandardCharsets.UTF_8), readBytes(in)));
         }
-        return Record.decoded(offset, timestamp, attributes, key, value, headers, batch);
+        return new Record(offset, timestamp, attributes, key, value, headers);
     }
 
     /**
@@ -122,7 +121,7 @@ public final class RecordBatch {
             long timestampDelta = Varint.readLong(in);
             long at = base + Varint.readInt(in);
             if (at == offset) {
-                return rest(in, at, appendTime() + timestampDelta, attributes, null);
+                return rest(in, at, appendTime() + timestampDelta, attributes);
             }
             if (at > offset) {
                 return null; // offsets grow within a batch: compaction removed this one
