@@ -241,7 +241,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                 int sent = 0;
                 while (sent < deliveries.size()) {
                     int n = StoredResponses.chunk(deliveries, sent, BATCH_BYTES);
-                    if (!send(StoredResponses.of(deliveries.subList(sent, sent + n)))) {
+                    if (!send(StoredResponses.of(deliveries.subList(sent, sent + n), BATCH_BYTES))) {
                         return sent;
                     }
                     sent += n;

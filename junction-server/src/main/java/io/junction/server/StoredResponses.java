@@ -20,7 +20,9 @@ import java.util.Map;
  * mostly not where a stored batch ends (a producer's batch of 1000 messages comes in two or three rounds of a
  * consumer with prefetch 1000), so a batch may go two or three times, to be read from different offsets. A member
  * that got a few messages of a large batch (the rest went to other members, or were delivered before) gets those
- * few one by one, not the whole batch: what goes on the wire stays within about four times what is delivered.
+ * few one by one, not the whole batch: what goes on the wire stays within about four times what is delivered. A
+ * batch larger than a response's bound never goes whole (a response stays within what clients take in one message:
+ * grpc-java's default is 4 MiB); its messages go one by one.
  */
 final class StoredResponses {
 
@@ -42,7 +44,7 @@ final class StoredResponses {
         int to = from;
         while (to < deliveries.size()) {
             Delivery d = deliveries.get(to);
-            ByteBuffer batch = d.storedBatch();
+            ByteBuffer batch = sendable(d, maxBytes);
             long size = batch == null ? d.size() : counted.containsKey(batch) ? 0 : batch.remaining();
             if (to > from && bytes + size > maxBytes) {
                 break;
@@ -56,13 +58,22 @@ final class StoredResponses {
         return to - from;
     }
 
-    /** One response holding {@code deliveries} (a chunk of a round, in delivery order). */
-    static ConsumeResponse of(List<Delivery> deliveries) {
+    /** The stored batch {@code d} may go in: its own, unless that is larger than {@code maxBytes}; else null. */
+    private static ByteBuffer sendable(Delivery d, long maxBytes) {
+        ByteBuffer batch = d.storedBatch();
+        return batch != null && batch.remaining() <= maxBytes ? batch : null;
+    }
+
+    /**
+     * One response holding {@code deliveries} (a chunk of a round, in delivery order); no stored batch larger than
+     * {@code maxBytes} goes whole.
+     */
+    static ConsumeResponse of(List<Delivery> deliveries, long maxBytes) {
         Map<ByteBuffer, List<Delivery>> runs = new IdentityHashMap<>();
         List<ByteBuffer> order = new ArrayList<>();
         StoredDeliveries.Builder out = StoredDeliveries.newBuilder();
         for (Delivery d : deliveries) {
-            ByteBuffer batch = d.storedBatch();
+            ByteBuffer batch = sendable(d, maxBytes);
             List<Delivery> run = batch == null ? null : runs.get(batch);
             if (batch != null && run == null) {
                 run = new ArrayList<>();

@@ -38,7 +38,7 @@ class StoredResponsesTest {
                 delivery(0, 12, 200, 5, mostly),
                 delivery(0, 14, 200, 6, mostly));
 
-        StoredDeliveries out = StoredResponses.of(round).getStored();
+        StoredDeliveries out = StoredResponses.of(round, 1 << 20).getStored();
 
         assertThat(out.getRunsList()).hasSize(1);
         StoredRun run = out.getRuns(0);
@@ -51,17 +51,27 @@ class StoredResponsesTest {
 
         ByteBuffer quarter = batch(1000, 8);
         StoredDeliveries two = StoredResponses.of(List.of(delivery(3, 0, 10, 9, quarter),
-                delivery(3, 1, 10, 10, quarter))).getStored();
+                delivery(3, 1, 10, 10, quarter)), 1 << 20).getStored();
         assertThat(two.getRunsList()).as("2 of 8: a quarter").hasSize(1);
     }
 
     @Test
     void anOffsetThatDoesNotFollowItsRunGoesOneByOne() {
         ByteBuffer b = batch(300, 2);
-        StoredDeliveries out = StoredResponses.of(List.of(delivery(0, 5, 200, 1, b), delivery(0, 4, 200, 2, b)))
+        StoredDeliveries out = StoredResponses.of(List.of(delivery(0, 5, 200, 1, b), delivery(0, 4, 200, 2, b)), 1 << 20)
                 .getStored();
         assertThat(out.getRuns(0).getOffsetsList()).containsExactly(5L);
         assertThat(out.getMessagesList()).extracting(DeliveredMessage::getOffset).containsExactly(4L);
+    }
+
+    @Test
+    void aBatchLargerThanAResponsesBoundNeverGoesWhole() {
+        ByteBuffer large = batch(5000, 2);
+        List<Delivery> round = List.of(delivery(0, 0, 100, 1, large), delivery(0, 1, 100, 2, large));
+        StoredDeliveries out = StoredResponses.of(round, 1000).getStored();
+        assertThat(out.getRunsList()).isEmpty();
+        assertThat(out.getMessagesList()).extracting(DeliveredMessage::getOffset).containsExactly(0L, 1L);
+        assertThat(StoredResponses.chunk(round, 0, 1000)).as("counted by their own sizes").isEqualTo(2);
     }
 
     @Test
