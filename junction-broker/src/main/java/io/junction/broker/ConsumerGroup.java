@@ -102,7 +102,7 @@ final class ConsumerGroup {
     private final RereadCache rereads;
     private final LinkedHashMap<String, GroupMember> members = new LinkedHashMap<>();
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
-    private final Map<MessageRef, InFlight> inFlight = new HashMap<>();
+    private final InFlightTable inFlight = new InFlightTable();
     /** Messages to deliver again, by due time. */
     private final Redeliveries redeliveries = new Redeliveries();
     private final Ordering ordering;
@@ -150,40 +150,6 @@ final class ConsumerGroup {
      */
     private long lastDeliveryId;
     private boolean closed;
-
-    /**
-     * A delivery waiting for its settlement: current while it is the value {@link #inFlight} maps its message
-     * to. Settlements must name its member and delivery id.
-     */
-    static final class InFlight {
-        final MessageRef ref;
-        final int partition;
-        final GroupMember member;
-        final long deliveryId;
-        /** The message's size (key + value + headers), counted against its member's limit. */
-        final int bytes;
-        /** This delivery's count (1: the first); while in flight, the partition state's map has none. */
-        final int count;
-        /** The message's earlier attempts and this one: as {@link Attempts}, carried while in flight. */
-        final long firstMs;
-        final long lastMs;
-        final String error;
-        long deadlineNanos;
-
-        InFlight(MessageRef ref, GroupMember member, long deliveryId, int bytes, int count, Attempts before,
-                long nowMs, long deadlineNanos) {
-            this.ref = ref;
-            this.partition = ref.partition();
-            this.member = member;
-            this.deliveryId = deliveryId;
-            this.bytes = bytes;
-            this.count = count;
-            this.firstMs = before == null || before.firstMs == 0 ? nowMs : before.firstMs;
-            this.lastMs = nowMs;
-            this.error = before == null ? "" : before.error;
-            this.deadlineNanos = deadlineNanos;
-        }
-    }
 
     /** What the dead-letter station records about a message's deliveries. */
     private static final class Attempts {
@@ -456,10 +422,8 @@ final class ConsumerGroup {
         }
         long now = context.nanoTime();
         for (Delivery d : unsent) {
-            MessageRef ref = new MessageRef(d.partition(), d.offset());
-            InFlight f = inFlight.get(ref);
-            if (f != null && f.member == member && f.deliveryId == d.deliveryId()) {
-                inFlight.remove(ref);
+            InFlight f = inFlight.take(member, d.ref());
+            if (f != null) {
                 returned(f);
                 if (f.count > 1) { // the transport never took it: not an attempt
                     state[f.partition].deliveries.put(d.offset(), f.count - 1);
@@ -469,13 +433,9 @@ final class ConsumerGroup {
                 enqueueRedelivery(f.partition, f.ref.offset(), now);
             }
         }
-        for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-            InFlight f = it.next().getValue();
-            if (f.member == member) {
-                it.remove();
-                returned(f);
-                retryOrDeadLetter(f.partition, f.ref.offset(), now);
-            }
+        for (InFlight f : inFlight.takeAll(f -> f.member == member)) {
+            returned(f);
+            retryOrDeadLetter(f.partition, f.ref.offset(), now);
         }
         member.inFlight = 0;
         member.inFlightBytes = 0;
@@ -496,7 +456,7 @@ final class ConsumerGroup {
                 long deadline = context.nanoTime() + station.config().ackTimeout().toNanos();
                 while (!member.unstarted.isEmpty() && member.unstarted.peekFirst().deliveryId <= startedThrough) {
                     InFlight f = member.unstarted.pollFirst();
-                    if (isCurrent(f)) {
+                    if (inFlight.isCurrent(f)) {
                         f.deadlineNanos = Math.max(f.deadlineNanos, deadline);
                     }
                 }
@@ -585,7 +545,7 @@ final class ConsumerGroup {
             Consumer<InFlight> settle) {
         List<DeliveryRef> stale = null;
         for (DeliveryRef ref : refs) {
-            InFlight f = take(member, ref);
+            InFlight f = ref.partition() < 0 || ref.partition() >= state.length ? null : inFlight.take(member, ref);
             if (f == null) {
                 stale = addTo(stale, ref);
             } else {
@@ -631,32 +591,9 @@ final class ConsumerGroup {
         });
     }
 
-    /**
-     * The delivery {@code ref} names, when {@code member} holds it now; else null. One lookup, as an ack always
-     * made; the key it builds does not escape.
-     */
+    /** The delivery {@code ref} names, when {@code member} holds it now; else null. */
     private InFlight held(GroupMember member, DeliveryRef ref) {
-        if (ref.partition() < 0 || ref.partition() >= state.length) {
-            return null;
-        }
-        InFlight f = inFlight.get(new MessageRef(ref.partition(), ref.offset()));
-        return f != null && f.member == member && f.deliveryId == ref.deliveryId() ? f : null;
-    }
-
-    /** As {@link #held}, and settles it: it is no longer in flight. */
-    private InFlight take(GroupMember member, DeliveryRef ref) {
-        InFlight f = held(member, ref);
-        if (f != null) {
-            inFlight.remove(f.ref);
-            released(f);
-        }
-        return f;
-    }
-
-    /** {@code f} is no longer in flight: its member's count and bytes go down. */
-    private static void released(InFlight f) {
-        f.member.inFlight--;
-        f.member.inFlightBytes -= f.bytes;
+        return ref.partition() < 0 || ref.partition() >= state.length ? null : inFlight.held(member, ref);
     }
 
     /**
@@ -669,10 +606,6 @@ final class ConsumerGroup {
         a.firstMs = f.firstMs;
         a.lastMs = f.lastMs;
         a.error = f.error;
-    }
-
-    private boolean isCurrent(InFlight f) {
-        return inFlight.get(f.ref) == f;
     }
 
     private static List<DeliveryRef> addTo(List<DeliveryRef> list, DeliveryRef ref) {
@@ -893,17 +826,12 @@ final class ConsumerGroup {
         ticks++;
         long now = context.nanoTime();
         List<int[]> stalled = new ArrayList<>();
-        for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-            InFlight f = it.next().getValue();
-            if (f.deadlineNanos <= now) {
-                released(f);
-                it.remove();
-                returned(f);
-                attempts(f.ref).error = "ack timeout";
-                retryOrDeadLetter(f.partition, f.ref.offset(), now);
-                if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
-                    stalled.add(new int[] {f.partition});
-                }
+        for (InFlight f : inFlight.takeAll(f -> f.deadlineNanos <= now)) {
+            returned(f);
+            attempts(f.ref).error = "ack timeout";
+            retryOrDeadLetter(f.partition, f.ref.offset(), now);
+            if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
+                stalled.add(new int[] {f.partition});
             }
         }
         for (int[] p : stalled) {
@@ -922,9 +850,7 @@ final class ConsumerGroup {
         for (GroupJournal.PartitionState s : state) {
             counts.add(new HashMap<>(s.deliveries));
         }
-        for (InFlight f : inFlight.values()) {
-            counts.get(f.partition).merge(f.ref.offset(), f.count, Math::max);
-        }
+        inFlight.forEach(f -> counts.get(f.partition).merge(f.ref.offset(), f.count, Math::max));
         journal.snapshot(state, counts);
     }
 
@@ -1053,7 +979,7 @@ final class ConsumerGroup {
      */
     private Next redeliverable(Redeliveries.Due due) {
         MessageRef ref = new MessageRef(due.partition(), due.offset());
-        if (state[due.partition()].isAcked(ref.offset()) || inFlight.containsKey(ref)
+        if (state[due.partition()].isAcked(ref.offset()) || inFlight.contains(ref)
                 || deadLettering.contains(ref)) {
             return null;
         }
@@ -1107,14 +1033,9 @@ final class ConsumerGroup {
     private void failover(int partition, long now) {
         GroupMember stalled = owners[partition];
         owners[partition] = null;
-        for (Iterator<Map.Entry<MessageRef, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-            InFlight f = it.next().getValue();
-            if (f.partition == partition && f.member == stalled) {
-                released(f);
-                it.remove();
-                returned(f);
-                retryOrDeadLetter(f.partition, f.ref.offset(), now);
-            }
+        for (InFlight f : inFlight.takeAll(f -> f.partition == partition && f.member == stalled)) {
+            returned(f);
+            retryOrDeadLetter(f.partition, f.ref.offset(), now);
         }
     }
 
@@ -1233,7 +1154,7 @@ final class ConsumerGroup {
 
     private boolean isReady(int p, Record record) {
         MessageRef ref = new MessageRef(p, record.offset());
-        return !state[p].isAcked(record.offset()) && !inFlight.containsKey(ref) && !redeliveries.contains(ref)
+        return !state[p].isAcked(record.offset()) && !inFlight.contains(ref) && !redeliveries.contains(ref)
                 && !deadLettering.contains(ref);
     }
 
@@ -1325,15 +1246,14 @@ final class ConsumerGroup {
         Attempts earlier = attempts.isEmpty() ? null : attempts.remove(ref);
         long deliveryId = ++lastDeliveryId;
         int bytes = sizeOf(record);
-        InFlight f = new InFlight(ref, member, deliveryId, bytes, count, earlier, station.clock().millis(),
+        InFlight f = new InFlight(ref, member, deliveryId, bytes, count, earlier == null ? 0 : earlier.firstMs,
+                earlier == null ? "" : earlier.error, station.clock().millis(),
                 context.nanoTime() + station.config().ackTimeout().toNanos());
-        inFlight.put(ref, f);
+        inFlight.add(f);
         member.credits--;
-        member.inFlight++;
-        member.inFlightBytes += bytes;
         member.roundBytes += bytes;
         if (member.unstarted.size() >= 2 * member.inFlight + 64) {
-            member.unstarted.removeIf(u -> !isCurrent(u)); // a member that never reports hand-offs
+            member.unstarted.removeIf(u -> !inFlight.isCurrent(u)); // a member that never reports hand-offs
         }
         member.unstarted.addLast(f);
         outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),

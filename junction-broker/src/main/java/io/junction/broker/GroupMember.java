@@ -29,7 +29,7 @@ public final class GroupMember {
     /** When its sink was first seen not ready, in a row ({@link System#nanoTime()}); 0 while it is ready. */
     long notReadySince;
     /** Deliveries whose hand-off to the application this member has not reported yet, in delivery order. */
-    final ArrayDeque<ConsumerGroup.InFlight> unstarted = new ArrayDeque<>();
+    final ArrayDeque<InFlight> unstarted = new ArrayDeque<>();
     boolean gone;
 
     GroupMember(ConsumerGroup group, String id, String name, DeliverySink sink) {
