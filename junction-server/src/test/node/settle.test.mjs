@@ -1,5 +1,6 @@
 // Delivery-scoped settlement (junction.proto, section "Consume") as a client nobody at Junction wrote sees it:
-// Node's @grpc/grpc-js with @grpc/proto-loader reading the shipped proto, against a real server.
+// Node's @grpc/grpc-js with @grpc/proto-loader reading the shipped proto, against a real server. The last test
+// asks for deliveries as stored batches and reads them with docs/log-format.md alone (its own CRC32C and varints).
 //
 //   node settle.test.mjs --server 127.0.0.1:PORT --proto path/to/junction/v1/junction.proto
 //
@@ -409,4 +410,96 @@ test('Credit.started_through restarts the deadline of a delivery the member hold
   assert.equal(memberInfo(group, a).inFlight, '1', 'A still holds K:0 past its first deadline');
   assert.equal(memberInfo(group, b).inFlight, '0');
   assert.deepEqual((await a.ackSync(ref(k0))).stale, [], "A's ack is applied");
+});
+
+// ---- Deliveries as stored batches (StoredDeliveries), read with docs/log-format.md and nothing else ----
+
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) {
+      c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    }
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32c(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c = CRC32C_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Reads a record batch (docs/log-format.md, "Record batch"): its base offset and records, CRC32C checked. */
+function readBatch(batch) {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  assert.equal(view.getInt32(8), batch.length, 'the batch length field is the batch');
+  assert.equal(view.getUint32(12), crc32c(batch.subarray(16)), 'the batch passes its CRC32C');
+  assert.equal(view.getInt8(16), 1, 'magic 1');
+  const base = view.getBigInt64(0);
+  const appendTime = view.getBigInt64(24);
+  let at = 56;
+  const varint = () => { // zig-zag
+    let result = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = batch[at++];
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) {
+        return (result >> 1n) ^ -(result & 1n);
+      }
+    }
+  };
+  const bytes = () => {
+    const length = Number(varint());
+    if (length < 0) {
+      return null;
+    }
+    at += length;
+    return batch.subarray(at - length, at);
+  };
+  const records = [];
+  for (let i = 0; i < view.getInt32(52); i++) {
+    const length = Number(varint());
+    const end = at + length;
+    at += 1; // attributes
+    const timestamp = appendTime + varint();
+    const offset = base + varint();
+    const key = bytes();
+    const value = bytes();
+    records.push({ offset: String(offset), timestamp: String(timestamp), key, value });
+    at = end; // headers skipped
+  }
+  return records;
+}
+
+test('a client that says it reads stored batches gets them as stored, and settles them by their refs', async () => {
+  await createStation('stored', LONG_ACK_TIMEOUT_MS);
+  await produce('stored', ['emp-1', 'hired'], ['emp-2', 'hired too'], ['emp-1', 'moved']);
+  const member = new Member('reader');
+  member.call.write({ subscribe: { station: 'stored', group: 'g', initialCredits: 10, memberName: 'reader',
+    batches: true, storedBatches: true } });
+  await member.take('subscribed');
+  const { stored } = await member.take('stored');
+  assert.equal(stored.runs.length, 1, `one run: ${member.describe()}`);
+  const run = stored.runs[0];
+  // KEY ordering: emp-1's second message waits for its first, so two of the batch's three go out now.
+  assert.deepEqual(run.offsets, ['0', '1']);
+  const records = readBatch(run.batch);
+  assert.deepEqual(records.map((r) => r.offset), ['0', '1', '2'], 'the whole batch, as stored');
+  assert.deepEqual(records.map((r) => [Buffer.from(r.key).toString(), Buffer.from(r.value).toString()]),
+    [['emp-1', 'hired'], ['emp-2', 'hired too'], ['emp-1', 'moved']]);
+
+  const refs = run.offsets.map((offset, i) => ({ partition: run.partition, offset, deliveryId: run.deliveryIds[i] }));
+  const confirmed = await member.ackSync(...refs);
+  assert.equal(confirmed.stale.length, 0);
+  const next = await member.take(['stored', 'batch', 'message']);
+  const third = next.kind === 'stored' ? next.stored : null;
+  assert.ok(third, `the third comes as stored deliveries too: ${member.describe()}`);
+  const offsets = [...third.runs.flatMap((r) => r.offsets), ...third.messages.map((m) => m.offset)];
+  assert.deepEqual(offsets, ['2'], 'emp-1 moved, once its first message was acked');
+  member.close();
 });
