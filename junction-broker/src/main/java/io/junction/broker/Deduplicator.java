@@ -1,8 +1,6 @@
 package io.junction.broker;
 
-import io.junction.log.FetchResult;
 import io.junction.log.Header;
-import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.RecordBatch;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +11,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Idempotent produce by msg-id: remembers, for the station's dedup window, where each msg-id was stored, so a
@@ -43,40 +41,32 @@ final class Deduplicator {
     private final ArrayDeque<Entry> byAge = new ArrayDeque<>();
 
     /**
-     * Rebuilds the memory from the batches of every partition appended within the last {@code window} (by the
-     * broker's clock: their append times), each msg-id dated by its batch's append time.
+     * Rebuilds the memory from the batches of the dedup window ({@link DedupWindow#scan}), each msg-id dated by its
+     * batch's append time.
      */
-    static Deduplicator rebuild(PartitionStore[] partitions, Duration window, long nowMs) {
-        Deduplicator dedup = new Deduplicator();
-        List<Entry> found = new ArrayList<>();
-        long oldest = nowMs - window.toMillis();
-        for (int p = 0; p < partitions.length; p++) {
-            PartitionStore log = partitions[p];
-            OptionalLong from = log.offsetForAppendTime(oldest);
-            long offset = from.isPresent() ? from.getAsLong() : log.nextOffset();
-            while (offset < log.nextOffset()) {
-                FetchResult result = log.read(offset, 1 << 20);
-                for (RecordBatch batch : result.batches()) {
-                    if (batch.appendTime() < oldest) {
-                        continue; // before the window: append times are only nearly in offset order
-                    }
-                    for (Record record : batch.records()) {
-                        String msgId = msgIdOf(record);
-                        if (msgId != null) {
-                            found.add(new Entry(msgId, batch.appendTime(),
-                                    CompletableFuture.completedFuture(new Receipt(p, record.offset()))));
-                        }
-                    }
+    static final class Rebuild implements ObjIntConsumer<RecordBatch> {
+        private final List<Entry> found = new ArrayList<>();
+
+        @Override
+        public void accept(RecordBatch batch, int partition) {
+            for (Record record : batch.records()) {
+                String msgId = msgIdOf(record);
+                if (msgId != null) {
+                    found.add(new Entry(msgId, batch.appendTime(),
+                            CompletableFuture.completedFuture(new Receipt(partition, record.offset()))));
                 }
-                offset = result.nextOffset();
             }
         }
-        found.sort(Comparator.comparingLong(Entry::atMs));
-        for (Entry e : found) {
-            dedup.byId.put(e.msgId(), e);
-            dedup.byAge.add(e);
+
+        Deduplicator done() {
+            Deduplicator dedup = new Deduplicator();
+            found.sort(Comparator.comparingLong(Entry::atMs));
+            for (Entry e : found) {
+                dedup.byId.put(e.msgId(), e);
+                dedup.byAge.add(e);
+            }
+            return dedup;
         }
-        return dedup;
     }
 
     static String msgIdOf(Record record) {

@@ -16,12 +16,6 @@ import java.util.List;
 public record Delivery(int partition, long offset, byte[] key, byte[] value, List<Header> headers,
         long timestampMs, int deliveries, long deliveryId, ByteBuffer storedBatch) {
 
-    /** A delivery without its stored batch. */
-    public Delivery(int partition, long offset, byte[] key, byte[] value, List<Header> headers, long timestampMs,
-            int deliveries, long deliveryId) {
-        this(partition, offset, key, value, headers, timestampMs, deliveries, deliveryId, null);
-    }
-
     /** A tombstone (no value): the key was deleted. */
     public boolean tombstone() {
         return value == null;

@@ -257,39 +257,44 @@ final class GroupJournal implements AutoCloseable {
                 state[p].resend(offset, event.getLong());
             }
             case ACKS -> {
-                int n = event.getInt();
-                int offsets = 0;
-                for (int i = 0; i < n; i++) {
-                    PartitionState s = state[event.getInt()];
-                    long first = event.getLong();
-                    int length = event.getInt();
-                    for (long o = first; o < first + length; o++) {
-                        s.ack(o);
-                    }
-                    offsets += length;
-                }
-                return offsets;
+                return forEachInRanges(event, state, false, (s, offset, count) -> s.ack(offset));
             }
             case DELIVERIES -> {
-                int n = event.getInt();
-                int offsets = 0;
-                for (int i = 0; i < n; i++) {
-                    PartitionState s = state[event.getInt()];
-                    long first = event.getLong();
-                    int length = event.getInt();
-                    int count = event.getInt();
-                    for (long o = first; o < first + length; o++) {
-                        if (!s.isAcked(o)) {
-                            s.deliveries.merge(o, count, Math::max);
-                        }
+                return forEachInRanges(event, state, true, (s, offset, count) -> {
+                    if (!s.isAcked(offset)) {
+                        s.deliveries.merge(offset, count, Math::max);
                     }
-                    offsets += length;
-                }
-                return offsets;
+                });
             }
             default -> throw new IllegalStateException("unknown group journal event " + event.get(0));
         }
         return 1;
+    }
+
+    /** What an ACKS or DELIVERIES event does to one offset of its ranges (count: 0 for ACKS). */
+    private interface RangeAction {
+        void apply(PartitionState s, long offset, int count);
+    }
+
+    /**
+     * Applies {@code action} to each offset of each range of an ACKS ({@code counted} false) or DELIVERIES event;
+     * returns how many offsets the event names.
+     */
+    private static int forEachInRanges(ByteBuffer event, PartitionState[] state, boolean counted,
+            RangeAction action) {
+        int n = event.getInt();
+        int offsets = 0;
+        for (int i = 0; i < n; i++) {
+            PartitionState s = state[event.getInt()];
+            long first = event.getLong();
+            int length = event.getInt();
+            int count = counted ? event.getInt() : 0;
+            for (long o = first; o < first + length; o++) {
+                action.apply(s, o, count);
+            }
+            offsets += length;
+        }
+        return offsets;
     }
 
     void ack(int partition, long offset) {

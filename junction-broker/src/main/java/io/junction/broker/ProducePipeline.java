@@ -73,8 +73,15 @@ final class ProducePipeline {
         this.appended = appended;
         long now = context.clock().millis();
         PartitionStore[] stores = Arrays.stream(partitions).map(Partition::store).toArray(PartitionStore[]::new);
-        this.dedup = Deduplicator.rebuild(stores, settings.get().dedupWindow(), now);
-        this.sequences = ProducerSequences.rebuild(stores, settings.get().dedupWindow(), now);
+        // One read of the window's batches rebuilds both kinds of its memory.
+        Deduplicator.Rebuild msgIds = new Deduplicator.Rebuild();
+        ProducerSequences.Rebuild requests = new ProducerSequences.Rebuild(stores.length);
+        DedupWindow.scan(stores, settings.get().dedupWindow(), now, (batch, p) -> {
+            msgIds.accept(batch, p);
+            requests.accept(batch, p);
+        });
+        this.dedup = msgIds.done();
+        this.sequences = requests.done();
     }
 
     /** Msg-ids the dedup window remembers. */

@@ -1,15 +1,13 @@
 package io.junction.broker;
 
-import io.junction.log.FetchResult;
-import io.junction.log.PartitionStore;
 import io.junction.log.RecordBatch;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Idempotent produce by producer id and request sequence: remembers, for the station's dedup window, where each
@@ -62,43 +60,43 @@ final class ProducerSequences {
     }
 
     /**
-     * Rebuilds the memory from the batches of every partition appended within the last {@code window} (by the
-     * broker's clock: their append times), each request dated by the earliest append time of its batches.
+     * Rebuilds the memory from the batches of the dedup window ({@link DedupWindow#scan}), each request dated by
+     * the earliest append time of its batches.
      */
-    static ProducerSequences rebuild(PartitionStore[] logs, Duration window, long nowMs) {
-        ProducerSequences sequences = new ProducerSequences(logs.length);
-        Map<Key, Entry> found = new HashMap<>();
-        long oldest = nowMs - window.toMillis();
-        for (int p = 0; p < logs.length; p++) {
-            PartitionStore log = logs[p];
-            OptionalLong from = log.offsetForAppendTime(oldest);
-            long offset = from.isPresent() ? from.getAsLong() : log.nextOffset();
-            while (offset < log.nextOffset()) {
-                FetchResult result = log.read(offset, 1 << 20);
-                for (RecordBatch batch : result.batches()) {
-                    if (batch.producerId() < 0 || batch.appendTime() < oldest) {
-                        continue; // or before the window: append times are only nearly in offset order
-                    }
-                    Key key = new Key(batch.producerId(), batch.baseSequence());
-                    Entry entry = found.get(key);
-                    if (entry == null || batch.appendTime() < entry.atMs) { // dated by its earliest batch
-                        Entry earlier = new Entry(key, batch.appendTime(), logs.length);
-                        if (entry != null) {
-                            System.arraycopy(entry.bases, 0, earlier.bases, 0, logs.length);
-                        }
-                        entry = earlier;
-                        found.put(key, entry);
-                    }
-                    entry.bases[p] = batch.baseOffset();
-                }
-                offset = result.nextOffset();
-            }
+    static final class Rebuild implements ObjIntConsumer<RecordBatch> {
+        private final int partitions;
+        private final Map<Key, Entry> found = new HashMap<>();
+
+        Rebuild(int partitions) {
+            this.partitions = partitions;
         }
-        found.values().stream().sorted((a, b) -> Long.compare(a.atMs, b.atMs)).forEach(e -> {
-            sequences.byKey.put(e.key, e);
-            sequences.byAge.add(e);
-        });
-        return sequences;
+
+        @Override
+        public void accept(RecordBatch batch, int partition) {
+            if (batch.producerId() < 0) {
+                return; // not from an idempotent producer
+            }
+            Key key = new Key(batch.producerId(), batch.baseSequence());
+            Entry entry = found.get(key);
+            if (entry == null || batch.appendTime() < entry.atMs) { // dated by its earliest batch
+                Entry earlier = new Entry(key, batch.appendTime(), partitions);
+                if (entry != null) {
+                    System.arraycopy(entry.bases, 0, earlier.bases, 0, partitions);
+                }
+                entry = earlier;
+                found.put(key, entry);
+            }
+            entry.bases[partition] = batch.baseOffset();
+        }
+
+        ProducerSequences done() {
+            ProducerSequences sequences = new ProducerSequences(partitions);
+            found.values().stream().sorted((a, b) -> Long.compare(a.atMs, b.atMs)).forEach(e -> {
+                sequences.byKey.put(e.key, e);
+                sequences.byAge.add(e);
+            });
+            return sequences;
+        }
     }
 
     /**
