@@ -28,6 +28,7 @@ import java.util.stream.Stream;
  * <pre>
  * DATA/tenants/TENANT/stations/NAME/   one directory per station (see Station)
  * DATA/tenants/TENANT/.trash/          deleted stations on their way out; emptied on open
+ * DATA/.trash/                         deleted tenants on their way out; emptied on open
  * </pre>
  *
  * <p>Thread-safe. Admin calls (create, update, delete) are serialized by the broker's lock; produce and
@@ -89,26 +90,41 @@ public final class Broker implements AutoCloseable {
     }
 
     private void load() throws IOException {
-        Path tenantDir = tenantDir(DEFAULT_TENANT);
-        Files.createDirectories(tenantDir.resolve(STATIONS_DIR));
-        FileTrees.deleteTree(tenantDir.resolve(TRASH_DIR));
-        SchemaStore schemas = SchemaStore.open(DEFAULT_TENANT, tenantDir);
-        schemaStores.put(DEFAULT_TENANT, schemas);
-        Map<String, Station> stations = new ConcurrentHashMap<>();
-        tenants.put(DEFAULT_TENANT, stations); // so that close() closes what opened if one station fails
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(tenantDir.resolve(STATIONS_DIR))) {
+        Path tenantsDir = dataDir.resolve(TENANTS_DIR);
+        Files.createDirectories(tenantDir(DEFAULT_TENANT).resolve(STATIONS_DIR));
+        FileTrees.deleteTree(dataDir.resolve(TRASH_DIR));
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(tenantsDir)) {
             for (Path dir : dirs.sorted().toList()) {
                 String name = dir.getFileName().toString();
                 if (Files.isDirectory(dir) && Names.NAME.matcher(name).matches()
-                        && Files.exists(dir.resolve(Station.META_FILE))) {
-                    found.add(dir);
+                        && Files.isDirectory(dir.resolve(STATIONS_DIR))) {
+                    names.add(name);
                 }
             }
         }
-        // Stations open in parallel: opening is mostly waiting for the disk (recovery reads, directory fsyncs),
-        // and a broker with thousands of stations must be back within seconds after a crash.
-        ExecutorService openers = Executors.newFixedThreadPool(Math.min(OPEN_THREADS, Math.max(1, found.size())),
+        // Tenants first (so that close() closes what opened if one station fails), then every station of every
+        // tenant in parallel: opening is mostly waiting for the disk (recovery reads, directory fsyncs), and a
+        // broker with thousands of stations must be back within seconds after a crash.
+        List<Runnable> openings = new ArrayList<>();
+        for (String tenant : names) {
+            Path tenantDir = tenantDir(tenant);
+            FileTrees.deleteTree(tenantDir.resolve(TRASH_DIR));
+            SchemaStore schemas = SchemaStore.open(tenant, tenantDir);
+            schemaStores.put(tenant, schemas);
+            Map<String, Station> stations = new ConcurrentHashMap<>();
+            tenants.put(tenant, stations);
+            try (Stream<Path> dirs = Files.list(tenantDir.resolve(STATIONS_DIR))) {
+                for (Path dir : dirs.sorted().toList()) {
+                    String name = dir.getFileName().toString();
+                    if (Files.isDirectory(dir) && Names.NAME.matcher(name).matches()
+                            && Files.exists(dir.resolve(Station.META_FILE))) {
+                        openings.add(() -> stations.put(name, openStation(tenant, name, dir, schemas)));
+                    }
+                }
+            }
+        }
+        ExecutorService openers = Executors.newFixedThreadPool(Math.min(OPEN_THREADS, Math.max(1, openings.size())),
                 r -> {
                     Thread t = new Thread(r, "junction-open");
                     t.setDaemon(true);
@@ -116,10 +132,8 @@ public final class Broker implements AutoCloseable {
                 });
         try {
             List<Future<?>> opened = new ArrayList<>();
-            for (Path dir : found) {
-                String name = dir.getFileName().toString();
-                opened.add(openers.submit(() -> stations.put(name, Station.open(context, DEFAULT_TENANT, name, dir,
-                        schemas))));
+            for (Runnable opening : openings) {
+                opened.add(openers.submit(opening));
             }
             for (Future<?> f : opened) {
                 try {
@@ -128,8 +142,8 @@ public final class Broker implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while opening the stations", e);
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof IOException io) {
-                        throw io;
+                    if (e.getCause() instanceof UncheckedIOException io) {
+                        throw io.getCause();
                     }
                     if (e.getCause() instanceof RuntimeException re) {
                         throw re;
@@ -142,6 +156,14 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    private Station openStation(String tenant, String name, Path dir, SchemaStore schemas) {
+        try {
+            return Station.open(context, tenant, name, dir, schemas);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Threads that open the stations when the broker starts. */
     static final int OPEN_THREADS = 8;
 
@@ -149,17 +171,106 @@ public final class Broker implements AutoCloseable {
         return dataDir.resolve(TENANTS_DIR).resolve(tenant);
     }
 
+    /** The tenant a call names: {@code tenant}, or {@value #DEFAULT_TENANT} when it names none. */
+    private static String tenantName(String tenant) {
+        return tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant;
+    }
+
     private Map<String, Station> tenant(String tenant) {
         if (closed) {
             throw new BrokerException(ErrorCode.SHUTTING_DOWN, "the broker is shutting down");
         }
-        String name = tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant;
+        String name = tenantName(tenant);
         Map<String, Station> stations = tenants.get(name);
         if (stations == null) {
-            throw new BrokerException(ErrorCode.UNKNOWN_TENANT, "tenant '" + name + "' does not exist");
+            throw unknownTenant(name);
         }
         return stations;
     }
+
+    private static BrokerException unknownTenant(String name) {
+        return new BrokerException(ErrorCode.UNKNOWN_TENANT, "tenant " + Names.quote(name) + " does not exist");
+    }
+
+    // ----- tenants -----------------------------------------------------------------------------------------------
+
+    /**
+     * Creates an empty tenant: its own stations, groups, dead letters and schemas, under
+     * {@code DATA/tenants/NAME/}. Durable once this returns (the directories are fsynced).
+     */
+    public synchronized TenantInfo createTenant(String name) {
+        tenant(DEFAULT_TENANT); // SHUTTING_DOWN
+        Names.check("tenant", name);
+        if (tenants.containsKey(name)) {
+            throw new BrokerException(ErrorCode.TENANT_EXISTS, "tenant '" + name + "' already exists");
+        }
+        Path dir = tenantDir(name);
+        try {
+            if (Files.exists(dir)) {
+                FileTrees.deleteTree(dir); // left by a deletion that crashed half way, or stray files
+            }
+            Files.createDirectories(dir.resolve(STATIONS_DIR));
+            Station.fsyncDirectory(dir);
+            Station.fsyncDirectory(dir.getParent());
+            schemaStores.put(name, SchemaStore.open(name, dir));
+            tenants.put(name, new ConcurrentHashMap<>());
+        } catch (IOException e) {
+            throw storage("cannot create tenant '" + name + "'", e);
+        }
+        LOG.log(System.Logger.Level.INFO, "tenant {0} created", name);
+        return tenantInfo(name);
+    }
+
+    /**
+     * Deletes a tenant with everything it holds. Refused for {@value #DEFAULT_TENANT} (INVALID_ARGUMENT), and with
+     * TENANT_NOT_EMPTY while it has stations unless {@code force} (then its stations go as with
+     * {@link #deleteStation}: connected members are told UNKNOWN_STATION).
+     */
+    public synchronized void deleteTenant(String name, boolean force) {
+        if (DEFAULT_TENANT.equals(name)) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "the default tenant cannot be deleted");
+        }
+        Map<String, Station> stations = tenant(Names.check("tenant", name));
+        if (!stations.isEmpty() && !force) {
+            throw new BrokerException(ErrorCode.TENANT_NOT_EMPTY, "tenant '" + name + "' still has "
+                    + stations.size() + " station(s); delete them first, or delete with force");
+        }
+        tenants.remove(name);
+        schemaStores.remove(name);
+        for (Station station : stations.values()) {
+            station.closeForDelete();
+        }
+        Path trash = dataDir.resolve(TRASH_DIR);
+        try {
+            Files.createDirectories(trash);
+            Path moved = trash.resolve(name + "-" + System.nanoTime());
+            Files.move(tenantDir(name), moved, StandardCopyOption.ATOMIC_MOVE);
+            Station.fsyncDirectory(dataDir.resolve(TENANTS_DIR));
+            FileTrees.deleteTree(moved);
+        } catch (IOException e) {
+            throw storage("cannot delete tenant '" + name + "'", e);
+        }
+        LOG.log(System.Logger.Level.INFO, "tenant {0} deleted ({1} station(s))", name, stations.size());
+    }
+
+    public TenantInfo tenantInfo(String name) {
+        Map<String, Station> stations = tenant(name);
+        return new TenantInfo(tenantName(name), stations.size());
+    }
+
+    /** Every tenant, by name. */
+    public List<TenantInfo> listTenants() {
+        tenant(DEFAULT_TENANT); // SHUTTING_DOWN
+        return tenants.entrySet().stream().map(e -> new TenantInfo(e.getKey(), e.getValue().size()))
+                .sorted(Comparator.comparing(TenantInfo::name)).toList();
+    }
+
+    /** Whether {@code tenant} exists (the default one always does). */
+    public boolean hasTenant(String tenant) {
+        return tenants.containsKey(tenantName(tenant));
+    }
+
+    private static final System.Logger LOG = System.getLogger(Broker.class.getName());
 
     /** Tests: the group itself. */
     ConsumerGroup group(String tenant, String station, String group) {
@@ -185,12 +296,12 @@ public final class Broker implements AutoCloseable {
         if (stations.containsKey(name)) {
             throw new BrokerException(ErrorCode.STATION_EXISTS, "station '" + name + "' already exists");
         }
-        Path dir = tenantDir(DEFAULT_TENANT).resolve(STATIONS_DIR).resolve(name);
+        Path dir = tenantDir(tenantName(tenant)).resolve(STATIONS_DIR).resolve(name);
         try {
             if (Files.exists(dir)) {
                 FileTrees.deleteTree(dir); // a creation that crashed before its settings were written
             }
-            Station station = Station.create(context, DEFAULT_TENANT, name, dir, config, schemas(tenant));
+            Station station = Station.create(context, tenantName(tenant), name, dir, config, schemas(tenant));
             stations.put(name, station);
             return station.info();
         } catch (IOException e) {
@@ -215,7 +326,7 @@ public final class Broker implements AutoCloseable {
         Station station = station(tenant, name);
         tenant(tenant).remove(name);
         station.closeForDelete();
-        Path trash = tenantDir(DEFAULT_TENANT).resolve(TRASH_DIR);
+        Path trash = tenantDir(tenantName(tenant)).resolve(TRASH_DIR);
         try {
             Files.createDirectories(trash);
             Path moved = trash.resolve(name + "-" + System.nanoTime());
@@ -329,7 +440,7 @@ public final class Broker implements AutoCloseable {
 
     private SchemaStore schemas(String tenant) {
         tenant(tenant); // UNKNOWN_TENANT, SHUTTING_DOWN
-        return schemaStores.get(tenant == null || tenant.isEmpty() ? DEFAULT_TENANT : tenant);
+        return schemaStores.get(tenantName(tenant));
     }
 
     /** A station's schema must exist, and so must a fixed version of it. */

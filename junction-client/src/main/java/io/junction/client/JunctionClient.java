@@ -54,6 +54,8 @@ public final class JunctionClient implements AutoCloseable {
 
     private final String server;
     private final String tenant;
+    /** The {@code authorization} header's value for every call; null: none (loopback). */
+    private final String authorization;
     private static final int READ_ATTEMPTS = 3;
 
     private final ManagedChannel channel;
@@ -68,9 +70,10 @@ public final class JunctionClient implements AutoCloseable {
     private JunctionClient(Builder b) {
         this.server = b.server;
         this.tenant = b.tenant;
+        this.authorization = b.authorization;
         this.callTimeout = b.callTimeout;
         this.givenChannel = b.channel != null;
-        this.channel = givenChannel ? b.channel : newChannel(b.server);
+        this.channel = givenChannel ? b.channel : newChannel(b.server, authorization);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "junction-client-scheduler");
             t.setDaemon(true);
@@ -78,10 +81,36 @@ public final class JunctionClient implements AutoCloseable {
         });
     }
 
-    private static ManagedChannel newChannel(String server) {
-        return Grpc.newChannelBuilder(server, InsecureChannelCredentials.create())
-                .keepAliveTime(30, TimeUnit.SECONDS)
-                .build();
+    private static ManagedChannel newChannel(String server, String authorization) {
+        final io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(server,
+                InsecureChannelCredentials.create()).keepAliveTime(30, TimeUnit.SECONDS);
+        if (authorization != null) {
+            builder.intercept(new Authorization(authorization));
+        }
+        return builder.build();
+    }
+
+    /** Puts the client's credentials on every call. */
+    private static final class Authorization implements io.grpc.ClientInterceptor {
+        private static final io.grpc.Metadata.Key<String> KEY = io.grpc.Metadata.Key.of("authorization",
+                io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+        private final String value;
+
+        Authorization(String value) {
+            this.value = value;
+        }
+
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+                io.grpc.CallOptions options, io.grpc.Channel next) {
+            return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, io.grpc.Metadata headers) {
+                    headers.put(KEY, value);
+                    super.start(listener, headers);
+                }
+            };
+        }
     }
 
     public static Builder builder() {
@@ -93,8 +122,117 @@ public final class JunctionClient implements AutoCloseable {
         return server;
     }
 
+    /** The tenant every call names; "" for the caller's own (root's and a loopback caller's: {@code default}). */
     public String tenant() {
         return tenant;
+    }
+
+    // ----- access: who am I, sessions, tenants, users, tokens ---------------------------------------------------
+
+    /** Who the broker takes this client for. */
+    public Identity whoAmI() {
+        return read(() -> Protos.identity(access().whoAmI(io.junction.api.v1.WhoAmIRequest.getDefaultInstance())));
+    }
+
+    /**
+     * Opens a session with the password given to {@link Builder#credentials}; its token (shown this once) serves
+     * as {@link Builder#token} until it expires or {@link #logout()}.
+     */
+    public NewToken login() {
+        return call(() -> {
+            final io.junction.api.v1.LoginResponse r = access().login(
+                    io.junction.api.v1.LoginRequest.getDefaultInstance());
+            final Identity who = Protos.identity(r.getIdentity());
+            return new NewToken(r.getToken(), new TokenInfo(who.tenant(), who.user(), who.role(), who.stations(),
+                    who.denyStations(), who.user(), java.time.Instant.now(), who.expiresAt()));
+        });
+    }
+
+    /** Ends the session whose token this client uses. */
+    public void logout() {
+        call(() -> access().logout(io.junction.api.v1.LogoutRequest.getDefaultInstance()));
+    }
+
+    /** Creates a tenant (root only); {@link ErrorCode#TENANT_EXISTS} if there is one of that name. */
+    public TenantInfo createTenant(String name) {
+        return call(() -> Protos.tenant(access().createTenant(io.junction.api.v1.CreateTenantRequest.newBuilder()
+                .setName(name).build())));
+    }
+
+    /** A tenant; "" for the caller's own. */
+    public TenantInfo tenantInfo(String name) {
+        return read(() -> Protos.tenant(access().getTenant(io.junction.api.v1.GetTenantRequest.newBuilder()
+                .setName(name).build())));
+    }
+
+    /** Every tenant the caller may see (root: all; others: their own). */
+    public List<TenantInfo> tenants() {
+        return read(() -> access().listTenants(io.junction.api.v1.ListTenantsRequest.getDefaultInstance())
+                .getTenantsList().stream().map(Protos::tenant).toList());
+    }
+
+    /**
+     * Deletes a tenant with everything it holds (root only); {@link ErrorCode#TENANT_NOT_EMPTY} while it has
+     * stations unless {@code force}. The default tenant cannot be deleted.
+     */
+    public void deleteTenant(String name, boolean force) {
+        call(() -> access().deleteTenant(io.junction.api.v1.DeleteTenantRequest.newBuilder().setName(name)
+                .setForce(force).build()));
+    }
+
+    /**
+     * Creates a user of the client's tenant. {@code stations}: allow patterns (empty: every station), {@code deny}:
+     * deny patterns; {@code password} null or empty for a user that acts only through tokens.
+     */
+    public UserInfo createUser(String name, String role, List<String> stations, List<String> deny,
+            String password) {
+        return call(() -> Protos.user(access().createUser(io.junction.api.v1.CreateUserRequest.newBuilder()
+                .setTenant(tenant).setName(name).setRole(role).addAllStations(stations).addAllDenyStations(deny)
+                .setPassword(password == null ? "" : password).build())));
+    }
+
+    public UserInfo user(String name) {
+        return read(() -> Protos.user(access().getUser(io.junction.api.v1.GetUserRequest.newBuilder()
+                .setTenant(tenant).setName(name).build())));
+    }
+
+    public List<UserInfo> users() {
+        return read(() -> access().listUsers(io.junction.api.v1.ListUsersRequest.newBuilder().setTenant(tenant)
+                .build()).getUsersList().stream().map(Protos::user).toList());
+    }
+
+    public void deleteUser(String name) {
+        call(() -> access().deleteUser(io.junction.api.v1.DeleteUserRequest.newBuilder().setTenant(tenant)
+                .setName(name).build()));
+    }
+
+    /** Sets a user's password (an admin's call, or a user's own) and ends its sessions. */
+    public void setPassword(String name, String password) {
+        call(() -> access().setPassword(io.junction.api.v1.SetPasswordRequest.newBuilder().setTenant(tenant)
+                .setName(name).setPassword(password).build()));
+    }
+
+    /** Creates an API token of the client's tenant; its secret is in the answer only. {@code expiresIn} null: never. */
+    public NewToken createToken(String name, String role, List<String> stations, List<String> deny,
+            Duration expiresIn) {
+        return call(() -> {
+            final io.junction.api.v1.CreateTokenResponse r = access().createToken(
+                    io.junction.api.v1.CreateTokenRequest.newBuilder().setTenant(tenant).setName(name)
+                            .setRole(role == null ? "" : role).addAllStations(stations).addAllDenyStations(deny)
+                            .setExpiresInMs(expiresIn == null ? 0 : expiresIn.toMillis()).build());
+            return new NewToken(r.getSecret(), Protos.token(r.getToken()));
+        });
+    }
+
+    public List<TokenInfo> tokens() {
+        return read(() -> access().listTokens(io.junction.api.v1.ListTokensRequest.newBuilder().setTenant(tenant)
+                .build()).getTokensList().stream().map(Protos::token).toList());
+    }
+
+    /** Revokes a token: calls made with it fail from now on. */
+    public void revokeToken(String name) {
+        call(() -> access().revokeToken(io.junction.api.v1.RevokeTokenRequest.newBuilder().setTenant(tenant)
+                .setName(name).build()));
     }
 
     /** Creates a station; {@link ErrorCode#STATION_EXISTS} if there is one of that name. */
@@ -399,7 +537,7 @@ public final class JunctionClient implements AutoCloseable {
     ManagedChannel consumeChannel() {
         synchronized (consumeChannelLock) {
             if (consumeChannel == null) {
-                consumeChannel = givenChannel ? channel : newChannel(server);
+                consumeChannel = givenChannel ? channel : newChannel(server, authorization);
             }
             return consumeChannel;
         }
@@ -433,6 +571,11 @@ public final class JunctionClient implements AutoCloseable {
 
     void unregister(AutoCloseable child) {
         children.remove(child);
+    }
+
+    private io.junction.api.v1.AccessGrpc.AccessBlockingStub access() {
+        return io.junction.api.v1.AccessGrpc.newBlockingStub(channel).withDeadlineAfter(callTimeout.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private AdminGrpc.AdminBlockingStub admin() {
@@ -475,9 +618,10 @@ public final class JunctionClient implements AutoCloseable {
     /** Builds a {@link JunctionClient}; not thread-safe. */
     public static final class Builder {
         private String server = defaultServer();
-        private String tenant = DEFAULT_TENANT;
+        private String tenant = "";
         private Duration callTimeout = Duration.ofSeconds(30);
         private ManagedChannel channel;
+        private String authorization;
 
         private Builder() {
         }
@@ -488,9 +632,36 @@ public final class JunctionClient implements AutoCloseable {
             return this;
         }
 
-        /** The tenant every call names; default {@value #DEFAULT_TENANT}. */
+        /**
+         * The tenant every call names; default: the caller's own (that of the user or token it authenticates as;
+         * {@value #DEFAULT_TENANT} for root and for loopback calls without credentials).
+         */
         public Builder tenant(String tenant) {
             this.tenant = Objects.requireNonNull(tenant, "tenant");
+            return this;
+        }
+
+        /** Authenticate every call with this token (an API token, or a session's from {@link #login()}). */
+        public Builder token(String token) {
+            Objects.requireNonNull(token, "token");
+            if (token.isBlank() || token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+                throw new IllegalArgumentException("a token is printable ASCII without spaces");
+            }
+            this.authorization = "Bearer " + token;
+            return this;
+        }
+
+        /**
+         * Authenticate every call with a user's password ({@code user}, or {@code user@tenant} for a user of
+         * another tenant than {@code default}; without "@", the tenant set by {@link #tenant} if any). The broker
+         * checks it once and remembers it for a few minutes; {@link #login()} exchanges it for a session token.
+         */
+        public Builder credentials(String user, String password) {
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(password, "password");
+            final String login = user.contains("@") || tenant.isEmpty() ? user : user + "@" + tenant;
+            this.authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    (login + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return this;
         }
 

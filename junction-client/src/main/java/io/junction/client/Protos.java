@@ -261,4 +261,23 @@ final class Protos {
     private static Duration duration(long millis) {
         return millis == 0 ? null : Duration.ofMillis(millis);
     }
+
+    static Identity identity(io.junction.api.v1.Identity i) {
+        return new Identity(i.getTenant(), i.getUser(), i.getRole(), i.getStationsList(), i.getDenyStationsList(),
+                i.getVia(), instant(i.getExpiresMs()));
+    }
+
+    static TenantInfo tenant(io.junction.api.v1.TenantInfo t) {
+        return new TenantInfo(t.getName(), t.getStations());
+    }
+
+    static UserInfo user(io.junction.api.v1.UserInfo u) {
+        return new UserInfo(u.getTenant(), u.getName(), u.getRole(), u.getStationsList(), u.getDenyStationsList(),
+                java.time.Instant.ofEpochMilli(u.getCreatedMs()), u.getHasPassword());
+    }
+
+    static TokenInfo token(io.junction.api.v1.TokenInfo t) {
+        return new TokenInfo(t.getTenant(), t.getName(), t.getRole(), t.getStationsList(), t.getDenyStationsList(),
+                t.getCreatedBy(), java.time.Instant.ofEpochMilli(t.getCreatedMs()), instant(t.getExpiresMs()));
+    }
 }

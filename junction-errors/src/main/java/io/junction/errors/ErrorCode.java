@@ -63,6 +63,20 @@ public enum ErrorCode {
     SLOW_CONSUMER(24, true),
     /** A group that still has connected members cannot be deleted without force. */
     GROUP_IN_USE(25, false),
+    /** The call carries no credentials where the broker needs them, or bad, expired or revoked ones. */
+    UNAUTHENTICATED(26, false),
+    /** The caller is known but lacks the permission the call needs; the message names it. */
+    PERMISSION_DENIED(27, false),
+    TENANT_EXISTS(28, false),
+    /** A tenant that still has stations cannot be deleted without force. */
+    TENANT_NOT_EMPTY(29, false),
+    UNKNOWN_USER(30, false),
+    USER_EXISTS(31, false),
+    /** No token of that name (or it was revoked). */
+    UNKNOWN_TOKEN(32, false),
+    TOKEN_EXISTS(33, false),
+    /** Too many failed logins for that user or from that address lately; the message says when to try again. */
+    LOGIN_THROTTLED(34, true),
     /** Client side, never on the wire: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(1000, true),
     /** Client side, never on the wire: a failure that carries no Junction code this client knows. */

@@ -41,6 +41,32 @@ public final class DurableFiles {
         fsyncDirectory(target.getParent());
     }
 
+    /**
+     * As {@link #write(Path, byte[])}, for a file only its owner may read or write (mode 0600 where the file system
+     * has POSIX permissions): the temp file is created so, before any byte is in it.
+     */
+    public static void writePrivate(Path target, byte[] content) throws IOException {
+        Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
+        Files.deleteIfExists(temp);
+        java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        boolean posix = target.getFileSystem().supportedFileAttributeViews().contains("posix");
+        try (FileChannel channel = posix ? FileChannel.open(temp, options,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))
+                : FileChannel.open(temp, options)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        } catch (IOException e) {
+            throw DiskFullException.recognise(e);
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(target.getParent());
+    }
+
     /** Makes the directory's entries (created, renamed, deleted files) durable. */
     public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -43,6 +43,9 @@ final class Convert {
         if (cause instanceof BrokerException b) {
             return Errors.error(Errors.toWire(b.code()), b.getMessage());
         }
+        if (cause instanceof io.junction.security.AccessException a) {
+            return Errors.error(Errors.toWire(a.code()), a.getMessage());
+        }
         return Errors.error(io.junction.api.v1.ErrorCode.INTERNAL, String.valueOf(cause));
     }
 

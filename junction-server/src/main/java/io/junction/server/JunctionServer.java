@@ -27,6 +27,7 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 
 import io.junction.broker.Broker;
 import io.junction.broker.BrokerConfig;
+import io.junction.security.AccessControl;
 
 /**
  * A running Junction server: it holds the data directory and listens with one Armeria server on two ports, gRPC
@@ -82,9 +83,12 @@ public final class JunctionServer implements AutoCloseable {
         Broker broker = null;
         try {
             broker = openBroker(lock.dir(), config);
-            final JunctionServer server = listen(config, lock, broker);
-            log.info("Junction {} listening: gRPC on {}, HTTP on {}, data in {}", VERSION,
-                    endpoint(config.host(), server.grpcPort), endpoint(config.host(), server.httpPort), lock.dir());
+            final AccessControl access = openAccess(lock.dir(), config);
+            final JunctionServer server = listen(config, lock, broker, access);
+            log.info("Junction {} listening: gRPC on {}, HTTP on {}, data in {}; auth {}", VERSION,
+                    endpoint(config.host(), server.grpcPort), endpoint(config.host(), server.httpPort), lock.dir(),
+                    config.auth() == ServerConfig.AuthMode.LOOPBACK
+                            ? "loopback (calls from this machine without credentials act as root)" : "required");
             return server;
         } catch (RuntimeException | Error e) {
             if (broker != null) {
@@ -109,10 +113,45 @@ public final class JunctionServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The users, tokens and sessions under the data directory; root's password from the configured file. In
+     * {@code --auth required} mode, refuses to start when root could not log in (no password file, none set).
+     */
+    private static AccessControl openAccess(Path dataDir, ServerConfig config) {
+        final AccessControl access;
+        try {
+            access = AccessControl.open(dataDir, java.time.Clock.systemUTC(), config.sessionTtl());
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot read the users and tokens in " + dataDir + ": " + e.getMessage(), e);
+        }
+        if (config.rootPasswordFile() != null) {
+            final String password;
+            try {
+                password = java.nio.file.Files.readAllLines(config.rootPasswordFile(), StandardCharsets.UTF_8)
+                        .stream().findFirst().orElse("");
+            } catch (IOException e) {
+                throw new StartupException("cannot read " + ServerConfig.ROOT_PASSWORD_FILE + " "
+                        + config.rootPasswordFile() + ": " + e.getMessage(), e);
+            }
+            try {
+                access.setRootPassword(io.junction.security.Passwords.check(password));
+            } catch (io.junction.security.AccessException e) {
+                throw new StartupException(ServerConfig.ROOT_PASSWORD_FILE + " " + config.rootPasswordFile()
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        if (config.auth() == ServerConfig.AuthMode.REQUIRED && !access.rootHasPassword()) {
+            throw new StartupException("with --" + ServerConfig.AUTH + " required, root needs a password: start with "
+                    + "--" + ServerConfig.ROOT_PASSWORD_FILE + " FILE (its first line is the password)");
+        }
+        return access;
+    }
+
     /** Threads that run the gRPC services' calls, at most. */
     static final int BLOCKING_THREADS = 32;
 
-    private static JunctionServer listen(ServerConfig config, DataDirLock lock, Broker broker) {
+    private static JunctionServer listen(ServerConfig config, DataDirLock lock, Broker broker,
+            AccessControl access) {
         final InetSocketAddress grpcAddress = address(config.host(), config.port());
         final InetSocketAddress httpAddress = address(config.host(), config.httpPort());
         final AtomicInteger boundHttpPort = new AtomicInteger(config.httpPort());
@@ -122,7 +161,7 @@ public final class JunctionServer implements AutoCloseable {
                 .port(grpcAddress, SessionProtocol.HTTP)
                 .port(httpAddress, SessionProtocol.HTTP)
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
-                .service(grpcServices(broker, produce), onlyOnPort(boundGrpcPort))
+                .service(grpcServices(broker, produce, access, config.auth()), onlyOnPort(boundGrpcPort))
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
                 // (Armeria's defaults, 10 MiB and 10 s, would cut them and make clients resend). Each message is
                 // still bounded by the gRPC service's maxRequestMessageLength.
@@ -164,11 +203,14 @@ public final class JunctionServer implements AutoCloseable {
      * served that is not meant to be). They run on Armeria's blocking task executor: admin calls touch the disk
      * and wait for groups' owner threads, which must never happen on an event loop.
      */
-    private static GrpcService grpcServices(Broker broker, ProduceService produce) {
+    private static GrpcService grpcServices(Broker broker, ProduceService produce, AccessControl access,
+            ServerConfig.AuthMode auth) {
         return GrpcService.builder()
                 .addService(new AdminService(broker))
                 .addService(produce)
                 .addService(new ConsumeService(broker))
+                .addService(new AccessService(broker, access))
+                .intercept(new Guard(access, auth))
                 .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .exceptionHandler(JunctionServer::transportRefusal)
                 .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)

@@ -64,6 +64,25 @@ public final class ServerConfig {
     public static final String CONSUMER_STALL_TIMEOUT = "consumer-stall-timeout";
     public static final BrokerConfig.ConsumerLimits DEFAULT_CONSUMER_LIMITS = BrokerConfig.ConsumerLimits.DEFAULTS;
 
+    /**
+     * Who must authenticate: {@code loopback} (a call from 127.0.0.1 or ::1 without credentials acts as root;
+     * every other call authenticates) or {@code required} (every call authenticates).
+     */
+    public static final String AUTH = "auth";
+    public static final AuthMode DEFAULT_AUTH = AuthMode.LOOPBACK;
+
+    /** A file whose first line is root's password, read at start and kept only as a hash. */
+    public static final String ROOT_PASSWORD_FILE = "root-password-file";
+
+    /** How long a session from {@code junction login} lasts. */
+    public static final String SESSION_TTL = "session-ttl";
+    public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(12);
+
+    /** The server's authentication modes: see {@link #AUTH}. */
+    public enum AuthMode {
+        LOOPBACK, REQUIRED
+    }
+
     static final int MAX_PORT = 65_535;
 
     private final Path dataDir;
@@ -75,8 +94,14 @@ public final class ServerConfig {
     private final long segmentBytes;
     private final long compactionThrottle;
     private final BrokerConfig.ConsumerLimits consumerLimits;
+    private final AuthMode auth;
+    private final Path rootPasswordFile;
+    private final Duration sessionTtl;
 
     private ServerConfig(Builder b) {
+        this.auth = b.auth;
+        this.rootPasswordFile = b.rootPasswordFile;
+        this.sessionTtl = b.sessionTtl;
         this.dataDir = b.dataDir;
         this.host = b.host;
         this.port = b.port;
@@ -135,6 +160,19 @@ public final class ServerConfig {
         return consumerLimits;
     }
 
+    public AuthMode auth() {
+        return auth;
+    }
+
+    /** Null when none was given. */
+    public Path rootPasswordFile() {
+        return rootPasswordFile;
+    }
+
+    public Duration sessionTtl() {
+        return sessionTtl;
+    }
+
     @Override
     public String toString() {
         return "ServerConfig{" + DATA_DIR + "=" + dataDir + ", " + HOST + "=" + host + ", " + PORT + "=" + port
@@ -142,7 +180,9 @@ public final class ServerConfig {
                 + flushInterval + ", " + SEGMENT_BYTES + "=" + segmentBytes + ", " + COMPACTION_THROTTLE + "="
                 + compactionThrottle + ", " + MAX_PREFETCH + "=" + consumerLimits.maxPrefetch() + ", "
                 + MAX_PREFETCH_BYTES + "=" + consumerLimits.maxPrefetchBytes() + ", " + CONSUMER_STALL_TIMEOUT + "="
-                + consumerLimits.stallTimeout() + ", " + CONSUMER_HELD_BYTES + "=" + consumerLimits.heldBytes() + "}";
+                + consumerLimits.stallTimeout() + ", " + CONSUMER_HELD_BYTES + "=" + consumerLimits.heldBytes() + ", "
+                + AUTH + "=" + auth + ", " + ROOT_PASSWORD_FILE + "=" + rootPasswordFile + ", " + SESSION_TTL + "="
+                + sessionTtl + "}";
     }
 
     /** Not thread-safe. */
@@ -159,8 +199,26 @@ public final class ServerConfig {
         private long maxPrefetchBytes = DEFAULT_CONSUMER_LIMITS.maxPrefetchBytes();
         private Duration stallTimeout = DEFAULT_CONSUMER_LIMITS.stallTimeout();
         private long heldBytes = DEFAULT_CONSUMER_LIMITS.heldBytes();
+        private AuthMode auth = DEFAULT_AUTH;
+        private Path rootPasswordFile;
+        private Duration sessionTtl = DEFAULT_SESSION_TTL;
 
         private Builder() {
+        }
+
+        public Builder auth(AuthMode auth) {
+            this.auth = auth;
+            return this;
+        }
+
+        public Builder rootPasswordFile(Path file) {
+            this.rootPasswordFile = file;
+            return this;
+        }
+
+        public Builder sessionTtl(Duration ttl) {
+            this.sessionTtl = ttl;
+            return this;
         }
 
         public Builder maxPrefetch(int messages) {
@@ -258,6 +316,13 @@ public final class ServerConfig {
             if (stallTimeout == null || stallTimeout.toMillis() < 100 || stallTimeout.compareTo(Duration.ofHours(1)) > 0) {
                 throw new IllegalArgumentException(CONSUMER_STALL_TIMEOUT + " must be in [100ms, 1h], was "
                         + stallTimeout);
+            }
+            if (auth == null) {
+                throw new IllegalArgumentException(AUTH + " must be loopback or required");
+            }
+            if (sessionTtl == null || sessionTtl.compareTo(Duration.ofMinutes(1)) < 0
+                    || sessionTtl.compareTo(Duration.ofDays(30)) > 0) {
+                throw new IllegalArgumentException(SESSION_TTL + " must be in [1m, 30d], was " + sessionTtl);
             }
             requirePort(PORT, port);
             requirePort(HTTP_PORT, httpPort);

@@ -76,9 +76,14 @@ public final class Errors {
             case UNKNOWN_GROUP:
             case UNKNOWN_DEAD_LETTER:
             case UNKNOWN_SCHEMA:
+            case UNKNOWN_USER:
+            case UNKNOWN_TOKEN:
                 return Status.Code.NOT_FOUND;
             case STATION_EXISTS:
             case SCHEMA_EXISTS:
+            case TENANT_EXISTS:
+            case USER_EXISTS:
+            case TOKEN_EXISTS:
                 return Status.Code.ALREADY_EXISTS;
             case OFFSET_OUT_OF_RANGE:
                 return Status.Code.OUT_OF_RANGE;
@@ -86,7 +91,13 @@ public final class Errors {
             case SCHEMA_IN_USE:
             case STALE_DELIVERY:
             case GROUP_IN_USE:
+            case TENANT_NOT_EMPTY:
                 return Status.Code.FAILED_PRECONDITION;
+            case UNAUTHENTICATED:
+                return Status.Code.UNAUTHENTICATED;
+            case PERMISSION_DENIED:
+                return Status.Code.PERMISSION_DENIED;
+            case LOGIN_THROTTLED:
             case MESSAGE_TOO_LARGE:
             case STORAGE_FULL:
             case SLOW_CONSUMER:

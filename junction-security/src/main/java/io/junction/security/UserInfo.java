@@ -1,0 +1,6 @@
+package io.junction.security;
+
+/** A user as listings show it: never its password hash. */
+public record UserInfo(String tenant, String name, Role role, StationRules stations, long createdMs,
+        boolean hasPassword) {
+}

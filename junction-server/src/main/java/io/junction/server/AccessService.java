@@ -1,0 +1,221 @@
+package io.junction.server;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+import io.grpc.stub.StreamObserver;
+import io.junction.api.v1.AccessGrpc;
+import io.junction.api.v1.CreateTenantRequest;
+import io.junction.api.v1.CreateTokenRequest;
+import io.junction.api.v1.CreateTokenResponse;
+import io.junction.api.v1.CreateUserRequest;
+import io.junction.api.v1.DeleteTenantRequest;
+import io.junction.api.v1.DeleteTenantResponse;
+import io.junction.api.v1.DeleteUserRequest;
+import io.junction.api.v1.DeleteUserResponse;
+import io.junction.api.v1.GetTenantRequest;
+import io.junction.api.v1.GetUserRequest;
+import io.junction.api.v1.Identity;
+import io.junction.api.v1.ListTenantsRequest;
+import io.junction.api.v1.ListTenantsResponse;
+import io.junction.api.v1.ListTokensRequest;
+import io.junction.api.v1.ListTokensResponse;
+import io.junction.api.v1.ListUsersRequest;
+import io.junction.api.v1.ListUsersResponse;
+import io.junction.api.v1.LoginRequest;
+import io.junction.api.v1.LoginResponse;
+import io.junction.api.v1.LogoutRequest;
+import io.junction.api.v1.LogoutResponse;
+import io.junction.api.v1.RevokeTokenRequest;
+import io.junction.api.v1.RevokeTokenResponse;
+import io.junction.api.v1.SetPasswordRequest;
+import io.junction.api.v1.SetPasswordResponse;
+import io.junction.api.v1.TenantInfo;
+import io.junction.api.v1.TokenInfo;
+import io.junction.api.v1.UserInfo;
+import io.junction.api.v1.WhoAmIRequest;
+import io.junction.broker.Broker;
+import io.junction.broker.BrokerException;
+import io.junction.errors.ErrorCode;
+import io.junction.security.AccessControl;
+import io.junction.security.NewToken;
+import io.junction.security.Principal;
+import io.junction.security.Role;
+import io.junction.security.StationRules;
+
+/**
+ * {@code junction.v1.Access}: logins, tenants, users and tokens. {@link Guard} has already authenticated the
+ * caller and checked its permission and tenant; this maps the calls onto {@link AccessControl} (users, tokens)
+ * and the {@link Broker} (tenants). Stateless; thread-safe.
+ */
+final class AccessService extends AccessGrpc.AccessImplBase {
+
+    private final Broker broker;
+    private final AccessControl access;
+
+    AccessService(Broker broker, AccessControl access) {
+        this.broker = broker;
+        this.access = access;
+    }
+
+    private static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            out.onError(Convert.status(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+
+    private static Principal caller() {
+        return Guard.PRINCIPAL.get();
+    }
+
+    /** UNKNOWN_TENANT unless the broker has it (the guard has already kept callers to their own). */
+    private String existing(String tenant) {
+        if (!broker.hasTenant(tenant)) {
+            throw new BrokerException(ErrorCode.UNKNOWN_TENANT, "tenant '" + tenant + "' does not exist");
+        }
+        return tenant;
+    }
+
+    @Override
+    public void login(LoginRequest request, StreamObserver<LoginResponse> out) {
+        answer(out, () -> {
+            NewToken session = access.login(caller());
+            Principal p = caller();
+            return LoginResponse.newBuilder().setToken(session.secret()).setIdentity(identity(new Principal(
+                    p.tenant(), p.name(), p.role(), p.stations(), Principal.SESSION, session.info().expiresMs(),
+                    ""))).build();
+        });
+    }
+
+    @Override
+    public void logout(LogoutRequest request, StreamObserver<LogoutResponse> out) {
+        answer(out, () -> {
+            access.logout(caller());
+            return LogoutResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void whoAmI(WhoAmIRequest request, StreamObserver<Identity> out) {
+        answer(out, () -> identity(caller()));
+    }
+
+    // ----- tenants --------------------------------------------------------------------------------------------
+
+    @Override
+    public void createTenant(CreateTenantRequest request, StreamObserver<TenantInfo> out) {
+        answer(out, () -> tenant(broker.createTenant(request.getName())));
+    }
+
+    @Override
+    public void getTenant(GetTenantRequest request, StreamObserver<TenantInfo> out) {
+        answer(out, () -> tenant(broker.tenantInfo(request.getName())));
+    }
+
+    @Override
+    public void listTenants(ListTenantsRequest request, StreamObserver<ListTenantsResponse> out) {
+        answer(out, () -> ListTenantsResponse.newBuilder().addAllTenants(broker.listTenants().stream()
+                .map(AccessService::tenant).toList()).build());
+    }
+
+    @Override
+    public void deleteTenant(DeleteTenantRequest request, StreamObserver<DeleteTenantResponse> out) {
+        answer(out, () -> {
+            broker.deleteTenant(request.getName(), request.getForce());
+            access.dropTenant(request.getName());
+            return DeleteTenantResponse.getDefaultInstance();
+        });
+    }
+
+    private static TenantInfo tenant(io.junction.broker.TenantInfo t) {
+        return TenantInfo.newBuilder().setName(t.name()).setStations(t.stations()).build();
+    }
+
+    // ----- users ----------------------------------------------------------------------------------------------
+
+    @Override
+    public void createUser(CreateUserRequest request, StreamObserver<UserInfo> out) {
+        answer(out, () -> user(access.createUser(existing(request.getTenant()), request.getName(),
+                Role.parse(request.getRole()), new StationRules(request.getStationsList(),
+                        request.getDenyStationsList()), request.getPassword())));
+    }
+
+    @Override
+    public void getUser(GetUserRequest request, StreamObserver<UserInfo> out) {
+        answer(out, () -> user(access.user(existing(request.getTenant()), request.getName())));
+    }
+
+    @Override
+    public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> out) {
+        answer(out, () -> ListUsersResponse.newBuilder().addAllUsers(access.users(existing(request.getTenant()))
+                .stream().map(AccessService::user).toList()).build());
+    }
+
+    @Override
+    public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> out) {
+        answer(out, () -> {
+            access.deleteUser(caller(), existing(request.getTenant()), request.getName());
+            return DeleteUserResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void setPassword(SetPasswordRequest request, StreamObserver<SetPasswordResponse> out) {
+        answer(out, () -> {
+            access.setPassword(caller(), existing(request.getTenant()), request.getName(), request.getPassword());
+            return SetPasswordResponse.getDefaultInstance();
+        });
+    }
+
+    private static UserInfo user(io.junction.security.UserInfo u) {
+        return UserInfo.newBuilder().setTenant(u.tenant()).setName(u.name()).setRole(u.role().label())
+                .addAllStations(u.stations().allow()).addAllDenyStations(u.stations().deny())
+                .setCreatedMs(u.createdMs()).setHasPassword(u.hasPassword()).build();
+    }
+
+    // ----- tokens ---------------------------------------------------------------------------------------------
+
+    @Override
+    public void createToken(CreateTokenRequest request, StreamObserver<CreateTokenResponse> out) {
+        answer(out, () -> {
+            Role role = request.getRole().isEmpty() ? Role.PRODUCER : Role.parse(request.getRole());
+            NewToken token = access.createToken(caller(), existing(request.getTenant()), request.getName(), role,
+                    new StationRules(request.getStationsList(), request.getDenyStationsList()),
+                    request.getExpiresInMs());
+            return CreateTokenResponse.newBuilder().setToken(token(token.info())).setSecret(token.secret()).build();
+        });
+    }
+
+    @Override
+    public void listTokens(ListTokensRequest request, StreamObserver<ListTokensResponse> out) {
+        answer(out, () -> ListTokensResponse.newBuilder().addAllTokens(access.tokens(existing(request.getTenant()))
+                .stream().map(AccessService::token).toList()).build());
+    }
+
+    @Override
+    public void revokeToken(RevokeTokenRequest request, StreamObserver<RevokeTokenResponse> out) {
+        answer(out, () -> {
+            access.revokeToken(existing(request.getTenant()), request.getName());
+            return RevokeTokenResponse.getDefaultInstance();
+        });
+    }
+
+    private static TokenInfo token(io.junction.security.TokenInfo t) {
+        return TokenInfo.newBuilder().setTenant(t.tenant()).setName(t.name()).setRole(t.role().label())
+                .addAllStations(t.stations().allow()).addAllDenyStations(t.stations().deny())
+                .setCreatedBy(t.createdBy()).setCreatedMs(t.createdMs()).setExpiresMs(t.expiresMs()).build();
+    }
+
+    static Identity identity(Principal p) {
+        List<String> allow = p.stations().allow();
+        return Identity.newBuilder().setTenant(p.tenant()).setUser(p.name()).setRole(p.role().label())
+                .addAllStations(allow).addAllDenyStations(p.stations().deny()).setVia(p.via())
+                .setExpiresMs(p.expiresMs()).build();
+    }
+}
