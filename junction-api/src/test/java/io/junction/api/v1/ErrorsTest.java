@@ -91,7 +91,7 @@ class ErrorsTest {
         assertThat(Arrays.stream(ErrorCode.values()).filter(c -> c != ErrorCode.UNRECOGNIZED)
                 .filter(Errors::isRetriable))
                 .containsExactlyInAnyOrder(ErrorCode.INTERNAL, ErrorCode.SHUTTING_DOWN, ErrorCode.STORAGE_FULL,
-                        ErrorCode.STORAGE_ERROR, ErrorCode.SLOW_CONSUMER);
+                        ErrorCode.STORAGE_ERROR, ErrorCode.SLOW_CONSUMER, ErrorCode.LOGIN_THROTTLED);
     }
 
     @ParameterizedTest
