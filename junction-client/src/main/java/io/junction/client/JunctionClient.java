@@ -56,6 +56,8 @@ public final class JunctionClient implements AutoCloseable {
     private final String tenant;
     /** The {@code authorization} header's value for every call; null: none (loopback). */
     private final String authorization;
+    /** Plaintext, or TLS trusting the given CA (and showing a client certificate, for mutual TLS). */
+    private final io.grpc.ChannelCredentials credentials;
     private static final int READ_ATTEMPTS = 3;
 
     private final ManagedChannel channel;
@@ -73,7 +75,8 @@ public final class JunctionClient implements AutoCloseable {
         this.authorization = b.authorization;
         this.callTimeout = b.callTimeout;
         this.givenChannel = b.channel != null;
-        this.channel = givenChannel ? b.channel : newChannel(b.server, authorization);
+        this.credentials = b.channelCredentials();
+        this.channel = givenChannel ? b.channel : newChannel(b.server, credentials, authorization);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "junction-client-scheduler");
             t.setDaemon(true);
@@ -81,9 +84,10 @@ public final class JunctionClient implements AutoCloseable {
         });
     }
 
-    private static ManagedChannel newChannel(String server, String authorization) {
-        final io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(server,
-                InsecureChannelCredentials.create()).keepAliveTime(30, TimeUnit.SECONDS);
+    private static ManagedChannel newChannel(String server, io.grpc.ChannelCredentials credentials,
+            String authorization) {
+        final io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(server, credentials)
+                .keepAliveTime(30, TimeUnit.SECONDS);
         if (authorization != null) {
             builder.intercept(new Authorization(authorization));
         }
@@ -537,7 +541,7 @@ public final class JunctionClient implements AutoCloseable {
     ManagedChannel consumeChannel() {
         synchronized (consumeChannelLock) {
             if (consumeChannel == null) {
-                consumeChannel = givenChannel ? channel : newChannel(server, authorization);
+                consumeChannel = givenChannel ? channel : newChannel(server, credentials, authorization);
             }
             return consumeChannel;
         }
@@ -622,6 +626,9 @@ public final class JunctionClient implements AutoCloseable {
         private Duration callTimeout = Duration.ofSeconds(30);
         private ManagedChannel channel;
         private String authorization;
+        private java.nio.file.Path tlsCa;
+        private java.nio.file.Path tlsCertificate;
+        private java.nio.file.Path tlsKey;
 
         private Builder() {
         }
@@ -663,6 +670,47 @@ public final class JunctionClient implements AutoCloseable {
             this.authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
                     (login + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return this;
+        }
+
+        /**
+         * Talk TLS to the broker, trusting the certificate authorities in {@code caFile} (PEM); a broker started
+         * with {@code --tls-cert} refuses plaintext clients.
+         */
+        public Builder tls(java.nio.file.Path caFile) {
+            this.tlsCa = Objects.requireNonNull(caFile, "caFile");
+            return this;
+        }
+
+        /**
+         * Show this client certificate (PEM chain and PKCS#8 private key) to a broker that requires one (mutual
+         * TLS, {@code --tls-client-ca}); its subject's CN names the user the calls act as when no token or
+         * credentials are given. Needs {@link #tls}.
+         */
+        public Builder tlsClientCertificate(java.nio.file.Path certificateChain, java.nio.file.Path privateKey) {
+            this.tlsCertificate = Objects.requireNonNull(certificateChain, "certificateChain");
+            this.tlsKey = Objects.requireNonNull(privateKey, "privateKey");
+            return this;
+        }
+
+        private io.grpc.ChannelCredentials channelCredentials() {
+            if (tlsCa == null) {
+                if (tlsCertificate != null) {
+                    throw new IllegalStateException("a client certificate needs tls(caFile) too");
+                }
+                return InsecureChannelCredentials.create();
+            }
+            try {
+                final io.grpc.TlsChannelCredentials.Builder b = io.grpc.TlsChannelCredentials.newBuilder()
+                        .trustManager(tlsCa.toFile());
+                if (tlsCertificate != null) {
+                    b.keyManager(tlsCertificate.toFile(), tlsKey.toFile());
+                }
+                return b.build();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the TLS files " + tlsCa
+                        + (tlsCertificate == null ? "" : ", " + tlsCertificate + ", " + tlsKey) + ": " + e.getMessage(),
+                        e);
+            }
         }
 
         /** How long an admin call waits for the broker; default 30 s. */

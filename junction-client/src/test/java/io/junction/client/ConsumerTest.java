@@ -76,7 +76,7 @@ class ConsumerTest {
 
         final ConsumeRequest first = next();
         assertThat(first.hasSubscribe()).isTrue();
-        assertThat(first.getSubscribe().getTenant()).isEqualTo("default");
+        assertThat(first.getSubscribe().getTenant()).as("none named: the caller's own").isEmpty();
         assertThat(first.getSubscribe().getStation()).isEqualTo("orders");
         assertThat(first.getSubscribe().getGroup()).isEqualTo("billing");
         assertThat(first.getSubscribe().getStart().getLastN()).isEqualTo(10);

@@ -165,7 +165,9 @@ final class FakeBroker implements AutoCloseable {
                         "station '" + request.getName() + "' already exists"));
                 return;
             }
-            final StationInfo info = StationInfo.newBuilder().setTenant(request.getTenant())
+            // As the broker does for a caller of the default tenant: "" names the caller's own.
+            final String tenant = request.getTenant().isEmpty() ? "default" : request.getTenant();
+            final StationInfo info = StationInfo.newBuilder().setTenant(tenant)
                     .setName(request.getName()).setConfig(request.getConfig())
                     .addPartitions(PartitionInfo.newBuilder().setPartition(0).setLatestOffset(3).setBytes(42))
                     .setMessages(3).setBytes(42).setCreatedAtMs(1_000).build();

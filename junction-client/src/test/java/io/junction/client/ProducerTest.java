@@ -47,7 +47,7 @@ class ProducerTest {
         assertThat(request.getMessagesList()).extracting(m -> m.getValue().toStringUtf8())
                 .containsExactly("a", "b", "c");
         assertThat(request.getStation()).isEqualTo("orders");
-        assertThat(request.getTenant()).isEqualTo("default");
+        assertThat(request.getTenant()).as("none named: the caller's own").isEmpty();
         assertThat(request.getRequestId()).isEqualTo(1);
         assertThat(receipts.get(0).get(5, TimeUnit.SECONDS)).isEqualTo(new Receipt(0, 0));
         assertThat(receipts.get(2).get(5, TimeUnit.SECONDS)).isEqualTo(new Receipt(0, 2));

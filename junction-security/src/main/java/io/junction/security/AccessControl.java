@@ -259,6 +259,24 @@ public final class AccessControl {
     }
 
     /**
+     * The user a verified TLS client certificate names by its CN: {@code alice@hr}, {@code root}, or a name alone
+     * for the default tenant. UNAUTHENTICATED when there is no such user (the certificate proves a name the
+     * broker's CA vouched for; the user's role and patterns still come from the broker).
+     */
+    public Principal certificateUser(String commonName) {
+        int at = commonName.lastIndexOf('@');
+        String name = at < 0 ? commonName : commonName.substring(0, at);
+        String tenant = at < 0 ? DEFAULT_TENANT : commonName.substring(at + 1);
+        TenantFile.User user = Names.NAME.matcher(name).matches() && Names.NAME.matcher(tenant).matches()
+                ? file(tenant).user(name) : null;
+        if (user == null) {
+            throw new AccessException(ErrorCode.UNAUTHENTICATED, "the client certificate names no user of this "
+                    + "broker (CN " + Names.quote(commonName) + ")");
+        }
+        return new Principal(tenant, name, Role.parse(user.role()), user.rules(), Principal.CERTIFICATE, 0, "");
+    }
+
+    /**
      * Whether a principal authenticated earlier still stands: its session or token not revoked nor expired, its
      * user not deleted. For long streams, checked again on each request that names a station.
      */

@@ -10,7 +10,7 @@ import io.junction.errors.ErrorCode;
  * @param name         the user's name, or the token's
  * @param role         what it may do
  * @param stations     which stations of its tenant
- * @param via          {@code loopback}, {@code password}, {@code session} or {@code token:NAME}
+ * @param via          {@code loopback}, {@code password}, {@code session}, {@code certificate} or {@code token:NAME}
  * @param expiresMs    when its session or token ends (epoch ms); 0 for never
  * @param credentialId the session's or token's id (not a secret: the secret is checked against its hash); "" else
  */
@@ -20,6 +20,7 @@ public record Principal(String tenant, String name, Role role, StationRules stat
     public static final String LOOPBACK = "loopback";
     public static final String PASSWORD = "password";
     public static final String SESSION = "session";
+    public static final String CERTIFICATE = "certificate";
     static final String TOKEN_PREFIX = "token:";
 
     public boolean isRoot() {

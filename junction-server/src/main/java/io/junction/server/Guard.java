@@ -71,14 +71,49 @@ final class Guard implements ServerInterceptor {
                 (c, h) -> new Checking<>(next.startCall(c, h), c, rule, principal));
     }
 
+    /**
+     * The caller: by its {@code authorization} header if it sends one; else by its TLS client certificate (mutual
+     * TLS: the subject's CN names the user); else root for a loopback caller in loopback mode; else refused.
+     */
     private Principal authenticate(String authorization) {
         InetSocketAddress remote = remoteAddress();
         String address = remote == null ? "unknown" : remote.getAddress().getHostAddress();
-        if ((authorization == null || authorization.isEmpty()) && loopbackIsRoot && remote != null
-                && remote.getAddress().isLoopbackAddress()) {
-            return access.loopbackRoot();
+        if (authorization == null || authorization.isEmpty()) {
+            String cn = clientCertificateName();
+            if (cn != null) {
+                return access.certificateUser(cn);
+            }
+            if (loopbackIsRoot && remote != null && remote.getAddress().isLoopbackAddress()) {
+                return access.loopbackRoot();
+            }
         }
         return access.authenticate(authorization, address);
+    }
+
+    /** The CN of the verified client certificate of this call's connection; null without one. */
+    private static String clientCertificateName() {
+        ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+        javax.net.ssl.SSLSession tls = ctx == null ? null : ctx.sslSession();
+        if (tls == null) {
+            return null;
+        }
+        try {
+            java.security.cert.Certificate[] chain = tls.getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate cert)) {
+                return null;
+            }
+            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(cert.getSubjectX500Principal()
+                    .getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+            throw new AccessException(ErrorCode.UNAUTHENTICATED, "the client certificate has no CN naming a user");
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null; // a TLS connection without a client certificate
+        } catch (javax.naming.InvalidNameException e) {
+            throw new AccessException(ErrorCode.UNAUTHENTICATED, "the client certificate's subject cannot be read");
+        }
     }
 
     private static InetSocketAddress remoteAddress() {

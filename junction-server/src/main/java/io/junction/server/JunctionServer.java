@@ -157,9 +157,14 @@ public final class JunctionServer implements AutoCloseable {
         final AtomicInteger boundHttpPort = new AtomicInteger(config.httpPort());
         final AtomicInteger boundGrpcPort = new AtomicInteger(config.port());
         final ProduceService produce = new ProduceService(broker);
-        final Server server = Server.builder()
-                .port(grpcAddress, SessionProtocol.HTTP)
-                .port(httpAddress, SessionProtocol.HTTP)
+        final SessionProtocol protocol = config.tls() ? SessionProtocol.HTTPS : SessionProtocol.HTTP;
+        final com.linecorp.armeria.server.ServerBuilder builder = Server.builder()
+                .port(grpcAddress, protocol)
+                .port(httpAddress, protocol);
+        if (config.tls()) {
+            tls(builder, config);
+        }
+        final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
                 .service(grpcServices(broker, produce, access, config.auth()), onlyOnPort(boundGrpcPort))
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
@@ -187,6 +192,28 @@ public final class JunctionServer implements AutoCloseable {
         boundGrpcPort.set(bound.get(0).getPort());
         boundHttpPort.set(bound.get(1).getPort());
         return new JunctionServer(lock, broker, produce, server, bound.get(0).getPort(), bound.get(1).getPort());
+    }
+
+    /**
+     * Both ports speak TLS with the configured certificate and key (checked here, so that a bad file is a clear
+     * startup error); with a client CA, a client must show a certificate it signed (mutual TLS).
+     */
+    private static void tls(com.linecorp.armeria.server.ServerBuilder builder, ServerConfig config) {
+        final com.linecorp.armeria.common.TlsKeyPair pair;
+        try {
+            pair = com.linecorp.armeria.common.TlsKeyPair.of(config.tlsKey().toFile(), config.tlsCert().toFile());
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot use " + ServerConfig.TLS_CERT + " " + config.tlsCert() + " with "
+                    + ServerConfig.TLS_KEY + " " + config.tlsKey() + ": " + e.getMessage(), e);
+        }
+        builder.tls(pair);
+        if (config.tlsClientCa() != null) {
+            final java.io.File ca = config.tlsClientCa().toFile();
+            if (!ca.canRead()) {
+                throw new StartupException("cannot read " + ServerConfig.TLS_CLIENT_CA + " " + ca);
+            }
+            builder.tlsCustomizer(ssl -> ssl.trustManager(ca).clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE));
+        }
     }
 
     /**

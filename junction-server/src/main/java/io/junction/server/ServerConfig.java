@@ -78,6 +78,19 @@ public final class ServerConfig {
     public static final String SESSION_TTL = "session-ttl";
     public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(12);
 
+    /**
+     * TLS on both ports: the server's certificate chain and its private key (PEM, the key PKCS#8). With TLS, both
+     * ports speak only TLS: a plaintext client is refused.
+     */
+    public static final String TLS_CERT = "tls-cert";
+    public static final String TLS_KEY = "tls-key";
+    /**
+     * Require client certificates signed by these CAs (PEM): mutual TLS. A certificate's subject CN names the user
+     * it authenticates as ({@code alice@hr}; {@code root}; no "@": the default tenant) when a call carries no
+     * other credentials.
+     */
+    public static final String TLS_CLIENT_CA = "tls-client-ca";
+
     /** The server's authentication modes: see {@link #AUTH}. */
     public enum AuthMode {
         LOOPBACK, REQUIRED
@@ -97,8 +110,14 @@ public final class ServerConfig {
     private final AuthMode auth;
     private final Path rootPasswordFile;
     private final Duration sessionTtl;
+    private final Path tlsCert;
+    private final Path tlsKey;
+    private final Path tlsClientCa;
 
     private ServerConfig(Builder b) {
+        this.tlsCert = b.tlsCert;
+        this.tlsKey = b.tlsKey;
+        this.tlsClientCa = b.tlsClientCa;
         this.auth = b.auth;
         this.rootPasswordFile = b.rootPasswordFile;
         this.sessionTtl = b.sessionTtl;
@@ -173,6 +192,26 @@ public final class ServerConfig {
         return sessionTtl;
     }
 
+    /** Whether both ports speak TLS. */
+    public boolean tls() {
+        return tlsCert != null;
+    }
+
+    /** Null without TLS. */
+    public Path tlsCert() {
+        return tlsCert;
+    }
+
+    /** Null without TLS. */
+    public Path tlsKey() {
+        return tlsKey;
+    }
+
+    /** Null unless client certificates are required. */
+    public Path tlsClientCa() {
+        return tlsClientCa;
+    }
+
     @Override
     public String toString() {
         return "ServerConfig{" + DATA_DIR + "=" + dataDir + ", " + HOST + "=" + host + ", " + PORT + "=" + port
@@ -182,7 +221,8 @@ public final class ServerConfig {
                 + MAX_PREFETCH_BYTES + "=" + consumerLimits.maxPrefetchBytes() + ", " + CONSUMER_STALL_TIMEOUT + "="
                 + consumerLimits.stallTimeout() + ", " + CONSUMER_HELD_BYTES + "=" + consumerLimits.heldBytes() + ", "
                 + AUTH + "=" + auth + ", " + ROOT_PASSWORD_FILE + "=" + rootPasswordFile + ", " + SESSION_TTL + "="
-                + sessionTtl + "}";
+                + sessionTtl + ", " + TLS_CERT + "=" + tlsCert + ", " + TLS_KEY + "=" + tlsKey + ", " + TLS_CLIENT_CA
+                + "=" + tlsClientCa + "}";
     }
 
     /** Not thread-safe. */
@@ -202,8 +242,24 @@ public final class ServerConfig {
         private AuthMode auth = DEFAULT_AUTH;
         private Path rootPasswordFile;
         private Duration sessionTtl = DEFAULT_SESSION_TTL;
+        private Path tlsCert;
+        private Path tlsKey;
+        private Path tlsClientCa;
 
         private Builder() {
+        }
+
+        /** TLS on both ports with this certificate chain and private key (PEM files); null for none. */
+        public Builder tls(Path certificateChain, Path privateKey) {
+            this.tlsCert = certificateChain;
+            this.tlsKey = privateKey;
+            return this;
+        }
+
+        /** Require client certificates signed by these CAs (a PEM file); null for none. */
+        public Builder tlsClientCa(Path caCertificates) {
+            this.tlsClientCa = caCertificates;
+            return this;
         }
 
         public Builder auth(AuthMode auth) {
@@ -323,6 +379,14 @@ public final class ServerConfig {
             if (sessionTtl == null || sessionTtl.compareTo(Duration.ofMinutes(1)) < 0
                     || sessionTtl.compareTo(Duration.ofDays(30)) > 0) {
                 throw new IllegalArgumentException(SESSION_TTL + " must be in [1m, 30d], was " + sessionTtl);
+            }
+            if ((tlsCert == null) != (tlsKey == null)) {
+                throw new IllegalArgumentException(TLS_CERT + " and " + TLS_KEY + " go together: give both or "
+                        + "neither");
+            }
+            if (tlsClientCa != null && tlsCert == null) {
+                throw new IllegalArgumentException(TLS_CLIENT_CA + " needs TLS: give " + TLS_CERT + " and "
+                        + TLS_KEY + " too");
             }
             requirePort(PORT, port);
             requirePort(HTTP_PORT, httpPort);
