@@ -6,6 +6,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -15,13 +16,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.junction.client.DeadLetter;
 import io.junction.client.GroupInfo;
+import io.junction.client.Identity;
 import io.junction.client.MaintenanceRun;
+import io.junction.client.NewToken;
 import io.junction.client.PartitionInfo;
 import io.junction.client.Receipt;
 import io.junction.client.SchemaInfo;
 import io.junction.client.ReceivedMessage;
 import io.junction.client.StationInfo;
 import io.junction.client.StationOptions;
+import io.junction.client.TenantInfo;
+import io.junction.client.TokenInfo;
+import io.junction.client.UserInfo;
 
 /**
  * The {@code --json} output: one JSON object per line, field names in snake_case. Bytes appear as UTF-8 text when
@@ -193,6 +199,61 @@ final class Json {
         node.put("last_delivery", d.lastDelivery() == null ? null : d.lastDelivery().toString());
         node.put("timestamp", d.timestamp().toString());
         return write(node);
+    }
+
+    /** Who the broker takes the caller for; {@code expires} null: never. */
+    static String identity(Identity i) {
+        final ObjectNode node = MAPPER.createObjectNode().put("tenant", i.tenant()).put("user", i.user())
+                .put("role", i.role());
+        strings(node, "stations", i.stations());
+        strings(node, "deny_stations", i.denyStations());
+        node.put("via", i.via()).put("expires", instant(i.expiresAt()));
+        return write(node);
+    }
+
+    /** A new session: who it is for and until when; never its token. */
+    static String login(TokenInfo session) {
+        return write(MAPPER.createObjectNode().put("tenant", session.tenant()).put("user", session.name())
+                .put("role", session.role()).put("expires", instant(session.expiresAt())));
+    }
+
+    static String tenant(TenantInfo t) {
+        return write(MAPPER.createObjectNode().put("name", t.name()).put("stations", t.stations()));
+    }
+
+    static String user(UserInfo u) {
+        final ObjectNode node = MAPPER.createObjectNode().put("tenant", u.tenant()).put("name", u.name())
+                .put("role", u.role());
+        strings(node, "stations", u.stations());
+        strings(node, "deny_stations", u.denyStations());
+        node.put("has_password", u.hasPassword()).put("created", instant(u.created()));
+        return write(node);
+    }
+
+    /** A token, never its secret; {@code expires} null: never. */
+    static String token(TokenInfo t) {
+        final ObjectNode node = MAPPER.createObjectNode().put("tenant", t.tenant()).put("name", t.name())
+                .put("role", t.role());
+        strings(node, "stations", t.stations());
+        strings(node, "deny_stations", t.denyStations());
+        node.put("created_by", t.createdBy()).put("created", instant(t.created()))
+                .put("expires", instant(t.expiresAt()));
+        return write(node);
+    }
+
+    /** A token just created, with its secret: the only output that ever shows one. */
+    static String newToken(NewToken t) {
+        return write(MAPPER.createObjectNode().put("name", t.info().name()).put("role", t.info().role())
+                .put("secret", t.secret()).put("expires", instant(t.info().expiresAt())));
+    }
+
+    private static void strings(ObjectNode node, String field, List<String> values) {
+        final ArrayNode array = node.putArray(field);
+        values.forEach(array::add);
+    }
+
+    private static String instant(Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 
     /** Named counts, as one object in their order. */

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "junction", mixinStandardHelpOptions = true, versionProvider = JunctionCommand.Version.class,
         description = "Junction, a lightweight message broker.",
         subcommands = {ServerCommand.class, StationCommand.class, ProduceCommand.class, ConsumeCommand.class,
-            GroupCommand.class, DlsCommand.class, SchemaCommand.class, BenchCommand.class})
+            GroupCommand.class, DlsCommand.class, SchemaCommand.class, BenchCommand.class, LoginCommand.class,
+            LogoutCommand.class, WhoAmICommand.class, TenantCommand.class, UserCommand.class, TokenCommand.class})
 final class JunctionCommand implements Runnable {
 
     static final String VERBOSE = "--verbose";

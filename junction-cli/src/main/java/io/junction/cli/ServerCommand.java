@@ -81,6 +81,23 @@ final class ServerCommand implements Callable<Integer> {
                     + "the others (default: ${DEFAULT-VALUE}).")
     private Duration stallTimeout;
 
+    @Option(names = "--" + ServerConfig.AUTH, paramLabel = "MODE", defaultValue = "loopback",
+            converter = AuthConverter.class,
+            description = {"Who must authenticate: loopback (a call from this machine, 127.0.0.1 or ::1, without "
+                + "credentials acts as root; every other call authenticates) or required (every call) (default: "
+                + "${DEFAULT-VALUE})."})
+    private ServerConfig.AuthMode auth;
+
+    @Option(names = "--" + ServerConfig.ROOT_PASSWORD_FILE, paramLabel = "FILE",
+            description = "A file whose first line is root's password, read at start; the broker keeps only its "
+                    + "hash, in the data directory. --auth required needs it until root has a password.")
+    private Path rootPasswordFile;
+
+    @Option(names = "--" + ServerConfig.SESSION_TTL, paramLabel = "DUR", defaultValue = "12h",
+            converter = Converters.DurationConverter.class,
+            description = "How long a session of 'junction login' lasts (default: ${DEFAULT-VALUE}; 1m to 30d).")
+    private Duration sessionTtl;
+
     /** {@code fsync} or {@code interval}. */
     static final class DurabilityConverter implements picocli.CommandLine.ITypeConverter<Durability> {
         @Override
@@ -90,6 +107,19 @@ final class ServerCommand implements Callable<Integer> {
                 case "interval": return Durability.INTERVAL;
                 default: throw new picocli.CommandLine.TypeConversionException("'" + value
                         + "' is not a durability: use fsync or interval");
+            }
+        }
+    }
+
+    /** {@code loopback} or {@code required}. */
+    static final class AuthConverter implements picocli.CommandLine.ITypeConverter<ServerConfig.AuthMode> {
+        @Override
+        public ServerConfig.AuthMode convert(String value) {
+            switch (value.strip()) {
+                case "loopback": return ServerConfig.AuthMode.LOOPBACK;
+                case "required": return ServerConfig.AuthMode.REQUIRED;
+                default: throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not an auth mode: use loopback or required");
             }
         }
     }
@@ -111,6 +141,9 @@ final class ServerCommand implements Callable<Integer> {
                 .maxPrefetchBytes(maxPrefetchBytes)
                 .consumerStallTimeout(stallTimeout)
                 .consumerHeldBytes(heldBytes)
+                .auth(auth)
+                .rootPasswordFile(rootPasswordFile)
+                .sessionTtl(sessionTtl)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM always stops the process: if a graceful stop hangs, the process halts after STOP_LIMIT.

@@ -1,12 +1,28 @@
 package io.junction.cli;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 
 import io.junction.client.JunctionClient;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** The {@code --server} option of every client command, and the client it connects. */
+/**
+ * The options every client command takes: the broker ({@code --server}), the tenant to act in ({@code --tenant})
+ * and the credentials ({@code --token}), and the client they connect. Credentials, first found wins:
+ * {@code --token}, {@code $JUNCTION_TOKEN}, the session {@code junction login} stored for the server
+ * ({@link Credentials}), none (the broker's loopback rule, if it has it).
+ */
 final class ServerOption {
+
+    static final String TOKEN_ENV = "JUNCTION_TOKEN";
+    /** The name of the field every command mixes this in as, which {@link #hint} looks for. */
+    static final String MIXIN_NAME = "server";
+
+    /** The environment the commands read ({@value #TOKEN_ENV}, {@value Credentials#XDG_CONFIG_HOME}); tests set it. */
+    static Map<String, String> env = System.getenv();
 
     @Option(names = "--server", paramLabel = "HOST:PORT",
             defaultValue = "${env:" + JunctionClient.SERVER_ENV + ":-" + JunctionClient.DEFAULT_SERVER + "}",
@@ -14,7 +30,69 @@ final class ServerOption {
                     + JunctionClient.DEFAULT_SERVER + "; now ${DEFAULT-VALUE}).")
     String server;
 
+    @Option(names = "--tenant", paramLabel = "T",
+            description = "The tenant to act in (default: that of the user or token you authenticate as; root's "
+                    + "and a loopback caller's: " + JunctionClient.DEFAULT_TENANT + ").")
+    String tenant = "";
+
+    // No picocli default from the environment: the help would print the token.
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Authenticate with this API or session token (default: $" + TOKEN_ENV + ", else the "
+                    + "session stored by 'junction login' for the server). Other users may see command lines: "
+                    + "prefer $" + TOKEN_ENV + ".")
+    String token;
+
+    /** Where the token of the last {@link #connect()} came from, for {@link #hint}; null: not connected yet. */
+    private Source source;
+
+    private enum Source { NONE, OPTION, ENVIRONMENT, STORED_SESSION }
+
     JunctionClient connect() {
-        return JunctionClient.builder().server(server).callTimeout(Duration.ofSeconds(10)).build();
+        final JunctionClient.Builder builder = builder();
+        token().ifPresent(builder::token);
+        return builder.build();
+    }
+
+    /** A builder for the server and tenant, without credentials. */
+    JunctionClient.Builder builder() {
+        return JunctionClient.builder().server(server).tenant(tenant).callTimeout(Duration.ofSeconds(10));
+    }
+
+    /** The token the calls authenticate with, by the precedence above; empty: none. */
+    Optional<String> token() {
+        if (token != null) {
+            source = Source.OPTION;
+            return Optional.of(token);
+        }
+        final String fromEnv = env.get(TOKEN_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            source = Source.ENVIRONMENT;
+            return Optional.of(fromEnv.strip());
+        }
+        final Optional<String> stored = credentials().session(server).map(Credentials.Session::token);
+        source = stored.isPresent() ? Source.STORED_SESSION : Source.NONE;
+        return stored;
+    }
+
+    /**
+     * For an UNAUTHENTICATED answer to {@code command}: what to do about it, given where its credentials came from
+     * (the broker cannot know); "" when the command has no such option or did not connect.
+     */
+    static String hint(CommandLine command) {
+        final CommandSpec mixin = command.getCommandSpec().mixins().get(MIXIN_NAME);
+        if (mixin == null || !(mixin.userObject() instanceof ServerOption option) || option.source == null) {
+            return "";
+        }
+        return switch (option.source) {
+            case NONE -> " (log in with 'junction login', or give --token or $" + TOKEN_ENV + ")";
+            case OPTION -> "";
+            case ENVIRONMENT -> " (the token in $" + TOKEN_ENV + ")";
+            case STORED_SESSION -> " (the session stored by 'junction login' for " + option.server + ": log in again)";
+        };
+    }
+
+    /** The file of stored sessions. */
+    static Credentials credentials() {
+        return new Credentials(Credentials.location(env, System.getProperty("user.home")));
     }
 }
