@@ -98,6 +98,20 @@ final class ServerCommand implements Callable<Integer> {
             description = "How long a session of 'junction login' lasts (default: ${DEFAULT-VALUE}; 1m to 30d).")
     private Duration sessionTtl;
 
+    @Option(names = "--" + ServerConfig.TLS_CERT, paramLabel = "FILE",
+            description = "TLS on both ports with this certificate chain (PEM); needs --" + ServerConfig.TLS_KEY
+                    + ". Plaintext clients are then refused.")
+    private Path tlsCert;
+
+    @Option(names = "--" + ServerConfig.TLS_KEY, paramLabel = "FILE",
+            description = "The private key (PEM, PKCS#8) of --" + ServerConfig.TLS_CERT + ".")
+    private Path tlsKey;
+
+    @Option(names = "--" + ServerConfig.TLS_CLIENT_CA, paramLabel = "FILE",
+            description = "Require client certificates signed by these CAs (PEM): mutual TLS. A certificate's CN "
+                    + "names the user a call acts as when it sends no token or password (alice@hr; root).")
+    private Path tlsClientCa;
+
     /** {@code fsync} or {@code interval}. */
     static final class DurabilityConverter implements picocli.CommandLine.ITypeConverter<Durability> {
         @Override
@@ -144,6 +158,8 @@ final class ServerCommand implements Callable<Integer> {
                 .auth(auth)
                 .rootPasswordFile(rootPasswordFile)
                 .sessionTtl(sessionTtl)
+                .tls(tlsCert, tlsKey)
+                .tlsClientCa(tlsClientCa)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM always stops the process: if a graceful stop hangs, the process halts after STOP_LIMIT.

@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
 final class ServerOption {
 
     static final String TOKEN_ENV = "JUNCTION_TOKEN";
+    static final String TLS_CA_ENV = "JUNCTION_TLS_CA";
+    static final String TLS_CERT_ENV = "JUNCTION_TLS_CERT";
+    static final String TLS_KEY_ENV = "JUNCTION_TLS_KEY";
     /** The name of the field every command mixes this in as, which {@link #hint} looks for. */
     static final String MIXIN_NAME = "server";
 
@@ -42,6 +45,20 @@ final class ServerOption {
                     + "prefer $" + TOKEN_ENV + ".")
     String token;
 
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "Talk TLS to the broker, trusting the CA certificates in FILE (PEM; default: $"
+                    + TLS_CA_ENV + "; none: plaintext).")
+    java.nio.file.Path tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "With --tls-ca: show this client certificate (PEM) to a broker that requires one; its CN "
+                    + "names the user (default: $" + TLS_CERT_ENV + ").")
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The private key (PEM, PKCS#8) of --tls-cert (default: $" + TLS_KEY_ENV + ").")
+    java.nio.file.Path tlsKey;
+
     /** Where the token of the last {@link #connect()} came from, for {@link #hint}; null: not connected yet. */
     private Source source;
 
@@ -53,9 +70,36 @@ final class ServerOption {
         return builder.build();
     }
 
-    /** A builder for the server and tenant, without credentials. */
+    /** A builder for the server, tenant and TLS settings, without credentials. */
     JunctionClient.Builder builder() {
-        return JunctionClient.builder().server(server).tenant(tenant).callTimeout(Duration.ofSeconds(10));
+        final JunctionClient.Builder b = JunctionClient.builder().server(server).tenant(tenant)
+                .callTimeout(Duration.ofSeconds(10));
+        final java.nio.file.Path ca = orEnv(tlsCa, TLS_CA_ENV);
+        final java.nio.file.Path cert = orEnv(tlsCert, TLS_CERT_ENV);
+        final java.nio.file.Path key = orEnv(tlsKey, TLS_KEY_ENV);
+        if ((cert == null) != (key == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--tls-cert and --tls-key go together: give both or neither");
+        }
+        if (cert != null && ca == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--tls-cert needs --tls-ca (the CA that signed the broker's certificate)");
+        }
+        if (ca != null) {
+            b.tls(ca);
+            if (cert != null) {
+                b.tlsClientCertificate(cert, key);
+            }
+        }
+        return b;
+    }
+
+    private static java.nio.file.Path orEnv(java.nio.file.Path given, String variable) {
+        if (given != null) {
+            return given;
+        }
+        final String value = env.get(variable);
+        return value == null || value.isBlank() ? null : java.nio.file.Path.of(value.strip());
     }
 
     /** The token the calls authenticate with, by the precedence above; empty: none. */

@@ -174,7 +174,7 @@ final class UserCommand implements Runnable {
             try (JunctionClient client = server.connect()) {
                 client.setPassword(name, password);
             }
-            spec.commandLine().getOut().println("set the password of user '" + name + "'; its sessions ended");
+            spec.commandLine().getOut().println("set the password of user '" + name + "'; its other sessions ended");
             return 0;
         }
     }

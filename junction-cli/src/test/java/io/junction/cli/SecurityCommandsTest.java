@@ -225,7 +225,7 @@ class SecurityCommandsTest {
 
         PasswordInput.stdin = stdin(ALICE_PASSWORD + "-new\n");
         assertThat(run("user", "passwd", "alice", "--tenant", "hr", "--password-stdin")).isZero();
-        assertThat(out()).isEqualTo("set the password of user 'alice'; its sessions ended");
+        assertThat(out()).isEqualTo("set the password of user 'alice'; its other sessions ended");
         assertThat(login("alice", ALICE_PASSWORD, "--tenant", "hr")).isEqualTo(1);
         assertThat(err.toString()).startsWith("UNAUTHENTICATED: ");
 

@@ -329,6 +329,7 @@ public final class AccessControl {
         TenantFile f = file(p.tenant());
         write(p.tenant(), f.withSessions(f.sessions().stream().filter(s -> !s.id().equals(p.credentialId()))
                 .toList()));
+        LOG.log(System.Logger.Level.INFO, "{0} logged out", p.display());
     }
 
     // ----- users ----------------------------------------------------------------------------------------------
@@ -339,7 +340,7 @@ public final class AccessControl {
         if (root.password() != null && Passwords.verify(root.password(), password)) {
             return;
         }
-        changePassword(DEFAULT_TENANT, ROOT, Passwords.hash(password, random));
+        changePassword(DEFAULT_TENANT, ROOT, Passwords.hash(password, random), "");
     }
 
     /** Whether root can log in with a password. */
@@ -408,7 +409,7 @@ public final class AccessControl {
     }
 
     /**
-     * Sets a user's password and ends its sessions. Allowed to an admin of the tenant (and root), and to a user for
+     * Sets a user's password and ends its sessions (but the one making the change). Allowed to an admin of the tenant (and root), and to a user for
      * itself (not to a token); PERMISSION_DENIED else.
      */
     public synchronized void setPassword(Principal by, String tenant, String name, String password) {
@@ -420,10 +421,12 @@ public final class AccessControl {
             Names.check("user", name);
             throw unknownUser(tenant, name);
         }
-        changePassword(tenant, name, Passwords.hash(Passwords.check(password), random));
+        changePassword(tenant, name, Passwords.hash(Passwords.check(password), random),
+                self && Principal.SESSION.equals(by.via()) ? by.credentialId() : "");
     }
 
-    private void changePassword(String tenant, String name, String hash) {
+    /** Sets the hash and ends the user's sessions but {@code keptSession} (the one making the change, if any). */
+    private void changePassword(String tenant, String name, String hash, String keptSession) {
         TenantFile f = file(tenant);
         List<TenantFile.User> users = new ArrayList<>();
         for (TenantFile.User u : f.users()) {
@@ -431,7 +434,7 @@ public final class AccessControl {
                     u.createdMs()) : u);
         }
         write(tenant, new TenantFile(TenantFile.VERSION, users, f.tokens(), f.sessions().stream()
-                .filter(s -> !s.user().equals(name)).toList()));
+                .filter(s -> !s.user().equals(name) || s.id().equals(keptSession)).toList()));
         verified.clear();
         LOG.log(System.Logger.Level.INFO, "password of user {0}@{1} set", name, tenant);
     }
