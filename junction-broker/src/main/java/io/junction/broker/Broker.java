@@ -28,6 +28,7 @@ import java.util.stream.Stream;
  * <pre>
  * DATA/tenants/TENANT/stations/NAME/   one directory per station (see Station)
  * DATA/tenants/TENANT/.trash/          deleted stations on their way out; emptied on open
+ * DATA/tenants/TENANT/audit/           the tenant's audit log (see AuditLog)
  * DATA/.trash/                         deleted tenants on their way out; emptied on open
  * </pre>
  *
@@ -45,6 +46,8 @@ public final class Broker implements AutoCloseable {
     private final Path dataDir;
     /** tenant → station name → station. */
     private final Map<String, Map<String, Station>> tenants = new ConcurrentHashMap<>();
+    /** tenant → its audit log. */
+    private final Map<String, AuditLog> audits = new ConcurrentHashMap<>();
     /** tenant → its schema registry. */
     private final Map<String, SchemaStore> schemaStores = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -112,6 +115,7 @@ public final class Broker implements AutoCloseable {
             FileTrees.deleteTree(tenantDir.resolve(TRASH_DIR));
             SchemaStore schemas = SchemaStore.open(tenant, tenantDir);
             schemaStores.put(tenant, schemas);
+            audits.put(tenant, AuditLog.open(context, tenantDir));
             Map<String, Station> stations = new ConcurrentHashMap<>();
             tenants.put(tenant, stations);
             try (Stream<Path> dirs = Files.list(tenantDir.resolve(STATIONS_DIR))) {
@@ -213,6 +217,7 @@ public final class Broker implements AutoCloseable {
             Station.fsyncDirectory(dir);
             Station.fsyncDirectory(dir.getParent());
             schemaStores.put(name, SchemaStore.open(name, dir));
+            audits.put(name, AuditLog.open(context, dir));
             tenants.put(name, new ConcurrentHashMap<>());
         } catch (IOException e) {
             throw storage("cannot create tenant '" + name + "'", e);
@@ -239,6 +244,10 @@ public final class Broker implements AutoCloseable {
         schemaStores.remove(name);
         for (Station station : stations.values()) {
             station.closeForDelete();
+        }
+        AuditLog audit = audits.remove(name);
+        if (audit != null) {
+            audit.close();
         }
         Path trash = dataDir.resolve(TRASH_DIR);
         try {
@@ -271,6 +280,40 @@ public final class Broker implements AutoCloseable {
     }
 
     private static final System.Logger LOG = System.getLogger(Broker.class.getName());
+
+    // ----- audit -------------------------------------------------------------------------------------------------
+
+    /**
+     * Records an entry in the tenant's audit log ({@value #DEFAULT_TENANT}'s when the tenant does not exist, e.g.
+     * a failed login naming a made-up tenant); completes once it is durable.
+     */
+    public CompletableFuture<Void> audit(String tenant, AuditEntry entry) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new BrokerException(ErrorCode.SHUTTING_DOWN,
+                    "the broker is shutting down"));
+        }
+        AuditLog log = audits.get(tenantName(tenant));
+        if (log == null) {
+            log = audits.get(DEFAULT_TENANT);
+        }
+        return log.append(entry);
+    }
+
+    /** The most entries one {@link #auditEntries} call returns. */
+    public static final int MAX_AUDIT_ENTRIES = 10_000;
+
+    /**
+     * Up to {@code limit} (at most {@value #MAX_AUDIT_ENTRIES}) entries of the tenant's audit log recorded at or
+     * after {@code sinceMs}, with ids above {@code afterId} (-1: from the first), oldest first.
+     */
+    public List<AuditEntry> auditEntries(String tenant, long sinceMs, long afterId, int limit) {
+        tenant(tenant); // UNKNOWN_TENANT, SHUTTING_DOWN
+        if (limit < 1 || limit > MAX_AUDIT_ENTRIES) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "limit must be in [1, " + MAX_AUDIT_ENTRIES
+                    + "], was " + limit);
+        }
+        return audits.get(tenantName(tenant)).read(sinceMs, afterId, limit);
+    }
 
     /** Tests: the group itself. */
     ConsumerGroup group(String tenant, String station, String group) {
@@ -607,6 +650,7 @@ public final class Broker implements AutoCloseable {
                 station.close();
             }
         }
+        audits.values().forEach(AuditLog::close);
         context.close();
     }
 

@@ -289,4 +289,10 @@ final class Json {
             throw new IllegalStateException("a tree of plain values always serializes", e);
         }
     }
+
+    static String auditEntry(io.junction.client.AuditEntry e) {
+        return MAPPER.createObjectNode().put("id", e.id()).put("time", e.time().toString()).put("who", e.who())
+                .put("via", e.via()).put("address", e.address()).put("action", e.action()).put("target", e.target())
+                .put("result", e.result()).put("message", e.message()).toString();
+    }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
         description = "Junction, a lightweight message broker.",
         subcommands = {ServerCommand.class, StationCommand.class, ProduceCommand.class, ConsumeCommand.class,
             GroupCommand.class, DlsCommand.class, SchemaCommand.class, BenchCommand.class, LoginCommand.class,
-            LogoutCommand.class, WhoAmICommand.class, TenantCommand.class, UserCommand.class, TokenCommand.class})
+            LogoutCommand.class, WhoAmICommand.class, TenantCommand.class, UserCommand.class, TokenCommand.class,
+            AuditCommand.class})
 final class JunctionCommand implements Runnable {
 
     static final String VERBOSE = "--verbose";

@@ -201,6 +201,27 @@ class SecurityCommandsTest {
     }
 
     @Test
+    void auditListShowsATenantsChangesAndRefusalsToItsAdminsOnly() {
+        assertThat(login("root", ROOT_PASSWORD)).isZero();
+        assertThat(run("tenant", "create", "audited")).isZero();
+        assertThat(run("station", "create", "ledger", "--tenant", "audited")).isZero();
+        PasswordInput.stdin = stdin(ALICE_PASSWORD + "\n");
+        assertThat(run("user", "create", "vera", "--tenant", "audited", "--role", "viewer", "--password-stdin"))
+                .isZero();
+
+        assertThat(run("audit", "list", "--tenant", "audited")).isZero();
+        assertThat(out()).contains("user root (session) from 127.0.0.1  CreateStation station ledger  OK",
+                "CreateUser user vera  OK");
+        assertThat(run("audit", "list", "--tenant", "audited", "--json")).isZero();
+        assertThat(out().lines()).hasSize(2).allSatisfy(line -> assertThat(line).startsWith("{\"id\":")
+                .contains("\"who\":\"user root\"", "\"result\":\"OK\""));
+
+        assertThat(login("vera", ALICE_PASSWORD, "--tenant", "audited")).isZero();
+        assertThat(run("audit", "list")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("PERMISSION_DENIED: ").contains("manage-access");
+    }
+
+    @Test
     void managesTheUsersOfATenantWhoThenSeeOnlyTheirOwnTenant() {
         assertThat(login("root", ROOT_PASSWORD)).isZero();
         assertThat(run("tenant", "create", "hr")).isZero();

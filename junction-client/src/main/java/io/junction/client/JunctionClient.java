@@ -233,6 +233,37 @@ public final class JunctionClient implements AutoCloseable {
                 .build()).getTokensList().stream().map(Protos::token).toList());
     }
 
+    /**
+     * The client's tenant's audit entries recorded at or after {@code since}, oldest first, at most {@code limit}
+     * (admins and root only).
+     */
+    public List<AuditEntry> audit(java.time.Instant since, int limit) {
+        return read(() -> {
+            final List<AuditEntry> entries = new ArrayList<>();
+            long after = -1;
+            while (entries.size() < limit) {
+                final io.junction.api.v1.ListAuditRequest.Builder request = io.junction.api.v1.ListAuditRequest
+                        .newBuilder().setTenant(tenant).setSinceMs(since.toEpochMilli())
+                        .setLimit(Math.min(1000, limit - entries.size()));
+                if (after >= 0) {
+                    request.setAfterId(after);
+                }
+                final List<io.junction.api.v1.AuditEntry> page = access().listAudit(request.build())
+                        .getEntriesList();
+                for (io.junction.api.v1.AuditEntry e : page) {
+                    entries.add(new AuditEntry(e.getId(), java.time.Instant.ofEpochMilli(e.getTimeMs()), e.getWho(),
+                            e.getVia(), e.getAddress(), e.getAction(), e.getTarget(), e.getResult(),
+                            e.getMessage()));
+                    after = e.getId();
+                }
+                if (page.isEmpty()) {
+                    break;
+                }
+            }
+            return entries;
+        });
+    }
+
     /** Revokes a token: calls made with it fail from now on. */
     public void revokeToken(String name) {
         call(() -> access().revokeToken(io.junction.api.v1.RevokeTokenRequest.newBuilder().setTenant(tenant)

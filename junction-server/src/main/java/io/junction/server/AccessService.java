@@ -212,6 +212,27 @@ final class AccessService extends AccessGrpc.AccessImplBase {
                 .setCreatedBy(t.createdBy()).setCreatedMs(t.createdMs()).setExpiresMs(t.expiresMs()).build();
     }
 
+    // ----- audit ----------------------------------------------------------------------------------------------
+
+    /** Entries per page when the request names no limit. */
+    static final int DEFAULT_AUDIT_LIMIT = 1000;
+
+    @Override
+    public void listAudit(io.junction.api.v1.ListAuditRequest request,
+            StreamObserver<io.junction.api.v1.ListAuditResponse> out) {
+        answer(out, () -> {
+            int limit = request.getLimit() == 0 ? DEFAULT_AUDIT_LIMIT : request.getLimit();
+            io.junction.api.v1.ListAuditResponse.Builder b = io.junction.api.v1.ListAuditResponse.newBuilder();
+            for (io.junction.broker.AuditEntry e : broker.auditEntries(request.getTenant(), request.getSinceMs(),
+                    request.hasAfterId() ? request.getAfterId() : -1, limit)) {
+                b.addEntries(io.junction.api.v1.AuditEntry.newBuilder().setId(e.id()).setTimeMs(e.timeMs())
+                        .setWho(e.who()).setVia(e.via()).setAddress(e.address()).setAction(e.action())
+                        .setTarget(e.target()).setResult(e.result()).setMessage(e.message()));
+            }
+            return b.build();
+        });
+    }
+
     static Identity identity(Principal p) {
         List<String> allow = p.stations().allow();
         return Identity.newBuilder().setTenant(p.tenant()).setUser(p.name()).setRole(p.role().label())

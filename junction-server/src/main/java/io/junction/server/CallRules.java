@@ -86,6 +86,7 @@ final class CallRules {
         tenant(r, AccessGrpc.getCreateTokenMethod().getFullMethodName(), MANAGE_ACCESS);
         tenant(r, AccessGrpc.getListTokensMethod().getFullMethodName(), MANAGE_ACCESS);
         tenant(r, AccessGrpc.getRevokeTokenMethod().getFullMethodName(), MANAGE_ACCESS);
+        tenant(r, AccessGrpc.getListAuditMethod().getFullMethodName(), MANAGE_ACCESS);
         RULES = Map.copyOf(r);
     }
 

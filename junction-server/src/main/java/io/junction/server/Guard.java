@@ -14,9 +14,11 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import io.junction.api.v1.ListDeadLettersResponse;
 import io.junction.api.v1.ListStationsResponse;
 import io.junction.api.v1.ListTenantsResponse;
+import io.junction.broker.AuditEntry;
 import io.junction.errors.ErrorCode;
 import io.junction.security.AccessControl;
 import io.junction.security.AccessException;
@@ -43,41 +45,183 @@ final class Guard implements ServerInterceptor {
 
     private final AccessControl access;
     private final boolean loopbackIsRoot;
+    private final Auditor auditor;
+    /** tenant → failures recorded in the current minute: a flood of bad credentials cannot fill the disk. */
+    private final java.util.concurrent.ConcurrentHashMap<String, long[]> failureBudget =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
-    Guard(AccessControl access, ServerConfig.AuthMode mode) {
+    /** Where audit entries go: the broker's audit log of a tenant. */
+    @FunctionalInterface
+    interface Auditor {
+        java.util.concurrent.CompletableFuture<Void> record(String tenant, AuditEntry entry);
+    }
+
+    /** Failures (authentication, denials) recorded per tenant and minute at most; the rest are counted. */
+    static final int MAX_FAILURE_ENTRIES_PER_MINUTE = 1000;
+
+    Guard(AccessControl access, ServerConfig.AuthMode mode, Auditor auditor) {
         this.access = access;
         this.loopbackIsRoot = mode == ServerConfig.AuthMode.LOOPBACK;
+        this.auditor = auditor;
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
+        String action = call.getMethodDescriptor().getBareMethodName();
         CallRules.Rule rule = CallRules.RULES.get(method);
+        String address = address();
         Principal principal;
         try {
             if (rule == null) {
                 throw new AccessException(ErrorCode.INTERNAL, "no access rule for " + method);
             }
-            principal = authenticate(headers.get(AUTHORIZATION));
+            principal = authenticate(headers.get(AUTHORIZATION), address);
         } catch (AccessException e) {
             refuse(call, e);
+            String[] tried = tried(headers.get(AUTHORIZATION));
+            recordFailure(tried[1], AuditEntry.of(tried[0], "", address, action, "", e.code().name(),
+                    e.getMessage()));
             return new ServerCall.Listener<>() {
             };
         }
         Context context = Context.current().withValue(PRINCIPAL, principal);
-        ServerCall<Q, R> filtered = new Filtering<>(call, principal);
-        return Contexts.interceptCall(context, filtered, headers,
-                (c, h) -> new Checking<>(next.startCall(c, h), c, rule, principal));
+        Audited<Q, R> audited = new Audited<>(call, principal, action, address);
+        return Contexts.interceptCall(context, audited, headers,
+                (c, h) -> new Checking<>(next.startCall(c, h), audited, rule, principal));
+    }
+
+    private static String address() {
+        InetSocketAddress remote = remoteAddress();
+        return remote == null ? "unknown" : remote.getAddress().getHostAddress();
+    }
+
+    /**
+     * Who a refused credential claimed to be, and its tenant, for the audit: a Basic user's name (never its
+     * password), a token's id (not its secret), or "(none)".
+     */
+    private static String[] tried(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            return new String[] {"(none)", AccessControl.DEFAULT_TENANT};
+        }
+        if (authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String decoded = new String(java.util.Base64.getDecoder().decode(authorization.substring(6).strip()),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                String login = colon < 0 ? "" : decoded.substring(0, colon);
+                if (login.matches("[a-z0-9][a-z0-9_.-]{0,127}(@[a-z0-9][a-z0-9_.-]{0,127})?")) {
+                    int at = login.indexOf('@');
+                    return new String[] {"user " + login, at < 0 ? AccessControl.DEFAULT_TENANT
+                            : login.substring(at + 1)};
+                }
+            } catch (IllegalArgumentException e) {
+                // not Base64: recorded as malformed below
+            }
+            return new String[] {"(malformed Basic credentials)", AccessControl.DEFAULT_TENANT};
+        }
+        if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = authorization.substring(7).strip();
+            return new String[] {token.startsWith("jn_") && token.length() > 23 ? "token id " + token.substring(3, 23)
+                    : "(malformed token)", AccessControl.DEFAULT_TENANT};
+        }
+        return new String[] {"(malformed credentials)", AccessControl.DEFAULT_TENANT};
+    }
+
+    /** Records a failure unless the tenant's budget for this minute is spent (then counts it, and says so later). */
+    private void recordFailure(String tenant, AuditEntry entry) {
+        long minute = System.currentTimeMillis() / 60_000;
+        long[] budget = failureBudget.computeIfAbsent(tenant, t -> new long[3]);
+        long suppressed;
+        synchronized (budget) {
+            if (budget[0] != minute) {
+                suppressed = budget[2];
+                budget[0] = minute;
+                budget[1] = 0;
+                budget[2] = 0;
+            } else {
+                suppressed = 0;
+            }
+            if (budget[1] >= MAX_FAILURE_ENTRIES_PER_MINUTE) {
+                budget[2]++;
+                return;
+            }
+            budget[1]++;
+        }
+        if (suppressed > 0) {
+            fireAndForget(tenant, AuditEntry.of("(broker)", "", "", "AuditSuppressed", "", "OK", suppressed
+                    + " more failures in the minute before were not recorded (more than "
+                    + MAX_FAILURE_ENTRIES_PER_MINUTE + " a minute)"));
+        }
+        fireAndForget(tenant, entry);
+    }
+
+    private void fireAndForget(String tenant, AuditEntry entry) {
+        try {
+            auditor.record(tenant, entry).exceptionally(e -> {
+                LOG.log(System.Logger.Level.WARNING, "cannot record an audit entry of tenant {0}: {1}", tenant,
+                        String.valueOf(e));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot record an audit entry of tenant {0}: {1}", tenant,
+                    String.valueOf(e));
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(Guard.class.getName());
+
+    /** Calls that change something: recorded whatever their result. Reads are recorded only when refused. */
+    static boolean changes(String service, String action) {
+        return (service.equals("Admin") || service.equals("Access")) && !action.startsWith("Get")
+                && !action.startsWith("List") && !action.equals("WhoAmI");
+    }
+
+    /** What a request acts on, for the audit: e.g. "station orders, group g", "user alice". */
+    static String target(String action, Message request) {
+        if (request == null) {
+            return "";
+        }
+        Message scope = request;
+        FieldDescriptor subscribe = request.getDescriptorForType().findFieldByName("subscribe");
+        if (subscribe != null && request.hasField(subscribe)) {
+            scope = (Message) request.getField(subscribe);
+        }
+        StringBuilder sb = new StringBuilder();
+        String name = field(scope, "name");
+        if (!name.isEmpty()) {
+            sb.append(action.contains("Tenant") ? "tenant " : action.contains("User") || action.contains("Password")
+                    ? "user " : action.contains("Token") ? "token " : action.contains("Schema") ? "schema "
+                    : "station ").append(name);
+        }
+        String station = field(scope, "station");
+        if (!station.isEmpty()) {
+            sb.append(sb.isEmpty() ? "" : ", ").append("station ").append(station);
+        }
+        String group = field(scope, "group");
+        if (!group.isEmpty()) {
+            sb.append(", group ").append(group);
+        }
+        String schema = field(scope, "schema");
+        if (!schema.isEmpty()) {
+            sb.append(", schema ").append(schema);
+        }
+        return sb.toString();
+    }
+
+    private static String field(Message m, String name) {
+        FieldDescriptor f = m.getDescriptorForType().findFieldByName(name);
+        return f == null || f.getJavaType() != FieldDescriptor.JavaType.STRING || f.isRepeated() ? ""
+                : (String) m.getField(f);
     }
 
     /**
      * The caller: by its {@code authorization} header if it sends one; else by its TLS client certificate (mutual
      * TLS: the subject's CN names the user); else root for a loopback caller in loopback mode; else refused.
      */
-    private Principal authenticate(String authorization) {
+    private Principal authenticate(String authorization, String address) {
         InetSocketAddress remote = remoteAddress();
-        String address = remote == null ? "unknown" : remote.getAddress().getHostAddress();
         if (authorization == null || authorization.isEmpty()) {
             String cn = clientCertificateName();
             if (cn != null) {
@@ -131,12 +275,12 @@ final class Guard implements ServerInterceptor {
      * tenant where the request names none. After a refusal the call is closed and nothing more is passed on.
      */
     private final class Checking<Q> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
-        private final ServerCall<Q, ?> call;
+        private final Audited<Q, ?> call;
         private final CallRules.Rule rule;
         private final Principal principal;
         private boolean refused; // the call's callbacks are serialized: no lock needed
 
-        Checking(ServerCall.Listener<Q> delegate, ServerCall<Q, ?> call, CallRules.Rule rule, Principal principal) {
+        Checking(ServerCall.Listener<Q> delegate, Audited<Q, ?> call, CallRules.Rule rule, Principal principal) {
             super(delegate);
             this.call = call;
             this.rule = rule;
@@ -150,12 +294,14 @@ final class Guard implements ServerInterceptor {
                 return;
             }
             Q checked;
+            call.request = (Message) message;
             try {
                 if (!access.stillValid(principal)) {
                     throw new AccessException(ErrorCode.UNAUTHENTICATED, "the credentials of this call were "
                             + "revoked or expired");
                 }
                 checked = (Q) authorize(rule, principal, (Message) message);
+                call.request = (Message) checked;
             } catch (AccessException e) {
                 refused = true;
                 refuse(call, e);
@@ -225,13 +371,23 @@ final class Guard implements ServerInterceptor {
         return shown.replaceAll("\\p{Cntrl}", "?");
     }
 
-    /** Cuts listings to what the caller may see. */
-    private static final class Filtering<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+    /**
+     * The call as the service answers it: listings cut to what the caller may see ({@link #filter}), and its end
+     * recorded in the audit log — a change whatever its result (a successful one is durable in the log before the
+     * caller hears of it), a refused read or stream when the refusal is about access.
+     */
+    private final class Audited<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
         private final Principal principal;
+        private final String action;
+        private final String address;
+        /** The last request seen (the call's callbacks are serialized). */
+        volatile Message request;
 
-        Filtering(ServerCall<Q, R> delegate, Principal principal) {
+        Audited(ServerCall<Q, R> delegate, Principal principal, String action, String address) {
             super(delegate);
             this.principal = principal;
+            this.action = action;
+            this.address = address;
         }
 
         @Override
@@ -239,6 +395,69 @@ final class Guard implements ServerInterceptor {
         public void sendMessage(R message) {
             super.sendMessage((R) filter(principal, message));
         }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+            try {
+                record(status, trailers);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot record an audit entry for {0}: {1}", action,
+                        String.valueOf(e));
+            }
+            super.close(status, trailers);
+        }
+
+        private void record(Status status, Metadata trailers) {
+            String code = status.isOk() ? "OK" : io.junction.api.v1.Errors.fromStatus(status.asRuntimeException(
+                    trailers)).map(e -> e.getCode().name()).orElse(status.getCode().name());
+            String message = status.isOk() || status.getDescription() == null ? "" : status.getDescription();
+            String tenant = tenantOf(request);
+            boolean denied = code.equals("PERMISSION_DENIED") || code.equals("UNAUTHENTICATED")
+                    || (code.equals("UNKNOWN_TENANT") && !principal.isRoot());
+            String service = getMethodDescriptor().getServiceName();
+            service = service == null ? "" : service.substring(service.lastIndexOf('.') + 1);
+            AuditEntry entry = AuditEntry.of(who(principal), principal.via(), address, action,
+                    target(action, request), code, message);
+            if (denied) {
+                recordFailure(principal.tenant(), entry);
+            } else if (changes(service, action)) {
+                if (status.isOk()) {
+                    try {
+                        auditor.record(tenant, entry).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        LOG.log(System.Logger.Level.WARNING, "cannot record an audit entry of tenant {0}: {1}",
+                                tenant, String.valueOf(e));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                } else {
+                    fireAndForget(tenant, entry);
+                }
+            }
+        }
+
+        /** The tenant the call acted in: its request's (filled in by the check), else the caller's own. */
+        private String tenantOf(Message request) {
+            if (request != null) {
+                Message scope = request;
+                FieldDescriptor subscribe = request.getDescriptorForType().findFieldByName("subscribe");
+                if (subscribe != null && request.hasField(subscribe)) {
+                    scope = (Message) request.getField(subscribe);
+                }
+                String tenant = field(scope, "tenant");
+                if (!tenant.isEmpty()) {
+                    return tenant;
+                }
+                if (action.contains("Tenant") && principal.isRoot()) {
+                    return AccessControl.DEFAULT_TENANT; // tenants are root's business: in default's log
+                }
+            }
+            return principal.tenant();
+        }
+    }
+
+    private static String who(Principal p) {
+        return p.isRoot() ? "user root" : p.display();
     }
 
     /** A response as {@code principal} may see it. Package-private for the tests. */

@@ -237,7 +237,7 @@ public final class JunctionServer implements AutoCloseable {
                 .addService(produce)
                 .addService(new ConsumeService(broker))
                 .addService(new AccessService(broker, access))
-                .intercept(new Guard(access, auth))
+                .intercept(new Guard(access, auth, broker::audit))
                 .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .exceptionHandler(JunctionServer::transportRefusal)
                 .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)

@@ -314,6 +314,50 @@ class AccessMatrixTest {
         return sb.toString();
     }
 
+    private static final List<String> TENANTS = List.of("default", "acme", "other");
+
+    /** The newest audit entry id of each tenant (-1: none). */
+    static Map<String, Long> auditMarks() {
+        Map<String, Long> marks = new TreeMap<>();
+        for (String tenant : TENANTS) {
+            marks.put(tenant, auditAfter(tenant, -1).stream().mapToLong(io.junction.api.v1.AuditEntry::getId)
+                    .max().orElse(-1));
+        }
+        return marks;
+    }
+
+    private static List<io.junction.api.v1.AuditEntry> auditAfter(String tenant, long afterId) {
+        List<io.junction.api.v1.AuditEntry> all = new ArrayList<>();
+        long after = afterId;
+        while (true) {
+            var page = AccessGrpc.newBlockingStub(as(bearer(rootSession))).listAudit(io.junction.api.v1
+                    .ListAuditRequest.newBuilder().setTenant(tenant).setAfterId(after).setLimit(10_000).build())
+                    .getEntriesList();
+            if (page.isEmpty()) {
+                return all;
+            }
+            all.addAll(page);
+            after = page.get(page.size() - 1).getId();
+        }
+    }
+
+    /** Waits (at most 10 s: entries of refusals are written behind the answer) for the refusal's audit entry. */
+    static void awaitAuditEntry(Map<String, Long> marks, String rpc, ErrorCode code) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            for (String tenant : TENANTS) {
+                for (var e : auditAfter(tenant, marks.get(tenant))) {
+                    if (e.getAction().equals(rpc) && e.getResult().equals(code.name())) {
+                        assertThat(e.getAddress()).isEqualTo("127.0.0.1");
+                        return;
+                    }
+                }
+            }
+            assertThat(System.nanoTime()).as("an audit entry of %s refused with %s", rpc, code).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
     /** The oracle: the code {@code identity} must get for {@code rpc} on acme's objects; null: allowed. */
     static ErrorCode expected(String identity, String rpc) {
         switch (identity) {
@@ -354,7 +398,8 @@ class AccessMatrixTest {
 
     private static boolean stationScoped(String rpc) {
         return !rpc.contains("Schema") && !rpc.contains("User") && !rpc.contains("Token")
-                && !rpc.contains("Password") && !rpc.equals("ListStations") || rpc.endsWith("achSchema");
+                && !rpc.contains("Password") && !rpc.contains("Audit") && !rpc.equals("ListStations")
+                || rpc.endsWith("achSchema");
     }
 
     @TestFactory
@@ -369,10 +414,12 @@ class AccessMatrixTest {
                 }
                 tests.add(DynamicTest.dynamicTest(method.getFullMethodName() + " as " + identity.getKey(), () -> {
                     String before = state();
+                    Map<String, Long> marks = auditMarks();
                     String tenant = identity.getKey().equals("other-tenant-admin") ? "acme" : "";
                     ErrorCode got = call(identity.getValue(), method, request(method, tenant));
                     assertThat(got).as("%s as %s", rpc, identity.getKey()).isEqualTo(want);
                     assertThat(state()).as("nothing changed").isEqualTo(before);
+                    awaitAuditEntry(marks, rpc, want);
                 }));
             }
         }

@@ -67,16 +67,21 @@ class LoopbackModeTest {
     @Test
     void aCallerFromAnotherAddressMustAuthenticate() {
         AccessControl access = AccessControl.open(dir, java.time.Clock.systemUTC(), Duration.ofHours(1));
-        Guard guard = new Guard(access, ServerConfig.AuthMode.LOOPBACK);
+        Guard guard = new Guard(access, ServerConfig.AuthMode.LOOPBACK, LoopbackModeTest::noAudit);
 
         assertThat(refusal(guard, new InetSocketAddress("203.0.113.5", 40000))).isEqualTo(ErrorCode.UNAUTHENTICATED);
         assertThat(refusal(guard, new InetSocketAddress("10.1.2.3", 40000))).isEqualTo(ErrorCode.UNAUTHENTICATED);
         assertThat(refusal(guard, new InetSocketAddress("127.0.0.1", 40000))).isNull();
         assertThat(refusal(guard, new InetSocketAddress("::1", 40000))).isNull();
 
-        Guard required = new Guard(access, ServerConfig.AuthMode.REQUIRED);
+        Guard required = new Guard(access, ServerConfig.AuthMode.REQUIRED, LoopbackModeTest::noAudit);
         assertThat(refusal(required, new InetSocketAddress("127.0.0.1", 40000)))
                 .isEqualTo(ErrorCode.UNAUTHENTICATED);
+    }
+
+    private static java.util.concurrent.CompletableFuture<Void> noAudit(String tenant,
+            io.junction.broker.AuditEntry entry) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     /** The code the guard closes a credential-less WhoAmI call from {@code remote} with; null if it lets it on. */
