@@ -49,6 +49,45 @@ class AuditTest {
 
     @Test
     void recordsChangesAndRefusalsInTheTenantsLogDurablyAndWithoutSecrets() throws Exception {
+        // Everything logged meanwhile, through logback (SLF4J) and java.util.logging (System.Logger): no secret.
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        List<String> julLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler jul = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                julLines.add(new java.util.logging.SimpleFormatter().formatMessage(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("").addHandler(jul);
+        try {
+            scenario();
+        } finally {
+            root.detachAppender(logged);
+            java.util.logging.Logger.getLogger("").removeHandler(jul);
+        }
+        List<String> lines = new java.util.ArrayList<>(julLines);
+        logged.list.forEach(e -> lines.add(e.getFormattedMessage()));
+        assertThat(lines).as("something was logged").isNotEmpty();
+        String b64 = Base64.getEncoder().encodeToString(("alice@hr:" + ALICE_PASSWORD).getBytes(
+                StandardCharsets.UTF_8));
+        assertThat(lines).noneMatch(l -> l.contains(ALICE_PASSWORD) || l.contains(WRONG_PASSWORD)
+                || l.contains(b64));
+    }
+
+    private void scenario() throws Exception {
         try (JunctionServer server = start()) {
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
                     .build();
