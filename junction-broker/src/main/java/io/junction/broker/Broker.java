@@ -46,6 +46,12 @@ public final class Broker implements AutoCloseable {
     private final Path dataDir;
     /** tenant → station name → station. */
     private final Map<String, Map<String, Station>> tenants = new ConcurrentHashMap<>();
+    /** tenant → its quotas (see TenantLimits), kept in DATA/tenants/T/tenant.properties. */
+    private final Map<String, TenantLimits> limits = new ConcurrentHashMap<>();
+    /** tenant → its produce and consume paces. */
+    private final Map<String, Pace[]> paces = new ConcurrentHashMap<>();
+    /** tenant → {bytes stored, when measured (nanos)}: measured at most once a second for the storage quota. */
+    private final Map<String, long[]> usage = new ConcurrentHashMap<>();
     /** tenant → its audit log. */
     private final Map<String, AuditLog> audits = new ConcurrentHashMap<>();
     /** tenant → its schema registry. */
@@ -116,6 +122,7 @@ public final class Broker implements AutoCloseable {
             SchemaStore schemas = SchemaStore.open(tenant, tenantDir);
             schemaStores.put(tenant, schemas);
             audits.put(tenant, AuditLog.open(context, tenantDir));
+            installLimits(tenant, readLimits(tenantDir));
             Map<String, Station> stations = new ConcurrentHashMap<>();
             tenants.put(tenant, stations);
             try (Stream<Path> dirs = Files.list(tenantDir.resolve(STATIONS_DIR))) {
@@ -202,7 +209,12 @@ public final class Broker implements AutoCloseable {
      * Creates an empty tenant: its own stations, groups, dead letters and schemas, under
      * {@code DATA/tenants/NAME/}. Durable once this returns (the directories are fsynced).
      */
-    public synchronized TenantInfo createTenant(String name) {
+    public TenantInfo createTenant(String name) {
+        return createTenant(name, TenantLimits.NONE);
+    }
+
+    /** As {@link #createTenant(String)}, with quotas. */
+    public synchronized TenantInfo createTenant(String name, TenantLimits quotas) {
         tenant(DEFAULT_TENANT); // SHUTTING_DOWN
         Names.check("tenant", name);
         if (tenants.containsKey(name)) {
@@ -214,10 +226,12 @@ public final class Broker implements AutoCloseable {
                 FileTrees.deleteTree(dir); // left by a deletion that crashed half way, or stray files
             }
             Files.createDirectories(dir.resolve(STATIONS_DIR));
+            writeLimits(dir, quotas);
             Station.fsyncDirectory(dir);
             Station.fsyncDirectory(dir.getParent());
             schemaStores.put(name, SchemaStore.open(name, dir));
             audits.put(name, AuditLog.open(context, dir));
+            installLimits(name, quotas);
             tenants.put(name, new ConcurrentHashMap<>());
         } catch (IOException e) {
             throw storage("cannot create tenant '" + name + "'", e);
@@ -242,6 +256,9 @@ public final class Broker implements AutoCloseable {
         }
         tenants.remove(name);
         schemaStores.remove(name);
+        limits.remove(name);
+        paces.remove(name);
+        usage.remove(name);
         for (Station station : stations.values()) {
             station.closeForDelete();
         }
@@ -264,14 +281,146 @@ public final class Broker implements AutoCloseable {
 
     public TenantInfo tenantInfo(String name) {
         Map<String, Station> stations = tenant(name);
-        return new TenantInfo(tenantName(name), stations.size());
+        String tenant = tenantName(name);
+        return new TenantInfo(tenant, stations.size(), storedBytes(stations), limits(tenant));
     }
 
     /** Every tenant, by name. */
     public List<TenantInfo> listTenants() {
         tenant(DEFAULT_TENANT); // SHUTTING_DOWN
-        return tenants.entrySet().stream().map(e -> new TenantInfo(e.getKey(), e.getValue().size()))
-                .sorted(Comparator.comparing(TenantInfo::name)).toList();
+        return tenants.keySet().stream().sorted().map(this::tenantInfo).toList();
+    }
+
+    /** Changes a tenant's quotas (durably); they hold from the next call on. */
+    public synchronized TenantInfo updateTenant(String name, TenantLimits quotas) {
+        tenant(name);
+        String tenant = tenantName(name);
+        try {
+            writeLimits(tenantDir(tenant), quotas);
+        } catch (IOException e) {
+            throw storage("cannot update tenant '" + tenant + "'", e);
+        }
+        installLimits(tenant, quotas);
+        LOG.log(System.Logger.Level.INFO, "tenant {0}: limits {1}", tenant, quotas);
+        return tenantInfo(tenant);
+    }
+
+    /** A tenant's quotas ({@link TenantLimits#NONE} for a tenant without any). */
+    public TenantLimits limits(String tenant) {
+        return limits.getOrDefault(tenantName(tenant), TenantLimits.NONE);
+    }
+
+    static final String TENANT_FILE = "tenant.properties";
+
+    private void installLimits(String tenant, TenantLimits quotas) {
+        limits.put(tenant, quotas);
+        Pace[] pace = paces.computeIfAbsent(tenant, t -> new Pace[] {new Pace(context::nanoTime, 0),
+                new Pace(context::nanoTime, 0)});
+        pace[0].rate(quotas.maxProduceBytesPerSecond());
+        pace[1].rate(quotas.maxConsumeBytesPerSecond());
+    }
+
+    private static TenantLimits readLimits(Path tenantDir) throws IOException {
+        Path file = tenantDir.resolve(TENANT_FILE);
+        if (!Files.exists(file)) {
+            return TenantLimits.NONE;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader in = Files.newBufferedReader(file)) {
+            p.load(in);
+        }
+        try {
+            return new TenantLimits(Long.parseLong(p.getProperty("max.storage.bytes", "0")),
+                    Long.parseLong(p.getProperty("max.produce.bytes.per.second", "0")),
+                    Long.parseLong(p.getProperty("max.consume.bytes.per.second", "0")),
+                    Integer.parseInt(p.getProperty("max.stations", "0")),
+                    Integer.parseInt(p.getProperty("max.connections", "0")));
+        } catch (RuntimeException e) {
+            throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeLimits(Path tenantDir, TenantLimits q) throws IOException {
+        String text = "# the tenant's quotas; 0 = no limit\n"
+                + "max.storage.bytes=" + q.maxStorageBytes() + "\n"
+                + "max.produce.bytes.per.second=" + q.maxProduceBytesPerSecond() + "\n"
+                + "max.consume.bytes.per.second=" + q.maxConsumeBytesPerSecond() + "\n"
+                + "max.stations=" + q.maxStations() + "\n"
+                + "max.connections=" + q.maxConnections() + "\n";
+        io.junction.log.DurableFiles.write(tenantDir.resolve(TENANT_FILE),
+                text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static long storedBytes(Map<String, Station> stations) {
+        long bytes = 0;
+        for (Station s : stations.values()) {
+            bytes += s.storedBytes();
+        }
+        return bytes;
+    }
+
+    /** The tenant's stored bytes, measured at most once a second. */
+    private long storedBytesRecently(String tenant, Map<String, Station> stations) {
+        long now = context.nanoTime();
+        long[] measured = usage.get(tenant);
+        if (measured != null && now - measured[1] < 1_000_000_000L) {
+            return measured[0];
+        }
+        long bytes = storedBytes(stations);
+        usage.put(tenant, new long[] {bytes, now});
+        return bytes;
+    }
+
+    /**
+     * QUOTA_EXCEEDED if storing {@code messages} would take the tenant past its storage quota; nothing of them is
+     * stored then. The usage is at most a second old, so a burst can pass the quota by a second's worth.
+     */
+    private void checkStorage(String tenant, Map<String, Station> stations, List<OutgoingMessage> messages) {
+        long max = limits(tenant).maxStorageBytes();
+        if (max == 0) {
+            return;
+        }
+        long adding = 0;
+        for (OutgoingMessage m : messages) {
+            adding += (m.key() == null ? 0 : m.key().length) + (m.value() == null ? 0 : m.value().length);
+        }
+        long used = storedBytesRecently(tenant, stations);
+        if (used + adding > max) {
+            throw new BrokerException(ErrorCode.QUOTA_EXCEEDED, "tenant '" + tenant + "' stores " + used
+                    + " bytes; its storage limit is " + max + " bytes (this request adds " + adding
+                    + "): free space (retention, deleting stations) or raise the limit");
+        }
+    }
+
+    /** Holds {@code receipts} back as long as the tenant's produce rate asks. */
+    private CompletableFuture<List<Receipt>> paced(String tenant, List<OutgoingMessage> messages,
+            CompletableFuture<List<Receipt>> receipts) {
+        Pace[] pace = paces.get(tenant);
+        if (pace == null || limits(tenant).maxProduceBytesPerSecond() == 0) {
+            return receipts;
+        }
+        long bytes = 0;
+        for (OutgoingMessage m : messages) {
+            bytes += (m.key() == null ? 0 : m.key().length) + (m.value() == null ? 0 : m.value().length);
+        }
+        long delay = pace[0].take(bytes);
+        if (delay == 0) {
+            return receipts;
+        }
+        return receipts.thenCompose(r -> {
+            CompletableFuture<List<Receipt>> later = new CompletableFuture<>();
+            context.timer().schedule(() -> later.complete(r), delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return later;
+        });
+    }
+
+    /**
+     * Consume pace: records {@code bytes} delivered to members of the tenant's groups; returns how long the server
+     * should hold back the next credits so that deliveries keep to the tenant's consume rate (0: none).
+     */
+    public long consumed(String tenant, long bytes) {
+        Pace[] pace = paces.get(tenantName(tenant));
+        return pace == null ? 0 : pace[1].take(bytes);
     }
 
     /** Whether {@code tenant} exists (the default one always does). */
@@ -339,6 +488,11 @@ public final class Broker implements AutoCloseable {
         if (stations.containsKey(name)) {
             throw new BrokerException(ErrorCode.STATION_EXISTS, "station '" + name + "' already exists");
         }
+        int maxStations = limits(tenant).maxStations();
+        if (maxStations > 0 && stations.size() >= maxStations) {
+            throw new BrokerException(ErrorCode.QUOTA_EXCEEDED, "tenant '" + tenantName(tenant) + "' has "
+                    + stations.size() + " stations, its limit: delete one or raise the limit");
+        }
         Path dir = tenantDir(tenantName(tenant)).resolve(STATIONS_DIR).resolve(name);
         try {
             if (Files.exists(dir)) {
@@ -397,7 +551,9 @@ public final class Broker implements AutoCloseable {
      * checked first; when one is refused (its error names it) nothing of the request is stored.
      */
     public CompletableFuture<List<Receipt>> produce(String tenant, String station, List<OutgoingMessage> messages) {
-        return station(tenant, station).produce(messages);
+        Station s = station(tenant, station);
+        checkStorage(tenantName(tenant), tenant(tenant), messages);
+        return paced(tenantName(tenant), messages, s.produce(messages));
     }
 
     /**
@@ -407,7 +563,9 @@ public final class Broker implements AutoCloseable {
      */
     public CompletableFuture<List<Receipt>> produce(String tenant, String station, List<OutgoingMessage> messages,
             long producerId, int sequence) {
-        return station(tenant, station).produce(messages, producerId, sequence);
+        Station s = station(tenant, station);
+        checkStorage(tenantName(tenant), tenant(tenant), messages);
+        return paced(tenantName(tenant), messages, s.produce(messages, producerId, sequence));
     }
 
     // ----- groups ------------------------------------------------------------------------------------------------

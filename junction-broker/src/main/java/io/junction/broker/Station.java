@@ -230,6 +230,15 @@ final class Station {
         return groups.values().stream().sorted((a, b) -> a.name.compareTo(b.name)).toList();
     }
 
+    /** The bytes its partitions store (what a tenant's storage quota counts). */
+    long storedBytes() {
+        long bytes = 0;
+        for (PartitionStore log : partitions) {
+            bytes += log.sizeInBytes();
+        }
+        return bytes;
+    }
+
     StationInfo info() {
         List<StationInfo.PartitionInfo> infos = new ArrayList<>();
         long messages = 0;

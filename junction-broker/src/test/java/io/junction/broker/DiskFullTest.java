@@ -110,13 +110,19 @@ class DiskFullTest {
             assertThatThrownBy(() -> broker.produce(T, "hr", request).join())
                     .cause().isInstanceOf(BrokerException.class)
                     .extracting(e -> ((BrokerException) e).code()).isEqualTo(ErrorCode.STORAGE_FULL);
-            assertThat(broker.stationInfo(T, "hr").partitions()).extracting(StationInfo.PartitionInfo::nextOffset)
-                    .as("partition 0's batch was stored, partition 1's not").containsExactly(1L, 0L);
+            // The partitions append in parallel: mostly partition 0's small batch lands first; on a loaded machine
+            // partition 1's large one may take the last bytes before it (then fail and give them back), and
+            // partition 0's fails too. Either way partition 1 stored nothing and a retry stores nothing twice.
+            List<Long> next = broker.stationInfo(T, "hr").partitions().stream()
+                    .map(StationInfo.PartitionInfo::nextOffset).toList();
+            assertThat(next.get(1)).as("partition 1's batch was not stored").isZero();
+            boolean aStored = next.get(0) == 1;
+            System.out.println("DiskFullTest: partition 0's batch " + (aStored ? "was" : "was not") + " stored");
 
             Files.delete(filler);
             List<Receipt> retry = broker.produce(T, "hr", request).join();
-            assertThat(retry.get(0)).as("a is remembered: not stored again")
-                    .isEqualTo(new Receipt(0, 0, true));
+            assertThat(retry.get(0)).as(aStored ? "a is remembered: not stored again" : "a stored now")
+                    .isEqualTo(new Receipt(0, 0, aStored));
             assertThat(retry.get(1)).as("b was released: stored now").isEqualTo(new Receipt(1, 0, false));
             assertThat(broker.stationInfo(T, "hr").messages()).isEqualTo(2);
         }

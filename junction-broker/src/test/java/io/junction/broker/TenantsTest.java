@@ -57,7 +57,9 @@ class TenantsTest {
         assertThat(broker.stationInfo("default", "orders").partitions().get(0).nextOffset()).isZero();
         assertThat(broker.listGroups("default", "orders")).isEmpty();
         assertThat(broker.listSchemas("default")).isEmpty();
-        assertThat(broker.listTenants()).containsExactly(new TenantInfo("default", 1), new TenantInfo("hr", 1));
+        assertThat(broker.listTenants()).extracting(TenantInfo::name, TenantInfo::stations)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("default", 1),
+                        org.assertj.core.groups.Tuple.tuple("hr", 1));
         assertThat(Files.isDirectory(dir.resolve("tenants/hr/stations/orders"))).isTrue();
     }
 

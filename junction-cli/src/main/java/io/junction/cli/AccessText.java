@@ -31,7 +31,21 @@ final class AccessText {
     }
 
     static String tenant(TenantInfo t) {
-        return line("tenant:", t.name()) + NL + line("stations:", Integer.toString(t.stations()));
+        final io.junction.client.TenantLimits l = t.limits();
+        return line("tenant:", t.name()) + NL
+                + line("stations:", t.stations() + limit(l.maxStations())) + NL
+                + line("storage:", t.storedBytes() + " bytes" + limit(l.maxStorageBytes())) + NL
+                + line("streams:", t.connections() + limit(l.maxConnections())) + NL
+                + line("produce:", rate(l.maxProduceBytesPerSecond())) + NL
+                + line("consume:", rate(l.maxConsumeBytesPerSecond()));
+    }
+
+    private static String limit(Number max) {
+        return max == null || max.longValue() == 0 ? " (no limit)" : " of " + max;
+    }
+
+    private static String rate(Long max) {
+        return max == null || max == 0 ? "no limit" : "at most " + max + " bytes/s";
     }
 
     static String users(List<UserInfo> users) {

@@ -218,7 +218,14 @@ final class Json {
     }
 
     static String tenant(TenantInfo t) {
-        return write(MAPPER.createObjectNode().put("name", t.name()).put("stations", t.stations()));
+        final io.junction.client.TenantLimits l = t.limits();
+        final ObjectNode node = MAPPER.createObjectNode().put("name", t.name()).put("stations", t.stations())
+                .put("stored_bytes", t.storedBytes()).put("connections", t.connections());
+        node.putObject("limits").put("max_storage_bytes", l.maxStorageBytes())
+                .put("max_produce_bytes_per_second", l.maxProduceBytesPerSecond())
+                .put("max_consume_bytes_per_second", l.maxConsumeBytesPerSecond())
+                .put("max_stations", l.maxStations()).put("max_connections", l.maxConnections());
+        return write(node);
     }
 
     static String user(UserInfo u) {

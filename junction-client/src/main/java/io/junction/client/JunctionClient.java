@@ -159,8 +159,19 @@ public final class JunctionClient implements AutoCloseable {
 
     /** Creates a tenant (root only); {@link ErrorCode#TENANT_EXISTS} if there is one of that name. */
     public TenantInfo createTenant(String name) {
+        return createTenant(name, TenantLimits.UNCHANGED);
+    }
+
+    /** Creates a tenant with quotas (null fields: no limit). */
+    public TenantInfo createTenant(String name, TenantLimits limits) {
         return call(() -> Protos.tenant(access().createTenant(io.junction.api.v1.CreateTenantRequest.newBuilder()
-                .setName(name).build())));
+                .setName(name).setLimits(Protos.limits(limits)).build())));
+    }
+
+    /** Changes a tenant's quotas (root only); null fields keep their value, 0 removes a limit. */
+    public TenantInfo updateTenant(String name, TenantLimits limits) {
+        return call(() -> Protos.tenant(access().updateTenant(io.junction.api.v1.UpdateTenantRequest.newBuilder()
+                .setName(name).setLimits(Protos.limits(limits)).build())));
     }
 
     /** A tenant; "" for the caller's own. */

@@ -268,7 +268,30 @@ final class Protos {
     }
 
     static TenantInfo tenant(io.junction.api.v1.TenantInfo t) {
-        return new TenantInfo(t.getName(), t.getStations());
+        final io.junction.api.v1.TenantLimits l = t.getLimits();
+        return new TenantInfo(t.getName(), t.getStations(), t.getStoredBytes(), t.getConnections(),
+                new TenantLimits(l.getMaxStorageBytes(), l.getMaxProduceBytesPerSecond(),
+                        l.getMaxConsumeBytesPerSecond(), l.getMaxStations(), l.getMaxConnections()));
+    }
+
+    static io.junction.api.v1.TenantLimits limits(TenantLimits l) {
+        final io.junction.api.v1.TenantLimits.Builder b = io.junction.api.v1.TenantLimits.newBuilder();
+        if (l.maxStorageBytes() != null) {
+            b.setMaxStorageBytes(l.maxStorageBytes());
+        }
+        if (l.maxProduceBytesPerSecond() != null) {
+            b.setMaxProduceBytesPerSecond(l.maxProduceBytesPerSecond());
+        }
+        if (l.maxConsumeBytesPerSecond() != null) {
+            b.setMaxConsumeBytesPerSecond(l.maxConsumeBytesPerSecond());
+        }
+        if (l.maxStations() != null) {
+            b.setMaxStations(l.maxStations());
+        }
+        if (l.maxConnections() != null) {
+            b.setMaxConnections(l.maxConnections());
+        }
+        return b.build();
     }
 
     static UserInfo user(io.junction.api.v1.UserInfo u) {

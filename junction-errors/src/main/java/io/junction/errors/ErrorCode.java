@@ -77,6 +77,8 @@ public enum ErrorCode {
     TOKEN_EXISTS(33, false),
     /** Too many failed logins for that user or from that address lately; the message says when to try again. */
     LOGIN_THROTTLED(34, true),
+    /** A tenant's quota (storage, stations, connections) would be passed; the message names the limit and usage. */
+    QUOTA_EXCEEDED(35, false),
     /** Client side, never on the wire: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(1000, true),
     /** Client side, never on the wire: a failure that carries no Junction code this client knows. */

@@ -52,10 +52,13 @@ final class AccessService extends AccessGrpc.AccessImplBase {
 
     private final Broker broker;
     private final AccessControl access;
+    /** Open produce and consume streams per tenant (the guard counts them). */
+    private final java.util.function.ToIntFunction<String> connections;
 
-    AccessService(Broker broker, AccessControl access) {
+    AccessService(Broker broker, AccessControl access, java.util.function.ToIntFunction<String> connections) {
         this.broker = broker;
         this.access = access;
+        this.connections = connections;
     }
 
     private static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
@@ -110,7 +113,27 @@ final class AccessService extends AccessGrpc.AccessImplBase {
 
     @Override
     public void createTenant(CreateTenantRequest request, StreamObserver<TenantInfo> out) {
-        answer(out, () -> tenant(broker.createTenant(request.getName())));
+        answer(out, () -> tenant(broker.createTenant(request.getName(), limits(io.junction.broker.TenantLimits.NONE,
+                request.getLimits()))));
+    }
+
+    @Override
+    public void updateTenant(io.junction.api.v1.UpdateTenantRequest request, StreamObserver<TenantInfo> out) {
+        answer(out, () -> tenant(broker.updateTenant(request.getName(), limits(broker.limits(
+                existing(request.getName())), request.getLimits()))));
+    }
+
+    /** {@code current} with the fields {@code given} sets. */
+    private static io.junction.broker.TenantLimits limits(io.junction.broker.TenantLimits current,
+            io.junction.api.v1.TenantLimits given) {
+        return new io.junction.broker.TenantLimits(
+                given.hasMaxStorageBytes() ? given.getMaxStorageBytes() : current.maxStorageBytes(),
+                given.hasMaxProduceBytesPerSecond() ? given.getMaxProduceBytesPerSecond()
+                        : current.maxProduceBytesPerSecond(),
+                given.hasMaxConsumeBytesPerSecond() ? given.getMaxConsumeBytesPerSecond()
+                        : current.maxConsumeBytesPerSecond(),
+                given.hasMaxStations() ? given.getMaxStations() : current.maxStations(),
+                given.hasMaxConnections() ? given.getMaxConnections() : current.maxConnections());
     }
 
     @Override
@@ -121,7 +144,7 @@ final class AccessService extends AccessGrpc.AccessImplBase {
     @Override
     public void listTenants(ListTenantsRequest request, StreamObserver<ListTenantsResponse> out) {
         answer(out, () -> ListTenantsResponse.newBuilder().addAllTenants(broker.listTenants().stream()
-                .map(AccessService::tenant).toList()).build());
+                .map(this::tenant).toList()).build());
     }
 
     @Override
@@ -133,8 +156,15 @@ final class AccessService extends AccessGrpc.AccessImplBase {
         });
     }
 
-    private static TenantInfo tenant(io.junction.broker.TenantInfo t) {
-        return TenantInfo.newBuilder().setName(t.name()).setStations(t.stations()).build();
+    private TenantInfo tenant(io.junction.broker.TenantInfo t) {
+        io.junction.broker.TenantLimits l = t.limits();
+        return TenantInfo.newBuilder().setName(t.name()).setStations(t.stations()).setStoredBytes(t.storedBytes())
+                .setConnections(connections.applyAsInt(t.name()))
+                .setLimits(io.junction.api.v1.TenantLimits.newBuilder().setMaxStorageBytes(l.maxStorageBytes())
+                        .setMaxProduceBytesPerSecond(l.maxProduceBytesPerSecond())
+                        .setMaxConsumeBytesPerSecond(l.maxConsumeBytesPerSecond()).setMaxStations(l.maxStations())
+                        .setMaxConnections(l.maxConnections()))
+                .build();
     }
 
     // ----- users ----------------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ final class CallRules {
         r.put(AccessGrpc.getWhoAmIMethod().getFullMethodName(), new Rule(null, null, null, null));
         r.put(AccessGrpc.getCreateTenantMethod().getFullMethodName(), new Rule(MANAGE_TENANTS, null, null, null));
         r.put(AccessGrpc.getDeleteTenantMethod().getFullMethodName(), new Rule(MANAGE_TENANTS, null, null, null));
+        r.put(AccessGrpc.getUpdateTenantMethod().getFullMethodName(), new Rule(MANAGE_TENANTS, null, null, null));
         r.put(AccessGrpc.getGetTenantMethod().getFullMethodName(), new Rule(VIEW, null, null, "name"));
         r.put(AccessGrpc.getListTenantsMethod().getFullMethodName(), new Rule(VIEW, null, null, null));
         tenant(r, AccessGrpc.getCreateUserMethod().getFullMethodName(), MANAGE_ACCESS);

@@ -102,6 +102,13 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
         /** The client decodes stored batches: deliveries go as StoredDeliveries. */
         private volatile boolean storedBatches;
         private boolean finished; // guarded by this
+        /** The subscription's tenant (the guard filled it in), for its consume rate. */
+        private volatile String tenant;
+        /** Until when (nanos) credits are held back to keep the tenant's consume rate. */
+        private volatile long creditsHeldUntil;
+        /** Credits held back, in order; guarded by this. */
+        private final java.util.ArrayDeque<io.junction.api.v1.Credit> heldCredits = new java.util.ArrayDeque<>();
+        private boolean drainScheduled; // guarded by this
 
         Session(ServerCallStreamObserver<ConsumeResponse> out, ServiceRequestContext context) {
             this.out = out;
@@ -151,7 +158,69 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
                 throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "credit.started_through must not be negative, "
                         + "was " + c.getStartedThrough());
             }
-            joined().credit(c.getMessages(), c.getStartedThrough());
+            GroupMember m = joined();
+            synchronized (this) {
+                if (!heldCredits.isEmpty()
+                        || (context != null && paced() && creditsHeldUntil - System.nanoTime() > 0)) {
+                    heldCredits.add(c);
+                    scheduleDrain();
+                    return;
+                }
+            }
+            m.credit(c.getMessages(), c.getStartedThrough());
+        }
+
+        /** Passes held credits on, in order, once the tenant's consume rate allows. Under this. */
+        private void scheduleDrain() {
+            if (drainScheduled) {
+                return;
+            }
+            drainScheduled = true;
+            // At most a second apart, so that a rate lifted meanwhile frees the held credits soon.
+            long wait = Math.min(1_000_000_000L, Math.max(0, creditsHeldUntil - System.nanoTime()));
+            context.eventLoop().schedule(this::drainCredits, wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+
+        private void drainCredits() {
+            List<io.junction.api.v1.Credit> due = new java.util.ArrayList<>();
+            synchronized (this) {
+                drainScheduled = false;
+                if (finished) {
+                    heldCredits.clear();
+                    return;
+                }
+                if (paced() && creditsHeldUntil - System.nanoTime() > 0) {
+                    scheduleDrain();
+                    return;
+                }
+                due.addAll(heldCredits);
+                heldCredits.clear();
+            }
+            try {
+                for (io.junction.api.v1.Credit c : due) {
+                    joined().credit(c.getMessages(), c.getStartedThrough());
+                }
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        /** Whether the subscription's tenant has a consume rate now (a lifted one frees held credits at once). */
+        private boolean paced() {
+            String t = tenant;
+            return t != null && broker.limits(t).maxConsumeBytesPerSecond() > 0;
+        }
+
+        /** Counts a delivery response against the tenant's consume rate; past it, the next credits wait. */
+        private void pace(ConsumeResponse response) {
+            String t = tenant;
+            if (t == null || broker.limits(t).maxConsumeBytesPerSecond() == 0 || context == null) {
+                return;
+            }
+            long hold = broker.consumed(t, response.getSerializedSize());
+            if (hold > 0) {
+                creditsHeldUntil = System.nanoTime() + hold;
+            }
         }
 
         private void subscribe(io.junction.api.v1.Subscribe s) {
@@ -165,6 +234,7 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             OnDeadLetter onDeadLetter = Convert.onDeadLetter(s.getOnDeadLetter());
             batches = s.getBatches();
             storedBatches = s.getBatches() && s.getStoredBatches();
+            tenant = s.getTenant();
             // Subscribed goes out from joined(), on the group's owner thread, before any message. Not under the
             // lock: joining waits for the owner thread, which may be delivering to us.
             GroupMember joined = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
@@ -298,6 +368,9 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             }
             try {
                 out.onNext(response);
+                if (response.hasMessage() || response.hasBatch() || response.hasStored()) {
+                    pace(response);
+                }
                 return true;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "consume stream of {0} is gone: {1}", memberId(), e.toString());

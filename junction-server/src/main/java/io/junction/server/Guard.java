@@ -59,10 +59,50 @@ final class Guard implements ServerInterceptor {
     /** Failures (authentication, denials) recorded per tenant and minute at most; the rest are counted. */
     static final int MAX_FAILURE_ENTRIES_PER_MINUTE = 1000;
 
-    Guard(AccessControl access, ServerConfig.AuthMode mode, Auditor auditor) {
+    /** The most produce and consume streams a tenant may have open (0: no limit). */
+    private final java.util.function.ToIntFunction<String> maxConnections;
+    /** tenant → produce and consume streams open now. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> streams =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    Guard(AccessControl access, ServerConfig.AuthMode mode, Auditor auditor,
+            java.util.function.ToIntFunction<String> maxConnections) {
         this.access = access;
         this.loopbackIsRoot = mode == ServerConfig.AuthMode.LOOPBACK;
         this.auditor = auditor;
+        this.maxConnections = maxConnections;
+    }
+
+    /** The produce and consume streams the tenant has open now. */
+    int connections(String tenant) {
+        java.util.concurrent.atomic.AtomicInteger n = streams.get(tenant);
+        return n == null ? 0 : n.get();
+    }
+
+    /**
+     * Counts a new stream of the caller's tenant; QUOTA_EXCEEDED past its limit. Returns what ends the count
+     * (idempotent), or null for a unary call (not counted).
+     */
+    private Runnable openStream(ServerCall<?, ?> call, Principal principal) {
+        if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.UNARY) {
+            return null;
+        }
+        String tenant = principal.tenant();
+        java.util.concurrent.atomic.AtomicInteger open = streams.computeIfAbsent(tenant,
+                t -> new java.util.concurrent.atomic.AtomicInteger());
+        int max = maxConnections.applyAsInt(tenant);
+        int now = open.incrementAndGet();
+        if (max > 0 && now > max) {
+            open.decrementAndGet();
+            throw new AccessException(ErrorCode.QUOTA_EXCEEDED, "tenant '" + tenant + "' has " + max
+                    + " produce and consume streams open, its limit: close one or raise the limit");
+        }
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                open.decrementAndGet();
+            }
+        };
     }
 
     @Override
@@ -86,10 +126,18 @@ final class Guard implements ServerInterceptor {
             return new ServerCall.Listener<>() {
             };
         }
+        Runnable release;
+        try {
+            release = openStream(call, principal);
+        } catch (AccessException e) {
+            refuse(call, e);
+            return new ServerCall.Listener<>() {
+            };
+        }
         Context context = Context.current().withValue(PRINCIPAL, principal);
         Audited<Q, R> audited = new Audited<>(call, principal, action, address);
         return Contexts.interceptCall(context, audited, headers,
-                (c, h) -> new Checking<>(next.startCall(c, h), audited, rule, principal));
+                (c, h) -> new Checking<>(next.startCall(c, h), audited, rule, principal, release));
     }
 
     private static String address() {
@@ -278,13 +326,32 @@ final class Guard implements ServerInterceptor {
         private final Audited<Q, ?> call;
         private final CallRules.Rule rule;
         private final Principal principal;
+        private final Runnable release;
         private boolean refused; // the call's callbacks are serialized: no lock needed
 
-        Checking(ServerCall.Listener<Q> delegate, Audited<Q, ?> call, CallRules.Rule rule, Principal principal) {
+        Checking(ServerCall.Listener<Q> delegate, Audited<Q, ?> call, CallRules.Rule rule, Principal principal,
+                Runnable release) {
             super(delegate);
             this.call = call;
             this.rule = rule;
             this.principal = principal;
+            this.release = release;
+        }
+
+        @Override
+        public void onComplete() {
+            if (release != null) {
+                release.run();
+            }
+            super.onComplete();
+        }
+
+        @Override
+        public void onCancel() {
+            if (release != null) {
+                release.run();
+            }
+            super.onCancel();
         }
 
         @Override

@@ -232,12 +232,13 @@ public final class JunctionServer implements AutoCloseable {
      */
     private static GrpcService grpcServices(Broker broker, ProduceService produce, AccessControl access,
             ServerConfig.AuthMode auth) {
+        final Guard guard = new Guard(access, auth, broker::audit, tenant -> broker.limits(tenant).maxConnections());
         return GrpcService.builder()
                 .addService(new AdminService(broker))
                 .addService(produce)
                 .addService(new ConsumeService(broker))
-                .addService(new AccessService(broker, access))
-                .intercept(new Guard(access, auth, broker::audit))
+                .addService(new AccessService(broker, access, guard::connections))
+                .intercept(guard)
                 .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .exceptionHandler(JunctionServer::transportRefusal)
                 .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)

@@ -165,7 +165,7 @@ class AccessMatrixTest {
         return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
-    private static void produce(Channel ch, String tenant, String station, String value) throws Exception {
+    static void produce(Channel ch, String tenant, String station, String value) throws Exception {
         CompletableFuture<Object> done = new CompletableFuture<>();
         StreamObserver<ProduceRequest> out = ProduceGrpc.newStub(ch).produce(new StreamObserver<>() {
             @Override
@@ -377,13 +377,13 @@ class AccessMatrixTest {
             return null;
         }
         if (identity.equals("other-tenant-admin")) {
-            return rpc.equals("CreateTenant") || rpc.equals("DeleteTenant") ? ErrorCode.PERMISSION_DENIED
+            return rpc.matches("(Create|Update|Delete)Tenant") ? ErrorCode.PERMISSION_DENIED
                     : rpc.equals("ListTenants") ? null : ErrorCode.UNKNOWN_TENANT;
         }
         if (rpc.equals("ListTenants") || rpc.equals("GetTenant")) {
             return null;
         }
-        if (rpc.equals("CreateTenant") || rpc.equals("DeleteTenant")) {
+        if (rpc.matches("(Create|Update|Delete)Tenant")) {
             return ErrorCode.PERMISSION_DENIED;
         }
         return switch (identity) {

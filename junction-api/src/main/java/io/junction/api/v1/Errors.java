@@ -93,6 +93,8 @@ public final class Errors {
             case GROUP_IN_USE:
             case TENANT_NOT_EMPTY:
                 return Status.Code.FAILED_PRECONDITION;
+            case QUOTA_EXCEEDED:
+                return Status.Code.RESOURCE_EXHAUSTED;
             case UNAUTHENTICATED:
                 return Status.Code.UNAUTHENTICATED;
             case PERMISSION_DENIED:

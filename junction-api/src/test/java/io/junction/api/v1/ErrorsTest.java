@@ -52,7 +52,8 @@ class ErrorsTest {
                     Status.Code.FAILED_PRECONDITION;
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
             case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
-            case MESSAGE_TOO_LARGE, STORAGE_FULL, SLOW_CONSUMER, LOGIN_THROTTLED -> Status.Code.RESOURCE_EXHAUSTED;
+            case MESSAGE_TOO_LARGE, STORAGE_FULL, SLOW_CONSUMER, LOGIN_THROTTLED, QUOTA_EXCEEDED ->
+                    Status.Code.RESOURCE_EXHAUSTED;
             case SHUTTING_DOWN -> Status.Code.UNAVAILABLE;
             case INTERNAL, STORAGE_ERROR, ERROR_CODE_UNSPECIFIED, UNRECOGNIZED -> Status.Code.INTERNAL;
         };
