@@ -27,18 +27,7 @@ public final class DurableFiles {
     }
 
     public static void write(Path target, ByteBuffer content) throws IOException {
-        Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (content.hasRemaining()) {
-                channel.write(content);
-            }
-            channel.force(true);
-        } catch (IOException e) {
-            throw DiskFullException.recognise(e);
-        }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(target.getParent());
+        write(target, content, false);
     }
 
     /**
@@ -46,18 +35,25 @@ public final class DurableFiles {
      * has POSIX permissions): the temp file is created so, before any byte is in it.
      */
     public static void writePrivate(Path target, byte[] content) throws IOException {
+        write(target, ByteBuffer.wrap(content), true);
+    }
+
+    private static void write(Path target, ByteBuffer content, boolean ownerOnly) throws IOException {
         Path temp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
-        Files.deleteIfExists(temp);
-        java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
-        boolean posix = target.getFileSystem().supportedFileAttributeViews().contains("posix");
-        try (FileChannel channel = posix ? FileChannel.open(temp, options,
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))
-                : FileChannel.open(temp, options)) {
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+        java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        java.nio.file.attribute.FileAttribute<?>[] attributes = {};
+        if (ownerOnly) {
+            Files.deleteIfExists(temp); // created afresh, so that it has the mode from its first byte
+            if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                attributes = new java.nio.file.attribute.FileAttribute<?>[] {
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))};
+            }
+        }
+        try (FileChannel channel = FileChannel.open(temp, options, attributes)) {
+            while (content.hasRemaining()) {
+                channel.write(content);
             }
             channel.force(true);
         } catch (IOException e) {

@@ -1,7 +1,8 @@
 package io.junction.server;
 
+import static io.junction.server.AdminService.answer;
+
 import java.util.List;
-import java.util.function.Supplier;
 
 import io.grpc.stub.StreamObserver;
 import io.junction.api.v1.AccessGrpc;
@@ -59,18 +60,6 @@ final class AccessService extends AccessGrpc.AccessImplBase {
         this.broker = broker;
         this.access = access;
         this.connections = connections;
-    }
-
-    private static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            out.onError(Convert.status(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
     }
 
     private static Principal caller() {

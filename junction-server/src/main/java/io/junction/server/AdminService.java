@@ -89,7 +89,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         this.broker = broker;
     }
 
-    private static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+    /** Answers a unary call with {@code call}'s result, or its failure as a Junction status. */
+    static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
         T result;
         try {
             result = call.get();
