@@ -116,6 +116,16 @@ class QuotaTest {
     }
 
     @Test
+    void aCorruptLimitsFileStopsTheOpenNamingIt() throws Exception {
+        open().createTenant("hr", new TenantLimits(5, 6, 7, 8, 9));
+        broker.close();
+        broker = null;
+        java.nio.file.Files.writeString(dir.resolve("tenants/hr/tenant.properties"), "max.stations=eight\n");
+
+        assertThatThrownBy(this::open).hasMessageContaining("tenant.properties");
+    }
+
+    @Test
     void aPaceLetsASecondsWorthThroughThenHoldsTheRate() {
         AtomicLong now = new AtomicLong(0);
         Pace pace = new Pace(now::get, 1000);

@@ -240,6 +240,19 @@ class AccessControlTest {
     }
 
     @Test
+    void aWriteCutShortByACrashLeavesTheLastWholeFile() throws IOException {
+        access.createUser("hr", "alice", Role.ADMIN, StationRules.ALL, PASSWORD);
+        // A crash while the next version was being written: its temp file, half written, is all that is left.
+        Path temp = data.resolve("tenants/hr/access.json.tmp");
+        Files.writeString(temp, "{\"version\":1,\"users\":[{\"name\":\"mallory\",\"ro");
+
+        AccessControl reopened = AccessControl.open(data, clock, Duration.ofHours(1));
+
+        assertThat(reopened.users("hr")).extracting(UserInfo::name).containsExactly("alice");
+        assertThat(temp).doesNotExist();
+    }
+
+    @Test
     void rootIsBuiltInAndCannotBeMadeNorDeleted() {
         assertThat(access.users("default")).extracting(UserInfo::name).containsExactly("root");
         assertThat(access.rootHasPassword()).isFalse();
