@@ -62,7 +62,7 @@ final class TokenCommand implements Runnable {
             }
             final NewToken token;
             try (JunctionClient client = server.connect()) {
-                token = client.createToken(name, role, patterns.allow, patterns.deny, expires);
+                token = client.createToken(name, role, patterns.allow, patterns.deny, expires, patterns.readValues);
             }
             if (json) {
                 spec.commandLine().getOut().println(Json.newToken(token));

@@ -48,6 +48,10 @@ final class UserCommand implements Runnable {
         @Option(names = "--deny-stations", paramLabel = "PATTERN",
                 description = "A station it may not use, or a glob; beats --stations. Repeat for more.")
         List<String> deny = List.of();
+
+        @Option(names = "--read-values",
+                description = "Let a viewer see the values of messages (dead letters), which its role alone hides.")
+        boolean readValues;
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -76,7 +80,7 @@ final class UserCommand implements Runnable {
             final String password = passwordStdin ? PasswordInput.fromStdin() : null;
             final UserInfo info;
             try (JunctionClient client = server.connect()) {
-                info = client.createUser(name, role, patterns.allow, patterns.deny, password);
+                info = client.createUser(name, role, patterns.allow, patterns.deny, password, patterns.readValues);
             }
             spec.commandLine().getOut().println(json ? Json.user(info) : "created user '" + info.name()
                     + "' (" + info.role() + ") in tenant '" + info.tenant() + "'"

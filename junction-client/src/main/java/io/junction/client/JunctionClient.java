@@ -201,9 +201,15 @@ public final class JunctionClient implements AutoCloseable {
      */
     public UserInfo createUser(String name, String role, List<String> stations, List<String> deny,
             String password) {
+        return createUser(name, role, stations, deny, password, false);
+    }
+
+    /** As above; {@code readValues} lets a viewer see message values (dead letters), which its role hides. */
+    public UserInfo createUser(String name, String role, List<String> stations, List<String> deny,
+            String password, boolean readValues) {
         return call(() -> Protos.user(access().createUser(io.junction.api.v1.CreateUserRequest.newBuilder()
                 .setTenant(tenant).setName(name).setRole(role).addAllStations(stations).addAllDenyStations(deny)
-                .setPassword(password == null ? "" : password).build())));
+                .setPassword(password == null ? "" : password).setReadValues(readValues).build())));
     }
 
     public UserInfo user(String name) {
@@ -230,11 +236,18 @@ public final class JunctionClient implements AutoCloseable {
     /** Creates an API token of the client's tenant; its secret is in the answer only. {@code expiresIn} null: never. */
     public NewToken createToken(String name, String role, List<String> stations, List<String> deny,
             Duration expiresIn) {
+        return createToken(name, role, stations, deny, expiresIn, false);
+    }
+
+    /** As above; {@code readValues} lets a viewer token see message values (dead letters), which its role hides. */
+    public NewToken createToken(String name, String role, List<String> stations, List<String> deny,
+            Duration expiresIn, boolean readValues) {
         return call(() -> {
             final io.junction.api.v1.CreateTokenResponse r = access().createToken(
                     io.junction.api.v1.CreateTokenRequest.newBuilder().setTenant(tenant).setName(name)
                             .setRole(role == null ? "" : role).addAllStations(stations).addAllDenyStations(deny)
-                            .setExpiresInMs(expiresIn == null ? 0 : expiresIn.toMillis()).build());
+                            .setExpiresInMs(expiresIn == null ? 0 : expiresIn.toMillis()).setReadValues(readValues)
+                            .build());
             return new NewToken(r.getSecret(), Protos.token(r.getToken()));
         });
     }

@@ -119,7 +119,7 @@ public final class AccessControl {
             if (defaults.user(ROOT) == null) {
                 List<TenantFile.User> users = new ArrayList<>(defaults.users());
                 users.add(new TenantFile.User(ROOT, Role.ROOT.label(), List.of(), List.of(), null,
-                        clock.millis()));
+                        clock.millis(), null));
                 access.write(DEFAULT_TENANT, defaults.withUsers(users));
             }
         }
@@ -130,7 +130,7 @@ public final class AccessControl {
 
     /** Root, as a call from the loopback address without credentials acts in {@code --auth loopback} mode. */
     public Principal loopbackRoot() {
-        return new Principal(DEFAULT_TENANT, ROOT, Role.ROOT, StationRules.ALL, Principal.LOOPBACK, 0, "");
+        return new Principal(DEFAULT_TENANT, ROOT, Role.ROOT, StationRules.ALL, Principal.LOOPBACK, 0, "", true);
     }
 
     /**
@@ -171,7 +171,7 @@ public final class AccessControl {
                 throw badToken();
             }
             return new Principal(c.tenant(), t.name(), Role.parse(t.role()), t.rules(),
-                    Principal.TOKEN_PREFIX + t.name(), t.expiresMs(), t.id());
+                    Principal.TOKEN_PREFIX + t.name(), t.expiresMs(), t.id(), t.valuesGranted());
         }
         TenantFile.Session s = c.session();
         TenantFile.User user = file(c.tenant()).user(s.user());
@@ -179,7 +179,7 @@ public final class AccessControl {
             throw badToken();
         }
         return new Principal(c.tenant(), user.name(), Role.parse(user.role()), user.rules(), Principal.SESSION,
-                s.expiresMs(), s.id());
+                s.expiresMs(), s.id(), user.valuesGranted());
     }
 
     private static AccessException badToken() {
@@ -227,7 +227,8 @@ public final class AccessControl {
             throw new AccessException(ErrorCode.UNAUTHENTICATED, "wrong user or password");
         }
         throttle.succeeded(who);
-        return new Principal(tenant, name, Role.parse(user.role()), user.rules(), Principal.PASSWORD, 0, "");
+        return new Principal(tenant, name, Role.parse(user.role()), user.rules(), Principal.PASSWORD, 0, "",
+                user.valuesGranted());
     }
 
     /** Checks with Argon2id, at most {@value #HASHING_AT_ONCE} at a time; a user without a password never passes. */
@@ -273,7 +274,8 @@ public final class AccessControl {
             throw new AccessException(ErrorCode.UNAUTHENTICATED, "the client certificate names no user of this "
                     + "broker (CN " + Names.quote(commonName) + ")");
         }
-        return new Principal(tenant, name, Role.parse(user.role()), user.rules(), Principal.CERTIFICATE, 0, "");
+        return new Principal(tenant, name, Role.parse(user.role()), user.rules(), Principal.CERTIFICATE, 0, "",
+                user.valuesGranted());
     }
 
     /**
@@ -317,7 +319,7 @@ public final class AccessControl {
         write(p.tenant(), f.withSessions(sessions));
         LOG.log(System.Logger.Level.INFO, "{0} logged in", p.display());
         return new NewToken(new TokenInfo(p.tenant(), p.name(), p.role(), p.stations(), p.name(), now,
-                session.expiresMs()), token);
+                session.expiresMs(), p.can(Permission.READ_VALUES)), token);
     }
 
     /** Ends the session that authenticated {@code p}; INVALID_ARGUMENT for any other kind of credential. */
@@ -348,8 +350,13 @@ public final class AccessControl {
         return file(DEFAULT_TENANT).user(ROOT).password() != null;
     }
 
+    public UserInfo createUser(String tenant, String name, Role role, StationRules rules, String password) {
+        return createUser(tenant, name, role, rules, password, false);
+    }
+
+    /** As above; {@code readValues} grants message values its role alone would not show (a viewer's). */
     public synchronized UserInfo createUser(String tenant, String name, Role role, StationRules rules,
-            String password) {
+            String password, boolean readValues) {
         Names.check("user", name);
         if (ROOT.equals(name) || role == Role.ROOT) {
             throw new AccessException(ErrorCode.INVALID_ARGUMENT, "'root' is the built-in user's name and role "
@@ -367,7 +374,7 @@ public final class AccessControl {
         String hash = password == null || password.isEmpty() ? null : Passwords.hash(Passwords.check(password),
                 random);
         TenantFile.User user = new TenantFile.User(name, role.label(), rules.allow(), rules.deny(), hash,
-                clock.millis());
+                clock.millis(), readValues ? Boolean.TRUE : null);
         List<TenantFile.User> users = new ArrayList<>(f.users());
         users.add(user);
         write(tenant, f.withUsers(users));
@@ -431,7 +438,7 @@ public final class AccessControl {
         List<TenantFile.User> users = new ArrayList<>();
         for (TenantFile.User u : f.users()) {
             users.add(u.name().equals(name) ? new TenantFile.User(u.name(), u.role(), u.stations(), u.deny(), hash,
-                    u.createdMs()) : u);
+                    u.createdMs(), u.readValues()) : u);
         }
         write(tenant, new TenantFile(TenantFile.VERSION, users, f.tokens(), f.sessions().stream()
                 .filter(s -> !s.user().equals(name) || s.id().equals(keptSession)).toList()));
@@ -445,7 +452,8 @@ public final class AccessControl {
     }
 
     private static UserInfo info(String tenant, TenantFile.User u) {
-        return new UserInfo(tenant, u.name(), Role.parse(u.role()), u.rules(), u.createdMs(), u.password() != null);
+        return new UserInfo(tenant, u.name(), Role.parse(u.role()), u.rules(), u.createdMs(), u.password() != null,
+                u.valuesGranted() || Role.parse(u.role()).allows(Permission.READ_VALUES));
     }
 
     // ----- tokens ---------------------------------------------------------------------------------------------
@@ -454,8 +462,14 @@ public final class AccessControl {
      * A new API token of {@code tenant}; its secret is in the answer only. {@code expiresInMs} 0: never expires.
      * Its role cannot be root.
      */
-    public synchronized NewToken createToken(Principal by, String tenant, String name, Role role, StationRules rules,
+    public NewToken createToken(Principal by, String tenant, String name, Role role, StationRules rules,
             long expiresInMs) {
+        return createToken(by, tenant, name, role, rules, expiresInMs, false);
+    }
+
+    /** As above; {@code readValues} grants message values its role alone would not show (a viewer's). */
+    public synchronized NewToken createToken(Principal by, String tenant, String name, Role role, StationRules rules,
+            long expiresInMs, boolean readValues) {
         Names.check("token", name);
         if (role == Role.ROOT) {
             throw new AccessException(ErrorCode.INVALID_ARGUMENT, "a token cannot have the role root");
@@ -476,7 +490,7 @@ public final class AccessControl {
         String secret = Secrets.newToken(random);
         TenantFile.Token token = new TenantFile.Token(Secrets.id(secret), name, role.label(), rules.allow(),
                 rules.deny(), by.isRoot() ? ROOT : by.name(), now, expiresInMs == 0 ? 0
-                : Math.addExact(now, expiresInMs), Secrets.sha256(secret));
+                : Math.addExact(now, expiresInMs), Secrets.sha256(secret), readValues ? Boolean.TRUE : null);
         List<TenantFile.Token> tokens = new ArrayList<>(f.tokens());
         tokens.add(token);
         write(tenant, f.withTokens(tokens));
@@ -504,7 +518,7 @@ public final class AccessControl {
 
     private static TokenInfo info(String tenant, TenantFile.Token t) {
         return new TokenInfo(tenant, t.name(), Role.parse(t.role()), t.rules(), t.createdBy(), t.createdMs(),
-                t.expiresMs());
+                t.expiresMs(), t.valuesGranted() || Role.parse(t.role()).allows(Permission.READ_VALUES));
     }
 
     // ----- tenants --------------------------------------------------------------------------------------------

@@ -13,9 +13,10 @@ import io.junction.errors.ErrorCode;
  * @param via          {@code loopback}, {@code password}, {@code session}, {@code certificate} or {@code token:NAME}
  * @param expiresMs    when its session or token ends (epoch ms); 0 for never
  * @param credentialId the session's or token's id (not a secret: the secret is checked against its hash); "" else
+ * @param readValues   granted {@link Permission#READ_VALUES} beyond its role (a viewer that may see values)
  */
 public record Principal(String tenant, String name, Role role, StationRules stations, String via, long expiresMs,
-        String credentialId) {
+        String credentialId, boolean readValues) {
 
     public static final String LOOPBACK = "loopback";
     public static final String PASSWORD = "password";
@@ -38,7 +39,7 @@ public record Principal(String tenant, String name, Role role, StationRules stat
     }
 
     public boolean can(Permission permission) {
-        return role.allows(permission);
+        return role.allows(permission) || (permission == Permission.READ_VALUES && readValues);
     }
 
     /** How errors and logs name it: {@code alice@hr} (root: {@code root}), a token {@code token ci@hr}. */

@@ -26,7 +26,12 @@ record TenantFile(int version, List<User> users, List<Token> tokens, List<Sessio
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record User(String name, String role, List<String> stations, List<String> deny, String password,
-            long createdMs) {
+            long createdMs, Boolean readValues) {
+        /** Whether it was granted the values of messages its role alone would not show (a viewer's). */
+        boolean valuesGranted() {
+            return Boolean.TRUE.equals(readValues);
+        }
+
         @JsonIgnore
         StationRules rules() {
             return new StationRules(stations, deny);
@@ -35,7 +40,11 @@ record TenantFile(int version, List<User> users, List<Token> tokens, List<Sessio
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Token(String id, String name, String role, List<String> stations, List<String> deny, String createdBy,
-            long createdMs, long expiresMs, String sha256) {
+            long createdMs, long expiresMs, String sha256, Boolean readValues) {
+        boolean valuesGranted() {
+            return Boolean.TRUE.equals(readValues);
+        }
+
         @JsonIgnore
         StationRules rules() {
             return new StationRules(stations, deny);

@@ -81,7 +81,7 @@ final class AccessService extends AccessGrpc.AccessImplBase {
             Principal p = caller();
             return LoginResponse.newBuilder().setToken(session.secret()).setIdentity(identity(new Principal(
                     p.tenant(), p.name(), p.role(), p.stations(), Principal.SESSION, session.info().expiresMs(),
-                    ""))).build();
+                    "", p.readValues()))).build();
         });
     }
 
@@ -162,7 +162,7 @@ final class AccessService extends AccessGrpc.AccessImplBase {
     public void createUser(CreateUserRequest request, StreamObserver<UserInfo> out) {
         answer(out, () -> user(access.createUser(existing(request.getTenant()), request.getName(),
                 Role.parse(request.getRole()), new StationRules(request.getStationsList(),
-                        request.getDenyStationsList()), request.getPassword())));
+                        request.getDenyStationsList()), request.getPassword(), request.getReadValues())));
     }
 
     @Override
@@ -195,7 +195,7 @@ final class AccessService extends AccessGrpc.AccessImplBase {
     private static UserInfo user(io.junction.security.UserInfo u) {
         return UserInfo.newBuilder().setTenant(u.tenant()).setName(u.name()).setRole(u.role().label())
                 .addAllStations(u.stations().allow()).addAllDenyStations(u.stations().deny())
-                .setCreatedMs(u.createdMs()).setHasPassword(u.hasPassword()).build();
+                .setCreatedMs(u.createdMs()).setHasPassword(u.hasPassword()).setReadValues(u.readValues()).build();
     }
 
     // ----- tokens ---------------------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ final class AccessService extends AccessGrpc.AccessImplBase {
             Role role = request.getRole().isEmpty() ? Role.PRODUCER : Role.parse(request.getRole());
             NewToken token = access.createToken(caller(), existing(request.getTenant()), request.getName(), role,
                     new StationRules(request.getStationsList(), request.getDenyStationsList()),
-                    request.getExpiresInMs());
+                    request.getExpiresInMs(), request.getReadValues());
             return CreateTokenResponse.newBuilder().setToken(token(token.info())).setSecret(token.secret()).build();
         });
     }
@@ -228,7 +228,8 @@ final class AccessService extends AccessGrpc.AccessImplBase {
     private static TokenInfo token(io.junction.security.TokenInfo t) {
         return TokenInfo.newBuilder().setTenant(t.tenant()).setName(t.name()).setRole(t.role().label())
                 .addAllStations(t.stations().allow()).addAllDenyStations(t.stations().deny())
-                .setCreatedBy(t.createdBy()).setCreatedMs(t.createdMs()).setExpiresMs(t.expiresMs()).build();
+                .setCreatedBy(t.createdBy()).setCreatedMs(t.createdMs()).setExpiresMs(t.expiresMs())
+                .setReadValues(t.readValues()).build();
     }
 
     // ----- audit ----------------------------------------------------------------------------------------------
