@@ -32,7 +32,8 @@ class NodeWireTest {
 
     private static final Path SOURCES = Path.of("src", "test", "node");
     private static final Path WORK = Path.of("target", "node-wire");
-    private static final List<String> HARNESS = List.of("package.json", "package-lock.json", "settle.test.mjs");
+    private static final List<String> HARNESS = List.of("package.json", "package-lock.json", "settle.test.mjs",
+            "access.test.mjs");
     private static final String PROTO = "junction/v1/junction.proto";
     private static final String STAMP = ".junction-package-lock.sha256";
     private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
@@ -52,6 +53,24 @@ class NodeWireTest {
                     "--proto", Path.of("proto").resolve(PROTO).toString()), NODE_TIMEOUT, "node.log");
             System.out.println("node settle.test.mjs (exit " + run.exitCode() + "):\n" + run.output());
             assertThat(run.exitCode()).as("node settle.test.mjs failed; its output:%n%s", run.output()).isZero();
+        }
+    }
+
+    @Test
+    void shouldAuthenticateAndScopeCallsAsTheProtoSaysForANodeGrpcClient() throws Exception {
+        Path node = onPath("node");
+        Path npm = onPath("npm");
+        prepare(npm);
+        String password = "node's root password";
+        Path passwordFile = Files.writeString(dir.resolve("root-password"), password + "\n");
+        try (JunctionServer server = JunctionServer.start(ServerConfig.builder().dataDir(dir.resolve("data"))
+                .host("127.0.0.1").port(0).httpPort(0).auth(ServerConfig.AuthMode.REQUIRED)
+                .rootPasswordFile(passwordFile).build())) {
+            Run run = run(List.of(node.toString(), "access.test.mjs", "--server", "127.0.0.1:" + server.grpcPort(),
+                    "--proto", Path.of("proto").resolve(PROTO).toString()), NODE_TIMEOUT, "node-access.log",
+                    java.util.Map.of("JUNCTION_ROOT_PASSWORD", password));
+            System.out.println("node access.test.mjs (exit " + run.exitCode() + "):\n" + run.output());
+            assertThat(run.exitCode()).as("node access.test.mjs failed; its output:%n%s", run.output()).isZero();
         }
     }
 
@@ -83,11 +102,17 @@ class NodeWireTest {
     /** Runs {@code command} in the work directory, its output (both streams) in {@code log}; bounded. */
     private static Run run(List<String> command, Duration timeout, String log) throws IOException,
             InterruptedException {
+        return run(command, timeout, log, java.util.Map.of());
+    }
+
+    private static Run run(List<String> command, Duration timeout, String log, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         Path output = WORK.resolve(log);
         ProcessBuilder builder = new ProcessBuilder(command).directory(WORK.toFile()).redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         builder.environment().put("NO_COLOR", "1");
         builder.environment().put("npm_config_update_notifier", "false");
+        builder.environment().putAll(env);
         Process process = builder.start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
