@@ -43,6 +43,7 @@ public final class DrainBench {
         int size = 1024;
         int rounds = 4;
         String ordering = "key";
+        String auth = "loopback";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
@@ -55,10 +56,11 @@ public final class DrainBench {
                 case "--size" -> size = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--ordering" -> ordering = args[++i];
+                case "--auth" -> auth = args[++i];
                 default -> {
                     System.err.println("usage: junction-bench/run drain [--messages N] [--partitions N] [--keys N (0: keyless)] "
                             + "[--consumers N] [--prefetch N] [--size BYTES] [--rounds N] [--ordering key|partition|"
-                            + "none] [--dir DIR] [--junction-jar JAR]");
+                            + "none] [--auth loopback|token] [--dir DIR] [--junction-jar JAR]");
                     System.exit(2);
                 }
             }
@@ -66,13 +68,32 @@ public final class DrainBench {
         FileTrees.deleteTree(dir);
         Files.createDirectories(dir);
         int port = ChildProcess.freePort();
-        List<String> command = List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g", "-jar", jar.toString(), "server",
-                "--data", dir.resolve("data").toString(), "--port", Integer.toString(port), "--http-port", "0",
-                "--durability", "fsync");
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g", "-jar",
+                jar.toString(), "server", "--data", dir.resolve("data").toString(), "--port", Integer.toString(port),
+                "--http-port", "0", "--durability", "fsync"));
+        // --auth token: the server requires authentication and every call carries an admin API token (what
+        // authentication costs the consume path); loopback: no credentials, the default.
+        String rootPassword = "drain root password " + System.nanoTime();
+        if (auth.equals("token")) {
+            Path passwordFile = Files.writeString(dir.resolve("root-password"), rootPassword + "\n");
+            command.addAll(List.of("--auth", "required", "--root-password-file", passwordFile.toString()));
+        } else if (!auth.equals("loopback")) {
+            System.err.println("--auth is loopback or token, not " + auth);
+            System.exit(2);
+        }
         ChildProcess broker = ChildProcess.start(command, dir.resolve("junction.log"));
         List<double[]> results = new ArrayList<>();
-        try (JunctionClient client = JunctionClient.builder().server("127.0.0.1:" + port).build()) {
-            broker.awaitPort(port, Duration.ofMinutes(2));
+        broker.awaitPort(port, Duration.ofMinutes(2));
+        JunctionClient.Builder clientBuilder = JunctionClient.builder().server("127.0.0.1:" + port);
+        if (auth.equals("token")) {
+            try (JunctionClient root = JunctionClient.builder().server("127.0.0.1:" + port)
+                    .credentials("root", rootPassword).build()) {
+                clientBuilder.token(root.createToken("drain", "admin", List.of(), List.of(), null).secret());
+            }
+        }
+        try (JunctionClient client = clientBuilder.build()) {
+            System.out.printf("drain: authentication %s%n", auth.equals("token")
+                    ? "required, every call with an admin API token" : "none (loopback)");
             System.out.printf("drain: %d messages of %d bytes, %d keys, %d partitions, %s ordering; %d consumers, "
                     + "prefetch %d, each message acked; broker %s with --durability fsync%n", messages, size, keys,
                     partitions, ordering, consumers, prefetch, jar);
