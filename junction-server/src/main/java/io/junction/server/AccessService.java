@@ -243,11 +243,18 @@ final class AccessService extends AccessGrpc.AccessImplBase {
         answer(out, () -> {
             int limit = request.getLimit() == 0 ? DEFAULT_AUDIT_LIMIT : request.getLimit();
             io.junction.api.v1.ListAuditResponse.Builder b = io.junction.api.v1.ListAuditResponse.newBuilder();
+            long bytes = 0;
             for (io.junction.broker.AuditEntry e : broker.auditEntries(request.getTenant(), request.getSinceMs(),
                     request.hasAfterId() ? request.getAfterId() : -1, limit)) {
-                b.addEntries(io.junction.api.v1.AuditEntry.newBuilder().setId(e.id()).setTimeMs(e.timeMs())
-                        .setWho(e.who()).setVia(e.via()).setAddress(e.address()).setAction(e.action())
-                        .setTarget(e.target()).setResult(e.result()).setMessage(e.message()));
+                io.junction.api.v1.AuditEntry entry = io.junction.api.v1.AuditEntry.newBuilder().setId(e.id())
+                        .setTimeMs(e.timeMs()).setWho(e.who()).setVia(e.via()).setAddress(e.address())
+                        .setAction(e.action()).setTarget(e.target()).setResult(e.result()).setMessage(e.message())
+                        .build();
+                bytes += entry.getSerializedSize();
+                if (b.getEntriesCount() > 0 && bytes > AdminService.MAX_RESPONSE_BYTES) {
+                    break; // a shorter page is not the end: page on with after_id
+                }
+                b.addEntries(entry);
             }
             return b.build();
         });

@@ -65,8 +65,13 @@ final class Guard implements ServerInterceptor {
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> streams =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Whether a tenant exists: failures naming another go to default's log and budget (bounded by tenants). */
+    private final java.util.function.Predicate<String> tenantExists;
+
     Guard(AccessControl access, ServerConfig.AuthMode mode, Auditor auditor,
-            java.util.function.ToIntFunction<String> maxConnections) {
+            java.util.function.ToIntFunction<String> maxConnections,
+            java.util.function.Predicate<String> tenantExists) {
+        this.tenantExists = tenantExists;
         this.access = access;
         this.loopbackIsRoot = mode == ServerConfig.AuthMode.LOOPBACK;
         this.auditor = auditor;
@@ -178,7 +183,9 @@ final class Guard implements ServerInterceptor {
     }
 
     /** Records a failure unless the tenant's budget for this minute is spent (then counts it, and says so later). */
-    private void recordFailure(String tenant, AuditEntry entry) {
+    private void recordFailure(String named, AuditEntry entry) {
+        // A client names any tenant in its credentials: only existing ones get a budget of their own.
+        String tenant = tenantExists.test(named) ? named : AccessControl.DEFAULT_TENANT;
         long minute = System.currentTimeMillis() / 60_000;
         long[] budget = failureBudget.computeIfAbsent(tenant, t -> new long[3]);
         long suppressed;

@@ -232,7 +232,8 @@ public final class JunctionServer implements AutoCloseable {
      */
     private static GrpcService grpcServices(Broker broker, ProduceService produce, AccessControl access,
             ServerConfig.AuthMode auth) {
-        final Guard guard = new Guard(access, auth, broker::audit, tenant -> broker.limits(tenant).maxConnections());
+        final Guard guard = new Guard(access, auth, broker::audit, tenant -> broker.limits(tenant).maxConnections(),
+                broker::hasTenant);
         return GrpcService.builder()
                 .addService(new AdminService(broker))
                 .addService(produce)

@@ -67,14 +67,14 @@ class LoopbackModeTest {
     @Test
     void aCallerFromAnotherAddressMustAuthenticate() {
         AccessControl access = AccessControl.open(dir, java.time.Clock.systemUTC(), Duration.ofHours(1));
-        Guard guard = new Guard(access, ServerConfig.AuthMode.LOOPBACK, LoopbackModeTest::noAudit, t -> 0);
+        Guard guard = new Guard(access, ServerConfig.AuthMode.LOOPBACK, LoopbackModeTest::noAudit, t -> 0, t -> true);
 
         assertThat(refusal(guard, new InetSocketAddress("203.0.113.5", 40000))).isEqualTo(ErrorCode.UNAUTHENTICATED);
         assertThat(refusal(guard, new InetSocketAddress("10.1.2.3", 40000))).isEqualTo(ErrorCode.UNAUTHENTICATED);
         assertThat(refusal(guard, new InetSocketAddress("127.0.0.1", 40000))).isNull();
         assertThat(refusal(guard, new InetSocketAddress("::1", 40000))).isNull();
 
-        Guard required = new Guard(access, ServerConfig.AuthMode.REQUIRED, LoopbackModeTest::noAudit, t -> 0);
+        Guard required = new Guard(access, ServerConfig.AuthMode.REQUIRED, LoopbackModeTest::noAudit, t -> 0, t -> true);
         assertThat(refusal(required, new InetSocketAddress("127.0.0.1", 40000)))
                 .isEqualTo(ErrorCode.UNAUTHENTICATED);
     }
