@@ -44,6 +44,7 @@ public final class DrainBench {
         int rounds = 4;
         String ordering = "key";
         String auth = "loopback";
+        Path jfr = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
@@ -57,10 +58,12 @@ public final class DrainBench {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--ordering" -> ordering = args[++i];
                 case "--auth" -> auth = args[++i];
+                case "--broker-jfr" -> jfr = Path.of(args[++i]).toAbsolutePath();
                 default -> {
                     System.err.println("usage: junction-bench/run drain [--messages N] [--partitions N] [--keys N (0: keyless)] "
                             + "[--consumers N] [--prefetch N] [--size BYTES] [--rounds N] [--ordering key|partition|"
-                            + "none] [--auth loopback|token] [--dir DIR] [--junction-jar JAR]");
+                            + "none] [--auth loopback|token|both] [--broker-jfr FILE (a JFR profile of the broker)] [--dir DIR] "
+                            + "[--junction-jar JAR]");
                     System.exit(2);
                 }
             }
@@ -68,32 +71,51 @@ public final class DrainBench {
         FileTrees.deleteTree(dir);
         Files.createDirectories(dir);
         int port = ChildProcess.freePort();
-        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g", "-jar",
-                jar.toString(), "server", "--data", dir.resolve("data").toString(), "--port", Integer.toString(port),
-                "--http-port", "0", "--durability", "fsync"));
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xms1g", "-Xmx1g"));
+        if (jfr != null) {
+            command.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr);
+        }
+        command.addAll(List.of("-jar", jar.toString(), "server", "--data", dir.resolve("data").toString(), "--port",
+                Integer.toString(port), "--http-port", "0", "--durability", "fsync"));
         // --auth token: the server requires authentication and every call carries an admin API token (what
-        // authentication costs the consume path); loopback: no credentials, the default.
+        // authentication costs the consume path); loopback: no credentials, the default; both: one server in the
+        // default mode, rounds alternating between a client without credentials (the loopback root) and one with
+        // an admin API token (a call that carries a token is checked exactly as in --auth required), so both are
+        // measured in the same broker process, JIT and disk state.
         String rootPassword = "drain root password " + System.nanoTime();
         if (auth.equals("token")) {
             Path passwordFile = Files.writeString(dir.resolve("root-password"), rootPassword + "\n");
             command.addAll(List.of("--auth", "required", "--root-password-file", passwordFile.toString()));
-        } else if (!auth.equals("loopback")) {
-            System.err.println("--auth is loopback or token, not " + auth);
+        } else if (!auth.equals("loopback") && !auth.equals("both")) {
+            System.err.println("--auth is loopback, token or both, not " + auth);
             System.exit(2);
         }
         ChildProcess broker = ChildProcess.start(command, dir.resolve("junction.log"));
         List<double[]> results = new ArrayList<>();
         broker.awaitPort(port, Duration.ofMinutes(2));
         JunctionClient.Builder clientBuilder = JunctionClient.builder().server("127.0.0.1:" + port);
-        if (auth.equals("token")) {
-            try (JunctionClient root = JunctionClient.builder().server("127.0.0.1:" + port)
-                    .credentials("root", rootPassword).build()) {
-                clientBuilder.token(root.createToken("drain", "admin", List.of(), List.of(), null).secret());
+        JunctionClient.Builder tokenBuilder = JunctionClient.builder().server("127.0.0.1:" + port);
+        if (!auth.equals("loopback")) {
+            JunctionClient.Builder rootBuilder = JunctionClient.builder().server("127.0.0.1:" + port);
+            if (auth.equals("token")) {
+                rootBuilder.credentials("root", rootPassword);
+            }
+            try (JunctionClient root = rootBuilder.build()) {
+                String secret = root.createToken("drain", "admin", List.of(), List.of(), null).secret();
+                tokenBuilder.token(secret);
+                if (auth.equals("token")) {
+                    clientBuilder.token(secret);
+                }
             }
         }
-        try (JunctionClient client = clientBuilder.build()) {
+        boolean alternate = auth.equals("both");
+        int warmUp = alternate ? 2 : 1;
+        List<double[]> tokenResults = new ArrayList<>();
+        try (JunctionClient client = clientBuilder.build(); JunctionClient tokenClient = tokenBuilder.build()) {
             System.out.printf("drain: authentication %s%n", auth.equals("token")
-                    ? "required, every call with an admin API token" : "none (loopback)");
+                    ? "required, every call with an admin API token" : alternate ? "rounds alternating: none "
+                    + "(loopback) in odd rounds, an admin API token in even rounds (same broker)"
+                    : "none (loopback)");
             System.out.printf("drain: %d messages of %d bytes, %d keys, %d partitions, %s ordering; %d consumers, "
                     + "prefetch %d, each message acked; broker %s with --durability fsync%n", messages, size, keys,
                     partitions, ordering, consumers, prefetch, jar);
@@ -107,18 +129,38 @@ public final class DrainBench {
                 }
                 client.createStation(station, options.build());
                 fill(client, station, messages, keys, size);
-                double[] r = drain(client, station, messages, consumers, prefetch, broker.handle());
-                results.add(r);
-                System.out.printf("drain: round %d%s: %,.0f msg/s; CPU per message: broker %.1f µs, client %.1f µs%n",
-                        round, round == 1 ? " (warm-up)" : "", r[0], r[1], r[2]);
+                boolean withToken = alternate && round % 2 == 0;
+                double[] r = drain(withToken ? tokenClient : client, station, messages, consumers, prefetch,
+                        broker.handle());
+                if (round > warmUp) {
+                    (withToken ? tokenResults : results).add(r);
+                }
+                System.out.printf("drain: round %d%s%s: %,.0f msg/s; CPU per message: broker %.1f µs, client %.1f "
+                        + "µs%n", round, alternate ? (withToken ? " (token)" : " (loopback)") : "",
+                        round <= warmUp ? " (warm-up)" : "", r[0], r[1], r[2]);
             }
         } finally {
             broker.close();
         }
-        if (results.size() > 1) {
-            List<double[]> measured = results.subList(1, results.size());
-            System.out.printf("drain: median of rounds 2-%d: %,.0f msg/s; CPU per message: broker %.1f µs, client "
-                    + "%.1f µs%n", results.size(), median(measured, 0), median(measured, 1), median(measured, 2));
+        if (!results.isEmpty()) {
+            System.out.printf("drain: median of rounds %d-%d%s: %,.0f msg/s; CPU per message: broker %.1f µs, client "
+                    + "%.1f µs%n", warmUp + 1, rounds, alternate ? " without credentials" : "", median(results, 0),
+                    median(results, 1), median(results, 2));
+        }
+        if (!tokenResults.isEmpty()) {
+            System.out.printf("drain: median of rounds %d-%d with a token: %,.0f msg/s; CPU per message: broker %.1f "
+                    + "µs, client %.1f µs%n", warmUp + 1, rounds, median(tokenResults, 0), median(tokenResults, 1),
+                    median(tokenResults, 2));
+            System.out.printf("drain: with a token / without: %.3f× msg/s, %.3f× broker CPU per message%n",
+                    median(tokenResults, 0) / median(results, 0), median(tokenResults, 1) / median(results, 1));
+            // Each token round against the loopback round just before it: drift over the run cancels out.
+            List<double[]> pairs = new ArrayList<>();
+            for (int i = 0; i < Math.min(results.size(), tokenResults.size()); i++) {
+                pairs.add(new double[] {tokenResults.get(i)[0] / results.get(i)[0],
+                        tokenResults.get(i)[1] / results.get(i)[1]});
+            }
+            System.out.printf("drain: median over %d adjacent pairs (token round / loopback round before it): %.3f× "
+                    + "msg/s, %.3f× broker CPU per message%n", pairs.size(), median(pairs, 0), median(pairs, 1));
         }
     }
 
