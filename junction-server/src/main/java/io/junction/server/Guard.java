@@ -145,7 +145,8 @@ final class Guard implements ServerInterceptor {
                 (c, h) -> new Checking<>(next.startCall(c, h), audited, rule, principal, release));
     }
 
-    private static String address() {
+    /** The caller's address (of the gRPC or HTTP request being served), for the audit and throttling. */
+    static String address() {
         InetSocketAddress remote = remoteAddress();
         return remote == null ? "unknown" : remote.getAddress().getHostAddress();
     }
@@ -275,7 +276,7 @@ final class Guard implements ServerInterceptor {
      * The caller: by its {@code authorization} header if it sends one; else by its TLS client certificate (mutual
      * TLS: the subject's CN names the user); else root for a loopback caller in loopback mode; else refused.
      */
-    private Principal authenticate(String authorization, String address) {
+    Principal authenticate(String authorization, String address) {
         InetSocketAddress remote = remoteAddress();
         if (authorization == null || authorization.isEmpty()) {
             String cn = clientCertificateName();

@@ -157,6 +157,9 @@ public final class JunctionServer implements AutoCloseable {
         final AtomicInteger boundHttpPort = new AtomicInteger(config.httpPort());
         final AtomicInteger boundGrpcPort = new AtomicInteger(config.port());
         final ProduceService produce = new ProduceService(broker);
+        final Guard guard = new Guard(access, config.auth(), broker::audit,
+                tenant -> broker.limits(tenant).maxConnections(), broker::hasTenant);
+        final Services services = new Services(broker, produce, access, guard);
         final SessionProtocol protocol = config.tls() ? SessionProtocol.HTTPS : SessionProtocol.HTTP;
         final com.linecorp.armeria.server.ServerBuilder builder = Server.builder()
                 .port(grpcAddress, protocol)
@@ -166,7 +169,7 @@ public final class JunctionServer implements AutoCloseable {
         }
         final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
-                .service(grpcServices(broker, produce, access, config.auth()), onlyOnPort(boundGrpcPort))
+                .service(grpcServices(services), onlyOnPort(boundGrpcPort))
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
                 // (Armeria's defaults, 10 MiB and 10 s, would cut them and make clients resend). Each message is
                 // still bounded by the gRPC service's maxRequestMessageLength.
@@ -230,22 +233,33 @@ public final class JunctionServer implements AutoCloseable {
      * served that is not meant to be). They run on Armeria's blocking task executor: admin calls touch the disk
      * and wait for groups' owner threads, which must never happen on an event loop.
      */
-    private static GrpcService grpcServices(Broker broker, ProduceService produce, AccessControl access,
-            ServerConfig.AuthMode auth) {
-        final Guard guard = new Guard(access, auth, broker::audit, tenant -> broker.limits(tenant).maxConnections(),
-                broker::hasTenant);
-        return GrpcService.builder()
-                .addService(new AdminService(broker))
-                .addService(produce)
-                .addService(new ConsumeService(broker))
-                .addService(new AccessService(broker, access, guard::connections))
-                .intercept(guard)
+    private static GrpcService grpcServices(Services services) {
+        final com.linecorp.armeria.server.grpc.GrpcServiceBuilder builder = GrpcService.builder();
+        services.definitions().forEach(builder::addService);
+        return builder
                 .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .exceptionHandler(JunctionServer::transportRefusal)
                 .maxRequestMessageLength(MAX_GRPC_MESSAGE_BYTES)
                 .maxResponseMessageLength(MAX_GRPC_MESSAGE_BYTES)
                 .useBlockingTaskExecutor(true)
                 .build();
+    }
+
+    /**
+     * The gRPC services, each behind the {@link Guard}: the same definitions serve the gRPC port and, called in
+     * process, the HTTP port's REST gateway, so both have one set of checks, one audit and one set of errors.
+     */
+    record Services(Broker broker, ProduceService produce, AccessControl access, Guard guard,
+            List<io.grpc.ServerServiceDefinition> definitions) {
+
+        Services(Broker broker, ProduceService produce, AccessControl access, Guard guard) {
+            this(broker, produce, access, guard, List.of(
+                    io.grpc.ServerInterceptors.intercept(new AdminService(broker), guard),
+                    io.grpc.ServerInterceptors.intercept(produce, guard),
+                    io.grpc.ServerInterceptors.intercept(new ConsumeService(broker), guard),
+                    io.grpc.ServerInterceptors.intercept(new AccessService(broker, access, guard::connections),
+                            guard)));
+        }
     }
 
     private static final io.grpc.Metadata.Key<byte[]> STATUS_DETAILS = io.grpc.Metadata.Key.of(
