@@ -467,6 +467,27 @@ final class ConsumerGroup {
     }
 
     /**
+     * Takes back the credits {@code member} has not used (with {@code withdraw}; else changes nothing) and completes
+     * once every command of the member submitted before is applied: deliveries made before are in its sink by then,
+     * none follows until it gets credits again. Completes exceptionally with SHUTTING_DOWN when the group is closed.
+     */
+    CompletableFuture<Void> barrier(GroupMember member, boolean withdraw) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            owner.execute(() -> {
+                if (withdraw) {
+                    member.credits = 0;
+                }
+                done.complete(null);
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
+                    + "' is closed"));
+        }
+        return done;
+    }
+
+    /**
      * Acks the deliveries {@code member} holds among {@code refs}; the others are stale. With {@code sync}, returns
      * once the applied acks are durable, with the stale ones (empty when none); else returns null at once and the
      * stale ones go to the member's sink.

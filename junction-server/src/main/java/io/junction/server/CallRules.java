@@ -70,6 +70,8 @@ final class CallRules {
         station(r, ProduceGrpc.getProduceMethod().getFullMethodName(), PRODUCE, "station");
         r.put(ConsumeGrpc.getConsumeMethod().getFullMethodName(), new Rule(CONSUME, "subscribe", "station",
                 "tenant"));
+        station(r, ConsumeGrpc.getFetchMethod().getFullMethodName(), CONSUME, "station");
+        station(r, ConsumeGrpc.getSettleMethod().getFullMethodName(), CONSUME, "station");
         // Access
         r.put(AccessGrpc.getLoginMethod().getFullMethodName(), new Rule(null, null, null, null));
         r.put(AccessGrpc.getLogoutMethod().getFullMethodName(), new Rule(null, null, null, null));
