@@ -605,6 +605,38 @@ final class ConsumerGroup {
         });
     }
 
+    /**
+     * As {@link #deadLetter(GroupMember, List, String)}; completes with the stale settlements once the dead letters
+     * are stored in the station's DLS (one that failed to be stored is delivered again, as always).
+     */
+    CompletableFuture<List<DeliveryRef>> deadLetterAsync(GroupMember member, List<DeliveryRef> refs, String reason) {
+        CompletableFuture<List<DeliveryRef>> done = new CompletableFuture<>();
+        try {
+            owner.execute(() -> {
+                try {
+                    List<CompletableFuture<?>> stored = new ArrayList<>();
+                    List<DeliveryRef> stale = settleEach(member, refs, f -> {
+                        returned(f);
+                        CompletableFuture<?> letter = deadLetter(f.partition, f.ref.offset(),
+                                DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? f.error : reason);
+                        if (letter != null) {
+                            stored.add(letter);
+                        }
+                    });
+                    dispatch();
+                    CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((v, e) -> done.complete(
+                            stale == null ? List.of() : stale));
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
+                    + "' is closed"));
+        }
+        return done;
+    }
+
     OptionalLong deadlineNanos(GroupMember member, DeliveryRef ref) {
         return call(() -> {
             InFlight f = held(member, ref);
@@ -789,22 +821,23 @@ final class ConsumerGroup {
     /**
      * Stores the message in the dead-letter station; once that is durable the message is done for this group
      * (and in PARK its key stays held). Until then it is neither ready nor done. If the store fails, the
-     * message is delivered again later: nothing is lost.
+     * message is delivered again later: nothing is lost. Returns what completes once the dead letter is stored
+     * (or failed to be); null when none is stored now.
      */
-    private void deadLetter(int partition, long offset, DeadLetterReason reason, String error) {
+    private CompletableFuture<?> deadLetter(int partition, long offset, DeadLetterReason reason, String error) {
         MessageRef ref = new MessageRef(partition, offset);
         if (deadLettering.contains(ref)) {
-            return;
+            return null;
         }
         Record record = reread(partition, offset);
         if (record == null) {
             gone(partition, offset);
-            return;
+            return null;
         }
         deadLettering.add(ref);
         Attempts a = attempts(ref);
         int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
-        station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
+        return station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
                 a.firstMs, a.lastMs)).whenComplete((id, failure) -> submit(() -> deadLettered(ref, failure)));
     }
 

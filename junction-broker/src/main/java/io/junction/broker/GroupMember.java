@@ -115,6 +115,14 @@ public final class GroupMember {
         group.deadLetter(this, refs, reason);
     }
 
+    /**
+     * As {@link #deadLetter}, without fire-and-forget: the future completes with the stale settlements once the
+     * dead letters are stored in the station's DLS (so a listing shows them).
+     */
+    public CompletableFuture<List<DeliveryRef>> deadLetterAsync(List<DeliveryRef> refs, String reason) {
+        return group.deadLetterAsync(this, refs, reason);
+    }
+
     /** Still working on these: their ack deadlines start again. */
     public void inProgress(List<DeliveryRef> refs) {
         group.inProgress(this, refs);

@@ -332,12 +332,14 @@ final class Fetches implements AutoCloseable {
             if (kind == SettleRequest.KindCase.ACK) {
                 return m.ackSyncAsync(refs).thenApply(stale -> settled(refs.size() - stale.size(), stale));
             }
+            if (kind == SettleRequest.KindCase.DEAD_LETTER) { // answered once the dead letters are stored
+                return m.deadLetterAsync(refs, text).thenApply(stale -> settled(refs.size() - stale.size(), stale));
+            }
             synchronized (this) {
                 stale.clear();
             }
             switch (kind) {
                 case NACK -> m.nack(refs, delay, text.isEmpty() ? null : text);
-                case DEAD_LETTER -> m.deadLetter(refs, text);
                 default -> m.inProgress(refs);
             }
             return m.applied().thenApply(v -> {

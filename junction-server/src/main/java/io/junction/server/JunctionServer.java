@@ -173,6 +173,7 @@ public final class JunctionServer implements AutoCloseable {
                 .serviceUnder(RestGateway.PREFIX, new RestGateway(new LocalCalls(services.definitions()), broker,
                         guard).decorate(onlyOnPort(boundHttpPort)))
                 .decorator(securityHeaders(boundHttpPort))
+                .errorHandler(RestGateway.ERRORS)
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
                 // (Armeria's defaults, 10 MiB and 10 s, would cut them and make clients resend). Each message is
                 // still bounded by the gRPC service's maxRequestMessageLength.

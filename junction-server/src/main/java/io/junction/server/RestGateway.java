@@ -567,6 +567,55 @@ final class RestGateway implements HttpService {
 
     private static final System.Logger LOG = System.getLogger(RestGateway.class.getName());
 
+    /**
+     * What the server answers under {@code /api/} when it refuses a request before any route sees it (a path it
+     * cannot normalize, a body over the limit): the same {@code {"code","message"}} JSON as the routes' errors.
+     */
+    static final com.linecorp.armeria.server.ServerErrorHandler ERRORS = new com.linecorp.armeria.server
+            .ServerErrorHandler() {
+        @Override
+        public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+            return null; // the default handling
+        }
+
+        @Override
+        public com.linecorp.armeria.common.AggregatedHttpResponse onProtocolViolation(
+                com.linecorp.armeria.server.ServiceConfig config, com.linecorp.armeria.common.RequestHeaders headers,
+                HttpStatus status, String description, Throwable cause) {
+            return renderStatus(null, config, headers, status, description, cause);
+        }
+
+        @Override
+        public com.linecorp.armeria.common.AggregatedHttpResponse renderStatus(ServiceRequestContext ctx,
+                com.linecorp.armeria.server.ServiceConfig config, com.linecorp.armeria.common.RequestHeaders headers,
+                HttpStatus status, String description, Throwable cause) {
+            if (headers != null && !headers.path().startsWith("/api/")) {
+                return null; // the web UI's, gRPC's, health's own (a request too broken to read has no headers)
+            }
+            ErrorCode code = switch (status.code()) {
+                case 401 -> ErrorCode.UNAUTHENTICATED;
+                case 403 -> ErrorCode.PERMISSION_DENIED;
+                case 413 -> ErrorCode.MESSAGE_TOO_LARGE;
+                case 503 -> ErrorCode.SHUTTING_DOWN;
+                default -> status.code() >= 500 ? ErrorCode.INTERNAL : ErrorCode.INVALID_ARGUMENT;
+            };
+            String message = code == ErrorCode.MESSAGE_TOO_LARGE ? "the request body is larger than the limit of "
+                    + MAX_BODY_BYTES + " bytes" : "the request was refused: " + status.reasonPhrase()
+                    + (description == null ? "" : " (" + description + ")");
+            ObjectNode body = ProtoJson.MAPPER.createObjectNode();
+            body.put("code", code.name());
+            body.put("message", message);
+            try {
+                return com.linecorp.armeria.common.AggregatedHttpResponse.of(ResponseHeaders.builder(status)
+                        .contentType(MediaType.JSON_UTF_8).set("x-content-type-options", "nosniff")
+                        .set(HttpHeaderNames.CACHE_CONTROL, "no-store").build(),
+                        com.linecorp.armeria.common.HttpData.wrap(ProtoJson.MAPPER.writeValueAsBytes(body)));
+            } catch (JsonProcessingException e) {
+                return null;
+            }
+        }
+    };
+
     /** The HTTP status of each code (docs/rest.md lists them). */
     static HttpStatus status(ErrorCode code) {
         return switch (code) {
