@@ -35,8 +35,8 @@ final class ProtoJson {
         ObjectNode node = MAPPER.createObjectNode();
         for (FieldDescriptor f : message.getDescriptorForType().getFields()) {
             if (f.hasPresence() && !f.isRepeated() && !message.hasField(f)) {
-                if (f.getContainingOneof() == null && f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
-                    node.putNull(f.getName()); // an optional scalar not set
+                if (f.getRealContainingOneof() == null && f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+                    node.putNull(f.getName()); // a proto3 optional scalar not set
                 }
                 continue; // an unset message or oneof member: left out
             }

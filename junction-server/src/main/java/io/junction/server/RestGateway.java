@@ -88,7 +88,7 @@ final class RestGateway implements HttpService {
     }
 
     /** One route: a method and a path pattern ({@code {name}} segments), and what it does. */
-    record Route(HttpMethod method, String pattern, HttpStatus success, Handler handler) {
+    record Route(HttpMethod method, String pattern, HttpStatus success, Doc doc, Handler handler) {
         /** The path's {@code {name}} values when {@code path} fits the pattern; else null. */
         Map<String, String> match(String[] path) {
             String[] parts = pattern.substring(1).split("/");
@@ -114,10 +114,23 @@ final class RestGateway implements HttpService {
     }
 
     /** A request as a route sees it. */
-    record Request(Map<String, String> path, QueryParams query, JsonNode body, String authorization) {
+    record Request(Map<String, String> path, QueryParams query, List<String> allowedQuery, JsonNode body,
+            String authorization) {
         String tenant() {
             return query.get("tenant", "");
         }
+    }
+
+    private volatile JsonNode document;
+
+    /** The OpenAPI document (made once). */
+    JsonNode document() {
+        JsonNode d = document;
+        if (d == null) {
+            d = RestApiDocument.of(this);
+            document = d;
+        }
+        return d;
     }
 
     /** The routes, in the order the OpenAPI document lists them. */
@@ -129,16 +142,18 @@ final class RestGateway implements HttpService {
     private static final java.util.Set<String> CREATING = java.util.Set.of("/stations", "/stations/{station}/messages",
             "/stations/{station}/groups", "/schemas", "/tenants", "/users", "/tokens");
 
-    private void route(HttpMethod method, String pattern, Handler handler) {
+    private void route(HttpMethod method, String pattern, Doc doc, Handler handler) {
         routes.add(new Route(method, pattern, method == HttpMethod.POST && CREATING.contains(pattern)
-                ? HttpStatus.CREATED : HttpStatus.OK, handler));
+                ? HttpStatus.CREATED : HttpStatus.OK, doc, handler));
     }
 
     private void routes() {
         // Stations
-        route(HttpMethod.GET, "/stations", r -> admin(AdminGrpc.getListStationsMethod(), r, Map.of(),
-                List.of("after", "limit")));
-        route(HttpMethod.POST, "/stations", r -> {
+        route(HttpMethod.GET, "/stations", doc("List stations (by name, paged with after)", List.of("after",
+                "limit"), null, AdminGrpc.getListStationsMethod()), r -> admin(AdminGrpc.getListStationsMethod(), r,
+                Map.of()));
+        route(HttpMethod.POST, "/stations", doc("Create a station: its name and any station settings",
+                List.of(), "CreateStation", AdminGrpc.getCreateStationMethod()), r -> {
             ObjectNode body = object(r.body());
             JsonNode name = body.remove("name");
             ObjectNode request = ProtoJson.MAPPER.createObjectNode();
@@ -149,25 +164,32 @@ final class RestGateway implements HttpService {
             request.set("config", body);
             return unary(AdminGrpc.getCreateStationMethod(), request, r.authorization());
         });
-        route(HttpMethod.GET, "/stations/{station}", r -> admin(AdminGrpc.getGetStationMethod(), r,
-                Map.of("name", r.path().get("station")), List.of()));
-        route(HttpMethod.PATCH, "/stations/{station}", r -> {
+        route(HttpMethod.GET, "/stations/{station}", doc("A station: settings, partitions, counts", List.of(), null,
+                AdminGrpc.getGetStationMethod()), r -> admin(AdminGrpc.getGetStationMethod(), r,
+                Map.of("name", r.path().get("station"))));
+        route(HttpMethod.PATCH, "/stations/{station}", doc("Change a station's settings (the fields sent)",
+                List.of(), "StationConfig", AdminGrpc.getUpdateStationMethod()), r -> {
             ObjectNode request = ProtoJson.MAPPER.createObjectNode();
             request.put("tenant", r.tenant());
             request.put("name", r.path().get("station"));
             request.set("config", object(r.body()));
             return unary(AdminGrpc.getUpdateStationMethod(), request, r.authorization());
         });
-        route(HttpMethod.DELETE, "/stations/{station}", r -> admin(AdminGrpc.getDeleteStationMethod(), r,
-                Map.of("name", r.path().get("station")), List.of()));
-        route(HttpMethod.POST, "/stations/{station}/clean", r -> admin(AdminGrpc.getCleanStationMethod(), r,
-                Map.of("name", r.path().get("station")), List.of()));
+        route(HttpMethod.DELETE, "/stations/{station}", doc("Delete a station and everything in it", List.of(),
+                null, AdminGrpc.getDeleteStationMethod()), r -> admin(AdminGrpc.getDeleteStationMethod(), r,
+                Map.of("name", r.path().get("station"))));
+        route(HttpMethod.POST, "/stations/{station}/clean", doc("Run retention (and compaction) now", List.of(),
+                null, AdminGrpc.getCleanStationMethod()), r -> admin(AdminGrpc.getCleanStationMethod(), r,
+                Map.of("name", r.path().get("station"))));
         // Messages
-        route(HttpMethod.POST, "/stations/{station}/messages", this::produce);
+        route(HttpMethod.POST, "/stations/{station}/messages", doc("Produce messages; answered once durable",
+                List.of(), "ProduceBody", "Receipts"), this::produce);
         // Groups
-        route(HttpMethod.GET, "/stations/{station}/groups", r -> admin(AdminGrpc.getListGroupsMethod(), r,
-                Map.of("station", r.path().get("station")), List.of("after", "limit")));
-        route(HttpMethod.POST, "/stations/{station}/groups", r -> {
+        route(HttpMethod.GET, "/stations/{station}/groups", doc("List a station's groups", List.of("after", "limit"),
+                null, AdminGrpc.getListGroupsMethod()), r -> admin(AdminGrpc.getListGroupsMethod(), r,
+                Map.of("station", r.path().get("station"))));
+        route(HttpMethod.POST, "/stations/{station}/groups", doc("Create a group (name, start, ordering, "
+                + "on_dead_letter)", List.of(), "CreateGroup", AdminGrpc.getCreateGroupMethod()), r -> {
             ObjectNode body = object(r.body());
             JsonNode name = body.remove("name");
             if (name != null) {
@@ -175,21 +197,30 @@ final class RestGateway implements HttpService {
             }
             return withBody(AdminGrpc.getCreateGroupMethod(), r, body, Map.of("station", r.path().get("station")));
         });
-        route(HttpMethod.GET, "/stations/{station}/groups/{group}", r -> admin(AdminGrpc.getGetGroupMethod(), r,
-                Map.of("station", r.path().get("station"), "group", r.path().get("group")), List.of()));
-        route(HttpMethod.DELETE, "/stations/{station}/groups/{group}", r -> admin(AdminGrpc.getDeleteGroupMethod(),
-                r, Map.of("station", r.path().get("station"), "group", r.path().get("group")), List.of("force")));
-        route(HttpMethod.POST, "/stations/{station}/groups/{group}/fetch", this::fetch);
-        route(HttpMethod.POST, "/stations/{station}/groups/{group}/ack", r -> settle(r, "ack"));
-        route(HttpMethod.POST, "/stations/{station}/groups/{group}/nack", r -> settle(r, "nack"));
-        route(HttpMethod.POST, "/stations/{station}/groups/{group}/dead-letter", r -> settle(r, "dead_letter"));
-        route(HttpMethod.POST, "/stations/{station}/groups/{group}/in-progress", r -> settle(r, "in_progress"));
+        route(HttpMethod.GET, "/stations/{station}/groups/{group}", doc("A group: lag per partition, in flight, "
+                + "members", List.of(), null, AdminGrpc.getGetGroupMethod()), r -> admin(AdminGrpc.getGetGroupMethod(),
+                r, Map.of("station", r.path().get("station"), "group", r.path().get("group"))));
+        route(HttpMethod.DELETE, "/stations/{station}/groups/{group}", doc("Delete a group (force: with members)",
+                List.of("force"), null, AdminGrpc.getDeleteGroupMethod()), r -> admin(AdminGrpc.getDeleteGroupMethod(),
+                r, Map.of("station", r.path().get("station"), "group", r.path().get("group"))));
+        route(HttpMethod.POST, "/stations/{station}/groups/{group}/fetch", doc("Fetch up to max messages, leased to "
+                + "the caller until settled or their ack timeout", List.of(), "FetchBody", "Fetched"), this::fetch);
+        route(HttpMethod.POST, "/stations/{station}/groups/{group}/ack", doc("Ack fetched deliveries (answered once "
+                + "durable)", List.of(), "SettleBody", "Settled"), r -> settle(r, "ack"));
+        route(HttpMethod.POST, "/stations/{station}/groups/{group}/nack", doc("Hand fetched deliveries back "
+                + "(delay_ms, error)", List.of(), "SettleBody", "Settled"), r -> settle(r, "nack"));
+        route(HttpMethod.POST, "/stations/{station}/groups/{group}/dead-letter", doc("Dead-letter fetched "
+                + "deliveries (reason); answered once stored", List.of(), "SettleBody", "Settled"),
+                r -> settle(r, "dead_letter"));
+        route(HttpMethod.POST, "/stations/{station}/groups/{group}/in-progress", doc("Extend fetched deliveries' "
+                + "leases by an ack timeout", List.of(), "SettleBody", "Settled"), r -> settle(r, "in_progress"));
         // Dead letters
-        route(HttpMethod.GET, "/stations/{station}/dead-letters", r -> {
+        route(HttpMethod.GET, "/stations/{station}/dead-letters", doc("A station's open dead letters (of group), "
+                + "paged with after_id", List.of("group", "after_id", "limit"), null, "DeadLetters"), r -> {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("station", r.path().get("station"));
             return call(AdminGrpc.getListDeadLettersMethod(), request(AdminGrpc.getListDeadLettersMethod(), r,
-                    null, fields, List.of("group", "after_id", "limit")), r.authorization())
+                    null, fields), r.authorization())
                     .thenApply(list -> {
                         ObjectNode out = ProtoJson.MAPPER.createObjectNode();
                         ArrayNode letters = out.putArray("dead_letters");
@@ -198,78 +229,118 @@ final class RestGateway implements HttpService {
                         return out;
                     });
         });
-        route(HttpMethod.POST, "/stations/{station}/dead-letters/resend", r -> withBody(
-                AdminGrpc.getResendDeadLettersMethod(), r, object(r.body()), Map.of("station",
+        route(HttpMethod.POST, "/stations/{station}/dead-letters/resend", doc("Resend dead letters to their group "
+                + "(ids, or all; of group)", List.of(), "ResolveDeadLetters", AdminGrpc.getResendDeadLettersMethod()),
+                r -> withBody(AdminGrpc.getResendDeadLettersMethod(), r, object(r.body()), Map.of("station",
                         r.path().get("station"))));
-        route(HttpMethod.POST, "/stations/{station}/dead-letters/drop", r -> withBody(
-                AdminGrpc.getDropDeadLettersMethod(), r, object(r.body()), Map.of("station",
+        route(HttpMethod.POST, "/stations/{station}/dead-letters/drop", doc("Drop dead letters (ids, or all; of "
+                + "group)", List.of(), "ResolveDeadLetters", AdminGrpc.getDropDeadLettersMethod()),
+                r -> withBody(AdminGrpc.getDropDeadLettersMethod(), r, object(r.body()), Map.of("station",
                         r.path().get("station"))));
         // Schemas
-        route(HttpMethod.GET, "/schemas", r -> admin(AdminGrpc.getListSchemasMethod(), r, Map.of(),
-                List.of("after", "limit")));
-        route(HttpMethod.POST, "/schemas", r -> withBody(AdminGrpc.getCreateSchemaMethod(), r, object(r.body()),
-                Map.of()));
-        route(HttpMethod.GET, "/schemas/{schema}", r -> admin(AdminGrpc.getGetSchemaMethod(), r,
-                Map.of("name", r.path().get("schema")), List.of()));
-        route(HttpMethod.DELETE, "/schemas/{schema}", r -> admin(AdminGrpc.getDeleteSchemaMethod(), r,
-                Map.of("name", r.path().get("schema")), List.of()));
-        route(HttpMethod.POST, "/schemas/{schema}/versions", r -> withBody(AdminGrpc.getAddSchemaVersionMethod(), r,
-                object(r.body()), Map.of("name", r.path().get("schema"))));
-        route(HttpMethod.PUT, "/stations/{station}/schema", r -> withBody(AdminGrpc.getAttachSchemaMethod(), r,
-                object(r.body()), Map.of("station", r.path().get("station"))));
-        route(HttpMethod.DELETE, "/stations/{station}/schema", r -> admin(AdminGrpc.getDetachSchemaMethod(), r,
-                Map.of("station", r.path().get("station")), List.of()));
+        route(HttpMethod.GET, "/schemas", doc("List schemas", List.of("after", "limit"), null,
+                AdminGrpc.getListSchemasMethod()), r -> admin(AdminGrpc.getListSchemasMethod(), r, Map.of()));
+        route(HttpMethod.POST, "/schemas", doc("Create a schema (name, type, definition, compatibility, "
+                + "message_type)", List.of(), AdminGrpc.getCreateSchemaMethod(), AdminGrpc.getCreateSchemaMethod()),
+                r -> withBody(AdminGrpc.getCreateSchemaMethod(), r, object(r.body()), Map.of()));
+        route(HttpMethod.GET, "/schemas/{schema}", doc("A schema and its versions", List.of(), null,
+                AdminGrpc.getGetSchemaMethod()), r -> admin(AdminGrpc.getGetSchemaMethod(), r, Map.of("name",
+                r.path().get("schema"))));
+        route(HttpMethod.DELETE, "/schemas/{schema}", doc("Delete a schema no station uses", List.of(), null,
+                AdminGrpc.getDeleteSchemaMethod()), r -> admin(AdminGrpc.getDeleteSchemaMethod(), r, Map.of("name",
+                r.path().get("schema"))));
+        route(HttpMethod.POST, "/schemas/{schema}/versions", doc("Add a version; INCOMPATIBLE_SCHEMA says what "
+                + "breaks", List.of(), AdminGrpc.getAddSchemaVersionMethod(), AdminGrpc.getAddSchemaVersionMethod()),
+                r -> withBody(AdminGrpc.getAddSchemaVersionMethod(), r, object(r.body()), Map.of("name",
+                        r.path().get("schema"))));
+        route(HttpMethod.PUT, "/stations/{station}/schema", doc("Attach a schema to a station (schema, version)",
+                List.of(), AdminGrpc.getAttachSchemaMethod(), AdminGrpc.getAttachSchemaMethod()),
+                r -> withBody(AdminGrpc.getAttachSchemaMethod(), r, object(r.body()), Map.of("station",
+                        r.path().get("station"))));
+        route(HttpMethod.DELETE, "/stations/{station}/schema", doc("Detach a station's schema", List.of(), null,
+                AdminGrpc.getDetachSchemaMethod()), r -> admin(AdminGrpc.getDetachSchemaMethod(), r,
+                Map.of("station", r.path().get("station"))));
         // Access
-        route(HttpMethod.GET, "/whoami", r -> noTenant(AccessGrpc.getWhoAmIMethod(), r, Map.of()));
-        route(HttpMethod.POST, "/login", r -> noTenant(AccessGrpc.getLoginMethod(), r, Map.of()));
-        route(HttpMethod.POST, "/logout", r -> noTenant(AccessGrpc.getLogoutMethod(), r, Map.of()));
-        route(HttpMethod.GET, "/tenants", r -> noTenant(AccessGrpc.getListTenantsMethod(), r, Map.of()));
-        route(HttpMethod.POST, "/tenants", r -> unary(AccessGrpc.getCreateTenantMethod(), object(r.body()),
+        route(HttpMethod.GET, "/whoami", doc("Who the credentials are", List.of(), null,
+                AccessGrpc.getWhoAmIMethod()), r -> noTenant(AccessGrpc.getWhoAmIMethod(), r, Map.of()));
+        route(HttpMethod.POST, "/login", doc("Exchange Basic credentials for a session token", List.of(), null,
+                AccessGrpc.getLoginMethod()), r -> noTenant(AccessGrpc.getLoginMethod(), r, Map.of()));
+        route(HttpMethod.POST, "/logout", doc("End the session whose token authenticates the call", List.of(), null,
+                AccessGrpc.getLogoutMethod()), r -> noTenant(AccessGrpc.getLogoutMethod(), r, Map.of()));
+        route(HttpMethod.GET, "/tenants", doc("List tenants (root: all; others: their own)", List.of(), null,
+                AccessGrpc.getListTenantsMethod()), r -> noTenant(AccessGrpc.getListTenantsMethod(), r, Map.of()));
+        route(HttpMethod.POST, "/tenants", doc("Create a tenant (root)", List.of(), AccessGrpc.getCreateTenantMethod(),
+                AccessGrpc.getCreateTenantMethod()), r -> unary(AccessGrpc.getCreateTenantMethod(), object(r.body()),
                 r.authorization()));
-        route(HttpMethod.GET, "/tenants/{name}", r -> noTenant(AccessGrpc.getGetTenantMethod(), r,
-                Map.of("name", r.path().get("name"))));
-        route(HttpMethod.PATCH, "/tenants/{name}", r -> {
+        route(HttpMethod.GET, "/tenants/{name}", doc("A tenant: stations, storage, limits", List.of(), null,
+                AccessGrpc.getGetTenantMethod()), r -> noTenant(AccessGrpc.getGetTenantMethod(), r, Map.of("name",
+                r.path().get("name"))));
+        route(HttpMethod.PATCH, "/tenants/{name}", doc("Change a tenant's limits (the fields sent; root)", List.of(),
+                "TenantLimits", AccessGrpc.getUpdateTenantMethod()), r -> {
             ObjectNode request = ProtoJson.MAPPER.createObjectNode();
             request.put("name", r.path().get("name"));
             request.set("limits", object(r.body()));
             return unary(AccessGrpc.getUpdateTenantMethod(), request, r.authorization());
         });
-        route(HttpMethod.DELETE, "/tenants/{name}", r -> {
+        route(HttpMethod.DELETE, "/tenants/{name}", doc("Delete a tenant (force: with its stations; root)",
+                List.of("force"), null, AccessGrpc.getDeleteTenantMethod()), r -> {
+            requireNoBody(r);
             ObjectNode request = ProtoJson.object(Map.of("name", r.path().get("name")));
-            queryInto(r, request, AccessGrpc.getDeleteTenantMethod(), List.of("force"));
+            queryInto(r, request, AccessGrpc.getDeleteTenantMethod());
             return unary(AccessGrpc.getDeleteTenantMethod(), request, r.authorization());
         });
-        route(HttpMethod.GET, "/users", r -> admin(AccessGrpc.getListUsersMethod(), r, Map.of(), List.of()));
-        route(HttpMethod.POST, "/users", r -> withBody(AccessGrpc.getCreateUserMethod(), r, object(r.body()),
-                Map.of()));
-        route(HttpMethod.GET, "/users/{user}", r -> admin(AccessGrpc.getGetUserMethod(), r,
-                Map.of("name", r.path().get("user")), List.of()));
-        route(HttpMethod.DELETE, "/users/{user}", r -> admin(AccessGrpc.getDeleteUserMethod(), r,
-                Map.of("name", r.path().get("user")), List.of()));
-        route(HttpMethod.POST, "/users/{user}/password", r -> withBody(AccessGrpc.getSetPasswordMethod(), r,
-                object(r.body()), Map.of("name", r.path().get("user"))));
-        route(HttpMethod.GET, "/tokens", r -> admin(AccessGrpc.getListTokensMethod(), r, Map.of(), List.of()));
-        route(HttpMethod.POST, "/tokens", r -> withBody(AccessGrpc.getCreateTokenMethod(), r, object(r.body()),
-                Map.of()));
-        route(HttpMethod.DELETE, "/tokens/{token}", r -> admin(AccessGrpc.getRevokeTokenMethod(), r,
-                Map.of("name", r.path().get("token")), List.of()));
-        route(HttpMethod.GET, "/audit", r -> admin(AccessGrpc.getListAuditMethod(), r, Map.of(),
-                List.of("since_ms", "after_id", "limit")));
+        route(HttpMethod.GET, "/users", doc("List users", List.of(), null, AccessGrpc.getListUsersMethod()),
+                r -> admin(AccessGrpc.getListUsersMethod(), r, Map.of()));
+        route(HttpMethod.POST, "/users", doc("Create a user (name, role, password, stations, deny_stations)",
+                List.of(), AccessGrpc.getCreateUserMethod(), AccessGrpc.getCreateUserMethod()),
+                r -> withBody(AccessGrpc.getCreateUserMethod(), r, object(r.body()), Map.of()));
+        route(HttpMethod.GET, "/users/{user}", doc("A user", List.of(), null, AccessGrpc.getGetUserMethod()),
+                r -> admin(AccessGrpc.getGetUserMethod(), r, Map.of("name", r.path().get("user"))));
+        route(HttpMethod.DELETE, "/users/{user}", doc("Delete a user", List.of(), null,
+                AccessGrpc.getDeleteUserMethod()), r -> admin(AccessGrpc.getDeleteUserMethod(), r, Map.of("name",
+                r.path().get("user"))));
+        route(HttpMethod.POST, "/users/{user}/password", doc("Set a user's password", List.of(),
+                AccessGrpc.getSetPasswordMethod(), AccessGrpc.getSetPasswordMethod()),
+                r -> withBody(AccessGrpc.getSetPasswordMethod(), r, object(r.body()), Map.of("name",
+                        r.path().get("user"))));
+        route(HttpMethod.GET, "/tokens", doc("List API tokens (never their secrets)", List.of(), null,
+                AccessGrpc.getListTokensMethod()), r -> admin(AccessGrpc.getListTokensMethod(), r, Map.of()));
+        route(HttpMethod.POST, "/tokens", doc("Create an API token; its secret is shown this once", List.of(),
+                AccessGrpc.getCreateTokenMethod(), AccessGrpc.getCreateTokenMethod()),
+                r -> withBody(AccessGrpc.getCreateTokenMethod(), r, object(r.body()), Map.of()));
+        route(HttpMethod.DELETE, "/tokens/{token}", doc("Revoke an API token", List.of(), null,
+                AccessGrpc.getRevokeTokenMethod()), r -> admin(AccessGrpc.getRevokeTokenMethod(), r, Map.of("name",
+                r.path().get("token"))));
+        route(HttpMethod.GET, "/audit", doc("The tenant's audit log, paged with after_id", List.of("since_ms",
+                "after_id", "limit"), null, AccessGrpc.getListAuditMethod()), r -> admin(
+                AccessGrpc.getListAuditMethod(), r, Map.of()));
+    }
+
+    /**
+     * What the OpenAPI document says of a route: a summary, the query parameters it takes (besides
+     * {@code tenant}), its body and its answer — each a gRPC method (its request or response message), the name of
+     * one of {@link RestApiDocument}'s own schemas, or null (none).
+     */
+    record Doc(String summary, List<String> query, Object body, Object answer) {
+    }
+
+    private static Doc doc(String summary, List<String> query, Object body, Object answer) {
+        return new Doc(summary, query, body, answer);
     }
 
     // ----- building requests ----------------------------------------------------------------------------------
 
     /** A call whose request is the path's fields, the tenant and the named query parameters (no body). */
     private <Q extends Message, R extends Message> CompletableFuture<JsonNode> admin(MethodDescriptor<Q, R> method,
-            Request r, Map<String, String> fields, List<String> query) {
+            Request r, Map<String, String> fields) {
         requireNoBody(r);
-        return unary(method, request(method, r, null, new LinkedHashMap<>(fields), query), r.authorization());
+        return unary(method, request(method, r, null, new LinkedHashMap<>(fields)), r.authorization());
     }
 
     /** A call whose request is the body, with the path's fields and the tenant set over it. */
     private <Q extends Message, R extends Message> CompletableFuture<JsonNode> withBody(
             MethodDescriptor<Q, R> method, Request r, ObjectNode body, Map<String, String> fields) {
-        return unary(method, request(method, r, body, new LinkedHashMap<>(fields), List.of()), r.authorization());
+        return unary(method, request(method, r, body, new LinkedHashMap<>(fields)), r.authorization());
     }
 
     /** A call of the Access service whose request has no tenant field of the caller's (whoami, tenants). */
@@ -281,32 +352,35 @@ final class RestGateway implements HttpService {
     }
 
     private <Q extends Message, R extends Message> ObjectNode request(MethodDescriptor<Q, R> method, Request r,
-            ObjectNode body, Map<String, Object> fields, List<String> query) {
+            ObjectNode body, Map<String, Object> fields) {
         ObjectNode request = body == null ? ProtoJson.MAPPER.createObjectNode() : body;
         Descriptor type = descriptor(method);
         if (type.findFieldByName("tenant") != null) {
             request.put("tenant", r.tenant());
         }
         fields.forEach((k, v) -> request.set(k, ProtoJson.MAPPER.valueToTree(v)));
-        queryInto(r, request, method, query);
+        queryInto(r, request, method);
         return request;
     }
 
-    /**
-     * The query parameters a route takes, typed by the request's fields; any other parameter (but {@code tenant})
-     * is INVALID_ARGUMENT.
-     */
-    private static void queryInto(Request r, ObjectNode request, MethodDescriptor<?, ?> method, List<String> allowed) {
-        Descriptor type = descriptor(method);
-        for (String name : r.query().names()) {
-            if (name.equals("tenant")) {
-                continue;
-            }
-            if (!allowed.contains(name)) {
+    /** Any query parameter but {@code tenant} and those the route takes is INVALID_ARGUMENT. */
+    private static void checkQuery(QueryParams query, List<String> allowed) {
+        for (String name : query.names()) {
+            if (!name.equals("tenant") && !allowed.contains(name)) {
                 throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "unknown query parameter '" + quote(name)
                         + "'" + (allowed.isEmpty() ? "" : "; this route takes " + String.join(", ", allowed)));
             }
+        }
+    }
+
+    /** The route's query parameters into the request, typed by its fields. */
+    private static void queryInto(Request r, ObjectNode request, MethodDescriptor<?, ?> method) {
+        Descriptor type = descriptor(method);
+        for (String name : r.allowedQuery()) {
             String value = r.query().get(name);
+            if (value == null) {
+                continue;
+            }
             FieldDescriptor f = type.findFieldByName(name);
             switch (f.getJavaType()) {
                 case INT, LONG -> {
@@ -329,8 +403,7 @@ final class RestGateway implements HttpService {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static Descriptor descriptor(MethodDescriptor<?, ?> method) {
+    static Descriptor descriptor(MethodDescriptor<?, ?> method) {
         return ((io.grpc.protobuf.ProtoMethodDescriptorSupplier) method.getSchemaDescriptor()).getMethodDescriptor()
                 .getInputType();
     }
@@ -457,6 +530,9 @@ final class RestGateway implements HttpService {
         if (!path.startsWith(PREFIX + "/")) {
             throw new RestError(ErrorCode.INVALID_ARGUMENT, "no such route: " + quote(path), null, HttpStatus.NOT_FOUND);
         }
+        if (path.equals(PREFIX + "/openapi.json") && req.method() == HttpMethod.GET) {
+            return CompletableFuture.completedFuture(json(HttpStatus.OK, document()));
+        }
         String[] segments = path.substring(PREFIX.length() + 1).split("/", -1);
         for (int i = 0; i < segments.length; i++) {
             String s = java.net.URLDecoder.decode(segments[i].replace("+", "%2B"), StandardCharsets.UTF_8);
@@ -476,7 +552,9 @@ final class RestGateway implements HttpService {
                 pathMatched = true;
                 continue;
             }
-            Request request = new Request(params, QueryParams.fromQueryString(ctx.query()), body(req),
+            QueryParams query = QueryParams.fromQueryString(ctx.query());
+            checkQuery(query, route.doc().query());
+            Request request = new Request(params, query, route.doc().query(), body(req),
                     req.headers().get(HttpHeaderNames.AUTHORIZATION));
             return route.handler().handle(request).thenApply(json -> json(route.success(), json));
         }
