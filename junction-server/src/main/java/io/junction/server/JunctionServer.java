@@ -170,8 +170,12 @@ public final class JunctionServer implements AutoCloseable {
         final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
                 .service(grpcServices(services), onlyOnPort(boundGrpcPort))
-                .serviceUnder(RestGateway.PREFIX, new RestGateway(new LocalCalls(services.definitions()), broker,
-                        guard).decorate(onlyOnPort(boundHttpPort)))
+                // REST requests are bounded, unlike the gRPC streams: a body of at most MAX_BODY_BYTES (refused by
+                // its Content-Length before it is read), an answer within a minute (a fetch waits 30 s at most).
+                .route().pathPrefix(RestGateway.PREFIX).maxRequestLength(RestGateway.MAX_BODY_BYTES)
+                .requestTimeout(Duration.ofMinutes(1))
+                .build(new RestGateway(new LocalCalls(services.definitions()), broker, guard)
+                        .decorate(onlyOnPort(boundHttpPort)))
                 .decorator(securityHeaders(boundHttpPort))
                 .errorHandler(RestGateway.ERRORS)
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
