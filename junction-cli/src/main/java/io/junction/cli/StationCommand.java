@@ -317,8 +317,13 @@ final class StationCommand implements Runnable {
             try (JunctionClient client = server.connect()) {
                 final SchemaCodec codec = new SchemaCodec(client);
                 io.junction.client.StartPosition at = from;
+                long before = -1;
                 do { // a page may be short without being the end (the broker bounds each call's scan)
                     page = client.browse(station, partition, at, (int) Math.min(PAGE, limit - printed), search);
+                    if (page.messages().isEmpty() && page.nextOffset() == before) {
+                        break; // nothing readable there yet: the trailer says where to go on
+                    }
+                    before = page.nextOffset();
                     for (io.junction.client.BrowsedMessage m : page.messages()) {
                         final String decoded = codec.decode(m.headers(), m.value(), m.tombstone());
                         out.println(json ? Json.browsed(station, m, decoded) : ConsumeCommand.describe(m.partition(),
