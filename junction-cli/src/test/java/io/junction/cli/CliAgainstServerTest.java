@@ -408,7 +408,8 @@ class CliAgainstServerTest {
                 + "junction-schema=staff-record:2: {\"id\":\"7\",\"name\":\"Ada\",\"hired\":\"2024-03-01T09:00:00Z\","
                 + "\"team\":\"core\"}");
         assertThat(run("station", "browse", "staff", "--json")).isZero();
-        assertThat(out()).contains("\"value\":\"{\\\"id\\\":\\\"7\\\"", "\"schema\":\"staff-record\",\"schema_version\":2");
+        assertThat(out()).contains("\"value\":\"{\\\"id\\\":\\\"7\\\"",
+                "\"schema\":\"staff-record\",\"schema_version\":2");
     }
 
     @Test

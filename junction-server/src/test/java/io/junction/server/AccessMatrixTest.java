@@ -68,8 +68,8 @@ import io.junction.api.v1.StartPosition;
  * random run of calls by another tenant's admin, which must neither see nor change anything of tenant acme.
  *
  * <p>The oracle of who may call what is this test's own (by RPC name: reads are Get/List of stations, groups,
- * dead letters, schemas and tenants, and BrowseMessages), not the server's rule table: a new RPC is denied to viewers, producers and
- * consumers until someone decides otherwise in both places.
+ * dead letters, schemas and tenants, and BrowseMessages), not the server's rule table: a new RPC is denied to
+ * viewers, producers and consumers until someone decides otherwise in both places.
  */
 class AccessMatrixTest {
 
