@@ -351,6 +351,39 @@ class BrowseAndResetTest {
     }
 
     @Test
+    void shouldKeepAParkedKeyParkedAcrossAResetAsAcrossARestart() throws Exception {
+        broker.createStation(T, "s", new StationConfig(1, StationConfig.DEFAULT_RETENTION_AGE, 0, 0,
+                Duration.ofSeconds(30), 5, Ordering.KEY, StationConfig.DEFAULT_DEDUP_WINDOW, OnDeadLetter.PARK,
+                StationConfig.DEFAULT_DLS_RETENTION));
+        broker.produce(T, "s", List.of(OutgoingMessage.of(bytes("k"), bytes("k0")),
+                OutgoingMessage.of(bytes("k"), bytes("k1")), OutgoingMessage.of(bytes("j"), bytes("j0")))).join();
+        BrokerTest.Mailbox mailbox = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, "s", "g", StartPosition.earliest(), "m", 100, mailbox);
+        for (Delivery d : mailbox.take(2)) { // k0 and j0; k1 waits for k0
+            if (d.offset() == 0) {
+                member.deadLetter(List.of(d.ref()), "bad");
+            } else {
+                member.ackSync(List.of(d.ref()));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (broker.groupInfo(T, "s", "g").deadLetters() == 0) {
+            assertThat(System.nanoTime()).as("dead-lettered within 10 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(mailbox.received.poll(100, TimeUnit.MILLISECONDS)).as("k1 parked behind k0").isNull();
+        member.leave();
+
+        broker.resetGroup(T, "s", "g", StartPosition.earliest(), null);
+        assertThat(consume("s", "g", 1)).as("j0 again; k1 still parked").containsExactly("0/2");
+        broker.resetGroup(T, "s", "g", StartPosition.earliest(), null);
+        reopen();
+        assertThat(consume("s", "g", 1)).as("the same after a restart").containsExactly("0/2");
+        broker.dropDeadLetters(T, "s", List.of(), true, "g");
+        assertThat(consume("s", "g", 1)).as("dropped: the key goes on").containsExactly("0/1");
+    }
+
+    @Test
     void shouldKeepAResetThroughKillMinus9() throws Exception {
         broker.close();
         ChildJvm child = ChildJvm.start(ResetCrashChild.class, line -> { }, dir.toString());
