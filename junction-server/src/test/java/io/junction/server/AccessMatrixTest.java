@@ -68,8 +68,8 @@ import io.junction.api.v1.StartPosition;
  * random run of calls by another tenant's admin, which must neither see nor change anything of tenant acme.
  *
  * <p>The oracle of who may call what is this test's own (by RPC name: reads are Get/List of stations, groups,
- * dead letters, schemas and tenants), not the server's rule table: a new RPC is denied to viewers, producers and
- * consumers until someone decides otherwise in both places.
+ * dead letters, schemas and tenants, and BrowseMessages), not the server's rule table: a new RPC is denied to
+ * viewers, producers and consumers until someone decides otherwise in both places.
  */
 class AccessMatrixTest {
 
@@ -207,7 +207,8 @@ class AccessMatrixTest {
     }
 
     private static final Pattern READS = Pattern.compile(
-            "(Get|List)(Station|Stations|Group|Groups|DeadLetters|Schema|Schemas|Tenant|Tenants)|WhoAmI");
+            "(Get|List)(Station|Stations|Group|Groups|DeadLetters|Schema|Schemas|Tenant|Tenants)|BrowseMessages"
+                    + "|WhoAmI");
 
     /** A request of the method's type naming {@code tenant} and acme's objects. */
     static Message request(MethodDescriptor<Message, Message> method, String tenant) {
