@@ -87,8 +87,11 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
     private final Broker broker;
 
-    AdminService(Broker broker) {
+    private final Fetches fetches;
+
+    AdminService(Broker broker, Fetches fetches) {
         this.broker = broker;
+        this.fetches = fetches;
     }
 
     /** Answers a unary call with {@code call}'s result, or its failure as a Junction status. */
@@ -200,6 +203,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                 throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "a reset needs a position: earliest, latest, "
                         + "offset, timestamp_ms or last_n");
             }
+            // Members kept for fetches between requests are not consumers at work: they leave (what they hold goes
+            // back, as at their ack timeout); a fetch waiting now still counts as a member.
+            fetches.retireGroup(request.getTenant(), request.getStation(), request.getGroup());
             return Convert.group(broker.resetGroup(request.getTenant(), request.getStation(), request.getGroup(),
                     Convert.start(request.getPosition(), true), request.hasPartition() ? request.getPartition()
                             : null));

@@ -151,6 +151,25 @@ final class Fetches implements AutoCloseable {
         }
     }
 
+    /**
+     * The fetch members of a group leave now, but those with a fetch waiting (a reset of the group's position needs
+     * it without members).
+     */
+    void retireGroup(String tenant, String station, String group) {
+        for (Lease lease : leases.values()) {
+            Key k = lease.key;
+            if (k.tenant().equals(tenant) && k.station().equals(station) && k.group().equals(group)) {
+                synchronized (lease) {
+                    if (lease.retired || lease.waiting != null || lease.fetches.busy()) {
+                        continue;
+                    }
+                    lease.retired = true;
+                }
+                lease.retire(false);
+            }
+        }
+    }
+
     /** How many callers × groups have a fetch member now (tests). */
     int leases() {
         return leases.size();

@@ -286,7 +286,7 @@ public final class JunctionServer implements AutoCloseable {
 
         private Services(Broker broker, ProduceService produce, AccessControl access, Guard guard, Fetches fetches) {
             this(broker, produce, access, guard, fetches, List.of(
-                    io.grpc.ServerInterceptors.intercept(new AdminService(broker), guard),
+                    io.grpc.ServerInterceptors.intercept(new AdminService(broker, fetches), guard),
                     io.grpc.ServerInterceptors.intercept(produce, guard),
                     io.grpc.ServerInterceptors.intercept(new ConsumeService(broker, fetches), guard),
                     io.grpc.ServerInterceptors.intercept(new AccessService(broker, access, guard::connections),

@@ -184,6 +184,10 @@ final class RestGateway implements HttpService {
         // Messages
         route(HttpMethod.POST, "/stations/{station}/messages", doc("Produce messages; answered once durable",
                 List.of(), "ProduceBody", "Receipts"), this::produce);
+        route(HttpMethod.GET, "/stations/{station}/messages", doc("Browse a partition's messages without a group "
+                + "(from: earliest, latest, an offset, a time (ISO-8601), last:N; search: text in key, value or "
+                + "headers); values decoded by their schema", List.of("partition", "from", "limit", "search"), null,
+                "Browsed"), this::browse);
         // Groups
         route(HttpMethod.GET, "/stations/{station}/groups", doc("List a station's groups", List.of("after", "limit"),
                 null, AdminGrpc.getListGroupsMethod()), r -> admin(AdminGrpc.getListGroupsMethod(), r,
@@ -203,6 +207,10 @@ final class RestGateway implements HttpService {
         route(HttpMethod.DELETE, "/stations/{station}/groups/{group}", doc("Delete a group (force: with members)",
                 List.of("force"), null, AdminGrpc.getDeleteGroupMethod()), r -> admin(AdminGrpc.getDeleteGroupMethod(),
                 r, Map.of("station", r.path().get("station"), "group", r.path().get("group"))));
+        route(HttpMethod.POST, "/stations/{station}/groups/{group}/reset", doc("Move a group without members to a "
+                + "position (earliest, latest, offset, timestamp_ms, last_n), on one partition or all", List.of(),
+                "ResetGroup", AdminGrpc.getResetGroupMethod()), r -> withBody(AdminGrpc.getResetGroupMethod(), r,
+                object(r.body()), Map.of("station", r.path().get("station"), "group", r.path().get("group"))));
         route(HttpMethod.POST, "/stations/{station}/groups/{group}/fetch", doc("Fetch up to max messages, leased to "
                 + "the caller until settled or their ack timeout", List.of(), "FetchBody", "Fetched"), this::fetch);
         route(HttpMethod.POST, "/stations/{station}/groups/{group}/ack", doc("Ack fetched deliveries (answered once "
@@ -465,6 +473,68 @@ final class RestGateway implements HttpService {
         ArrayNode list = ProtoJson.MAPPER.createArrayNode();
         response.getRejectedList().forEach(x -> list.add(ProtoJson.toJson(x)));
         return list;
+    }
+
+    private CompletableFuture<JsonNode> browse(Request r) {
+        ObjectNode request = ProtoJson.MAPPER.createObjectNode();
+        request.put("tenant", r.tenant());
+        request.put("station", r.path().get("station"));
+        String partition = r.query().get("partition");
+        if (partition != null) {
+            request.put("partition", integer("partition", partition));
+        }
+        String limit = r.query().get("limit");
+        if (limit != null) {
+            request.put("limit", integer("limit", limit));
+        }
+        String search = r.query().get("search");
+        if (search != null) {
+            request.put("search", search);
+        }
+        String from = r.query().get("from");
+        if (from != null) {
+            request.set("from", position(from));
+        }
+        return call(AdminGrpc.getBrowseMessagesMethod(), request, r.authorization()).thenApply(page -> {
+            String tenant = tenantOf(r);
+            ObjectNode out = ProtoJson.MAPPER.createObjectNode();
+            ArrayNode list = out.putArray("messages");
+            page.getMessagesList().forEach(m -> list.add(messages.browsed(tenant, m)));
+            out.put("next_offset", page.getNextOffset());
+            out.put("end_reached", page.getEndReached());
+            out.put("first_offset", page.getFirstOffset());
+            out.put("end_offset", page.getEndOffset());
+            return out;
+        });
+    }
+
+    /** {@code earliest}, {@code latest}, an offset, a time (ISO-8601) or {@code last:N} as a StartPosition. */
+    static ObjectNode position(String from) {
+        ObjectNode p = ProtoJson.MAPPER.createObjectNode();
+        if (from.equals("earliest") || from.equals("latest")) {
+            return p.put(from, true);
+        }
+        if (from.startsWith("last:")) {
+            return p.put("last_n", integer("from", from.substring(5)));
+        }
+        if (from.matches("[0-9]{1,19}")) {
+            return p.put("offset", integer("from", from));
+        }
+        try {
+            return p.put("timestamp_ms", java.time.OffsetDateTime.parse(from).toInstant().toEpochMilli());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "from must be earliest, latest, an offset, a time "
+                    + "(ISO-8601, e.g. 2026-12-01T10:00:00Z) or last:N, was '" + quote(from) + "'");
+        }
+    }
+
+    private static long integer(String name, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "query parameter '" + name + "' must be a whole "
+                    + "number, was '" + quote(value) + "'");
+        }
     }
 
     private CompletableFuture<JsonNode> fetch(Request r) {

@@ -179,6 +179,16 @@ final class RestMessages {
         return out;
     }
 
+    /** A browsed message: as a fetched one, without a delivery. */
+    ObjectNode browsed(String tenant, io.junction.api.v1.BrowsedMessage m) {
+        ObjectNode out = ProtoJson.MAPPER.createObjectNode();
+        out.put("partition", m.getPartition());
+        out.put("offset", m.getOffset());
+        payload(out, tenant, m.hasKey() ? m.getKey() : null, m.getValue(), m.getHeadersList(), m.getTombstone());
+        time(out, "timestamp", m.getTimestampMs());
+        return out;
+    }
+
     /** A dead letter; its key, value and headers as for a fetched message (absent when the caller may not see them). */
     ObjectNode deadLetter(String tenant, DeadLetter d) {
         ObjectNode out = ProtoJson.MAPPER.createObjectNode();

@@ -226,6 +226,47 @@ class RestGatewayTest {
     }
 
     @Test
+    void theBrowserShowsAPartitionsMessagesDecodedFindsTextAndAGroupIsResetAfterItsFetches() {
+        rest.post("/api/v1/schemas", Map.of("name", "employee", "type", "json", "definition",
+                "{\"type\":\"object\",\"required\":[\"name\"]}"));
+        rest.post("/api/v1/stations", Map.of("name", "employees", "partitions", 1));
+        rest.put("/api/v1/stations/employees/schema", Map.of("schema", "employee"));
+        rest.post("/api/v1/stations/employees/messages", Map.of("messages", List.of(
+                Map.of("key", "1", "value", Map.of("name", "Ada")), Map.of("key", "2", "value", Map.of("name",
+                        "Grace")), Map.of("key", "3", "value", Map.of("name", "Linus")))));
+
+        JsonNode page = rest.get("/api/v1/stations/employees/messages?partition=0&from=earliest&limit=2").json();
+        assertThat(page.path("messages")).hasSize(2);
+        assertThat(page.path("messages").get(0).path("value").path("name").asText()).isEqualTo("Ada");
+        assertThat(page.path("messages").get(0).path("value_schema").asText()).isEqualTo("employee:1");
+        assertThat(page.path("next_offset").asLong()).isEqualTo(2);
+        assertThat(page.path("end_offset").asLong()).isEqualTo(3);
+        JsonNode rest2 = rest.get("/api/v1/stations/employees/messages?from=2").json();
+        assertThat(rest2.path("messages").findValuesAsText("key")).containsExactly("3");
+        assertThat(rest2.path("end_reached").asBoolean()).isTrue();
+        JsonNode found = rest.get("/api/v1/stations/employees/messages?search=Grace").json();
+        assertThat(found.path("messages").findValuesAsText("key")).containsExactly("2");
+        assertThat(rest.get("/api/v1/stations/employees/messages?from=" + java.time.Instant.now().plusSeconds(60))
+                .json().path("messages")).isEmpty();
+        // Browsing created no group.
+        assertThat(rest.get("/api/v1/stations/employees/groups").json().path("groups")).isEmpty();
+
+        JsonNode fetched = rest.post("/api/v1/stations/employees/groups/sync/fetch", Map.of("max", 10, "wait_ms",
+                2000)).json().path("messages");
+        List<String> ids = fetched.findValuesAsText("delivery_id");
+        rest.post("/api/v1/stations/employees/groups/sync/ack", Map.of("delivery_ids", ids));
+        assertThat(rest.get("/api/v1/stations/employees/groups/sync").json().path("lag").asLong()).isZero();
+        // The fetch member is idle: a reset goes through (it leaves), and everything comes again.
+        RestClient.Answer reset = rest.post("/api/v1/stations/employees/groups/sync/reset", Map.of("position",
+                Map.of("earliest", true)));
+        assertThat(reset.status()).as(reset.toString()).isEqualTo(200);
+        assertThat(reset.json().path("lag").asLong()).isEqualTo(3);
+        JsonNode again = rest.post("/api/v1/stations/employees/groups/sync/fetch", Map.of("max", 10, "wait_ms",
+                2000)).json().path("messages");
+        assertThat(again.findValuesAsText("key")).containsExactlyInAnyOrder("1", "2", "3");
+    }
+
+    @Test
     void everyAnswerCarriesTheSecurityHeaders() {
         RestClient.Answer answer = rest.get("/api/v1/stations");
         assertThat(answer.headers().firstValue("x-content-type-options")).hasValue("nosniff");

@@ -78,6 +78,10 @@ class RestOpenApiTest {
             long id = letters.path("dead_letters").get(0).path("id").asLong();
             check(rest, "POST", "/api/v1/stations/orders/dead-letters/resend", Map.of("ids", List.of(id)));
             check(rest, "POST", "/api/v1/stations/orders/dead-letters/drop", Map.of("all", true));
+            check(rest, "GET", "/api/v1/stations/orders/messages?partition=0&from=earliest&limit=10", null);
+            check(rest, "GET", "/api/v1/stations/orders/messages?from=yesterday", null); // INVALID_ARGUMENT
+            check(rest, "POST", "/api/v1/stations/orders/groups/g2/reset", Map.of("position", Map.of("latest",
+                    true)));
             check(rest, "DELETE", "/api/v1/stations/orders/groups/g2", null);
 
             check(rest, "GET", "/api/v1/schemas", null);
