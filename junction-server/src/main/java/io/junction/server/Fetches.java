@@ -59,14 +59,22 @@ final class Fetches implements AutoCloseable {
     record Key(String tenant, String station, String group, String caller) {
     }
 
+    private final Duration minIdle;
+
     Fetches(Broker broker) {
+        this(broker, MIN_IDLE, Duration.ofSeconds(5));
+    }
+
+    /** Tests: members leave after {@code minIdle} unused (or two ack timeouts), looked for every {@code period}. */
+    Fetches(Broker broker, Duration minIdle, Duration period) {
         this.broker = broker;
+        this.minIdle = minIdle;
         this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "junction-fetch-timer");
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::retireIdle, 5, 5, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::retireIdle, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The caller's name in its key and member name: the same credentials, the same member. */
@@ -371,7 +379,7 @@ final class Fetches implements AutoCloseable {
         }
 
         void retireIfIdle(long now) {
-            long idle = Math.max(MIN_IDLE.toNanos(), 2 * ackTimeout.toNanos());
+            long idle = Math.max(minIdle.toNanos(), 2 * ackTimeout.toNanos());
             synchronized (this) {
                 if (retired || fetches.busy() || settles.busy() || now - lastUsedNanos < idle) {
                     return;

@@ -132,6 +132,18 @@ class RestHostileInputTest {
     }
 
     @Test
+    void everyCodeHasAStatusThatSaysWhetherToRetry() {
+        for (io.junction.errors.ErrorCode code : io.junction.errors.ErrorCode.values()) {
+            int status = RestGateway.status(code).code();
+            if (code.retriable()) {
+                assertThat(status).as(code.name()).matches(s -> s >= 500 || s == 429, "5xx or 429");
+            } else {
+                assertThat(status).as(code.name()).isBetween(400, 499);
+            }
+        }
+    }
+
+    @Test
     void aBodyOverTheLimitIsRefusedBeforeItIsRead() {
         byte[] huge = new byte[RestGateway.MAX_BODY_BYTES + 1];
         java.util.Arrays.fill(huge, (byte) ' ');
