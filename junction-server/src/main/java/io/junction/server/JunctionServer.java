@@ -57,13 +57,15 @@ public final class JunctionServer implements AutoCloseable {
     private final Broker broker;
     private final ProduceService produce;
     private final Server server;
+    private final Metrics metrics;
     private final int grpcPort;
     private final int httpPort;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed; // guarded by this
 
-    private JunctionServer(DataDirLock lock, Broker broker, ProduceService produce, Server server, int grpcPort,
-            int httpPort) {
+    private JunctionServer(DataDirLock lock, Broker broker, ProduceService produce, Server server, Metrics metrics,
+            int grpcPort, int httpPort) {
+        this.metrics = metrics;
         this.lock = lock;
         this.broker = broker;
         this.produce = produce;
@@ -160,6 +162,7 @@ public final class JunctionServer implements AutoCloseable {
         final Guard guard = new Guard(access, config.auth(), broker::audit,
                 tenant -> broker.limits(tenant).maxConnections(), broker::hasTenant);
         final Services services = new Services(broker, produce, access, guard);
+        final Metrics metrics = new Metrics(broker, guard::connections, lock.dir());
         final SessionProtocol protocol = config.tls() ? SessionProtocol.HTTPS : SessionProtocol.HTTP;
         final com.linecorp.armeria.server.ServerBuilder builder = Server.builder()
                 .port(grpcAddress, protocol)
@@ -169,6 +172,9 @@ public final class JunctionServer implements AutoCloseable {
         }
         final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
+                .route().get(MetricsService.PATH).build(onlyOnPort(boundHttpPort).apply(
+                        new MetricsService(metrics, guard::authenticate)))
+                .meterRegistry(metrics.registry())
                 .service(grpcServices(services), onlyOnPort(boundGrpcPort))
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
                 // (Armeria's defaults, 10 MiB and 10 s, would cut them and make clients resend). Each message is
@@ -188,13 +194,15 @@ public final class JunctionServer implements AutoCloseable {
             server.start().join();
         } catch (CompletionException e) {
             server.close();
+            metrics.close();
             throw bindFailure(config, grpcAddress, httpAddress, e.getCause());
         }
         // Armeria binds the ports one after another in the order they were added, and lists them in that order.
         final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
         boundGrpcPort.set(bound.get(0).getPort());
         boundHttpPort.set(bound.get(1).getPort());
-        return new JunctionServer(lock, broker, produce, server, bound.get(0).getPort(), bound.get(1).getPort());
+        return new JunctionServer(lock, broker, produce, server, metrics, bound.get(0).getPort(),
+                bound.get(1).getPort());
     }
 
     /**
@@ -334,6 +342,7 @@ public final class JunctionServer implements AutoCloseable {
             broker.close();
             produce.shutdown();
             server.stop().join();
+            metrics.close();
             lock.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot release the lock on " + lock.dir(), e);
