@@ -158,6 +158,7 @@ class MetricsEndpointTest {
                 assertThat(m.samples()).as("base units only").noneMatch(
                         s -> s.name().matches(".*_(ns|nanoseconds|ms|milliseconds|kb|kilobytes)(_.*)?"));
 
+                assertDocumentedAndCharted(m);
                 assertBoundedLabels(m, "emp-key-", "secret-value-", "doomed-key", "doomed-value", "billing-1",
                         Long.toString(got.get(0).getDeliveryId()));
 
@@ -252,6 +253,40 @@ class MetricsEndpointTest {
     /** The number of finite bounds of the latency histograms. */
     private static final class LatencyHistogramBounds {
         static final int COUNT = io.junction.broker.LatencyHistogram.BOUNDS_SECONDS.length;
+    }
+
+    /**
+     * docs/metrics.md names every junction_* metric a scrape shows and nothing it does not; every metric the example
+     * Grafana dashboard queries is served (so neither goes stale as metrics change).
+     */
+    private static void assertDocumentedAndCharted(PrometheusText m) throws Exception {
+        Path docs = Path.of("..", "docs");
+        Set<String> served = new HashSet<>();
+        m.samples().forEach(s -> served.add(s.name()));
+        Set<String> families = new HashSet<>(m.families().keySet());
+        String doc = Files.readString(docs.resolve("metrics.md"));
+        Set<String> documented = names(doc, "`(junction_[a-z_]+)`");
+        Set<String> junctionFamilies = new HashSet<>();
+        families.stream().filter(f -> f.startsWith("junction_")).forEach(junctionFamilies::add);
+        assertThat(documented).as("junction_* metrics in docs/metrics.md").isEqualTo(junctionFamilies);
+        String dashboard = Files.readString(docs.resolve("grafana-dashboard.json"));
+        for (String name : names(dashboard, "\\b((?:junction|jvm|process|system)_[a-z_0-9]+)")) {
+            String family = name.replaceAll("_(bucket|sum|count)$", "");
+            if (family.equals("jvm_gc_pause_seconds") && !families.contains(family)) {
+                continue; // Micrometer registers it at the JVM's first GC pause, which may not have come yet
+            }
+            assertThat(served.contains(name) || families.contains(family))
+                    .as("the dashboard's %s is served", name).isTrue();
+        }
+    }
+
+    private static Set<String> names(String text, String regex) {
+        Set<String> names = new HashSet<>();
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(regex).matcher(text);
+        while (matcher.find()) {
+            names.add(matcher.group(1));
+        }
+        return names;
     }
 
     private static Set<String> tenantsIn(PrometheusText m) {
