@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * A strict parser of the Prometheus text exposition format 0.0.4 (as Prometheus itself reads it), for the tests: every
- * line is a {@code # HELP}, a {@code # TYPE} or a sample, and anything else fails. Checked besides the line grammar:
+ * line is a {@code # HELP}, a {@code # TYPE}, a sample, another comment or empty, and anything else fails. Checked besides the line grammar:
  * a family's TYPE comes before its samples and at most once; a family's samples are contiguous; each sample's name
  * is its family's (with {@code _total} for a counter; {@code _bucket}, {@code _sum}, {@code _count} for a histogram);
  * no series appears twice; a histogram's buckets are cumulative, end with {@code le="+Inf"}, and that bucket equals
@@ -72,8 +72,11 @@ final class PrometheusText {
                 parsed.families.put(family, current);
                 continue;
             }
-            if (line.startsWith("#") || line.isBlank()) {
-                throw new IllegalArgumentException("line " + n + ": neither HELP, TYPE nor a sample: " + line);
+            if (line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+                throw new IllegalArgumentException("line " + n + ": a malformed HELP or TYPE: " + line);
+            }
+            if (line.startsWith("#") || line.isEmpty()) {
+                continue; // other comments and empty lines are ignored, as Prometheus does
             }
             if (!(m = SAMPLE.matcher(line)).matches()) {
                 throw new IllegalArgumentException("line " + n + ": not a sample: " + line);
