@@ -590,6 +590,22 @@ public final class Broker implements AutoCloseable {
 
     // ----- metrics -----------------------------------------------------------------------------------------------
 
+    /**
+     * The station's stats; none (null) when it or its tenant was deleted (and its logs closed) while they were read.
+     * A failure of a station that still exists is not hidden.
+     */
+    private CompletableFuture<BrokerStats.StationStats> statsOrNone(String tenant, Map<String, Station> stations,
+            Station station) {
+        try {
+            return station.stats();
+        } catch (RuntimeException e) {
+            if (tenants.get(tenant) == stations && stations.get(station.name) == station) {
+                throw e;
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
     /** How long a scrape waits for the groups' owner threads to answer, at most. */
     static final long STATS_TIMEOUT_SECONDS = 10;
 
@@ -612,10 +628,10 @@ public final class Broker implements AutoCloseable {
             }
             List<CompletableFuture<BrokerStats.StationStats>> perStation = of.values().stream()
                     .filter(s -> stations.test(tenant, s.name)).sorted(Comparator.comparing(s -> s.name))
-                    .map(Station::stats).toList();
+                    .map(s -> statsOrNone(tenant, of, s)).toList();
             asked.add(CompletableFuture.allOf(perStation.toArray(CompletableFuture[]::new)).thenApply(ignored ->
                     new BrokerStats.TenantStats(tenant, latency.snapshot(), perStation.stream()
-                            .map(CompletableFuture::join).toList())));
+                            .map(CompletableFuture::join).filter(s -> s != null).toList())));
         }
         try {
             CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
