@@ -162,7 +162,6 @@ public final class JunctionServer implements AutoCloseable {
         final Guard guard = new Guard(access, config.auth(), broker::audit,
                 tenant -> broker.limits(tenant).maxConnections(), broker::hasTenant);
         final Services services = new Services(broker, produce, access, guard);
-        final Metrics metrics = new Metrics(broker, guard::connections, lock.dir());
         final SessionProtocol protocol = config.tls() ? SessionProtocol.HTTPS : SessionProtocol.HTTP;
         final com.linecorp.armeria.server.ServerBuilder builder = Server.builder()
                 .port(grpcAddress, protocol)
@@ -170,6 +169,7 @@ public final class JunctionServer implements AutoCloseable {
         if (config.tls()) {
             tls(builder, config);
         }
+        final Metrics metrics = new Metrics(broker, guard::connections, lock.dir());
         final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
                 .route().get(MetricsService.PATH).build(onlyOnPort(boundHttpPort).apply(
