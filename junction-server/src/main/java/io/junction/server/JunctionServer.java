@@ -173,7 +173,7 @@ public final class JunctionServer implements AutoCloseable {
         final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
                 .route().get(MetricsService.PATH).build(onlyOnPort(boundHttpPort).apply(
-                        new MetricsService(metrics, guard::authenticate)))
+                        new MetricsService(metrics, guard::authenticateHttp)))
                 .meterRegistry(metrics.registry())
                 .service(grpcServices(services), onlyOnPort(boundGrpcPort))
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration

@@ -26,7 +26,8 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
  * {@code GET /metrics} on the HTTP port: the {@link Metrics} the caller may see, in the Prometheus text format
  * (0.0.4). The caller authenticates as for gRPC ({@link Guard#authenticate}: {@code Authorization: Bearer TOKEN} or
  * {@code Basic}, a TLS client certificate, or the loopback rule in {@code --auth loopback} mode); without valid
- * credentials the answer is 401, without {@link Permission#VIEW} 403, each with {@code {"code":..., "message":...}}.
+ * credentials the answer is 401, without {@link Permission#VIEW} 403, each with {@code {"code":..., "message":...}};
+ * a refused authentication is recorded in the audit log as a refused gRPC call is.
  *
  * <p>A scrape reads the broker's state and waits for its groups' owner threads, so it runs on Armeria's blocking
  * task executor (which keeps the request's context, for the caller's address and certificate), never on an event
@@ -39,11 +40,14 @@ final class MetricsService implements HttpService {
     static final String PATH = "/metrics";
     static final MediaType CONTENT_TYPE = MediaType.parse(PrometheusTextFormatWriter.CONTENT_TYPE);
 
-    /** Who makes the request ({@link Guard#authenticate}); AccessException when nobody acceptable. */
+    /** Who makes the request ({@link Guard#authenticateHttp}); AccessException when nobody acceptable. */
     @FunctionalInterface
     interface Authenticator {
-        Principal authenticate(String authorization, String address);
+        Principal authenticate(String authorization, String action);
     }
+
+    /** How the audit log names a refused scrape. */
+    static final String ACTION = "GET " + PATH;
 
     private final Metrics metrics;
     private final Authenticator authenticator;
@@ -64,7 +68,7 @@ final class MetricsService implements HttpService {
     private HttpResponse scrape(String authorization) {
         Principal principal;
         try {
-            principal = authenticator.authenticate(authorization, Guard.address());
+            principal = authenticator.authenticate(authorization, ACTION);
             principal.require(Permission.VIEW);
         } catch (AccessException e) {
             return refusal(e.code(), e.getMessage());

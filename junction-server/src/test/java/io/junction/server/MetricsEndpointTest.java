@@ -43,6 +43,7 @@ import io.junction.api.v1.DeleteGroupRequest;
 import io.junction.api.v1.DeleteStationRequest;
 import io.junction.api.v1.DeliveredMessage;
 import io.junction.api.v1.Header;
+import io.junction.api.v1.ListAuditRequest;
 import io.junction.api.v1.LoginRequest;
 import io.junction.api.v1.MessageRef;
 import io.junction.api.v1.ProduceGrpc;
@@ -223,6 +224,7 @@ class MetricsEndpointTest {
                 assertThat(bad.statusCode()).isEqualTo(401);
                 assertThat(bad.body()).contains("\"code\":\"UNAUTHENTICATED\"");
                 assertThat(get(server.httpPort(), basic("root", "wrong password")).statusCode()).isEqualTo(401);
+                awaitAudited(access, "user root");
 
                 PrometheusText acme = scrape(server, viewer);
                 assertThat(tenantsIn(acme)).containsExactly("acme");
@@ -287,6 +289,21 @@ class MetricsEndpointTest {
             names.add(matcher.group(1));
         }
         return names;
+    }
+
+    /** Waits until default's audit log holds a refused {@code GET /metrics} by {@code who}. */
+    private static void awaitAudited(AccessGrpc.AccessBlockingStub access, String who) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        do {
+            boolean found = access.listAudit(ListAuditRequest.newBuilder().setTenant("default").setLimit(1000).build())
+                    .getEntriesList().stream().anyMatch(e -> e.getAction().equals("GET /metrics")
+                            && e.getWho().equals(who) && e.getResult().equals("UNAUTHENTICATED"));
+            if (found) {
+                return;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("no audit entry of a refused GET /metrics by " + who);
     }
 
     private static Set<String> tenantsIn(PrometheusText m) {
