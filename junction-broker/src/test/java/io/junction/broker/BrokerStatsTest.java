@@ -114,8 +114,8 @@ class BrokerStatsTest {
         });
     }
 
-    private BrokerStats.GroupStats awaitGroup(String station, java.util.function.Predicate<BrokerStats.GroupStats> until)
-            throws InterruptedException {
+    private BrokerStats.GroupStats awaitGroup(String station,
+            java.util.function.Predicate<BrokerStats.GroupStats> until) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         BrokerStats.GroupStats g;
         do {

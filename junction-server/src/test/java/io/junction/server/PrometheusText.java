@@ -11,11 +11,11 @@ import java.util.regex.Pattern;
 
 /**
  * A strict parser of the Prometheus text exposition format 0.0.4 (as Prometheus itself reads it), for the tests: every
- * line is a {@code # HELP}, a {@code # TYPE}, a sample, another comment or empty, and anything else fails. Checked besides the line grammar:
- * a family's TYPE comes before its samples and at most once; a family's samples are contiguous; each sample's name
- * is its family's (with {@code _total} for a counter; {@code _bucket}, {@code _sum}, {@code _count} for a histogram);
- * no series appears twice; a histogram's buckets are cumulative, end with {@code le="+Inf"}, and that bucket equals
- * its {@code _count}.
+ * line is a {@code # HELP}, a {@code # TYPE}, a sample, another comment or empty, and anything else fails. Checked
+ * besides the line grammar: a family's TYPE comes before its samples and at most once; a family's samples follow
+ * its TYPE without another family's in between; each sample's name is its family's (with {@code _total} for a
+ * counter; {@code _bucket}, {@code _sum}, {@code _count} for a histogram); no series appears twice; a histogram's
+ * buckets are cumulative, end with {@code le="+Inf"}, and that bucket equals its {@code _count}.
  */
 final class PrometheusText {
 
@@ -24,7 +24,9 @@ final class PrometheusText {
     private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary"
             + "|untyped)");
     private static final Pattern SAMPLE = Pattern.compile("(" + NAME + ")(?:\\{(.*)\\})? (\\S+)(?: (-?[0-9]+))?");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"");
+    /** {@code name="value"}, the value with only the escapes \\, \" and \n. */
+    private static final Pattern LABEL = Pattern.compile(
+            "([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"");
     private static final Pattern VALUE = Pattern.compile("[+-]?(?:[0-9]*\\.?[0-9]+(?:[eE][+-]?[0-9]+)?|Inf|NaN)");
 
     /** One sample: its name, labels (sorted by name) and value. */
@@ -52,7 +54,6 @@ final class PrometheusText {
         }
         Family current = null;
         Set<String> seen = new java.util.HashSet<>();
-        Set<String> closed = new java.util.HashSet<>();
         for (int i = 0; i < lines.length - 1; i++) {
             String line = lines[i];
             int n = i + 1;
@@ -64,9 +65,6 @@ final class PrometheusText {
                 String family = m.group(1);
                 if (parsed.families.containsKey(family)) {
                     throw new IllegalArgumentException("line " + n + ": a second TYPE for " + family);
-                }
-                if (current != null) {
-                    closed.add(current.name());
                 }
                 current = new Family(family, m.group(2), new ArrayList<>());
                 parsed.families.put(family, current);
