@@ -503,3 +503,27 @@ test('a client that says it reads stored batches gets them as stored, and settle
   assert.deepEqual(offsets, ['2'], 'emp-1 moved, once its first message was acked');
   member.close();
 });
+
+test('BrowseMessages pages through a partition without a group; ResetGroup moves a group back', async () => {
+  const station = 'browse-wire';
+  await createStation(station, LONG_ACK_TIMEOUT_MS);
+  await produce(station, ['k0', 'v0'], ['k1', 'v1'], ['k2', 'a needle']);
+  const first = await adminCall('BrowseMessages', { station, limit: 2 });
+  assert.deepEqual(first.messages.map((m) => [m.offset, m.key.toString(), m.value.toString()]),
+    [['0', 'k0', 'v0'], ['1', 'k1', 'v1']]);
+  assert.equal(first.nextOffset, '2');
+  assert.equal(first.endReached, false);
+  const rest = await adminCall('BrowseMessages', { station, from: { offset: first.nextOffset }, search: 'needle' });
+  assert.deepEqual(rest.messages.map((m) => m.offset), ['2']);
+  assert.equal(rest.endReached, true);
+  assert.equal((await getGroup(station, 'never-made').catch((e) => e)).code, grpc.status.NOT_FOUND,
+    'browsing made no group');
+  await assert.rejects(adminCall('BrowseMessages', { station, limit: 1001 }),
+    (e) => e.code === grpc.status.INVALID_ARGUMENT);
+
+  await adminCall('CreateGroup', { station, group: 'g', start: { latest: true } });
+  assert.equal((await getGroup(station, 'g')).lag, '0');
+  const reset = await adminCall('ResetGroup', { station, group: 'g', position: { offset: '1' } });
+  assert.equal(reset.lag, '2');
+  assert.equal(reset.partitions[0].ackFloor, '1');
+});

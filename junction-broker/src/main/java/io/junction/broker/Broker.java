@@ -714,6 +714,56 @@ public final class Broker implements AutoCloseable {
                 onDeadLetter).join(memberName, credits, sink);
     }
 
+    /**
+     * Moves a group's position, like Kafka's offset reset: on {@code partition} (every partition when null) the
+     * group goes on from {@code to} (earliest, latest, an offset, the first message at or after a time, the last N).
+     * Everything at or after the new position is delivered again (acks and delivery counts above it are
+     * forgotten), nothing below it is; the group's open dead letters stay in the dead-letter station and stay done
+     * for the group (resend them to have them processed again), as after a restart. Durable when this returns (a
+     * snapshot of the group's journal, fsynced).
+     *
+     * @return the group as it is after the reset
+     * @throws BrokerException GROUP_IN_USE while members are connected (stop them first); UNKNOWN_GROUP;
+     *     INVALID_PARTITION; OFFSET_OUT_OF_RANGE for an offset beyond a partition's end or below its start (checked
+     *     on every partition concerned before anything changes); INVALID_ARGUMENT for a negative offset, time or N
+     */
+    public GroupInfo resetGroup(String tenant, String station, String group, StartPosition to, Integer partition) {
+        Names.check("group", group);
+        if (to == null) {
+            throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "a reset needs a position (earliest, latest, an "
+                    + "offset, a timestamp or last N)");
+        }
+        return station(tenant, station).resetGroup(group, to, partition);
+    }
+
+    // ----- browsing ----------------------------------------------------------------------------------------------
+
+    /** The most messages one {@link #browse} returns. */
+    public static final int MAX_BROWSE_LIMIT = Browsing.MAX_LIMIT;
+
+    /** As {@link #browse(String, String, int, StartPosition, int, String, long)} without a byte bound. */
+    public BrowseResult browse(String tenant, String station, int partition, StartPosition from, int limit,
+            String search) {
+        return browse(tenant, station, partition, from, limit, search, Long.MAX_VALUE);
+    }
+
+    /**
+     * Reads a partition's stored messages without a group (nothing changes for any group): from {@code from} (null:
+     * earliest; an offset below the partition's start starts there, one beyond its end at the end), at most
+     * {@code limit} messages and about {@code maxBytes} of keys, values and headers (one message always goes), and
+     * with a {@code search} text (null or "": none) only the messages whose key, value, a header name or a header
+     * value contains it (case-sensitive, compared as UTF-8 bytes). One call looks at about 16 MiB of stored
+     * messages at most: a page may then hold fewer messages than asked without being the end — go on from its
+     * {@link BrowseResult#nextOffset()} until {@link BrowseResult#endReached()}.
+     *
+     * @throws BrokerException INVALID_PARTITION; INVALID_ARGUMENT for a limit outside [1, 1000], a negative offset,
+     *     time or N, or a search text over 1024 bytes
+     */
+    public BrowseResult browse(String tenant, String station, int partition, StartPosition from, int limit,
+            String search, long maxBytes) {
+        return station(tenant, station).browse(partition, from, limit, search, maxBytes);
+    }
+
     // ----- schemas -----------------------------------------------------------------------------------------------
 
     private SchemaStore schemas(String tenant) {

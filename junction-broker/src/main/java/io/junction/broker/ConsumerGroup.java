@@ -472,6 +472,27 @@ final class ConsumerGroup {
     }
 
     /**
+     * Takes back the credits {@code member} has not used (with {@code withdraw}; else changes nothing) and completes
+     * once every command of the member submitted before is applied: deliveries made before are in its sink by then,
+     * none follows until it gets credits again. Completes exceptionally with SHUTTING_DOWN when the group is closed.
+     */
+    CompletableFuture<Void> barrier(GroupMember member, boolean withdraw) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            owner.execute(() -> {
+                if (withdraw) {
+                    member.credits = 0;
+                }
+                done.complete(null);
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
+                    + "' is closed"));
+        }
+        return done;
+    }
+
+    /**
      * Acks the deliveries {@code member} holds among {@code refs}; the others are stale. With {@code sync}, returns
      * once the applied acks are durable, with the stale ones (empty when none); else returns null at once and the
      * stale ones go to the member's sink.
@@ -588,6 +609,38 @@ final class ConsumerGroup {
             report(member, Settlement.DEAD_LETTER, stale);
             dispatch();
         });
+    }
+
+    /**
+     * As {@link #deadLetter(GroupMember, List, String)}; completes with the stale settlements once the dead letters
+     * are stored in the station's DLS (one that failed to be stored is delivered again, as always).
+     */
+    CompletableFuture<List<DeliveryRef>> deadLetterAsync(GroupMember member, List<DeliveryRef> refs, String reason) {
+        CompletableFuture<List<DeliveryRef>> done = new CompletableFuture<>();
+        try {
+            owner.execute(() -> {
+                try {
+                    List<CompletableFuture<?>> stored = new ArrayList<>();
+                    List<DeliveryRef> stale = settleEach(member, refs, f -> {
+                        returned(f);
+                        CompletableFuture<?> letter = deadLetter(f.partition, f.ref.offset(),
+                                DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? f.error : reason);
+                        if (letter != null) {
+                            stored.add(letter);
+                        }
+                    });
+                    dispatch();
+                    CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((v, e) -> done.complete(
+                            stale == null ? List.of() : stale));
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
+                    + "' is closed"));
+        }
+        return done;
     }
 
     OptionalLong deadlineNanos(GroupMember member, DeliveryRef ref) {
@@ -761,6 +814,82 @@ final class ConsumerGroup {
                 + state[p].resent.size();
     }
 
+    /**
+     * Moves the group's position on {@code partition} (every partition when -1) to {@code to}, as
+     * {@link Broker#resetGroup} describes; returns the group after it. Refused with GROUP_IN_USE while members are
+     * connected: with none there is nothing in flight, so the reset only has to replace what the group keeps per
+     * partition — its durable state (a new floor, nothing acked or counted above it), the read-ahead, the messages
+     * due again, the key lines — and the open dead letters of the group count as done again, exactly as
+     * {@link #reconcileWithDeadLetters} counts them when the group opens. One snapshot, fsynced, makes it durable:
+     * the journal replays from it after a crash, so the group restarts where the reset put it.
+     */
+    GroupInfo reset(StartPosition to, int partition) {
+        call(() -> {
+            if (closed) {
+                throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
+            }
+            if (!members.isEmpty()) {
+                throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + name + "' of station '" + station.name
+                        + "' has " + members.size() + " connected member(s); stop them before resetting its "
+                        + "position");
+            }
+            int from = partition < 0 ? 0 : partition;
+            int until = partition < 0 ? state.length : partition + 1;
+            long[] floors = new long[state.length];
+            for (int p = from; p < until; p++) { // every partition checked before anything changes
+                floors[p] = startOffset(station.partition(p), to, p);
+            }
+            List<DeadLetters.Open> open = station.deadLetters().openOf(name);
+            for (int p = from; p < until; p++) {
+                resetPartition(p, floors[p], open);
+            }
+            rereads.clear();
+            snapshot();
+            journal.flush();
+            LOG.log(System.Logger.Level.INFO, "group {0} of station {1}: position reset to {2} on {3}", name,
+                    station.name, to, partition < 0 ? "every partition" : "partition " + partition);
+            dispatch();
+            return null;
+        });
+        return info();
+    }
+
+    /** Replaces what the group keeps of partition {@code p} by a position at {@code floor} (owner thread). */
+    private void resetPartition(int p, long floor, List<DeadLetters.Open> openDeadLetters) {
+        GroupJournal.PartitionState s = new GroupJournal.PartitionState();
+        s.ackFloor = floor;
+        state[p] = s;
+        resent.get(p).clear();
+        redeliveries.removePartition(p);
+        attempts.keySet().removeIf(ref -> ref.partition() == p);
+        parked.keySet().removeIf(ref -> ref.partition() == p);
+        owners[p] = null;
+        keyLines[p].releaseAll();
+        keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION, context.heldBytes());
+        readAhead[p] = new ReadAhead(station.partition(p), s);
+        boolean park = ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK;
+        for (DeadLetters.Open o : openDeadLetters) {
+            if (o.partition() != p) {
+                continue;
+            }
+            if (!s.isAcked(o.offset())) {
+                s.ack(o.offset());
+            }
+            if (park && o.key() != null) {
+                keyLines[p].hold(o.offset(), ByteBuffer.wrap(o.key()));
+                parked.put(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
+            }
+        }
+        if (ordering == Ordering.KEY) { // messages being stored as dead letters keep their keys until then
+            for (MessageRef ref : deadLettering) {
+                Record r = ref.partition() == p ? reread(p, ref.offset()) : null;
+                if (r != null && r.key() != null) {
+                    keyLines[p].hold(ref.offset(), ByteBuffer.wrap(r.key()));
+                }
+            }
+        }
+    }
+
     /** Removes every member (their sinks hear {@code reason}), writes a snapshot and closes the journal. */
     void close(BrokerException reason) {
         try {
@@ -809,22 +938,23 @@ final class ConsumerGroup {
     /**
      * Stores the message in the dead-letter station; once that is durable the message is done for this group
      * (and in PARK its key stays held). Until then it is neither ready nor done. If the store fails, the
-     * message is delivered again later: nothing is lost.
+     * message is delivered again later: nothing is lost. Returns what completes once the dead letter is stored
+     * (or failed to be); null when none is stored now.
      */
-    private void deadLetter(int partition, long offset, DeadLetterReason reason, String error) {
+    private CompletableFuture<?> deadLetter(int partition, long offset, DeadLetterReason reason, String error) {
         MessageRef ref = new MessageRef(partition, offset);
         if (deadLettering.contains(ref)) {
-            return;
+            return null;
         }
         Record record = reread(partition, offset);
         if (record == null) {
             gone(partition, offset);
-            return;
+            return null;
         }
         deadLettering.add(ref);
         Attempts a = attempts(ref);
         int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
-        station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
+        return station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
                 a.firstMs, a.lastMs)).whenComplete((id, failure) -> submit(() -> deadLettered(ref, failure)));
     }
 

@@ -61,6 +61,23 @@ public final class GroupMember {
         group.credit(this, messages, startedThrough);
     }
 
+    /**
+     * Takes back the credits not used yet. The future completes once that is applied: every delivery made before
+     * is in the sink, and none follows until {@link #addCredits} again. For a transport that asks for messages
+     * one request at a time (fetch) rather than keeping credits open.
+     */
+    public CompletableFuture<Void> withdrawCredits() {
+        return group.barrier(this, true);
+    }
+
+    /**
+     * Completes once every command of this member submitted before (acks, nacks, dead-letters...) is applied, so
+     * that what they reported to the sink (stale settlements) is known.
+     */
+    public CompletableFuture<Void> applied() {
+        return group.barrier(this, false);
+    }
+
     /** Acks: the group will not hand these messages out again (durable within one flush interval). */
     public void ack(List<DeliveryRef> refs) {
         group.ack(this, refs, false);
@@ -96,6 +113,14 @@ public final class GroupMember {
     /** Gives up on these messages: they go to the station's dead-letter station with {@code reason}. */
     public void deadLetter(List<DeliveryRef> refs, String reason) {
         group.deadLetter(this, refs, reason);
+    }
+
+    /**
+     * As {@link #deadLetter}, without fire-and-forget: the future completes with the stale settlements once the
+     * dead letters are stored in the station's DLS (so a listing shows them).
+     */
+    public CompletableFuture<List<DeliveryRef>> deadLetterAsync(List<DeliveryRef> refs, String reason) {
+        return group.deadLetterAsync(this, refs, reason);
     }
 
     /** Still working on these: their ack deadlines start again. */

@@ -35,6 +35,12 @@ final class Redeliveries {
         return byDueTime.isEmpty();
     }
 
+    /** Forgets every message of {@code partition} (the group's position there was reset). */
+    void removePartition(int partition) {
+        byDueTime.removeIf(d -> d.partition() == partition);
+        queued.removeIf(r -> r.partition() == partition);
+    }
+
     /** The message due first, if it is due at {@code nowNanos}, taken off the queue; else null. */
     Due pollDue(long nowNanos) {
         Due first = byDueTime.peek();

@@ -305,6 +305,48 @@ final class Station {
         deadLetters.close();
     }
 
+    // ----- browsing and resetting --------------------------------------------------------------------------------
+
+    /** See {@link Broker#browse}; {@code schemaVersion} resolves a binding to the latest version (0) now. */
+    BrowseResult browse(int partition, StartPosition from, int limit, String search, long maxBytes) {
+        checkPartition(partition);
+        StationConfig.SchemaBinding binding = config.schema();
+        String schemaName = "";
+        int schemaVersion = 0;
+        if (binding != null) {
+            schemaName = binding.name();
+            schemaVersion = binding.version();
+            if (schemaVersion == 0) {
+                try {
+                    schemaVersion = schemas.get(binding.name()).versions().size();
+                } catch (BrokerException deleted) {
+                    schemaVersion = 0; // a schema cannot be deleted while attached; never mind a race
+                }
+            }
+        }
+        return Browsing.browse(partitions[partition], partition, from, limit, search, maxBytes, schemaName,
+                schemaVersion);
+    }
+
+    /**
+     * Moves {@code group}'s position on {@code partition} (every partition when null) to {@code to}; see
+     * {@link ConsumerGroup#reset}. Under the station's lock, so it cannot race the group's deletion.
+     */
+    synchronized GroupInfo resetGroup(String group, StartPosition to, Integer partition) {
+        ConsumerGroup g = existingGroup(group);
+        if (partition != null) {
+            checkPartition(partition);
+        }
+        return g.reset(to, partition == null ? -1 : partition);
+    }
+
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions.length) {
+            throw new BrokerException(ErrorCode.INVALID_PARTITION, "station '" + name + "' has partitions 0.."
+                    + (partitions.length - 1) + ", not " + partition);
+        }
+    }
+
     // ----- dead letters ------------------------------------------------------------------------------------------
 
     DeadLetters deadLetters() {

@@ -185,17 +185,24 @@ final class ConsumeCommand implements Callable<Integer> {
 
     /** One line per message; {@code decoded}: the value as JSON when its schema has a binary form, else null. */
     static String describe(ReceivedMessage m, String decoded) {
-        final StringBuilder sb = new StringBuilder().append(m.partition()).append('@').append(m.offset());
-        if (m.key() != null) {
-            sb.append(" key=").append(text(m.key()));
+        return describe(m.partition(), m.offset(), m.key(), m.headers(), m.deliveries(), m.isTombstone(), m.value(),
+                decoded);
+    }
+
+    /** One line per message, as {@code consume} and {@code station browse} print them (deliveries 0: not shown). */
+    static String describe(int partition, long offset, byte[] key, Map<String, byte[]> headers, int deliveries,
+            boolean tombstone, byte[] value, String decoded) {
+        final StringBuilder sb = new StringBuilder().append(partition).append('@').append(offset);
+        if (key != null) {
+            sb.append(" key=").append(text(key));
         }
-        for (Map.Entry<String, byte[]> h : m.headers().entrySet()) {
+        for (Map.Entry<String, byte[]> h : headers.entrySet()) {
             sb.append(' ').append(h.getKey()).append('=').append(text(h.getValue()));
         }
-        if (m.deliveries() > 1) {
-            sb.append(" (delivery ").append(m.deliveries()).append(')');
+        if (deliveries > 1) {
+            sb.append(" (delivery ").append(deliveries).append(')');
         }
-        return sb.append(": ").append(m.isTombstone() ? "(tombstone)" : decoded != null ? decoded : text(m.value()))
+        return sb.append(": ").append(tombstone ? "(tombstone)" : decoded != null ? decoded : text(value))
                 .toString();
     }
 

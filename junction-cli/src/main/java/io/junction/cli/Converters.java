@@ -54,6 +54,18 @@ final class Converters {
         }
     }
 
+    /**
+     * A position to browse from or reset a group to: {@code earliest}, {@code latest}, an offset ({@code 42}), a
+     * time ({@code 2026-01-31T12:00:00Z}), or the start positions' forms ({@code offset:N}, {@code time:T},
+     * {@code last:N}).
+     */
+    static final class PositionConverter implements ITypeConverter<StartPosition> {
+        @Override
+        public StartPosition convert(String value) {
+            return position(value);
+        }
+    }
+
     /** {@code key}, {@code partition} or {@code none}. */
     static final class OrderingConverter implements ITypeConverter<Ordering> {
         @Override
@@ -151,6 +163,27 @@ final class Converters {
         } catch (ArithmeticException e) {
             throw new TypeConversionException("'" + value + "' is too large a size");
         }
+    }
+
+    static StartPosition position(String value) {
+        final String v = value.strip();
+        if (v.matches("[0-9]{1,18}")) {
+            return StartPosition.offset(Long.parseLong(v));
+        }
+        if (!v.contains(":")) {
+            if (!v.equals("earliest") && !v.equals("latest")) {
+                throw new TypeConversionException("'" + value + "' is not a position: use earliest, latest, an offset "
+                        + "(such as 42), a time (ISO-8601, such as 2026-01-31T12:00:00Z) or last:N");
+            }
+        } else if (!v.startsWith("offset:") && !v.startsWith("time:") && !v.startsWith("last:")) {
+            try {
+                return StartPosition.timestamp(Instant.parse(v));
+            } catch (DateTimeParseException e) {
+                throw new TypeConversionException("'" + value + "' is not a position: use earliest, latest, an "
+                        + "offset (such as 42), a time (ISO-8601, such as 2026-01-31T12:00:00Z) or last:N");
+            }
+        }
+        return startPosition(v);
     }
 
     static StartPosition startPosition(String value) {

@@ -14,9 +14,14 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code junction group list|info}: a station's consumer groups, with lag, in-flight messages and members. */
-@Command(name = "group", mixinStandardHelpOptions = true, description = "List and show consumer groups.",
-        subcommands = {GroupCommand.ListGroups.class, GroupCommand.Info.class, GroupCommand.Delete.class})
+/**
+ * {@code junction group list|info|delete|reset}: a station's consumer groups, with lag, in-flight messages and
+ * members; deleting one, moving its position.
+ */
+@Command(name = "group", mixinStandardHelpOptions = true,
+        description = "List, show, delete consumer groups and reset their position.",
+        subcommands = {GroupCommand.ListGroups.class, GroupCommand.Info.class, GroupCommand.Delete.class,
+            GroupCommand.Reset.class})
 final class GroupCommand implements Runnable {
 
     @Spec
@@ -24,7 +29,7 @@ final class GroupCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing a group command: list, info or delete");
+        throw new ParameterException(spec.commandLine(), "Missing a group command: list, info, delete or reset");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the groups of a station.")
@@ -99,6 +104,51 @@ final class GroupCommand implements Runnable {
                 client.deleteGroup(station, group, force);
             }
             spec.commandLine().getOut().println("deleted group '" + group + "' of station '" + station + "'");
+            return 0;
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = {"Move a group's position, like Kafka's offset reset: the group goes on from --to. "
+                    + "Everything from there is delivered again, nothing before it; its open dead letters stay in "
+                    + "the DLS. Refused while consumers are connected.", "Prints the group after the reset."})
+    static final class Reset implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(index = "0", paramLabel = "STATION")
+        private String station;
+        @Parameters(index = "1", paramLabel = "GROUP")
+        private String group;
+        @Option(names = "--to", required = true, paramLabel = "POSITION",
+                converter = Converters.PositionConverter.class,
+                description = "earliest, latest, an offset (such as 42), a time (ISO-8601, such as "
+                        + "2026-01-31T12:00:00Z: the first message at or after it) or last:N.")
+        private io.junction.client.StartPosition to;
+        @Option(names = "--partition", paramLabel = "N", description = "Only this partition (default: all).")
+        private Integer partition;
+        @Option(names = "--json", description = "Print the group after the reset as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            if (partition != null && partition < 0) {
+                throw new ParameterException(spec.commandLine(), "--partition must be 0 or more, not " + partition);
+            }
+            final GroupInfo info;
+            try (JunctionClient client = server.connect()) {
+                info = partition == null ? client.resetGroup(station, group, to)
+                        : client.resetGroup(station, group, to, partition);
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.group(info));
+            } else {
+                out.println("reset group '" + group + "' of station '" + station + "' to " + to + " on "
+                        + (partition == null ? "every partition" : "partition " + partition));
+                out.println(describe(info));
+            }
             return 0;
         }
     }

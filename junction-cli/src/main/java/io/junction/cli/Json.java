@@ -78,6 +78,34 @@ final class Json {
         return write(node);
     }
 
+    /**
+     * A browsed message: {@code station, partition, offset, key, value, headers, timestamp} as {@code consume}
+     * prints a message (a null value is a tombstone), then {@code schema, schema_version} when it names one.
+     */
+    static String browsed(String station, io.junction.client.BrowsedMessage m, String decoded) {
+        final ObjectNode node = MAPPER.createObjectNode().put("station", station).put("partition", m.partition())
+                .put("offset", m.offset());
+        if (m.key() == null) {
+            node.putNull("key");
+        } else {
+            bytes(node, "key", m.key());
+        }
+        if (m.tombstone()) {
+            node.putNull("value").put("tombstone", true);
+        } else {
+            bytes(node, "value", decoded != null ? decoded.getBytes(StandardCharsets.UTF_8) : m.value());
+        }
+        final ObjectNode headerNode = node.putObject("headers");
+        for (Map.Entry<String, byte[]> h : m.headers().entrySet()) {
+            headerNode.put(h.getKey(), new String(h.getValue(), StandardCharsets.UTF_8));
+        }
+        node.put("timestamp", m.timestamp().toString());
+        if (!m.schema().isEmpty()) {
+            node.put("schema", m.schema()).put("schema_version", m.schemaVersion());
+        }
+        return write(node);
+    }
+
     static String station(StationInfo s) {
         final StationOptions o = s.options();
         final ObjectNode node = MAPPER.createObjectNode().put("tenant", s.tenant()).put("name", s.name())

@@ -61,8 +61,13 @@ final class SchemaCodec {
 
     /** The value as JSON when its schema (from the message's header) has a binary form; else null. */
     String decode(ReceivedMessage m) {
-        final byte[] header = m.headers().get(SCHEMA_HEADER);
-        if (header == null || m.isTombstone()) {
+        return decode(m.headers(), m.value(), m.isTombstone());
+    }
+
+    /** As {@link #decode(ReceivedMessage)}, for a message given by its parts (a browsed one). */
+    String decode(Map<String, byte[]> headers, byte[] value, boolean tombstone) {
+        final byte[] header = headers.get(SCHEMA_HEADER);
+        if (header == null || tombstone || value == null || value.length == 0) {
             return null;
         }
         final String ref = new String(header, StandardCharsets.UTF_8);
@@ -77,7 +82,7 @@ final class SchemaCodec {
                 return null; // deleted meanwhile, or not ours: show the bytes
             }
         });
-        return binary(parsed) ? parsed.toJson(m.value()) : null;
+        return binary(parsed) ? parsed.toJson(value) : null;
     }
 
     /** Values of these schemas are binary; the others' are text already. */

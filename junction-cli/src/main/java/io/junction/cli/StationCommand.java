@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         description = "Create, change, list, show and delete stations.",
         subcommands = {StationCommand.Create.class, StationCommand.Update.class, StationCommand.ListStations.class,
             StationCommand.Info.class, StationCommand.Delete.class, StationCommand.Clean.class,
-            StationCommand.AttachSchema.class, StationCommand.DetachSchema.class})
+            StationCommand.AttachSchema.class, StationCommand.DetachSchema.class, StationCommand.Browse.class})
 final class StationCommand implements Runnable {
 
     @Spec
@@ -33,8 +33,8 @@ final class StationCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "Missing a station command: create, update, list, info, delete, clean, attach-schema or "
-                        + "detach-schema");
+                "Missing a station command: create, update, list, info, delete, clean, attach-schema, "
+                        + "detach-schema or browse");
     }
 
     /** The settings of create and update; unset ones take the broker's default (create) or stay (update). */
@@ -269,6 +269,74 @@ final class StationCommand implements Runnable {
                 info = client.station(name);
             }
             spec.commandLine().getOut().println(json ? Json.station(info) : describe(info));
+            return 0;
+        }
+    }
+
+    @Command(name = "browse", mixinStandardHelpOptions = true,
+            description = {"Show a partition's stored messages without a consumer group: no group's position "
+                    + "changes. Values are printed as 'consume' prints them (decoded from a binary schema).",
+                "With --search, only messages whose key, value, a header name or a header value contains the text "
+                    + "(case-sensitive; needs the read-values permission)."})
+    static final class Browse implements Callable<Integer> {
+        /** The most messages asked for per call (the broker's limit). */
+        static final int PAGE = 1000;
+
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "STATION")
+        private String station;
+        @Option(names = "--partition", paramLabel = "N", defaultValue = "0",
+                description = "The partition (default: ${DEFAULT-VALUE}).")
+        private int partition;
+        @Option(names = "--from", paramLabel = "POSITION", defaultValue = "earliest",
+                converter = Converters.PositionConverter.class,
+                description = "Where to start: earliest, latest, an offset (such as 42; below the partition's start "
+                        + "it starts there), a time (ISO-8601, such as 2026-01-31T12:00:00Z: the first message at or "
+                        + "after it) or last:N (default: ${DEFAULT-VALUE}).")
+        private io.junction.client.StartPosition from;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+                description = "Print at most N messages (default: ${DEFAULT-VALUE}).")
+        private long limit;
+        @Option(names = "--search", paramLabel = "TEXT", description = "Only messages containing TEXT.")
+        private String search;
+        @Option(names = "--json", description = "Print one JSON object per message: station, partition, offset, "
+                + "key, value, headers, timestamp (and schema, schema_version when it names one).")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            if (limit < 1) {
+                throw new ParameterException(spec.commandLine(), "--limit must be at least 1, not " + limit);
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            long printed = 0;
+            io.junction.client.BrowsePage page;
+            try (JunctionClient client = server.connect()) {
+                final SchemaCodec codec = new SchemaCodec(client);
+                io.junction.client.StartPosition at = from;
+                long before = -1;
+                do { // a page may be short without being the end (the broker bounds each call's scan)
+                    page = client.browse(station, partition, at, (int) Math.min(PAGE, limit - printed), search);
+                    if (page.messages().isEmpty() && page.nextOffset() == before) {
+                        break; // nothing readable there yet: the trailer says where to go on
+                    }
+                    before = page.nextOffset();
+                    for (io.junction.client.BrowsedMessage m : page.messages()) {
+                        final String decoded = codec.decode(m.headers(), m.value(), m.tombstone());
+                        out.println(json ? Json.browsed(station, m, decoded) : ConsumeCommand.describe(m.partition(),
+                                m.offset(), m.key(), m.headers(), 0, m.tombstone(), m.value(), decoded));
+                        printed++;
+                    }
+                    at = io.junction.client.StartPosition.offset(page.nextOffset());
+                } while (printed < limit && !page.endReached());
+            }
+            if (!json && !page.endReached()) {
+                out.println("(more from offset " + page.nextOffset() + ": --from " + page.nextOffset() + ")");
+            }
+            out.flush();
             return 0;
         }
     }

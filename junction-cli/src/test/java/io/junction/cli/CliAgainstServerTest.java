@@ -402,6 +402,79 @@ class CliAgainstServerTest {
         assertThat(run("consume", "staff", "--group", "g", "--count", "1", "--timeout", "2s")).isZero();
         assertThat(out()).isEqualTo("0@0 key=e1 junction-schema=staff-record:2: {\"id\":\"7\",\"name\":\"Ada\","
                 + "\"hired\":\"2024-03-01T09:00:00Z\",\"team\":\"core\"}");
+
+        assertThat(run("station", "browse", "staff")).isZero();
+        assertThat(out()).as("browsed values are decoded as consume decodes them").isEqualTo("0@0 key=e1 "
+                + "junction-schema=staff-record:2: {\"id\":\"7\",\"name\":\"Ada\",\"hired\":\"2024-03-01T09:00:00Z\","
+                + "\"team\":\"core\"}");
+        assertThat(run("station", "browse", "staff", "--json")).isZero();
+        assertThat(out()).contains("\"value\":\"{\\\"id\\\":\\\"7\\\"",
+                "\"schema\":\"staff-record\",\"schema_version\":2");
+    }
+
+    @Test
+    void browsesAStationsMessagesWithoutAGroup() {
+        run("station", "create", "browsed", "--partitions", "2");
+        ProduceCommand.stdin = new ByteArrayInputStream("emp-1:alice\nemp-2:bob\nemp-3:carol\n"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(run("produce", "browsed", "--key-separator", ":", "--header", "source=hr", "--partition", "1"))
+                .isZero();
+
+        assertThat(run("station", "browse", "browsed", "--partition", "1")).isZero();
+        assertThat(out().lines()).containsExactly("1@0 key=emp-1 source=hr: alice", "1@1 key=emp-2 source=hr: bob",
+                "1@2 key=emp-3 source=hr: carol");
+        assertThat(run("station", "browse", "browsed", "--partition", "1", "--from", "1", "--limit", "1")).isZero();
+        assertThat(out().lines()).containsExactly("1@1 key=emp-2 source=hr: bob", "(more from offset 2: --from 2)");
+        assertThat(run("station", "browse", "browsed", "--partition", "1", "--search", "car", "--json")).isZero();
+        assertThat(out()).startsWith("{\"station\":\"browsed\",\"partition\":1,\"offset\":2,\"key\":\"emp-3\","
+                + "\"value\":\"carol\",\"headers\":{\"source\":\"hr\"},\"timestamp\":\"");
+        assertThat(run("station", "browse", "browsed", "--partition", "1", "--from", "last:1")).isZero();
+        assertThat(out()).isEqualTo("1@2 key=emp-3 source=hr: carol");
+        assertThat(run("station", "browse", "browsed", "--partition", "1", "--from", "latest")).isZero();
+        assertThat(out()).isEmpty();
+        assertThat(run("station", "browse", "browsed", "--partition", "1", "--from", "2000-01-01T00:00:00Z",
+                "--limit", "1")).isZero();
+        assertThat(out().lines()).first().isEqualTo("1@0 key=emp-1 source=hr: alice");
+        assertThat(run("station", "browse", "browsed")).as("partition 0 is empty").isZero();
+        assertThat(out()).isEmpty();
+
+        assertThat(run("station", "browse", "browsed", "--partition", "2")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_PARTITION: ");
+        assertThat(run("station", "browse", "nowhere")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_STATION: ");
+        assertThat(run("station", "browse", "browsed", "--limit", "0")).isEqualTo(2);
+        assertThat(run("station", "browse", "browsed", "--from", "yesterday")).isEqualTo(2);
+        assertThat(run("group", "list", "browsed")).isZero();
+        assertThat(out().lines()).as("browsing made no group").hasSize(1);
+    }
+
+    @Test
+    void resetsAGroupToEarliestLatestAnOffsetOrATime() {
+        run("station", "create", "replayed");
+        for (int i = 0; i < 3; i++) {
+            assertThat(run("produce", "replayed", "m" + i)).isZero();
+        }
+        assertThat(run("consume", "replayed", "--group", "g", "--count", "3")).isZero();
+
+        assertThat(run("group", "reset", "replayed", "g", "--to", "earliest")).isZero();
+        assertThat(out()).startsWith("reset group 'g' of station 'replayed' to earliest on every partition")
+                .containsPattern("(?m)^lag:\\s+3$");
+        assertThat(run("consume", "replayed", "--group", "g", "--count", "3")).isZero();
+        assertThat(out().lines()).containsExactly("0@0: m0", "0@1: m1", "0@2: m2");
+
+        assertThat(run("group", "reset", "replayed", "g", "--to", "2", "--partition", "0", "--json")).isZero();
+        assertThat(out()).contains("\"lag\":1", "\"ack_floor\":2");
+        assertThat(run("group", "reset", "replayed", "g", "--to", "2000-01-01T00:00:00Z", "--json")).isZero();
+        assertThat(out()).contains("\"lag\":3", "\"ack_floor\":0");
+        assertThat(run("group", "reset", "replayed", "g", "--to", "latest", "--json")).isZero();
+        assertThat(out()).contains("\"lag\":0", "\"ack_floor\":3");
+
+        assertThat(run("group", "reset", "replayed", "g", "--to", "99")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("OFFSET_OUT_OF_RANGE: ");
+        assertThat(run("group", "reset", "replayed", "nobody", "--to", "earliest")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_GROUP: ");
+        assertThat(run("group", "reset", "replayed", "g")).as("--to is required").isEqualTo(2);
+        assertThat(run("group", "reset", "replayed", "g", "--to", "soon")).isEqualTo(2);
     }
 
     @Test

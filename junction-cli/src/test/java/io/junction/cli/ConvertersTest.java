@@ -88,6 +88,25 @@ class ConvertersTest {
     }
 
     @Test
+    void parsesAPositionAsAPlainOffsetATimeOrAStartPosition() {
+        assertThat(Converters.position("42")).isEqualTo(StartPosition.offset(42));
+        assertThat(Converters.position("0")).isEqualTo(StartPosition.offset(0));
+        assertThat(Converters.position("2026-01-31T12:00:00Z"))
+                .isEqualTo(StartPosition.timestamp(Instant.parse("2026-01-31T12:00:00Z")));
+        assertThat(Converters.position("earliest")).isEqualTo(StartPosition.earliest());
+        assertThat(Converters.position("latest")).isEqualTo(StartPosition.latest());
+        assertThat(Converters.position("last:5")).isEqualTo(StartPosition.lastN(5));
+        assertThat(Converters.position("offset:7")).isEqualTo(StartPosition.offset(7));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"first", "-1", "12x", "2026-13-01T00:00:00Z", "tomorrow:noon", "offset:-1", ""})
+    void rejectsAnythingElseAsAPosition(String value) {
+        assertThatThrownBy(() -> Converters.position(value)).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("'" + value + "'");
+    }
+
+    @Test
     void formatsDurationsInTheLargestExactUnit() {
         assertThat(Converters.format(Duration.ofDays(7))).isEqualTo("7d");
         assertThat(Converters.format(Duration.ofMinutes(90))).isEqualTo("90m");

@@ -377,6 +377,53 @@ public final class JunctionClient implements AutoCloseable {
                 .setStation(station).setGroup(group).setForce(force).build()));
     }
 
+    /**
+     * Moves a group's position on every partition to {@code position} (earliest, latest, an offset, a time, the
+     * last N), like Kafka's offset reset; see {@link #resetGroup(String, String, StartPosition, int)}.
+     */
+    public GroupInfo resetGroup(String station, String group, StartPosition position) {
+        return resetGroup(station, group, position, -1);
+    }
+
+    /**
+     * Moves a group's position on {@code partition} (every partition when negative) to {@code position}: everything
+     * from there on is delivered to the group again, nothing before it; its open dead letters stay in the DLS and
+     * stay done for it. Durable once this returns; returns the group after the reset.
+     * {@link ErrorCode#GROUP_IN_USE} while consumers are connected to it (stop them first);
+     * {@link ErrorCode#OFFSET_OUT_OF_RANGE} for an offset a partition does not hold.
+     */
+    public GroupInfo resetGroup(String station, String group, StartPosition position, int partition) {
+        final io.junction.api.v1.ResetGroupRequest.Builder request = io.junction.api.v1.ResetGroupRequest
+                .newBuilder().setTenant(tenant).setStation(station).setGroup(group)
+                .setPosition(Protos.start(java.util.Objects.requireNonNull(position, "position")));
+        if (partition >= 0) {
+            request.setPartition(partition);
+        }
+        return call(() -> Protos.group(admin().resetGroup(request.build())));
+    }
+
+    /** The first (up to) {@code limit} messages of {@code partition} from {@code from}; see the full overload. */
+    public BrowsePage browse(String station, int partition, StartPosition from, int limit) {
+        return browse(station, partition, from, limit, null);
+    }
+
+    /**
+     * Reads a partition's stored messages without a consumer group (no group's position changes): from
+     * {@code from} (null: earliest; an offset below the partition's start starts there), at most {@code limit}
+     * (1..1000) messages, with {@code search} (null or "": none) only those whose key, value, a header name or a
+     * header value contains the text (case-sensitive; needs the {@code read-values} permission). Page on with
+     * {@code StartPosition.offset(page.nextOffset())} until {@link BrowsePage#endReached()}.
+     */
+    public BrowsePage browse(String station, int partition, StartPosition from, int limit, String search) {
+        final io.junction.api.v1.BrowseMessagesRequest.Builder request = io.junction.api.v1.BrowseMessagesRequest
+                .newBuilder().setTenant(tenant).setStation(station).setPartition(partition).setLimit(limit)
+                .setSearch(search == null ? "" : search);
+        if (from != null) {
+            request.setFrom(Protos.start(from));
+        }
+        return read(() -> Protos.page(admin().browseMessages(request.build())));
+    }
+
     /** Every group of a station. */
     public List<GroupInfo> groups(String station) {
         return read(() -> {

@@ -128,6 +128,18 @@ final class Protos {
                 instant(d.getLastDeliveryMs()), Instant.ofEpochMilli(d.getTimestampMs()));
     }
 
+    static BrowsePage page(io.junction.api.v1.BrowseMessagesResponse r) {
+        final List<BrowsedMessage> messages = new ArrayList<>(r.getMessagesCount());
+        for (io.junction.api.v1.BrowsedMessage m : r.getMessagesList()) {
+            messages.add(new BrowsedMessage(m.getPartition(), m.getOffset(), m.hasKey() ? m.getKey().toByteArray()
+                    : null, m.getValue().toByteArray(), java.util.Collections.unmodifiableMap(headers(
+                    m.getHeadersList())), Instant.ofEpochMilli(m.getTimestampMs()), m.getTombstone(), m.getSchema(),
+                    m.getSchemaVersion()));
+        }
+        return new BrowsePage(java.util.Collections.unmodifiableList(messages), r.getNextOffset(),
+                r.getEndReached(), r.getFirstOffset(), r.getEndOffset(), r.getSchema(), r.getSchemaVersion());
+    }
+
     private static Instant instant(long epochMs) {
         return epochMs == 0 ? null : Instant.ofEpochMilli(epochMs);
     }

@@ -58,6 +58,10 @@ final class FakeBroker implements AutoCloseable {
     final AtomicInteger breakGetStation = new AtomicInteger();
     final AtomicInteger getStationCalls = new AtomicInteger();
 
+    /** BrowseMessages and ResetGroup requests, as received. */
+    final BlockingQueue<io.junction.api.v1.BrowseMessagesRequest> browsed = new LinkedBlockingQueue<>();
+    final BlockingQueue<io.junction.api.v1.ResetGroupRequest> reset = new LinkedBlockingQueue<>();
+
     // Produce
     final BlockingQueue<ProduceRequest> produced = new LinkedBlockingQueue<>();
     final AtomicInteger produceStreams = new AtomicInteger();
@@ -158,6 +162,32 @@ final class FakeBroker implements AutoCloseable {
     }
 
     private final class Admin extends AdminGrpc.AdminImplBase {
+        @Override
+        public void browseMessages(io.junction.api.v1.BrowseMessagesRequest request,
+                StreamObserver<io.junction.api.v1.BrowseMessagesResponse> response) {
+            browsed.add(request);
+            response.onNext(io.junction.api.v1.BrowseMessagesResponse.newBuilder().addMessages(
+                    io.junction.api.v1.BrowsedMessage.newBuilder().setPartition(request.getPartition()).setOffset(5)
+                            .setKey(com.google.protobuf.ByteString.copyFromUtf8("k"))
+                            .setValue(com.google.protobuf.ByteString.copyFromUtf8("v"))
+                            .addHeaders(io.junction.api.v1.Header.newBuilder().setKey("h")
+                                    .setValue(com.google.protobuf.ByteString.copyFromUtf8("x")))
+                            .setTimestampMs(1_000).setSchema("emp").setSchemaVersion(2))
+                    .addMessages(io.junction.api.v1.BrowsedMessage.newBuilder().setOffset(6).setTombstone(true))
+                    .setNextOffset(7).setEndReached(false).setFirstOffset(1).setEndOffset(9).setSchema("emp")
+                    .setSchemaVersion(3).build());
+            response.onCompleted();
+        }
+
+        @Override
+        public void resetGroup(io.junction.api.v1.ResetGroupRequest request,
+                StreamObserver<io.junction.api.v1.GroupInfo> response) {
+            reset.add(request);
+            response.onNext(io.junction.api.v1.GroupInfo.newBuilder().setStation(request.getStation())
+                    .setName(request.getGroup()).setLag(4).setOrdering("key").setOnDeadLetter("skip").build());
+            response.onCompleted();
+        }
+
         @Override
         public void createStation(CreateStationRequest request, StreamObserver<StationInfo> response) {
             if (stations.containsKey(request.getName())) {

@@ -187,6 +187,56 @@ class JunctionClientTest {
     }
 
     @Test
+    void browsesAPartitionAndReadsThePageBack() {
+        BrowsePage page = client.browse("orders", 2, StartPosition.offset(5), 10, "needle");
+        io.junction.api.v1.BrowseMessagesRequest sent = broker.browsed.poll();
+        assertThat(sent.getStation()).isEqualTo("orders");
+        assertThat(sent.getPartition()).isEqualTo(2);
+        assertThat(sent.getFrom().getOffset()).isEqualTo(5);
+        assertThat(sent.getLimit()).isEqualTo(10);
+        assertThat(sent.getSearch()).isEqualTo("needle");
+        assertThat(page.nextOffset()).isEqualTo(7);
+        assertThat(page.endReached()).isFalse();
+        assertThat(page.firstOffset()).isEqualTo(1);
+        assertThat(page.endOffset()).isEqualTo(9);
+        assertThat(page.schema()).isEqualTo("emp");
+        assertThat(page.schemaVersion()).isEqualTo(3);
+        BrowsedMessage m = page.messages().get(0);
+        assertThat(m.partition()).isEqualTo(2);
+        assertThat(m.offset()).isEqualTo(5);
+        assertThat(m.keyAsString()).isEqualTo("k");
+        assertThat(m.valueAsString()).isEqualTo("v");
+        assertThat(new String(m.headers().get("h"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("x");
+        assertThat(m.timestamp()).isEqualTo(Instant.ofEpochMilli(1_000));
+        assertThat(m.schema()).isEqualTo("emp");
+        assertThat(m.schemaVersion()).isEqualTo(2);
+        assertThat(page.messages().get(1).tombstone()).isTrue();
+        assertThat(page.messages().get(1).key()).as("keyless").isNull();
+
+        client.browse("orders", 0, null, 100);
+        sent = broker.browsed.poll();
+        assertThat(sent.hasFrom()).as("null: the broker's default, earliest").isFalse();
+        assertThat(sent.getSearch()).isEmpty();
+    }
+
+    @Test
+    void resetsAGroupOnEveryPartitionOrOne() {
+        GroupInfo info = client.resetGroup("orders", "payroll", StartPosition.earliest());
+        io.junction.api.v1.ResetGroupRequest sent = broker.reset.poll();
+        assertThat(sent.getStation()).isEqualTo("orders");
+        assertThat(sent.getGroup()).isEqualTo("payroll");
+        assertThat(sent.getPosition().getEarliest()).isTrue();
+        assertThat(sent.hasPartition()).as("every partition").isFalse();
+        assertThat(info.lag()).isEqualTo(4);
+
+        client.resetGroup("orders", "payroll", StartPosition.timestamp(Instant.ofEpochMilli(9)), 0);
+        sent = broker.reset.poll();
+        assertThat(sent.getPosition().getTimestampMs()).isEqualTo(9);
+        assertThat(sent.hasPartition()).isTrue();
+        assertThat(sent.getPartition()).isZero();
+    }
+
+    @Test
     void mapsEveryStartPosition() {
         assertThat(Protos.start(StartPosition.earliest()).getEarliest()).isTrue();
         assertThat(Protos.start(StartPosition.latest()).getLatest()).isTrue();

@@ -61,7 +61,7 @@ public enum ErrorCode {
     STALE_DELIVERY(23, false),
     /** The member did not read its stream for the broker's stall timeout and was removed; it subscribes again. */
     SLOW_CONSUMER(24, true),
-    /** A group that still has connected members cannot be deleted without force. */
+    /** A group that still has connected members cannot be deleted without force, nor have its position reset. */
     GROUP_IN_USE(25, false),
     /** The call carries no credentials where the broker needs them, or bad, expired or revoked ones. */
     UNAUTHENTICATED(26, false),

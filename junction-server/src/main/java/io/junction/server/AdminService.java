@@ -31,6 +31,8 @@ import java.util.function.Supplier;
 final class AdminService extends AdminGrpc.AdminImplBase {
 
     static final int DEFAULT_DEAD_LETTER_LIMIT = 100;
+    /** Messages one BrowseMessages page holds when the request asks for 0. */
+    static final int DEFAULT_BROWSE_LIMIT = 100;
     static final int MAX_DEAD_LETTER_LIMIT = 10_000;
     /**
      * Listings of message contents stop at about this many bytes (one item always goes), under the 4 MiB a gRPC
@@ -187,6 +189,35 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                     request.getStation()).stream().map(Convert::group).toList(), io.junction.api.v1.GroupInfo::getName,
                     request.getAfter(), request.getLimit(), MAX_RESPONSE_BYTES);
             return ListGroupsResponse.newBuilder().addAllGroups(page.items()).setNextAfter(page.nextAfter()).build();
+        });
+    }
+
+    @Override
+    public void resetGroup(io.junction.api.v1.ResetGroupRequest request, StreamObserver<GroupInfo> out) {
+        answer(out, () -> {
+            if (!request.hasPosition() || request.getPosition().getPositionCase()
+                    == io.junction.api.v1.StartPosition.PositionCase.POSITION_NOT_SET) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "a reset needs a position: earliest, latest, "
+                        + "offset, timestamp_ms or last_n");
+            }
+            return Convert.group(broker.resetGroup(request.getTenant(), request.getStation(), request.getGroup(),
+                    Convert.start(request.getPosition(), true), request.hasPartition() ? request.getPartition()
+                            : null));
+        });
+    }
+
+    @Override
+    public void browseMessages(io.junction.api.v1.BrowseMessagesRequest request,
+            StreamObserver<io.junction.api.v1.BrowseMessagesResponse> out) {
+        answer(out, () -> {
+            int limit = request.getLimit() == 0 ? DEFAULT_BROWSE_LIMIT : request.getLimit();
+            if (limit < 1 || limit > Broker.MAX_BROWSE_LIMIT) {
+                throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "limit must be in [1, "
+                        + Broker.MAX_BROWSE_LIMIT + "] (0: " + DEFAULT_BROWSE_LIMIT + "), was " + limit);
+            }
+            return Convert.browsed(broker.browse(request.getTenant(), request.getStation(), request.getPartition(),
+                    Convert.start(request.getFrom(), request.hasFrom()), limit, request.getSearch(),
+                    MAX_RESPONSE_BYTES));
         });
     }
 

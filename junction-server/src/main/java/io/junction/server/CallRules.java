@@ -55,6 +55,9 @@ final class CallRules {
         station(r, AdminGrpc.getDeleteGroupMethod().getFullMethodName(), MANAGE_GROUPS, "station");
         station(r, AdminGrpc.getGetGroupMethod().getFullMethodName(), VIEW, "station");
         station(r, AdminGrpc.getListGroupsMethod().getFullMethodName(), VIEW, "station");
+        station(r, AdminGrpc.getResetGroupMethod().getFullMethodName(), MANAGE_GROUPS, "station");
+        // the browser shows values only to callers with read_values (Guard.filter), and searches only for them
+        station(r, AdminGrpc.getBrowseMessagesMethod().getFullMethodName(), VIEW, "station");
         station(r, AdminGrpc.getListDeadLettersMethod().getFullMethodName(), VIEW, "station");
         station(r, AdminGrpc.getResendDeadLettersMethod().getFullMethodName(), MANAGE_DEAD_LETTERS, "station");
         station(r, AdminGrpc.getDropDeadLettersMethod().getFullMethodName(), MANAGE_DEAD_LETTERS, "station");
@@ -70,6 +73,8 @@ final class CallRules {
         station(r, ProduceGrpc.getProduceMethod().getFullMethodName(), PRODUCE, "station");
         r.put(ConsumeGrpc.getConsumeMethod().getFullMethodName(), new Rule(CONSUME, "subscribe", "station",
                 "tenant"));
+        station(r, ConsumeGrpc.getFetchMethod().getFullMethodName(), CONSUME, "station");
+        station(r, ConsumeGrpc.getSettleMethod().getFullMethodName(), CONSUME, "station");
         // Access
         r.put(AccessGrpc.getLoginMethod().getFullMethodName(), new Rule(null, null, null, null));
         r.put(AccessGrpc.getLogoutMethod().getFullMethodName(), new Rule(null, null, null, null));

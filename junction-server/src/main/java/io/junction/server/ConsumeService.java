@@ -52,9 +52,44 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
     static final int MAX_TEXT = 4096;
 
     private final Broker broker;
+    private final Fetches fetches;
 
-    ConsumeService(Broker broker) {
+    ConsumeService(Broker broker, Fetches fetches) {
         this.broker = broker;
+        this.fetches = fetches;
+    }
+
+    @Override
+    public void fetch(io.junction.api.v1.FetchRequest request,
+            StreamObserver<io.junction.api.v1.FetchResponse> out) {
+        answer(() -> fetches.fetch(Guard.PRINCIPAL.get(), request), out);
+    }
+
+    @Override
+    public void settle(io.junction.api.v1.SettleRequest request,
+            StreamObserver<io.junction.api.v1.SettleResponse> out) {
+        answer(() -> fetches.settle(Guard.PRINCIPAL.get(), request), out);
+    }
+
+    /** Answers a unary call with what {@code call} completes with, or its failure as a Junction status. */
+    private static <T> void answer(java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> call,
+            StreamObserver<T> out) {
+        java.util.concurrent.CompletableFuture<T> result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            out.onError(Convert.status(e));
+            return;
+        }
+        result.whenComplete((value, failure) -> {
+            if (failure != null) {
+                out.onError(Convert.status(failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure));
+            } else {
+                out.onNext(value);
+                out.onCompleted();
+            }
+        });
     }
 
     static List<DeliveryRef> refs(String request, List<io.junction.api.v1.MessageRef> refs) {

@@ -280,6 +280,24 @@ final class Convert {
         return hb.build();
     }
 
+    static io.junction.api.v1.BrowseMessagesResponse browsed(io.junction.broker.BrowseResult r) {
+        io.junction.api.v1.BrowseMessagesResponse.Builder b = io.junction.api.v1.BrowseMessagesResponse.newBuilder()
+                .setNextOffset(r.nextOffset()).setEndReached(r.endReached()).setFirstOffset(r.firstOffset())
+                .setEndOffset(r.endOffset()).setSchema(r.schemaName()).setSchemaVersion(r.schemaVersion());
+        for (io.junction.broker.StoredMessage m : r.messages()) {
+            io.junction.api.v1.BrowsedMessage.Builder mb = io.junction.api.v1.BrowsedMessage.newBuilder()
+                    .setPartition(m.partition()).setOffset(m.offset()).setValue(bytes(m.value()))
+                    .setTimestampMs(m.timestampMs()).setTombstone(m.tombstone()).setSchema(m.schemaName())
+                    .setSchemaVersion(m.schemaVersion());
+            if (m.key() != null) {
+                mb.setKey(ByteString.copyFrom(m.key()));
+            }
+            m.headers().forEach(h -> mb.addHeaders(header(h)));
+            b.addMessages(mb);
+        }
+        return b.build();
+    }
+
     static io.junction.api.v1.DeadLetter deadLetter(DeadLetter d) {
         io.junction.api.v1.DeadLetter.Builder b = io.junction.api.v1.DeadLetter.newBuilder().setId(d.id())
                 .setGroup(d.group()).setReason(d.reason().wireName()).setDeliveries(d.deliveries())

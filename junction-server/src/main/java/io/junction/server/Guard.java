@@ -15,6 +15,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.junction.api.v1.BrowseMessagesRequest;
+import io.junction.api.v1.BrowseMessagesResponse;
 import io.junction.api.v1.ListDeadLettersResponse;
 import io.junction.api.v1.ListStationsResponse;
 import io.junction.api.v1.ListTenantsResponse;
@@ -30,8 +32,9 @@ import io.junction.security.Principal;
  * loopback rule), and whether it may (authorization, per request message, by {@link CallRules}). A request that
  * names no tenant gets the caller's; one that names another tenant (callers other than root) is refused as
  * UNKNOWN_TENANT, exactly as a tenant that does not exist, so nothing of another tenant shows. Listings are cut to
- * what the caller may see (stations outside its patterns, other tenants; dead letters' values without
- * {@link Permission#READ_VALUES}). A refused call ends with its code and reaches no service: nothing changes.
+ * what the caller may see (stations outside its patterns, other tenants; dead letters' and browsed messages' keys,
+ * values and headers without {@link Permission#READ_VALUES}, which a browser search needs too). A refused call
+ * ends with its code and reaches no service: nothing changes.
  * Streams are checked on each request, so a revoked token or deleted user stops at its next one.
  *
  * <p>Stateless besides the access control it reads; thread-safe.
@@ -247,7 +250,7 @@ final class Guard implements ServerInterceptor {
     /** Calls that change something: recorded whatever their result. Reads are recorded only when refused. */
     static boolean changes(String service, String action) {
         return (service.equals("Admin") || service.equals("Access")) && !action.startsWith("Get")
-                && !action.startsWith("List") && !action.equals("WhoAmI");
+                && !action.startsWith("List") && !action.startsWith("Browse") && !action.equals("WhoAmI");
     }
 
     /** What a request acts on, for the audit: e.g. "station orders, group g", "user alice". */
@@ -447,6 +450,12 @@ final class Guard implements ServerInterceptor {
                 principal.require(rule.permission());
             }
         }
+        if (request instanceof BrowseMessagesRequest browse && !browse.getSearch().isEmpty()
+                && !principal.can(Permission.READ_VALUES)) {
+            // a search reveals what values hold, one guess at a time: it needs the right to see them
+            throw new AccessException(ErrorCode.PERMISSION_DENIED, "searching message contents needs permission "
+                    + Permission.READ_VALUES.label());
+        }
         if (checkedScope == scope) {
             return request;
         }
@@ -566,6 +575,11 @@ final class Guard implements ServerInterceptor {
             ListDeadLettersResponse.Builder b = list.toBuilder().clearDeadLetters();
             list.getDeadLettersList().forEach(d -> b.addDeadLetters(d.toBuilder().clearValue().clearKey()
                     .clearHeaders()));
+            return b.build();
+        }
+        if (response instanceof BrowseMessagesResponse page && !principal.can(Permission.READ_VALUES)) {
+            BrowseMessagesResponse.Builder b = page.toBuilder().clearMessages();
+            page.getMessagesList().forEach(m -> b.addMessages(m.toBuilder().clearValue().clearKey().clearHeaders()));
             return b.build();
         }
         if (response instanceof ListTenantsResponse list) {

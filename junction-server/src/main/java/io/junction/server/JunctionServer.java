@@ -55,7 +55,7 @@ public final class JunctionServer implements AutoCloseable {
 
     private final DataDirLock lock;
     private final Broker broker;
-    private final ProduceService produce;
+    private final Services services;
     private final Server server;
     private final Metrics metrics;
     private final int grpcPort;
@@ -63,12 +63,12 @@ public final class JunctionServer implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed; // guarded by this
 
-    private JunctionServer(DataDirLock lock, Broker broker, ProduceService produce, Server server, Metrics metrics,
+    private JunctionServer(DataDirLock lock, Broker broker, Services services, Server server, Metrics metrics,
             int grpcPort, int httpPort) {
         this.metrics = metrics;
         this.lock = lock;
         this.broker = broker;
-        this.produce = produce;
+        this.services = services;
         this.server = server;
         this.grpcPort = grpcPort;
         this.httpPort = httpPort;
@@ -176,6 +176,14 @@ public final class JunctionServer implements AutoCloseable {
                         new MetricsService(metrics, guard::authenticateHttp)))
                 .meterRegistry(metrics.registry())
                 .service(grpcServices(services), onlyOnPort(boundGrpcPort))
+                // REST requests are bounded, unlike the gRPC streams: a body of at most MAX_BODY_BYTES (refused by
+                // its Content-Length before it is read), an answer within a minute (a fetch waits 30 s at most).
+                .route().pathPrefix(RestGateway.PREFIX).maxRequestLength(RestGateway.MAX_BODY_BYTES)
+                .requestTimeout(Duration.ofMinutes(1))
+                .build(new RestGateway(new LocalCalls(services.definitions()), broker, guard)
+                        .decorate(onlyOnPort(boundHttpPort)))
+                .decorator(securityHeaders(boundHttpPort))
+                .errorHandler(RestGateway.ERRORS)
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
                 // (Armeria's defaults, 10 MiB and 10 s, would cut them and make clients resend). Each message is
                 // still bounded by the gRPC service's maxRequestMessageLength.
@@ -201,7 +209,7 @@ public final class JunctionServer implements AutoCloseable {
         final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
         boundGrpcPort.set(bound.get(0).getPort());
         boundHttpPort.set(bound.get(1).getPort());
-        return new JunctionServer(lock, broker, produce, server, metrics, bound.get(0).getPort(),
+        return new JunctionServer(lock, broker, services, server, metrics, bound.get(0).getPort(),
                 bound.get(1).getPort());
     }
 
@@ -225,6 +233,26 @@ public final class JunctionServer implements AutoCloseable {
             }
             builder.tlsCustomizer(ssl -> ssl.trustManager(ca).clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE));
         }
+    }
+
+    /**
+     * What every answer of the HTTP port carries: no content sniffing, no framing by other sites, no referrer, and
+     * a content security policy that lets a page load only from this server (the web UI needs nothing else).
+     */
+    private static Function<? super HttpService, ? extends HttpService> securityHeaders(AtomicInteger httpPort) {
+        return delegate -> delegate.decorate((next, ctx, req) -> {
+            HttpResponse response = next.serve(ctx, req);
+            if (ctx.localAddress().getPort() != httpPort.get()) {
+                return response;
+            }
+            return response.mapHeaders(h -> h.toBuilder()
+                    .set("x-content-type-options", "nosniff")
+                    .set("x-frame-options", "DENY")
+                    .set("referrer-policy", "no-referrer")
+                    .set("content-security-policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                            + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+                    .build());
+        });
     }
 
     /**
@@ -257,16 +285,26 @@ public final class JunctionServer implements AutoCloseable {
      * The gRPC services, each behind the {@link Guard}: the same definitions serve the gRPC port and, called in
      * process, the HTTP port's REST gateway, so both have one set of checks, one audit and one set of errors.
      */
-    record Services(Broker broker, ProduceService produce, AccessControl access, Guard guard,
+    record Services(Broker broker, ProduceService produce, AccessControl access, Guard guard, Fetches fetches,
             List<io.grpc.ServerServiceDefinition> definitions) {
 
         Services(Broker broker, ProduceService produce, AccessControl access, Guard guard) {
-            this(broker, produce, access, guard, List.of(
+            this(broker, produce, access, guard, new Fetches(broker));
+        }
+
+        private Services(Broker broker, ProduceService produce, AccessControl access, Guard guard, Fetches fetches) {
+            this(broker, produce, access, guard, fetches, List.of(
                     io.grpc.ServerInterceptors.intercept(new AdminService(broker), guard),
                     io.grpc.ServerInterceptors.intercept(produce, guard),
-                    io.grpc.ServerInterceptors.intercept(new ConsumeService(broker), guard),
+                    io.grpc.ServerInterceptors.intercept(new ConsumeService(broker, fetches), guard),
                     io.grpc.ServerInterceptors.intercept(new AccessService(broker, access, guard::connections),
                             guard)));
+        }
+
+        /** What the services keep besides the broker: ends open produce streams and fetch members. */
+        void shutdown() {
+            fetches.close();
+            produce.shutdown();
         }
     }
 
@@ -340,7 +378,7 @@ public final class JunctionServer implements AutoCloseable {
             // The broker first: consume streams end with SHUTTING_DOWN and pending appends are flushed; then the
             // open produce streams are ended, so the server's graceful stop does not wait for clients to hang up.
             broker.close();
-            produce.shutdown();
+            services.shutdown();
             server.stop().join();
             metrics.close();
             lock.close();

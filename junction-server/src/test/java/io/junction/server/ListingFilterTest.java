@@ -1,6 +1,7 @@
 package io.junction.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,8 @@ import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.junction.api.v1.AccessGrpc;
 import io.junction.api.v1.AdminGrpc;
+import io.junction.api.v1.BrowseMessagesRequest;
+import io.junction.api.v1.BrowsedMessage;
 import io.junction.api.v1.ConsumeRequest;
 import io.junction.api.v1.CreateStationRequest;
 import io.junction.api.v1.CreateTokenRequest;
@@ -31,8 +34,9 @@ import io.junction.api.v1.StationInfo;
 import io.junction.api.v1.Subscribe;
 
 /**
- * What listings show to whom: stations outside a caller's patterns are not listed; a viewer sees dead letters
- * without their key, value and headers unless granted read_values; a consumer sees them whole.
+ * What listings show to whom: stations outside a caller's patterns are not listed; a viewer sees dead letters and
+ * browsed messages without their key, value and headers unless granted read_values, and may not search them; a
+ * consumer sees them whole.
  */
 class ListingFilterTest {
 
@@ -56,6 +60,11 @@ class ListingFilterTest {
     private static List<DeadLetter> deadLetters(Channel channel) {
         return AdminGrpc.newBlockingStub(channel).listDeadLetters(ListDeadLettersRequest.newBuilder()
                 .setStation("hr.payroll").build()).getDeadLettersList();
+    }
+
+    private static List<BrowsedMessage> browse(Channel channel, String search) {
+        return AdminGrpc.newBlockingStub(channel).browseMessages(BrowseMessagesRequest.newBuilder()
+                .setStation("hr.payroll").setSearch(search).build()).getMessagesList();
     }
 
     @Test
@@ -103,6 +112,19 @@ class ListingFilterTest {
                 assertThat(hidden.getReason()).as("the rest is shown").isEqualTo("consumer");
                 assertThat(deadLetters(granted).get(0).getValue().toStringUtf8()).isEqualTo(VALUE);
                 assertThat(deadLetters(reader).get(0).getValue().toStringUtf8()).isEqualTo(VALUE);
+
+                BrowsedMessage browsedHidden = browse(viewer, "").get(0);
+                assertThat(browsedHidden.getValue().isEmpty()).isTrue();
+                assertThat(browsedHidden.getHeadersList()).isEmpty();
+                assertThat(browsedHidden.getOffset()).as("the rest is shown").isZero();
+                assertThat(browse(granted, "").get(0).getValue().toStringUtf8()).isEqualTo(VALUE);
+                assertThat(browse(reader, "").get(0).getValue().toStringUtf8()).isEqualTo(VALUE);
+                assertThatThrownBy(() -> browse(viewer, "5000")).as("a search would reveal values")
+                        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(
+                                io.junction.api.v1.Errors.fromStatus(e).orElseThrow().getCode())
+                                .isEqualTo(io.junction.api.v1.ErrorCode.PERMISSION_DENIED));
+                assertThat(browse(granted, "5000")).hasSize(1);
+                assertThat(browse(granted, "6000")).isEmpty();
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }

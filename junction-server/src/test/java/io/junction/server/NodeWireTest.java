@@ -33,7 +33,7 @@ class NodeWireTest {
     private static final Path SOURCES = Path.of("src", "test", "node");
     private static final Path WORK = Path.of("target", "node-wire");
     private static final List<String> HARNESS = List.of("package.json", "package-lock.json", "settle.test.mjs",
-            "access.test.mjs");
+            "access.test.mjs", "rest.test.mjs");
     private static final String PROTO = "junction/v1/junction.proto";
     private static final String STAMP = ".junction-package-lock.sha256";
     private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
@@ -71,6 +71,21 @@ class NodeWireTest {
                     java.util.Map.of("JUNCTION_ROOT_PASSWORD", password));
             System.out.println("node access.test.mjs (exit " + run.exitCode() + "):\n" + run.output());
             assertThat(run.exitCode()).as("node access.test.mjs failed; its output:%n%s", run.output()).isZero();
+        }
+    }
+
+    @Test
+    void shouldServeTheRestGatewayAndUnaryFetchAsDocumentedForNodeClients() throws Exception {
+        Path node = onPath("node");
+        Path npm = onPath("npm");
+        prepare(npm);
+        try (JunctionServer server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1")
+                .port(0).httpPort(0).build())) {
+            Run run = run(List.of(node.toString(), "rest.test.mjs", "--http", "127.0.0.1:" + server.httpPort(),
+                    "--server", "127.0.0.1:" + server.grpcPort(), "--proto", Path.of("proto").resolve(PROTO)
+                    .toString()), NODE_TIMEOUT, "node-rest.log");
+            System.out.println("node rest.test.mjs (exit " + run.exitCode() + "):\n" + run.output());
+            assertThat(run.exitCode()).as("node rest.test.mjs failed; its output:%n%s", run.output()).isZero();
         }
     }
 
