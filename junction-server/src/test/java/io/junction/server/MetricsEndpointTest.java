@@ -178,6 +178,31 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void countsMessagesProducedAndFetchedThroughTheRestGatewayAsGrpcOnesAndNoDuplicate() throws Exception {
+        try (JunctionServer server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1")
+                .port(0).httpPort(0).build())) {
+            RestClient rest = new RestClient(server.httpPort(), null);
+            rest.post("/api/v1/stations", java.util.Map.of("name", "orders", "partitions", 1));
+            java.util.Map<String, Object> message = java.util.Map.of("key", "k1", "value", "first", "msg_id", "m-1");
+            assertThat(rest.post("/api/v1/stations/orders/messages", java.util.Map.of("messages", List.of(message)))
+                    .status()).isEqualTo(201);
+            assertThat(rest.post("/api/v1/stations/orders/messages", java.util.Map.of("messages", List.of(message)))
+                    .json().path("receipts").get(0).path("duplicate").asBoolean()).isTrue();
+            RestClient.Answer fetched = rest.post("/api/v1/stations/orders/groups/g/fetch",
+                    java.util.Map.of("max", 10, "wait_ms", 1000));
+            assertThat(fetched.json().path("messages")).hasSize(1);
+
+            PrometheusText m = scrape(server, null);
+            String[] station = {"tenant", "default", "station", "orders"};
+            assertThat(m.value("junction_station_messages_produced_total", station)).isEqualTo(1);
+            assertThat(m.value("junction_station_produced_bytes_total", station)).isEqualTo("k1first".length());
+            assertThat(m.value("junction_station_messages_consumed_total", station)).isEqualTo(1);
+            assertThat(m.value("junction_group_in_flight", "station", "orders", "group", "g")).isEqualTo(1);
+            assertThat(m.value("junction_produce_ack_latency_seconds_count", "tenant", "default")).isEqualTo(2);
+        }
+    }
+
+    @Test
     void isServedOnlyOnTheHttpPort() throws Exception {
         try (JunctionServer server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1")
                 .port(0).httpPort(0).build())) {
