@@ -56,6 +56,8 @@ public final class Broker implements AutoCloseable {
     private final Map<String, AuditLog> audits = new ConcurrentHashMap<>();
     /** tenant → its schema registry. */
     private final Map<String, SchemaStore> schemaStores = new ConcurrentHashMap<>();
+    /** tenant → how long its produce requests took to be durable (metrics). */
+    private final Map<String, LatencyHistogram> produceLatency = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Tests: the broker-wide budget of contents groups keep. */
@@ -259,6 +261,7 @@ public final class Broker implements AutoCloseable {
         limits.remove(name);
         paces.remove(name);
         usage.remove(name);
+        produceLatency.remove(name);
         for (Station station : stations.values()) {
             station.closeForDelete();
         }
@@ -314,6 +317,7 @@ public final class Broker implements AutoCloseable {
 
     private void installLimits(String tenant, TenantLimits quotas) {
         limits.put(tenant, quotas);
+        produceLatency.computeIfAbsent(tenant, t -> new LatencyHistogram());
         Pace[] pace = paces.computeIfAbsent(tenant, t -> new Pace[] {new Pace(context::nanoTime, 0),
                 new Pace(context::nanoTime, 0)});
         pace[0].rate(quotas.maxProduceBytesPerSecond());
@@ -553,7 +557,8 @@ public final class Broker implements AutoCloseable {
     public CompletableFuture<List<Receipt>> produce(String tenant, String station, List<OutgoingMessage> messages) {
         Station s = station(tenant, station);
         checkStorage(tenantName(tenant), tenant(tenant), messages);
-        return paced(tenantName(tenant), messages, s.produce(messages));
+        long start = context.nanoTime();
+        return paced(tenantName(tenant), messages, timed(tenantName(tenant), start, s.produce(messages)));
     }
 
     /**
@@ -565,7 +570,79 @@ public final class Broker implements AutoCloseable {
             long producerId, int sequence) {
         Station s = station(tenant, station);
         checkStorage(tenantName(tenant), tenant(tenant), messages);
-        return paced(tenantName(tenant), messages, s.produce(messages, producerId, sequence));
+        long start = context.nanoTime();
+        return paced(tenantName(tenant), messages, timed(tenantName(tenant), start,
+                s.produce(messages, producerId, sequence)));
+    }
+
+    /**
+     * Counts how long {@code receipts} took from {@code start} in the tenant's produce-ack latency, once they are
+     * durable (failures are not counted). Returns {@code receipts} itself: the caller's future is not wrapped.
+     */
+    private CompletableFuture<List<Receipt>> timed(String tenant, long start,
+            CompletableFuture<List<Receipt>> receipts) {
+        LatencyHistogram latency = produceLatency.get(tenant);
+        if (latency != null) {
+            receipts.thenRun(() -> latency.record(context.nanoTime() - start));
+        }
+        return receipts;
+    }
+
+    // ----- metrics -----------------------------------------------------------------------------------------------
+
+    /**
+     * The station's stats; none (null) when it or its tenant was deleted (and its logs closed) while they were read.
+     * A failure of a station that still exists is not hidden.
+     */
+    private CompletableFuture<BrokerStats.StationStats> statsOrNone(String tenant, Map<String, Station> stations,
+            Station station) {
+        try {
+            return station.stats();
+        } catch (RuntimeException e) {
+            if (tenants.get(tenant) == stations && stations.get(station.name) == station) {
+                throw e;
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /** How long a scrape waits for the groups' owner threads to answer, at most. */
+    static final long STATS_TIMEOUT_SECONDS = 10;
+
+    /**
+     * Counters and state of the tenants {@code tenants} lets through (and of their stations {@code stations} lets
+     * through: tenant, station), read now, for metrics: nothing is registered anywhere, so a deleted tenant, station
+     * or group is simply not in the next answer. Every group answers on its owner thread, all at once; one that
+     * does not within {@value #STATS_TIMEOUT_SECONDS} s fails the call (INTERNAL) rather than hide it.
+     */
+    public BrokerStats stats(java.util.function.Predicate<String> tenants,
+            java.util.function.BiPredicate<String, String> stations) {
+        tenant(DEFAULT_TENANT); // SHUTTING_DOWN
+        List<String> names = this.tenants.keySet().stream().filter(tenants).sorted().toList();
+        List<CompletableFuture<BrokerStats.TenantStats>> asked = new ArrayList<>();
+        for (String tenant : names) {
+            Map<String, Station> of = this.tenants.get(tenant);
+            LatencyHistogram latency = produceLatency.get(tenant);
+            if (of == null || latency == null) {
+                continue; // deleted meanwhile
+            }
+            List<CompletableFuture<BrokerStats.StationStats>> perStation = of.values().stream()
+                    .filter(s -> stations.test(tenant, s.name)).sorted(Comparator.comparing(s -> s.name))
+                    .map(s -> statsOrNone(tenant, of, s)).toList();
+            asked.add(CompletableFuture.allOf(perStation.toArray(CompletableFuture[]::new)).thenApply(ignored ->
+                    new BrokerStats.TenantStats(tenant, latency.snapshot(), perStation.stream()
+                            .map(CompletableFuture::join).filter(s -> s != null).toList())));
+        }
+        try {
+            CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
+                    .get(STATS_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException(ErrorCode.INTERNAL, "interrupted while reading the broker's stats");
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new BrokerException(ErrorCode.INTERNAL, "cannot read the broker's stats: " + e, e);
+        }
+        return new BrokerStats(asked.stream().map(CompletableFuture::join).toList(), context.fsyncs().snapshot());
     }
 
     // ----- groups ------------------------------------------------------------------------------------------------

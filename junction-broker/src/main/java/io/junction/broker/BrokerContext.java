@@ -48,6 +48,10 @@ final class BrokerContext implements AutoCloseable {
     static final int PARTITION_THREADS = 4;
     private final Throttle compactionThrottle;
     private final StoreOpener stores;
+    /** How long the fsyncs of stations' partitions, groups' journals and dead-letter stations take (metrics). */
+    private final LatencyHistogram partitionFsyncs = new LatencyHistogram();
+    private final LatencyHistogram journalFsyncs = new LatencyHistogram();
+    private final LatencyHistogram dlsFsyncs = new LatencyHistogram();
 
     /**
      * Opens the store of a partition, a dead-letter log or a group journal: {@link PartitionLog#open} (files) in a
@@ -63,13 +67,15 @@ final class BrokerContext implements AutoCloseable {
         this.nanoTime = nanoTime;
         this.stores = stores;
         this.heldBytes = new HeldBytes(config.consumerLimits().heldBytes());
-        this.logConfig = Station.partitionLogConfig(config);
+        this.logConfig = Station.partitionLogConfig(config, partitionFsyncs::record);
         this.journalConfig = LogConfig.builder().durability(Durability.INTERVAL).flushInterval(config.flushInterval())
-                .segmentBytes(JOURNAL_SEGMENT_BYTES).clock(config.clock()).build();
+                .segmentBytes(JOURNAL_SEGMENT_BYTES).clock(config.clock()).fsyncObserver(journalFsyncs::record)
+                .build();
         // Dead letters are fsynced whatever the broker's durability: a group counts a message as done once its
         // dead letter is stored. Segments roll daily so that retention (whole segments) can drop them.
         this.dlsConfig = LogConfig.builder().durability(Durability.FSYNC).segmentBytes(DLS_SEGMENT_BYTES)
-                .segmentAge(Duration.ofDays(1)).clock(config.clock()).maxBatchBytes(logConfig.maxBatchBytes()).build();
+                .segmentAge(Duration.ofDays(1)).clock(config.clock()).maxBatchBytes(logConfig.maxBatchBytes())
+                .fsyncObserver(dlsFsyncs::record).build();
         this.compactor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "junction-compactor");
             t.setDaemon(true);
@@ -101,6 +107,20 @@ final class BrokerContext implements AutoCloseable {
 
     BrokerConfig config() {
         return config;
+    }
+
+    /** The fsync latencies of the broker's logs, by kind. */
+    Fsyncs fsyncs() {
+        return new Fsyncs(partitionFsyncs, journalFsyncs, dlsFsyncs);
+    }
+
+    /** The histograms the logs' fsyncs are counted in. */
+    record Fsyncs(LatencyHistogram partitions, LatencyHistogram groupJournals, LatencyHistogram deadLetters) {
+
+        BrokerStats.FsyncStats snapshot() {
+            return new BrokerStats.FsyncStats(partitions.snapshot(), groupJournals.snapshot(),
+                    deadLetters.snapshot());
+        }
     }
 
     /** The store in {@code dir} (created when missing, recovered when it exists). */

@@ -150,6 +150,11 @@ final class ConsumerGroup {
      */
     private long lastDeliveryId;
     private boolean closed;
+    /** Counted since the group opened, for {@link #stats()} (owner thread only). */
+    private long delivered;
+    private long redelivered;
+    private long acked;
+    private long deadLettered;
 
     /** What the dead-letter station records about a message's deliveries. */
     private static final class Attempts {
@@ -554,6 +559,7 @@ final class ConsumerGroup {
                 state[p].ack(f.ref.offset());
                 journal.ack(p, f.ref.offset());
             }
+            acked++;
             releaseKey(f.ref);
         });
     }
@@ -757,10 +763,7 @@ final class ConsumerGroup {
             long lag = 0;
             List<GroupInfo.Partition> partitions = new ArrayList<>();
             for (int p = 0; p < state.length; p++) {
-                long end = station.partition(p).nextOffset();
-                long partitionLag = Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size()
-                        - state[p].gapOffsets)
-                        + state[p].resent.size();
+                long partitionLag = lag(p);
                 lag += partitionLag;
                 long nextToHandOut = readAhead[p].nextToHandOut();
                 partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag,
@@ -771,6 +774,44 @@ final class ConsumerGroup {
             return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering,
                     onDeadLetter, station.deadLetters().count(name));
         });
+    }
+
+    /**
+     * The group's state and counters now, for metrics, computed on the owner thread; null (not an exception) when
+     * the group is closed, so that a scrape simply leaves out a group deleted meanwhile.
+     */
+    CompletableFuture<BrokerStats.GroupStats> stats() {
+        CompletableFuture<BrokerStats.GroupStats> answer = new CompletableFuture<>();
+        try {
+            owner.execute(() -> {
+                try {
+                    answer.complete(closed ? null : statsNow());
+                } catch (RuntimeException e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException closedAlready) {
+            answer.complete(null);
+        }
+        return answer;
+    }
+
+    private BrokerStats.GroupStats statsNow() {
+        long lag = 0;
+        long[] partitionLag = new long[state.length];
+        for (int p = 0; p < state.length; p++) {
+            partitionLag[p] = lag(p);
+            lag += partitionLag[p];
+        }
+        return new BrokerStats.GroupStats(name, lag, partitionLag, inFlight.size(), members.size(), delivered,
+                redelivered, acked, deadLettered, station.deadLetters().count(name));
+    }
+
+    /** The messages of partition {@code p} the group has not acked (nor dead-lettered) yet. Owner thread only. */
+    private long lag(int p) {
+        long end = station.partition(p).nextOffset();
+        return Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size() - state[p].gapOffsets)
+                + state[p].resent.size();
     }
 
     /**
@@ -935,6 +976,7 @@ final class ConsumerGroup {
             state[p].ack(ref.offset());
             journal.ack(p, ref.offset());
         }
+        deadLettered++;
         attempts.remove(ref);
         ByteBuffer key = keyLines[p].keyHeldBy(ref.offset());
         if (key != null && onDeadLetter == OnDeadLetter.PARK) {
@@ -1371,6 +1413,10 @@ final class ConsumerGroup {
         // before and not in flight now.
         Integer before = s.deliveries.isEmpty() ? null : s.deliveries.remove(record.offset());
         int count = before == null ? 1 : before + 1;
+        delivered++;
+        if (count > 1) {
+            redelivered++;
+        }
         journal.delivered(partition, record.offset(), count);
         MessageRef ref = new MessageRef(partition, record.offset());
         Attempts earlier = attempts.isEmpty() ? null : attempts.remove(ref);
@@ -1408,7 +1454,8 @@ final class ConsumerGroup {
         for (Map.Entry<GroupMember, List<Delivery>> e : round) {
             GroupMember member = e.getKey();
             List<Delivery> batch = e.getValue();
-            more |= member.roundBytes >= ROUND_BYTES_PER_MEMBER; // it may take more after this response
+            long roundBytes = member.roundBytes;
+            more |= roundBytes >= ROUND_BYTES_PER_MEMBER; // it may take more after this response
             member.roundBytes = 0;
             int taken;
             try {
@@ -1421,6 +1468,7 @@ final class ConsumerGroup {
                 removed = true;
                 continue;
             }
+            countConsumed(batch, taken, roundBytes);
             if (taken < batch.size()) {
                 removeMember(member, batch.subList(Math.max(0, taken), batch.size()));
                 removed = true;
@@ -1430,6 +1478,21 @@ final class ConsumerGroup {
             // Their messages go to the others, or a member gets its next response's worth, in a round of its own.
             submit(this::dispatch);
         }
+    }
+
+    /** Counts the deliveries a member's transport took in the station's traffic: once per round and member. */
+    private void countConsumed(List<Delivery> batch, int taken, long roundBytes) {
+        if (taken <= 0) {
+            return;
+        }
+        long bytes = roundBytes;
+        if (taken < batch.size()) {
+            bytes = 0;
+            for (int i = 0; i < taken; i++) {
+                bytes += batch.get(i).size();
+            }
+        }
+        station.counters.consumed(taken, bytes);
     }
 
     // ----- owner thread plumbing ---------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ final class ProducePipeline {
     private final DeadLetters deadLetters;
     /** The tenant's schema registry, for the station's schema (if it has one). */
     private final SchemaStore schemas;
-    private final Runnable appended;
+    private final Appended appended;
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final Deduplicator dedup;
     private final ProducerSequences sequences;
@@ -60,10 +60,10 @@ final class ProducePipeline {
      * Rebuilds the dedup window's memory from the partitions' recent batches.
      *
      * @param settings the station's current settings
-     * @param appended called after each batch is stored (the station wakes its groups)
+     * @param appended called after each batch is stored (the station counts it and wakes its groups)
      */
     ProducePipeline(BrokerContext context, String name, Partition[] partitions, Supplier<StationConfig> settings,
-            DeadLetters deadLetters, SchemaStore schemas, Runnable appended) {
+            DeadLetters deadLetters, SchemaStore schemas, Appended appended) {
         this.context = context;
         this.name = name;
         this.partitions = partitions;
@@ -82,6 +82,25 @@ final class ProducePipeline {
         });
         this.dedup = msgIds.done();
         this.sequences = requests.done();
+    }
+
+    /** Hears of each batch stored, once per batch (never per message): the station's counters, its groups. */
+    @FunctionalInterface
+    interface Appended {
+        /** {@code bytes}: the messages' keys, values and header keys and values, as {@link Delivery#size()}. */
+        void stored(int messages, long bytes);
+    }
+
+    /** A message's size as the metrics count it: key, value, header keys and values (as {@link Delivery#size()}). */
+    private static long size(OutgoingMessage m) {
+        long size = (m.key() == null ? 0 : m.key().length) + (m.value() == null ? 0 : m.value().length);
+        if (m.headers() != null) {
+            for (int i = 0; i < m.headers().size(); i++) {
+                io.junction.broker.Header h = m.headers().get(i);
+                size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+            }
+        }
+        return size;
     }
 
     /** Msg-ids the dedup window remembers. */
@@ -114,6 +133,7 @@ final class ProducePipeline {
         boolean[] owned = new boolean[messages.size()];
         List<CompletableFuture<Receipt>> remembered = dedup.claim(msgIds, now, settings.get().dedupWindow(), owned);
         RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
+        long[] bytes = new long[partitions.length];
         int[] indexInBatch = new int[messages.size()];
         for (int i = 0; i < messages.size(); i++) {
             OutgoingMessage m = messages.get(i);
@@ -132,6 +152,7 @@ final class ProducePipeline {
             }
             indexInBatch[i] = builder.recordCount();
             add(builder, m.timestampMs() > 0 ? m.timestampMs() : now, m, headers);
+            bytes[target[i]] += size(m);
         }
         List<CompletableFuture<Long>> bases = new ArrayList<>(partitions.length);
         for (int p = 0; p < partitions.length; p++) {
@@ -140,8 +161,10 @@ final class ProducePipeline {
                 continue;
             }
             int partition = p;
+            int count = builders[p].recordCount();
+            long size = bytes[p];
             bases.add(partitions[p].append(builders[p]).thenApply(result -> {
-                appended.run();
+                appended.stored(count, size);
                 return result.baseOffset();
             }).exceptionally(e -> {
                 throw translate(e, partition);
@@ -245,6 +268,7 @@ final class ProducePipeline {
             return wait.thenCompose(ignored -> storeMissing(entry, messages, target, used, now, schemaHeader));
         }
         RecordBatchBuilder[] builders = new RecordBatchBuilder[partitions.length];
+        long[] bytes = new long[partitions.length];
         for (int i = 0; i < messages.size(); i++) {
             int p = target[i];
             if (!missing[p]) {
@@ -256,6 +280,7 @@ final class ProducePipeline {
             OutgoingMessage m = messages.get(i);
             add(builders[p], m.timestampMs() > 0 ? m.timestampMs() : now, m,
                     with(io.junction.broker.Header.toLog(m.headers()), schemaHeader));
+            bytes[p] += size(m);
         }
         long[] bases = new long[partitions.length];
         Arrays.fill(bases, -1);
@@ -265,9 +290,11 @@ final class ProducePipeline {
                 continue;
             }
             int partition = p;
+            int count = builders[p].recordCount();
+            long size = bytes[p];
             appends.add(partitions[p].append(builders[p]).thenAccept(result -> {
                 bases[partition] = result.baseOffset();
-                appended.run();
+                appended.stored(count, size);
             }).exceptionally(e -> {
                 throw translate(e, partition);
             }));

@@ -68,6 +68,8 @@ final class Station {
     /** The tenant's schema registry, for the station's schema (if it has one). */
     private final SchemaStore schemas;
     private volatile StationConfig config;
+    /** Its traffic since the broker opened it (metrics). */
+    final StationCounters counters = new StationCounters();
 
 
     private Station(BrokerContext context, String tenant, String name, Path dir, StationConfig config,
@@ -87,7 +89,10 @@ final class Station {
                     context.partitionExecutor());
         }
         this.producer = new ProducePipeline(context, name, writers, () -> this.config, deadLetters, schemas,
-                () -> groups.values().forEach(ConsumerGroup::onAppend));
+                (messages, bytes) -> {
+                    counters.produced(messages, bytes);
+                    groups.values().forEach(ConsumerGroup::onAppend);
+                });
         this.maintenance = new StationMaintenance(context, name, partitions, () -> this.config, groups::values,
                 deadLetters, this);
     }
@@ -125,7 +130,8 @@ final class Station {
             for (int p = 0; p < logs.length; p++) {
                 logs[p] = context.openStore(dir.resolve(PARTITIONS_DIR).resolve(Integer.toString(p)),
                         config.segmentBytes() == 0 ? context.logConfig()
-                                : partitionLogConfig(context.config(), config.segmentBytes()));
+                                : partitionLogConfig(context.config(), config.segmentBytes(),
+                                        context.fsyncs().partitions()::record));
             }
             dls = DeadLetters.open(context, dir);
         } catch (RuntimeException e) {
@@ -257,6 +263,27 @@ final class Station {
         return new StationInfo(tenant, name, config, infos, messages, bytes, createdAtMs,
                 retained == null ? 0 : retained.atMs(), retained == null ? null : retained.result(),
                 compacted == null ? 0 : compacted.atMs(), compacted == null ? null : compacted.result());
+    }
+
+    /**
+     * Its counters, sizes and groups' state now, for metrics. The groups answer on their owner threads, all at once;
+     * the future completes when every one did (a group closed meanwhile is left out).
+     */
+    CompletableFuture<BrokerStats.StationStats> stats() {
+        long storedMessages = 0;
+        long storedBytes = 0;
+        for (PartitionStore log : partitions) {
+            storedMessages += log.recordCount();
+            storedBytes += log.sizeInBytes();
+        }
+        long messages = storedMessages;
+        long bytes = storedBytes;
+        List<CompletableFuture<BrokerStats.GroupStats>> asked = groups().stream().map(ConsumerGroup::stats).toList();
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(ignored ->
+                new BrokerStats.StationStats(name, partitions.length, counters.producedMessages.sum(),
+                        counters.producedBytes.sum(), counters.consumedMessages.sum(), counters.consumedBytes.sum(),
+                        bytes, messages, deadLetters.count(null), asked.stream().map(CompletableFuture::join)
+                                .filter(g -> g != null).toList()));
     }
 
     void close() {
@@ -521,13 +548,14 @@ final class Station {
         }
     }
 
-    static LogConfig partitionLogConfig(BrokerConfig config) {
-        return partitionLogConfig(config, config.segmentBytes());
+    static LogConfig partitionLogConfig(BrokerConfig config, LogConfig.FsyncObserver fsyncs) {
+        return partitionLogConfig(config, config.segmentBytes(), fsyncs);
     }
 
-    private static LogConfig partitionLogConfig(BrokerConfig config, long segmentBytes) {
+    private static LogConfig partitionLogConfig(BrokerConfig config, long segmentBytes,
+            LogConfig.FsyncObserver fsyncs) {
         return LogConfig.builder().durability(config.durability().log()).flushInterval(config.flushInterval())
-                .clock(config.clock()).segmentBytes(segmentBytes)
+                .clock(config.clock()).segmentBytes(segmentBytes).fsyncObserver(fsyncs)
                 .maxBatchBytes(Math.max(LogConfig.DEFAULT_MAX_BATCH_BYTES,
                         config.maxMessageBytes() + (1 << 20))).build();
     }

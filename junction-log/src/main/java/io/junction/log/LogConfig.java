@@ -41,6 +41,7 @@ public final class LogConfig {
     private final Clock clock;
     private final Flusher flusher;
     private final OpenFiles openFiles;
+    private final FsyncObserver fsyncObserver;
 
     private LogConfig(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -53,6 +54,20 @@ public final class LogConfig {
         this.clock = b.clock;
         this.flusher = b.flusher;
         this.openFiles = b.openFiles;
+        this.fsyncObserver = b.fsyncObserver;
+    }
+
+    /**
+     * Hears how long each fsync of a log's data took (a group commit round, an interval flush), for metrics. Called on
+     * the fsync thread right after the fsync, so it must be quick and must not block: record and return.
+     */
+    @FunctionalInterface
+    public interface FsyncObserver {
+        /** The observer of a log whose configuration names none: it ignores every fsync. */
+        FsyncObserver NONE = nanos -> {
+        };
+
+        void fsynced(long nanos);
     }
 
     public static LogConfig defaults() {
@@ -105,6 +120,11 @@ public final class LogConfig {
         return openFiles;
     }
 
+    /** Hears each fsync's duration ({@link FsyncObserver#NONE} unless set). */
+    public FsyncObserver fsyncObserver() {
+        return fsyncObserver;
+    }
+
     @Override
     public String toString() {
         return "LogConfig{segmentBytes=" + segmentBytes + ", segmentAge=" + segmentAge + ", durability=" + durability
@@ -125,6 +145,7 @@ public final class LogConfig {
         private Clock clock = Clock.systemUTC();
         private Flusher flusher = Flusher.shared();
         private OpenFiles openFiles = OpenFiles.shared();
+        private FsyncObserver fsyncObserver = FsyncObserver.NONE;
 
         private Builder() {
         }
@@ -179,6 +200,11 @@ public final class LogConfig {
             return this;
         }
 
+        public Builder fsyncObserver(FsyncObserver observer) {
+            this.fsyncObserver = observer;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is out of range */
         public LogConfig build() {
             if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES) {
@@ -201,6 +227,7 @@ public final class LogConfig {
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(flusher, "flusher");
             Objects.requireNonNull(openFiles, "openFiles");
+            Objects.requireNonNull(fsyncObserver, "fsyncObserver");
             return new LogConfig(this);
         }
 

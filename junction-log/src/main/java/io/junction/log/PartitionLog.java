@@ -679,12 +679,14 @@ public final class PartitionLog implements PartitionStore {
             Segment forced = null;
             if (error == null) {
                 try {
+                    long start = System.nanoTime();
                     for (Pending p : round) {
                         if (p.end().segment() != forced) {
                             forced = p.end().segment();
                             forced.force();
                         }
                     }
+                    config.fsyncObserver().fsynced(System.nanoTime() - start);
                 } catch (IOException e) {
                     // After a failed fsync the page cache state is unknown (the kernel may have dropped the dirty
                     // pages): never retry, fail the log; reopening runs recovery on what really is on disk.
@@ -745,7 +747,9 @@ public final class PartitionLog implements PartitionStore {
             LogEnd end = written;
             if (end.nextOffset() != durable.nextOffset() || end.segment() != durable.segment()) {
                 try {
+                    long start = System.nanoTime();
                     end.segment().force();
+                    config.fsyncObserver().fsynced(System.nanoTime() - start);
                     durable = end;
                 } catch (ClosedChannelException e) {
                     durable = end; // rolled (and deleted) meanwhile: it was fsynced when it was sealed

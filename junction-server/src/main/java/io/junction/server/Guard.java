@@ -155,6 +155,22 @@ final class Guard implements ServerInterceptor {
     }
 
     /**
+     * The caller of an HTTP request (on the HTTP port: {@code /metrics}), authenticated as a gRPC call's; a refusal is
+     * recorded in the audit log as a gRPC call's is, with {@code action} (e.g. {@code GET /metrics}), and rethrown.
+     */
+    Principal authenticateHttp(String authorization, String action) {
+        String address = address();
+        try {
+            return authenticate(authorization, address);
+        } catch (AccessException e) {
+            String[] tried = tried(authorization);
+            recordFailure(tried[1], AuditEntry.of(tried[0], "", address, action, "", e.code().name(),
+                    e.getMessage()));
+            throw e;
+        }
+    }
+
+    /**
      * Who a refused credential claimed to be, and its tenant, for the audit: a Basic user's name (never its
      * password), a token's id (not its secret), or "(none)".
      */

@@ -57,13 +57,15 @@ public final class JunctionServer implements AutoCloseable {
     private final Broker broker;
     private final Services services;
     private final Server server;
+    private final Metrics metrics;
     private final int grpcPort;
     private final int httpPort;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed; // guarded by this
 
-    private JunctionServer(DataDirLock lock, Broker broker, Services services, Server server, int grpcPort,
-            int httpPort) {
+    private JunctionServer(DataDirLock lock, Broker broker, Services services, Server server, Metrics metrics,
+            int grpcPort, int httpPort) {
+        this.metrics = metrics;
         this.lock = lock;
         this.broker = broker;
         this.services = services;
@@ -167,8 +169,12 @@ public final class JunctionServer implements AutoCloseable {
         if (config.tls()) {
             tls(builder, config);
         }
+        final Metrics metrics = new Metrics(broker, guard::connections, lock.dir());
         final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
+                .route().get(MetricsService.PATH).build(onlyOnPort(boundHttpPort).apply(
+                        new MetricsService(metrics, guard::authenticateHttp)))
+                .meterRegistry(metrics.registry())
                 .service(grpcServices(services), onlyOnPort(boundGrpcPort))
                 // REST requests are bounded, unlike the gRPC streams: a body of at most MAX_BODY_BYTES (refused by
                 // its Content-Length before it is read), an answer within a minute (a fetch waits 30 s at most).
@@ -196,13 +202,15 @@ public final class JunctionServer implements AutoCloseable {
             server.start().join();
         } catch (CompletionException e) {
             server.close();
+            metrics.close();
             throw bindFailure(config, grpcAddress, httpAddress, e.getCause());
         }
         // Armeria binds the ports one after another in the order they were added, and lists them in that order.
         final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
         boundGrpcPort.set(bound.get(0).getPort());
         boundHttpPort.set(bound.get(1).getPort());
-        return new JunctionServer(lock, broker, services, server, bound.get(0).getPort(), bound.get(1).getPort());
+        return new JunctionServer(lock, broker, services, server, metrics, bound.get(0).getPort(),
+                bound.get(1).getPort());
     }
 
     /**
@@ -372,6 +380,7 @@ public final class JunctionServer implements AutoCloseable {
             broker.close();
             services.shutdown();
             server.stop().join();
+            metrics.close();
             lock.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot release the lock on " + lock.dir(), e);
