@@ -180,6 +180,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void deleteGroup(io.junction.api.v1.DeleteGroupRequest request,
             StreamObserver<io.junction.api.v1.DeleteGroupResponse> out) {
         answer(out, () -> {
+            fetches.retireGroup(request.getTenant(), request.getStation(), request.getGroup()); // as for a reset
             broker.deleteGroup(request.getTenant(), request.getStation(), request.getGroup(), request.getForce());
             return io.junction.api.v1.DeleteGroupResponse.getDefaultInstance();
         });

@@ -264,6 +264,10 @@ class RestGatewayTest {
         JsonNode again = rest.post("/api/v1/stations/employees/groups/sync/fetch", Map.of("max", 10, "wait_ms",
                 2000)).json().path("messages");
         assertThat(again.findValuesAsText("key")).containsExactlyInAnyOrder("1", "2", "3");
+        // Its fetch member holds them now, unacked: still, a delete goes through (the member leaves first).
+        RestClient.Answer deleted = rest.delete("/api/v1/stations/employees/groups/sync");
+        assertThat(deleted.status()).as(deleted.toString()).isEqualTo(200);
+        assertThat(rest.get("/api/v1/stations/employees/groups").json().path("groups")).isEmpty();
     }
 
     @Test
