@@ -74,30 +74,25 @@ final class RestClient {
     Answer send(String method, String path, Object body, String contentType) {
         try {
             String text = body == null ? null : body instanceof String s ? s : JSON.writeValueAsString(body);
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                    .method(method, text == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8));
-            if (text != null) {
-                b.header("Content-Type", contentType);
-            }
-            if (authorization != null) {
-                b.header("Authorization", authorization);
-            }
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Answer(r.statusCode(), r.headers(), r.body());
+            return exchange(method, path, text == null ? null : text.getBytes(StandardCharsets.UTF_8), contentType);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
-    /** Sends {@code bytes} raw bytes of body (for the size limit). */
+    /** Sends {@code bytes} as the body, as they are (for the size limit). */
     Answer postBytes(String path, byte[] bytes) {
+        return exchange("POST", path, bytes, "application/json");
+    }
+
+    private Answer exchange(String method, String path, byte[] body, String contentType) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).header("Content-Type", "application/json");
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofByteArray(body));
+            if (body != null) {
+                b.header("Content-Type", contentType);
+            }
             if (authorization != null) {
                 b.header("Authorization", authorization);
             }
