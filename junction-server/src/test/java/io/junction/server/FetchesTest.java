@@ -153,6 +153,24 @@ class FetchesTest {
     }
 
     @Test
+    void aFetchThatDoesNotWaitGetsWhatIsStoredAlready() throws Exception {
+        produce(3, 10);
+        assertThat(fetch(10, 0).getMessagesCount()).as("a new group's first fetch").isEqualTo(3);
+        produce(2, 10);
+        assertThat(fetch(10, 0).getMessagesCount()).as("the next one").isEqualTo(2);
+        assertThat(fetch(10, 0).getMessagesCount()).as("nothing left").isZero();
+
+        broker.createStation(Broker.DEFAULT_TENANT, "keyed", new StationConfig(1, StationConfig.DEFAULT_RETENTION_AGE,
+                0, 0, Duration.ofSeconds(30), 5, Ordering.KEY, StationConfig.DEFAULT_DEDUP_WINDOW, OnDeadLetter.SKIP,
+                Duration.ofDays(1), false));
+        broker.produce(Broker.DEFAULT_TENANT, "keyed", List.of(OutgoingMessage.of("a".getBytes(), new byte[1]),
+                OutgoingMessage.of("b".getBytes(), new byte[1]))).get(30, TimeUnit.SECONDS);
+        assertThat(fetches.fetch(root, FetchRequest.newBuilder().setTenant(Broker.DEFAULT_TENANT).setStation("keyed")
+                .setGroup("g").setMax(10).build()).get(30, TimeUnit.SECONDS).getMessagesCount())
+                .as("a keyed station's first fetch").isEqualTo(2);
+    }
+
+    @Test
     void badValuesAreRefusedBeforeAnythingJoins() {
         for (FetchRequest bad : List.of(FetchRequest.newBuilder().setStation("s").setGroup("g").setMax(-1).build(),
                 FetchRequest.newBuilder().setStation("s").setGroup("g").setMax(1001).build(),
