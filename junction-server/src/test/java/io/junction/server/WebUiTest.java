@@ -1,0 +1,285 @@
+package io.junction.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The web UI in a real browser: Debian's headless Chromium driven through its own chromedriver (Selenium never
+ * downloads a browser or a driver here), against a server that requires authentication. One user's path through the
+ * pages: log in, create a station, attach a JSON Schema, produce through the form, find the message decoded in the
+ * message browser, dead-letter it from a consumer (REST), resend it from the Dead letters page and see the group
+ * receive it again, and the live charts drawn. A screenshot of each page goes to {@code target/ui-screenshots/}.
+ *
+ * <p>Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver}; without them the test fails and says how to
+ * install them (CI's {@code .ci/run} does).
+ */
+class WebUiTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SCREENSHOTS = Path.of("target", "ui-screenshots");
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String PASSWORD = "the web UI's root password";
+    private static final String SCHEMA = "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+            + "\"item\":{\"type\":\"string\"}},\"required\":[\"id\",\"item\"]}";
+
+    @TempDir
+    Path dir;
+    private JunctionServer server;
+    private ChromeDriver browser;
+    private WebDriverWait wait;
+    private RestClient rest;
+    private String base;
+
+    @BeforeEach
+    void start() throws IOException {
+        requireBrowser();
+        Path password = dir.resolve("root-password");
+        Files.writeString(password, PASSWORD + "\n");
+        server = JunctionServer.start(ServerConfig.builder().dataDir(dir.resolve("data")).host("127.0.0.1").port(0)
+                .httpPort(0).auth(ServerConfig.AuthMode.REQUIRED).rootPasswordFile(password).build());
+        base = "http://127.0.0.1:" + server.httpPort() + "/";
+        rest = new RestClient(server.httpPort(), "Basic " + Base64.getEncoder().encodeToString(("root:" + PASSWORD)
+                .getBytes(StandardCharsets.UTF_8)));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800",
+                "--disable-gpu", "--no-first-run", "--disable-extensions");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        browser = new ChromeDriver(service, options);
+        browser.manage().window().setSize(new Dimension(1280, 800));
+        wait = new WebDriverWait(browser, WAIT);
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            try {
+                browser.manage().logs().get(LogType.BROWSER).forEach(e -> System.out.println("browser console: "
+                        + e));
+            } catch (RuntimeException e) {
+                System.out.println("browser console not read: " + e);
+            }
+            browser.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+        System.out.println("web UI screenshots in " + SCREENSHOTS.toAbsolutePath());
+    }
+
+    @Test
+    void operatesStationsSchemasAndDeadLettersThroughTheBrowser() throws IOException {
+        assertThat(rest.post("/api/v1/schemas", Map.of("name", "order", "type", "json", "definition", SCHEMA))
+                .status()).isEqualTo(201);
+
+        browser.get(base);
+        WebElement user = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        screenshot("01-login");
+        user.sendKeys("root");
+        browser.findElement(By.id("login-password")).sendKeys(PASSWORD);
+        browser.findElement(By.id("login-submit")).click();
+        waitForText(By.id("whoami"), "root");
+
+        // Overview: create the station with the form.
+        type(By.id("station-name"), "orders");
+        type(By.id("station-partitions"), "2");
+        browser.findElement(By.cssSelector("#create-station button[type=submit]")).click();
+        waitForText(By.cssSelector("#create-station .ok"), "Created orders");
+        waitForText(By.id("stations"), "orders");
+        assertThat(rest.post("/api/v1/stations/orders/groups", Map.of("name", "billing", "start",
+                Map.of("earliest", true))).status()).isEqualTo(201);
+
+        // Station: attach the schema, produce through the form, find the message decoded in the browser.
+        browser.findElement(By.linkText("orders")).click();
+        waitForText(By.id("station-title"), "orders");
+        browser.findElement(By.cssSelector("#schema button[type=submit]")).click();
+        waitForText(By.id("schema"), "Attached: order");
+        type(By.id("produce-key"), "order-42");
+        type(By.id("produce-value"), "{\"id\": 42, \"item\": \"blue widget\"}");
+        type(By.id("produce-headers"), "source=web-ui");
+        browser.findElement(By.id("produce-send")).click();
+        String receipt = waitForText(By.id("produce-receipt"), "Stored at partition");
+        String partition = receipt.replaceAll(".*partition (\\d+).*", "$1");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("browse-partition")))
+                .selectByValue(partition);
+        type(By.id("browse-search"), "blue widget");
+        browser.findElement(By.id("browse-go")).click();
+        WebElement decoded = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
+                "#messages pre.decoded")));
+        assertThat(json(decoded.getText()).path("item").asText()).isEqualTo("blue widget");
+        assertThat(browser.findElement(By.id("messages")).getText()).contains("decoded by order:1", "order-42",
+                "source=web-ui");
+        screenshot("02-station");
+
+        // A consumer of group billing dead-letters it.
+        JsonNode fetched = rest.post("/api/v1/stations/orders/groups/billing/fetch", Map.of("max", 10, "wait_ms",
+                5000)).json().path("messages");
+        assertThat(fetched).hasSize(1);
+        assertThat(rest.post("/api/v1/stations/orders/groups/billing/dead-letter", Map.of("delivery_ids",
+                List.of(fetched.get(0).path("delivery_id").asText()), "reason", "cannot bill a widget")).status())
+                .isEqualTo(200);
+
+        // Group: its lag chart is drawn.
+        browser.get(base + "#/stations/orders/groups/billing");
+        waitForText(By.id("group-facts"), "1 dead");
+        waitForDrawnChart("lag-chart", () -> { });
+        screenshot("03-group");
+
+        // Dead letters: inspect, then resend it (after the confirmation); the group gets it again.
+        browser.get(base + "#/stations/orders/dead-letters");
+        waitForText(By.id("dead-letters"), "cannot bill a widget");
+        browser.findElement(By.cssSelector("#dead-letters button.inspect")).click();
+        assertThat(waitForText(By.id("inspect"), "blue widget")).contains("order-42", "source=web-ui");
+        browser.findElement(By.cssSelector("#dead-letters input.dls-select")).click();
+        browser.findElement(By.id("resend-selected")).click();
+        WebElement confirm = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok")));
+        assertThat(browser.findElement(By.cssSelector("dialog.confirm")).getText()).contains("Resend 1 dead letter");
+        screenshot("04-dead-letters-confirm");
+        confirm.click();
+        waitForText(By.id("dls-result"), "Resent 1 dead letter.");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dls-empty")));
+        screenshot("05-dead-letters");
+        JsonNode again = rest.post("/api/v1/stations/orders/groups/billing/fetch", Map.of("max", 10, "wait_ms",
+                10000)).json().path("messages");
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).path("key").asText()).isEqualTo("order-42");
+        assertThat(again.get(0).path("value").path("item").asText()).isEqualTo("blue widget");
+
+        // Overview: the throughput chart draws the station's line while messages arrive.
+        browser.get(base + "#/");
+        waitForText(By.id("stations"), "orders");
+        int[] batches = {0};
+        waitForDrawnChart("throughput-chart", () -> produce(batches[0]++));
+        screenshot("06-overview");
+
+        // Schemas: the versions diff, and an incompatible version refused with its code and message.
+        browser.get(base + "#/schemas/order");
+        WebElement definition = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(
+                "version-definition")));
+        definition.clear();
+        definition.sendKeys(SCHEMA.replace("\"required\":[\"id\",\"item\"]", "\"required\":[\"id\",\"item\","
+                + "\"price\"]"));
+        browser.findElement(By.cssSelector("#add-version button[type=submit]")).click();
+        waitForText(By.cssSelector("#add-version .error"), "INCOMPATIBLE_SCHEMA");
+        screenshot("07-schema");
+        browser.get(base + "#/schemas");
+        waitForText(By.id("schemas"), "order");
+        screenshot("08-schemas");
+
+        browser.get(base + "#/access");
+        waitForText(By.id("users"), "root");
+        screenshot("09-access");
+
+        // A narrow screen: the station page still lays out (one column).
+        browser.manage().window().setSize(new Dimension(400, 800));
+        browser.get(base + "#/stations/orders");
+        waitForText(By.id("station-title"), "orders");
+        screenshot("10-station-narrow");
+        browser.manage().window().setSize(new Dimension(1280, 800));
+
+        browser.findElement(By.id("logout")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+        assertThat(rest.as(null).get("/api/v1/stations").status()).isEqualTo(401);
+    }
+
+    private void produce(int i) {
+        assertThat(rest.post("/api/v1/stations/orders/messages", Map.of("messages", List.of(Map.of("key", "k" + i,
+                "value", Map.of("id", i, "item", "gear " + i)), Map.of("key", "j" + i, "value", Map.of("id", i,
+                "item", "cog " + i))))).status()).isEqualTo(201);
+    }
+
+    /**
+     * Waits until the chart's canvas has a non-zero size and coloured pixels (a series' line: the axes and grid are
+     * grey, the series' colours saturated),
+     * running {@code meanwhile} before each look (the page polls the server every 2 s, adding a point each time).
+     */
+    private void waitForDrawnChart(String id, Runnable meanwhile) {
+        wait.withMessage("chart " + id + " draws a line").until(d -> {
+            meanwhile.run();
+            Object drawn = ((JavascriptExecutor) d).executeScript("""
+                    const c = document.querySelector('#' + arguments[0] + ' canvas');
+                    if (!c || c.width === 0 || c.height === 0) { return 0; }
+                    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                    let n = 0;
+                    for (let i = 0; i < px.length; i += 4) {
+                      const hi = Math.max(px[i], px[i + 1], px[i + 2]);
+                      const lo = Math.min(px[i], px[i + 1], px[i + 2]);
+                      if (px[i + 3] > 128 && hi - lo > 80) { n++; }
+                    }
+                    return n;""", id);
+            return ((Number) drawn).longValue() > 20;
+        });
+        WebElement canvas = browser.findElement(By.cssSelector("#" + id + " canvas"));
+        assertThat(canvas.getSize().getWidth()).isPositive();
+        assertThat(canvas.getSize().getHeight()).isPositive();
+    }
+
+    private void type(By field, String text) {
+        WebElement e = wait.until(ExpectedConditions.visibilityOfElementLocated(field));
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    /** Waits until the element shows {@code text}; answers all its text. */
+    private String waitForText(By element, String text) {
+        wait.withMessage(element + " shows '" + text + "'").until(ExpectedConditions.textToBePresentInElementLocated(
+                element, text));
+        return browser.findElement(element).getText();
+    }
+
+    private void screenshot(String name) throws IOException {
+        Path file = SCREENSHOTS.resolve(name + ".png");
+        Files.write(file, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        System.out.println("screenshot: " + file.toAbsolutePath());
+    }
+
+    private static JsonNode json(String text) throws IOException {
+        return RestClient.JSON.readTree(text);
+    }
+
+    /** Fails, saying how to install them, when Debian's chromium or chromedriver is missing. */
+    private static void requireBrowser() {
+        for (Path p : List.of(CHROMIUM, CHROMEDRIVER)) {
+            if (!Files.isExecutable(p)) {
+                fail("%s is missing. The web UI's browser test drives Debian's headless Chromium through its "
+                        + "chromedriver and never downloads a browser: apt-get install -y --no-install-recommends "
+                        + "chromium chromium-driver (CI's .ci/run installs them)", p);
+            }
+        }
+    }
+}
