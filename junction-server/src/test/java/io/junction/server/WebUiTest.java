@@ -48,6 +48,8 @@ class WebUiTest {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target", "ui-screenshots");
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Samples a chart needs before it is checked: enough for lines between points, not one lone point. */
+    private static final int MIN_CHART_POINTS = 3;
     private static final String PASSWORD = "the web UI's root password";
     private static final String SCHEMA = "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
             + "\"item\":{\"type\":\"string\"}},\"required\":[\"id\",\"item\"]}";
@@ -196,7 +198,15 @@ class WebUiTest {
                 + "\"price\"]"));
         browser.findElement(By.cssSelector("#add-version button[type=submit]")).click();
         waitForText(By.cssSelector("#add-version .error"), "INCOMPATIBLE_SCHEMA");
-        screenshot("07-schema");
+        screenshot("07-schema-incompatible");
+        definition.clear();
+        definition.sendKeys(SCHEMA.replace("\"item\":{\"type\":\"string\"}", "\"item\":{\"type\":\"string\"},"
+                + "\"price\":{\"type\":\"number\"}"));
+        browser.findElement(By.cssSelector("#add-version button[type=submit]")).click();
+        waitForText(By.cssSelector("#add-version .ok"), "saved as version 2");
+        wait.withMessage("the diff shows price added").until(d -> d.findElements(By.cssSelector(
+                "#schema-diff tr.added")).stream().anyMatch(row -> row.getText().contains("\"price\"")));
+        screenshot("07-schema-diff");
         browser.get(base + "#/schemas");
         waitForText(By.id("schemas"), "order");
         screenshot("08-schemas");
@@ -224,13 +234,17 @@ class WebUiTest {
     }
 
     /**
-     * Waits until the chart's canvas has a non-zero size and coloured pixels (a series' line: the axes and grid are
-     * grey, the series' colours saturated),
+     * Waits until the chart has {@link #MIN_CHART_POINTS} samples and its canvas a non-zero size and coloured pixels
+     * (a series' line: the axes and grid are grey, the series' colours saturated),
      * running {@code meanwhile} before each look (the page polls the server every 2 s, adding a point each time).
      */
     private void waitForDrawnChart(String id, Runnable meanwhile) {
         wait.withMessage("chart " + id + " draws a line").until(d -> {
             meanwhile.run();
+            String points = d.findElement(By.id(id)).getDomAttribute("data-points");
+            if (points == null || Integer.parseInt(points) < MIN_CHART_POINTS) {
+                return false;
+            }
             Object drawn = ((JavascriptExecutor) d).executeScript("""
                     const c = document.querySelector('#' + arguments[0] + ' canvas');
                     if (!c || c.width === 0 || c.height === 0) { return 0; }

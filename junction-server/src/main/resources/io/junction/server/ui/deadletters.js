@@ -88,7 +88,8 @@ export function DeadLetters({ station }) {
           onResend=${(id) => setAction({ verb: 'resend', ids: [id] })}
           onDrop=${(id) => setAction({ verb: 'drop', ids: [id] })} onClose=${() => setInspected(null)} />` : null}
     <${Confirm} open=${action !== null} title=${action ? (action.verb === 'resend' ? 'Resend ' : 'Drop ') + describe + '?'
-      : ''} confirmLabel=${action && action.verb === 'resend' ? 'Resend' : 'Drop'} onConfirm=${run}
+      : ''} confirmLabel=${action && action.verb === 'resend' ? 'Resend' : 'Drop'}
+      danger=${!action || action.verb !== 'resend'} onConfirm=${run}
       onCancel=${() => setAction(null)}>
       <p>${action && action.verb === 'resend' ? 'Each goes back to the group that dead-lettered it, to be delivered again.'
         : 'They are removed for good.'}</p>
@@ -112,7 +113,7 @@ function Inspect({ letter, onResend, onDrop, onClose }) {
     <div class="row">
       <button type="button" onClick=${() => onResend(letter.id)}>Resend</button>
       <button type="button" class="danger" onClick=${() => onDrop(letter.id)}>Drop</button>
-      <button type="button" onClick=${onClose}>Close</button>
+      <button type="button" class="secondary" onClick=${onClose}>Close</button>
     </div>
   </div>`;
 }

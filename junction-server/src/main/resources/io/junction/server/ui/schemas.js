@@ -88,9 +88,18 @@ export function Schema({ name }) {
   </section>`;
 }
 
+/** A JSON definition (JSON Schema, Avro) one property a line, so that the diff shows what changed; else as it is. */
+function pretty(definition) {
+  try {
+    return JSON.stringify(JSON.parse(definition), null, 2);
+  } catch (e) {
+    return definition;
+  }
+}
+
 /** The lines of a and b side by side, aligned by their longest common subsequence. */
 function Diff({ a, b }) {
-  const rows = diffLines(a.split('\n'), b.split('\n'));
+  const rows = diffLines(pretty(a).split('\n'), pretty(b).split('\n'));
   return html`<div class="scroll"><table class="diff" id="schema-diff">
     <tbody>${rows.map(([kind, x, y]) => html`<tr class=${kind}>
       <td class="line"><pre>${x === null ? '' : x}</pre></td><td class="line"><pre>${y === null ? '' : y}</pre></td>
@@ -123,7 +132,7 @@ function diffLines(a, b) {
 
 function AddVersion({ schema, onAdded }) {
   const versions = schema.versions || [];
-  const [definition, setDefinition] = useState(versions[versions.length - 1] || '');
+  const [definition, setDefinition] = useState(pretty(versions[versions.length - 1] || ''));
   const [error, setError] = useState(null);
   const [added, setAdded] = useState(null);
   const submit = async (e) => {

@@ -89,7 +89,7 @@ export function link(hash) {
  * A modal confirmation: `open` shows it; Confirm calls onConfirm, Cancel (or Escape) onCancel. A native <dialog>:
  * focus is trapped and restored by the browser.
  */
-export function Confirm({ open, title, children, confirmLabel = 'Confirm', onConfirm, onCancel }) {
+export function Confirm({ open, title, children, confirmLabel = 'Confirm', danger = true, onConfirm, onCancel }) {
   const ref = useRef(null);
   useEffect(() => {
     const d = ref.current;
@@ -109,8 +109,8 @@ export function Confirm({ open, title, children, confirmLabel = 'Confirm', onCon
     <h2 id="confirm-title">${title}</h2>
     <div>${children}</div>
     <div class="buttons">
-      <button type="button" class="danger" id="confirm-ok" onClick=${onConfirm}>${confirmLabel}</button>
-      <button type="button" id="confirm-cancel" onClick=${onCancel}>Cancel</button>
+      <button type="button" class=${danger ? 'danger' : ''} id="confirm-ok" onClick=${onConfirm}>${confirmLabel}</button>
+      <button type="button" class="secondary" id="confirm-cancel" onClick=${onCancel}>Cancel</button>
     </div>
   </dialog>`;
 }
@@ -130,7 +130,9 @@ export function Chart({ id, title, times, series, unit }) {
     const width = Math.max(200, el.clientWidth || 600);
     const opts = {
       title, width, height: 220,
-      scales: { x: { time: true } },
+      // At least the last minute across, so that the first few polls do not spread over years.
+      scales: { x: { time: true, range: (u, min, max) => (min === null || max === null ? [Date.now() / 1000 - 60,
+        Date.now() / 1000] : [Math.min(min, max - 60), max]) } },
       axes: [{}, { label: unit, size: 60 }],
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2 }))],
       legend: { live: false },
@@ -149,7 +151,7 @@ export function Chart({ id, title, times, series, unit }) {
       plot.current.setData([times, ...series.map((s) => s.values)]);
     }
   });
-  return html`<figure class="chart" id=${id}><div ref=${box}></div>
+  return html`<figure class="chart" id=${id} data-points=${times.length}><div ref=${box}></div>
     ${series.length === 0 ? html`<figcaption>Nothing to plot yet.</figcaption>` : null}</figure>`;
 }
 
