@@ -132,7 +132,7 @@ export function Chart({ id, title, times, series, unit }) {
       title, width, height: 220,
       // At least the last minute across, so that the first few polls do not spread over years.
       scales: { x: { time: true, range: (u, min, max) => (min === null || max === null ? [Date.now() / 1000 - 60,
-        Date.now() / 1000] : [Math.min(min, max - 60), max]) } },
+        Date.now() / 1000] : [Math.min(min, max - 60), max]) }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [{}, { label: unit, size: 60 }],
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2 }))],
       legend: { live: false },
