@@ -47,6 +47,7 @@ class WebUiTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target", "ui-screenshots");
+    private static final Path DOWNLOADS = Path.of("target", "ui-downloads");
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** Samples a chart needs before it is checked: enough for lines between points, not one lone point. */
     private static final int MIN_CHART_POINTS = 3;
@@ -78,6 +79,9 @@ class WebUiTest {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800",
                 "--disable-gpu", "--no-first-run", "--disable-extensions");
+        Files.createDirectories(DOWNLOADS);
+        options.setExperimentalOption("prefs", Map.of("download.default_directory", DOWNLOADS.toAbsolutePath()
+                .toString(), "download.prompt_for_download", false));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
@@ -114,39 +118,58 @@ class WebUiTest {
         screenshot("01-login");
         user.sendKeys("root");
         browser.findElement(By.id("login-password")).sendKeys(PASSWORD);
-        browser.findElement(By.id("login-submit")).click();
+        click(By.id("login-submit"));
         waitForText(By.id("whoami"), "root");
 
         // Overview: create the station with the form.
         type(By.id("station-name"), "orders");
         type(By.id("station-partitions"), "2");
-        browser.findElement(By.cssSelector("#create-station button[type=submit]")).click();
+        click(By.cssSelector("#create-station button[type=submit]"));
         waitForText(By.cssSelector("#create-station .ok"), "Created orders");
         waitForText(By.id("stations"), "orders");
         assertThat(rest.post("/api/v1/stations/orders/groups", Map.of("name", "billing", "start",
                 Map.of("earliest", true))).status()).isEqualTo(201);
 
         // Station: attach the schema, produce through the form, find the message decoded in the browser.
-        browser.findElement(By.linkText("orders")).click();
+        click(By.linkText("orders"));
         waitForText(By.id("station-title"), "orders");
-        browser.findElement(By.cssSelector("#schema button[type=submit]")).click();
+        click(By.cssSelector("#schema button[type=submit]"));
         waitForText(By.id("schema"), "Attached: order");
         type(By.id("produce-key"), "order-42");
         type(By.id("produce-value"), "{\"id\": 42, \"item\": \"blue widget\"}");
         type(By.id("produce-headers"), "source=web-ui");
-        browser.findElement(By.id("produce-send")).click();
+        click(By.id("produce-send"));
         String receipt = waitForText(By.id("produce-receipt"), "Stored at partition");
         String partition = receipt.replaceAll(".*partition (\\d+).*", "$1");
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("browse-partition")))
                 .selectByValue(partition);
         type(By.id("browse-search"), "blue widget");
-        browser.findElement(By.id("browse-go")).click();
+        click(By.id("browse-go"));
         WebElement decoded = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(
                 "#messages pre.decoded")));
         assertThat(json(decoded.getText()).path("item").asText()).isEqualTo("blue widget");
         assertThat(browser.findElement(By.id("messages")).getText()).contains("decoded by order:1", "order-42",
                 "source=web-ui");
         screenshot("02-station");
+
+        // The page exported as JSON (a download), and a setting changed.
+        Path export = DOWNLOADS.resolve("orders-p" + partition + "-earliest.json");
+        Files.deleteIfExists(export);
+        click(By.id("export-json"));
+        wait.withMessage("the export " + export + " is downloaded").until(d -> Files.exists(export));
+        wait.until(d -> {
+            try {
+                JsonNode exported = json(Files.readString(export));
+                return exported.size() == 1 && exported.get(0).path("value").path("id").asInt() == 42;
+            } catch (IOException e) {
+                return false; // still being written
+            }
+        });
+        type(By.name("max_deliveries"), "7");
+        click(By.cssSelector("#settings button[type=submit]"));
+        waitForText(By.cssSelector("#settings .ok"), "Saved.");
+        assertThat(rest.get("/api/v1/stations/orders").json().path("config").path("max_deliveries").asInt())
+                .isEqualTo(7);
 
         // A consumer of group billing dead-letters it.
         JsonNode fetched = rest.post("/api/v1/stations/orders/groups/billing/fetch", Map.of("max", 10, "wait_ms",
@@ -165,10 +188,10 @@ class WebUiTest {
         // Dead letters: inspect, then resend it (after the confirmation); the group gets it again.
         browser.get(base + "#/stations/orders/dead-letters");
         waitForText(By.id("dead-letters"), "cannot bill a widget");
-        browser.findElement(By.cssSelector("#dead-letters button.inspect")).click();
+        click(By.cssSelector("#dead-letters button.inspect"));
         assertThat(waitForText(By.id("inspect"), "blue widget")).contains("order-42", "source=web-ui");
-        browser.findElement(By.cssSelector("#dead-letters input.dls-select")).click();
-        browser.findElement(By.id("resend-selected")).click();
+        click(By.cssSelector("#dead-letters input.dls-select"));
+        click(By.id("resend-selected"));
         WebElement confirm = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok")));
         assertThat(browser.findElement(By.cssSelector("dialog.confirm")).getText()).contains("Resend 1 dead letter");
         screenshot("04-dead-letters-confirm");
@@ -181,6 +204,23 @@ class WebUiTest {
         assertThat(again).hasSize(1);
         assertThat(again.get(0).path("key").asText()).isEqualTo("order-42");
         assertThat(again.get(0).path("value").path("item").asText()).isEqualTo("blue widget");
+
+        // Dead-lettered again, then dropped with Drop all (after the confirmation).
+        assertThat(rest.post("/api/v1/stations/orders/groups/billing/dead-letter", Map.of("delivery_ids",
+                List.of(again.get(0).path("delivery_id").asText()), "reason", "still cannot")).status())
+                .isEqualTo(200);
+        waitForText(By.id("dead-letters"), "still cannot");
+        click(By.id("drop-all"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
+        waitForText(By.id("dls-result"), "Dropped 1 dead letter.");
+        assertThat(rest.get("/api/v1/stations/orders/dead-letters").json().path("dead_letters")).isEmpty();
+
+        // Group: reset to the earliest offset, after the confirmation.
+        browser.get(base + "#/stations/orders/groups/billing");
+        click(By.cssSelector("#reset button[type=submit]"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
+        waitForText(By.cssSelector("#reset .ok"), "Reset.");
+        waitForText(By.id("group-facts"), "Lag 1 ");
 
         // Overview: the throughput chart draws the station's line while messages arrive.
         browser.get(base + "#/");
@@ -196,13 +236,13 @@ class WebUiTest {
         definition.clear();
         definition.sendKeys(SCHEMA.replace("\"required\":[\"id\",\"item\"]", "\"required\":[\"id\",\"item\","
                 + "\"price\"]"));
-        browser.findElement(By.cssSelector("#add-version button[type=submit]")).click();
+        click(By.cssSelector("#add-version button[type=submit]"));
         waitForText(By.cssSelector("#add-version .error"), "INCOMPATIBLE_SCHEMA");
         screenshot("07-schema-incompatible");
         definition.clear();
         definition.sendKeys(SCHEMA.replace("\"item\":{\"type\":\"string\"}", "\"item\":{\"type\":\"string\"},"
                 + "\"price\":{\"type\":\"number\"}"));
-        browser.findElement(By.cssSelector("#add-version button[type=submit]")).click();
+        click(By.cssSelector("#add-version button[type=submit]"));
         waitForText(By.cssSelector("#add-version .ok"), "saved as version 2");
         wait.withMessage("the diff shows price added").until(d -> d.findElements(By.cssSelector(
                 "#schema-diff tr.added")).stream().anyMatch(row -> row.getText().contains("\"price\"")));
@@ -222,7 +262,7 @@ class WebUiTest {
         screenshot("10-station-narrow");
         browser.manage().window().setSize(new Dimension(1280, 800));
 
-        browser.findElement(By.id("logout")).click();
+        click(By.id("logout"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
         assertThat(rest.as(null).get("/api/v1/stations").status()).isEqualTo(401);
     }
@@ -261,6 +301,10 @@ class WebUiTest {
         WebElement canvas = browser.findElement(By.cssSelector("#" + id + " canvas"));
         assertThat(canvas.getSize().getWidth()).isPositive();
         assertThat(canvas.getSize().getHeight()).isPositive();
+    }
+
+    private void click(By element) {
+        wait.until(ExpectedConditions.elementToBeClickable(element)).click();
     }
 
     private void type(By field, String text) {
