@@ -156,7 +156,7 @@ class WebUiTest {
         Path export = DOWNLOADS.resolve("orders-p" + partition + "-earliest.json");
         Files.deleteIfExists(export);
         click(By.id("export-json"));
-        wait.withMessage("the export " + export + " is downloaded").until(d -> Files.exists(export));
+        waitFor("the export " + export + " is downloaded").until(d -> Files.exists(export));
         wait.until(d -> {
             try {
                 JsonNode exported = json(Files.readString(export));
@@ -244,7 +244,7 @@ class WebUiTest {
                 + "\"price\":{\"type\":\"number\"}"));
         click(By.cssSelector("#add-version button[type=submit]"));
         waitForText(By.cssSelector("#add-version .ok"), "saved as version 2");
-        wait.withMessage("the diff shows price added").until(d -> d.findElements(By.cssSelector(
+        waitFor("the diff shows price added").until(d -> d.findElements(By.cssSelector(
                 "#schema-diff tr.added")).stream().anyMatch(row -> row.getText().contains("\"price\"")));
         screenshot("07-schema-diff");
         browser.get(base + "#/schemas");
@@ -254,6 +254,22 @@ class WebUiTest {
         browser.get(base + "#/access");
         waitForText(By.id("users"), "root");
         screenshot("09-access");
+
+        // Root picks another tenant: the pages act in it.
+        assertThat(rest.post("/api/v1/tenants", Map.of("name", "acme")).status()).isEqualTo(201);
+        browser.get(base + "#/");
+        waitFor("the tenant picker offers acme").until(d -> d.findElements(By.cssSelector(
+                "#tenant-picker option[value=acme]")).size() == 1);
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("tenant-picker"))).selectByValue("acme");
+        waitForText(By.id("main"), "No stations yet");
+        type(By.id("station-name"), "acme-orders");
+        click(By.cssSelector("#create-station button[type=submit]"));
+        waitForText(By.id("stations"), "acme-orders");
+        assertThat(rest.get("/api/v1/stations?tenant=acme").json().path("stations").findValuesAsText("name"))
+                .containsExactly("acme-orders");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("tenant-picker")))
+                .selectByValue("default");
+        waitForText(By.id("stations"), "orders");
 
         // A narrow screen: the station page still lays out (one column).
         browser.manage().window().setSize(new Dimension(400, 800));
@@ -279,7 +295,7 @@ class WebUiTest {
      * running {@code meanwhile} before each look (the page polls the server every 2 s, adding a point each time).
      */
     private void waitForDrawnChart(String id, Runnable meanwhile) {
-        wait.withMessage("chart " + id + " draws a line").until(d -> {
+        waitFor("chart " + id + " draws a line").until(d -> {
             meanwhile.run();
             String points = d.findElement(By.id(id)).getDomAttribute("data-points");
             if (points == null || Integer.parseInt(points) < MIN_CHART_POINTS) {
@@ -303,6 +319,11 @@ class WebUiTest {
         assertThat(canvas.getSize().getHeight()).isPositive();
     }
 
+    /** A wait whose timeout names what it waited for (a fresh one: a wait's message would stick to it). */
+    private org.openqa.selenium.support.ui.FluentWait<org.openqa.selenium.WebDriver> waitFor(String what) {
+        return new WebDriverWait(browser, WAIT).withMessage(what);
+    }
+
     private void click(By element) {
         wait.until(ExpectedConditions.elementToBeClickable(element)).click();
     }
@@ -315,7 +336,7 @@ class WebUiTest {
 
     /** Waits until the element shows {@code text}; answers all its text. */
     private String waitForText(By element, String text) {
-        wait.withMessage(element + " shows '" + text + "'").until(ExpectedConditions.textToBePresentInElementLocated(
+        waitFor(element + " shows '" + text + "'").until(ExpectedConditions.textToBePresentInElementLocated(
                 element, text));
         return browser.findElement(element).getText();
     }

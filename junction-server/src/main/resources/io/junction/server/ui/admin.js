@@ -28,7 +28,8 @@ export function Admin({ identity }) {
       </tr>`)}</tbody></table></div>` : null}
     <h2>API tokens</h2>
     <${ErrorBox} error=${tokens.error} />
-    ${tokens.data ? html`<div class="scroll"><table id="tokens">
+    ${tokens.data && tokens.data.length === 0 ? html`<p>No API tokens.</p>` : null}
+    ${tokens.data && tokens.data.length > 0 ? html`<div class="scroll"><table id="tokens">
       <thead><tr><th>Token</th><th>Tenant</th><th>Role</th><th>Stations</th><th>Created by</th><th>Created</th>
         <th>Expires</th></tr></thead>
       <tbody>${tokens.data.map((t) => html`<tr><td>${t.name}</td><td>${t.tenant}</td><td>${t.role}</td>

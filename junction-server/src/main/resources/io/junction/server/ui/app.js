@@ -3,7 +3,7 @@
 // #/schemas/N, #/access).
 
 import { api, login, logout, tenant, setTenant, whenUnauthenticated } from './api.js';
-import { html, render, useState, useEffect, ErrorBox } from './ui.js';
+import { html, render, useState, useEffect, usePoll, ErrorBox } from './ui.js';
 import { Overview } from './overview.js';
 import { Station } from './station.js';
 import { Group } from './group.js';
@@ -107,13 +107,15 @@ function App() {
     <main id="main" key=${tenant()}>${content}</main>`;
 }
 
+/** How often the tenant picker refreshes its list. */
+const TENANTS_POLL_MS = 5000;
+
 /** Root acts in any tenant: the pick is sent as ?tenant= on every call. */
 function TenantPicker() {
-  const [tenants, setTenants] = useState([]);
+  const { data } = usePoll(() => api('GET', '/tenants').then((t) => (t.tenants || []).map((x) => x.name)), [],
+    TENANTS_POLL_MS);
+  const tenants = data || [];
   const [current, setCurrent] = useState(tenant());
-  useEffect(() => {
-    api('GET', '/tenants').then((t) => setTenants((t.tenants || []).map((x) => x.name)), () => {});
-  }, []);
   const choose = (e) => {
     setTenant(e.target.value === 'default' ? '' : e.target.value);
     setCurrent(e.target.value);
