@@ -63,16 +63,24 @@ class WebUiTest {
     private RestClient rest;
     private String base;
 
-    @BeforeEach
-    void start() throws IOException {
-        requireBrowser();
-        Path password = dir.resolve("root-password");
-        Files.writeString(password, PASSWORD + "\n");
-        server = JunctionServer.start(ServerConfig.builder().dataDir(dir.resolve("data")).host("127.0.0.1").port(0)
-                .httpPort(0).auth(ServerConfig.AuthMode.REQUIRED).rootPasswordFile(password).build());
+    /** A server that requires authentication (root's password from a file), or one in the default loopback mode. */
+    private void startServer(boolean authRequired) throws IOException {
+        ServerConfig.Builder config = ServerConfig.builder().dataDir(dir.resolve("data")).host("127.0.0.1").port(0)
+                .httpPort(0);
+        if (authRequired) {
+            Path password = dir.resolve("root-password");
+            Files.writeString(password, PASSWORD + "\n");
+            config.auth(ServerConfig.AuthMode.REQUIRED).rootPasswordFile(password);
+        }
+        server = JunctionServer.start(config.build());
         base = "http://127.0.0.1:" + server.httpPort() + "/";
         rest = new RestClient(server.httpPort(), "Basic " + Base64.getEncoder().encodeToString(("root:" + PASSWORD)
                 .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @BeforeEach
+    void startBrowser() throws IOException {
+        requireBrowser();
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();
@@ -110,6 +118,7 @@ class WebUiTest {
 
     @Test
     void operatesStationsSchemasAndDeadLettersThroughTheBrowser() throws IOException {
+        startServer(true);
         assertThat(rest.post("/api/v1/schemas", Map.of("name", "order", "type", "json", "definition", SCHEMA))
                 .status()).isEqualTo(201);
 
@@ -281,6 +290,16 @@ class WebUiTest {
         click(By.id("logout"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
         assertThat(rest.as(null).get("/api/v1/stations").status()).isEqualTo(401);
+    }
+
+    @Test
+    void opensWithoutALoginFromThisMachineInLoopbackMode() throws IOException {
+        startServer(false);
+        browser.get(base);
+        waitForText(By.id("whoami"), "(root)");
+        assertThat(browser.findElements(By.id("login-user"))).isEmpty();
+        assertThat(browser.findElements(By.id("logout"))).as("a loopback caller has no session to end").isEmpty();
+        waitForText(By.id("main"), "No stations yet");
     }
 
     private void produce(int i) {
