@@ -19,8 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -126,8 +124,7 @@ class WebUiTest {
         WebElement user = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
         screenshot("01-login");
         user.sendKeys("root");
-        browser.findElement(By.id("login-password")).sendKeys(PASSWORD);
-        click(By.id("login-submit"));
+        browser.findElement(By.id("login-password")).sendKeys(PASSWORD, org.openqa.selenium.Keys.ENTER);
         waitForText(By.id("whoami"), "root");
 
         // Overview: create the station with the form.
@@ -240,17 +237,13 @@ class WebUiTest {
 
         // Schemas: the versions diff, and an incompatible version refused with its code and message.
         browser.get(base + "#/schemas/order");
-        WebElement definition = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(
-                "version-definition")));
-        definition.clear();
-        definition.sendKeys(SCHEMA.replace("\"required\":[\"id\",\"item\"]", "\"required\":[\"id\",\"item\","
-                + "\"price\"]"));
+        type(By.id("version-definition"), SCHEMA.replace("\"required\":[\"id\",\"item\"]",
+                "\"required\":[\"id\",\"item\",\"price\"]"));
         click(By.cssSelector("#add-version button[type=submit]"));
         waitForText(By.cssSelector("#add-version .error"), "INCOMPATIBLE_SCHEMA");
         screenshot("07-schema-incompatible");
-        definition.clear();
-        definition.sendKeys(SCHEMA.replace("\"item\":{\"type\":\"string\"}", "\"item\":{\"type\":\"string\"},"
-                + "\"price\":{\"type\":\"number\"}"));
+        type(By.id("version-definition"), SCHEMA.replace("\"item\":{\"type\":\"string\"}",
+                "\"item\":{\"type\":\"string\"},\"price\":{\"type\":\"number\"}"));
         click(By.cssSelector("#add-version button[type=submit]"));
         waitForText(By.cssSelector("#add-version .ok"), "saved as version 2");
         waitFor("the diff shows price added").until(d -> d.findElements(By.cssSelector(
@@ -347,10 +340,13 @@ class WebUiTest {
         wait.until(ExpectedConditions.elementToBeClickable(element)).click();
     }
 
+    /**
+     * Replaces the field's text as a user does: select all, type over it. (WebElement.clear() fires no input event,
+     * so a controlled field would get its old value back on the next render.)
+     */
     private void type(By field, String text) {
         WebElement e = wait.until(ExpectedConditions.visibilityOfElementLocated(field));
-        e.clear();
-        e.sendKeys(text);
+        e.sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"), text);
     }
 
     /** Waits until the element shows {@code text}; answers all its text. */
@@ -360,9 +356,16 @@ class WebUiTest {
         return browser.findElement(element).getText();
     }
 
+    /** The whole page (not only the window's part), through the DevTools protocol. */
     private void screenshot(String name) throws IOException {
         Path file = SCREENSHOTS.resolve(name + ".png");
-        Files.write(file, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        Map<String, Object> metrics = browser.executeCdpCommand("Page.getLayoutMetrics", Map.of());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> size = (Map<String, Object>) metrics.get("cssContentSize");
+        Map<String, Object> shot = browser.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+                "captureBeyondViewport", true, "clip", Map.of("x", 0, "y", 0, "width", size.get("width"),
+                        "height", size.get("height"), "scale", 1)));
+        Files.write(file, Base64.getDecoder().decode((String) shot.get("data")));
         System.out.println("screenshot: " + file.toAbsolutePath());
     }
 

@@ -108,7 +108,8 @@ function Reset({ path, group, onDone }) {
     setOpen(true);
   }}>
     <h2>Reset position</h2>
-    <p class="hint">Only a group without members can be reset.</p>
+    <p class="hint">A group with connected consumers cannot be reset (the answer says so); idle fetch members are
+      let go.</p>
     <div class="row">
       <label>To <select value=${kind} onChange=${(e) => setKind(e.target.value)}>
         <option value="earliest">earliest</option><option value="latest">latest</option>

@@ -30,7 +30,7 @@ export function Station({ name }) {
   return html`<section>
     <h1>Station <span id="station-title">${s.name}</span></h1>
     <${ErrorBox} error=${error} />
-    <p class="facts">${num(s.messages)} messages · ${bytes(s.bytes)} · <a href=${link(path + '/dead-letters')} id="dead-letters-link">Dead letters (${num(dls)})</a></p>
+    <p class="facts">${num(s.messages)} message${s.messages === 1 ? '' : 's'} · ${bytes(s.bytes)} · <a href=${link(path + '/dead-letters')} id="dead-letters-link">Dead letters (${num(dls)})</a></p>
     <div class="grid">
       <div class="card">
         <h2>Partitions</h2>
@@ -96,12 +96,13 @@ function SchemaCard({ station, path, onChange }) {
   const [schema, setSchema] = useState('');
   const [version, setVersion] = useState('0');
   const [error, setError] = useState(null);
+  // Until one is picked: the attached schema, else the first.
+  const chosen = schema || config.schema || (schemas && schemas.length ? schemas[0].name : '');
   const attach = async (e) => {
     e.preventDefault();
     setError(null);
     try {
-      await api('PUT', path + '/schema', { schema: schema || (schemas && schemas[0] && schemas[0].name),
-        version: Number(version) });
+      await api('PUT', path + '/schema', { schema: chosen, version: Number(version) });
       onChange();
     } catch (err) {
       setError(err);
@@ -123,7 +124,7 @@ function SchemaCard({ station, path, onChange }) {
       <button type="button" onClick=${detach}>Detach schema</button>` : html`<p>No schema: values are not checked.</p>`}
     <form onSubmit=${attach}>
       <div class="row">
-        <label>Schema <select id="attach-schema" value=${schema} onChange=${(e) => setSchema(e.target.value)}>
+        <label>Schema <select id="attach-schema" value=${chosen} onChange=${(e) => setSchema(e.target.value)}>
           ${(schemas || []).map((x) => html`<option value=${x.name}>${x.name} (${x.type})</option>`)}
         </select></label>
         <label>Version (0: latest) <input type="number" min="0" value=${version}
