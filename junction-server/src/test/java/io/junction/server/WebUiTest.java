@@ -117,15 +117,22 @@ class WebUiTest {
     @Test
     void operatesStationsSchemasAndDeadLettersThroughTheBrowser() throws IOException {
         startServer(true);
-        assertThat(rest.post("/api/v1/schemas", Map.of("name", "order", "type", "json", "definition", SCHEMA))
-                .status()).isEqualTo(201);
-
         browser.get(base);
         WebElement user = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
         screenshot("01-login");
         user.sendKeys("root");
         browser.findElement(By.id("login-password")).sendKeys(PASSWORD, org.openqa.selenium.Keys.ENTER);
         waitForText(By.id("whoami"), "root");
+
+        // Schemas: create the JSON Schema with the form.
+        click(By.linkText("Schemas"));
+        type(By.id("schema-name"), "order");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("schema-type"))).selectByValue("json");
+        type(By.id("schema-definition"), SCHEMA);
+        click(By.cssSelector("#create-schema button[type=submit]"));
+        waitForText(By.cssSelector("#create-schema .ok"), "Created order");
+        waitForText(By.id("schemas"), "order");
+        click(By.linkText("Stations"));
 
         // Overview: create the station with the form.
         type(By.id("station-name"), "orders");
@@ -171,6 +178,19 @@ class WebUiTest {
                 return false; // still being written
             }
         });
+        Path csv = DOWNLOADS.resolve("orders-p" + partition + "-earliest.csv");
+        Files.deleteIfExists(csv);
+        click(By.id("export-csv"));
+        waitFor("the export " + csv + " is downloaded").until(d -> {
+            try {
+                return Files.exists(csv) && Files.readAllLines(csv).size() == 2;
+            } catch (IOException e) {
+                return false; // still being written
+            }
+        });
+        assertThat(Files.readAllLines(csv).get(0)).isEqualTo("partition,offset,timestamp,key,value,headers");
+        assertThat(Files.readAllLines(csv).get(1)).startsWith(partition + ",0,").contains("order-42",
+                "\"{\"\"id\"\":42,\"\"item\"\":\"\"blue widget\"\"}\"");
         type(By.name("max_deliveries"), "7");
         click(By.cssSelector("#settings button[type=submit]"));
         waitForText(By.cssSelector("#settings .ok"), "Saved.");
