@@ -293,6 +293,15 @@ class WebUiTest {
                 .selectByValue("default");
         waitForText(By.id("stations"), "orders");
 
+        // The session ends elsewhere (here: logged out over REST with the UI's token): the next poll is answered
+        // 401 and the login page comes back.
+        String token = (String) ((JavascriptExecutor) browser).executeScript(
+                "return sessionStorage.getItem('junction.token')");
+        assertThat(rest.as("Bearer " + token).post("/api/v1/logout", null).status()).isEqualTo(200);
+        type(By.id("login-user"), "root");
+        browser.findElement(By.id("login-password")).sendKeys(PASSWORD, org.openqa.selenium.Keys.ENTER);
+        waitForText(By.id("whoami"), "root");
+
         // A narrow screen: the station page still lays out (one column).
         browser.manage().window().setSize(new Dimension(400, 800));
         browser.get(base + "#/stations/orders");
