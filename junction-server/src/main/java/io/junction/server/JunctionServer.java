@@ -182,6 +182,7 @@ public final class JunctionServer implements AutoCloseable {
                 .requestTimeout(Duration.ofMinutes(1))
                 .build(new RestGateway(new LocalCalls(services.definitions()), broker, guard)
                         .decorate(onlyOnPort(boundHttpPort)))
+                .serviceUnder("/", WebUi.service().decorate(onlyOnPort(boundHttpPort)))
                 .decorator(securityHeaders(boundHttpPort))
                 .errorHandler(RestGateway.ERRORS)
                 // Produce and consume are long-lived streams: no limit on a stream's total size or duration
