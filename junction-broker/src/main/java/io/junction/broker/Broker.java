@@ -812,8 +812,17 @@ public final class Broker implements AutoCloseable {
      */
     public synchronized SchemaInfo addSchemaVersion(String tenant, String name, String definition,
             String messageType) {
+        return addSchemaVersion(tenant, name, definition, messageType, false);
+    }
+
+    /**
+     * As {@link #addSchemaVersion(String, String, String, String)}; with {@code dryRun}, only checks: the answer is
+     * the schema as it would be with the version, or the same error, and nothing is stored.
+     */
+    public synchronized SchemaInfo addSchemaVersion(String tenant, String name, String definition,
+            String messageType, boolean dryRun) {
         SchemaStore store = schemas(tenant);
-        return store.info(store.addVersion(name, definition, messageType), stationsUsing(tenant, name));
+        return store.info(store.addVersion(name, definition, messageType, dryRun), stationsUsing(tenant, name));
     }
 
     public SchemaInfo schemaInfo(String tenant, String name) {

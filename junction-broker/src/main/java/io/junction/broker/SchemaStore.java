@@ -152,6 +152,11 @@ final class SchemaStore {
      * the latest version's.
      */
     synchronized Entry addVersion(String name, String definition, String messageType) {
+        return addVersion(name, definition, messageType, false);
+    }
+
+    /** As above; with {@code dryRun}, every check runs and the entry it would become is returned, nothing stored. */
+    synchronized Entry addVersion(String name, String definition, String messageType, boolean dryRun) {
         checkDefinition(definition);
         Entry entry = get(name);
         if (entry.versions().size() >= MAX_VERSIONS) {
@@ -173,6 +178,11 @@ final class SchemaStore {
                     + entry.compatibility().name() + ": " + String.join("; ", problems));
         }
         int version = entry.versions().size() + 1;
+        if (dryRun) {
+            List<ParsedSchema> versions = new ArrayList<>(entry.versions());
+            versions.add(parsed);
+            return new Entry(name, entry.type(), entry.compatibility(), entry.createdAtMs(), List.copyOf(versions));
+        }
         try {
             writeVersion(dir.resolve(name), version, parsed);
         } catch (IOException e) {

@@ -273,7 +273,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void addSchemaVersion(io.junction.api.v1.AddSchemaVersionRequest request,
             StreamObserver<io.junction.api.v1.SchemaInfo> out) {
         answer(out, () -> Convert.schema(broker.addSchemaVersion(request.getTenant(), request.getName(),
-                request.getDefinition(), request.getMessageType())));
+                request.getDefinition(), request.getMessageType(), request.getDryRun())));
     }
 
     @Override

@@ -221,6 +221,16 @@ class RestGatewayTest {
                 "syntax = \"proto3\"; message Employee { int64 id = 1; string name = 2; string team = 3; }"));
         assertThat(compatible.status()).as(compatible.toString()).isEqualTo(200);
         assertThat(compatible.json().path("versions")).hasSize(2);
+        RestClient.Answer dryRun = rest.post("/api/v1/schemas/employee/versions", Map.of("definition",
+                "syntax = \"proto3\"; message Employee { int64 id = 1; string name = 2; string team = 3; "
+                        + "string site = 4; }", "dry_run", true));
+        assertThat(dryRun.status()).as(dryRun.toString()).isEqualTo(200);
+        assertThat(dryRun.json().path("versions")).as("as it would be").hasSize(3);
+        assertThat(rest.post("/api/v1/schemas/employee/versions", Map.of("definition",
+                "syntax = \"proto3\"; message Employee { string id = 1; }", "dry_run", true)).code())
+                .isEqualTo("INCOMPATIBLE_SCHEMA");
+        assertThat(rest.get("/api/v1/schemas/employee").json().path("versions")).as("a dry run stores nothing")
+                .hasSize(2);
         assertThat(rest.get("/api/v1/schemas").json().path("schemas").findValuesAsText("name"))
                 .containsExactly("employee");
     }

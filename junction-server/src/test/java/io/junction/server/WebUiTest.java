@@ -255,15 +255,23 @@ class WebUiTest {
         waitForDrawnChart("throughput-chart", () -> produce(batches[0]++));
         screenshot("06-overview");
 
-        // Schemas: the versions diff, and an incompatible version refused with its code and message.
+        // Schemas: the verdict before saving (an incompatible version refused with its code and message, a
+        // compatible one "would be version 2" with nothing saved), then the versions diff.
         browser.get(base + "#/schemas/order");
         type(By.id("version-definition"), SCHEMA.replace("\"required\":[\"id\",\"item\"]",
                 "\"required\":[\"id\",\"item\",\"price\"]"));
+        click(By.id("check-version"));
+        waitForText(By.cssSelector("#add-version .error"), "INCOMPATIBLE_SCHEMA");
         click(By.cssSelector("#add-version button[type=submit]"));
         waitForText(By.cssSelector("#add-version .error"), "INCOMPATIBLE_SCHEMA");
         screenshot("07-schema-incompatible");
         type(By.id("version-definition"), SCHEMA.replace("\"item\":{\"type\":\"string\"}",
                 "\"item\":{\"type\":\"string\"},\"price\":{\"type\":\"number\"}"));
+        click(By.id("check-version"));
+        waitForText(By.id("check-verdict"), "would be version 2");
+        assertThat(rest.get("/api/v1/schemas/order").json().path("versions")).as("a check saves nothing")
+                .hasSize(1);
+        screenshot("07-schema-check");
         click(By.cssSelector("#add-version button[type=submit]"));
         waitForText(By.cssSelector("#add-version .ok"), "saved as version 2");
         waitFor("the diff shows price added").until(d -> d.findElements(By.cssSelector(

@@ -135,10 +135,12 @@ function AddVersion({ schema, onAdded }) {
   const [definition, setDefinition] = useState(pretty(versions[versions.length - 1] || ''));
   const [error, setError] = useState(null);
   const [added, setAdded] = useState(null);
+  const [checked, setChecked] = useState(null);
   const submit = async (e) => {
     e.preventDefault();
     setError(null);
     setAdded(null);
+    setChecked(null);
     try {
       const s = await api('POST', '/schemas/' + seg(schema.name) + '/versions', { definition });
       const n = (s.versions || []).length;
@@ -148,13 +150,30 @@ function AddVersion({ schema, onAdded }) {
       setError(err);
     }
   };
+  // The verdict before saving: the same request with dry_run, which stores nothing.
+  const check = async () => {
+    setError(null);
+    setAdded(null);
+    setChecked(null);
+    try {
+      const s = await api('POST', '/schemas/' + seg(schema.name) + '/versions', { definition, dry_run: true });
+      setChecked((s.versions || []).length);
+    } catch (err) {
+      setError(err);
+    }
+  };
   return html`<form class="card" id="add-version" onSubmit=${submit}>
     <h2>Add a version</h2>
-    <p class="hint">Checked against ${schema.compatibility}: an incompatible version is refused and the answer says what breaks.</p>
+    <p class="hint">Checked against ${schema.compatibility}: an incompatible version is refused and the answer says what breaks. Check first to see the verdict without saving.</p>
     <label class="field">Definition <textarea id="version-definition" rows="10" value=${definition}
       onInput=${(e) => setDefinition(e.target.value)}></textarea></label>
-    <button type="submit">Add version</button>
+    <div class="row">
+      <button type="button" id="check-version" class="secondary" onClick=${check}>Check compatibility</button>
+      <button type="submit">Add version</button>
+    </div>
     <${ErrorBox} error=${error} />
+    ${checked ? html`<p class="ok" role="status" id="check-verdict">${'Compatible: it would be version ' + checked
+      + ' (not saved yet).'}</p>` : null}
     ${added ? html`<p class="ok" role="status">Compatible: saved as version ${added}.</p>` : null}
   </form>`;
 }
