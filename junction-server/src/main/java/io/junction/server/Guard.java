@@ -520,7 +520,7 @@ final class Guard implements ServerInterceptor {
                     target(action, request), code, message);
             if (denied) {
                 recordFailure(principal.tenant(), entry);
-            } else if (changes(service, action)) {
+            } else if (changes(service, action) && !dryRun(request)) {
                 if (status.isOk()) {
                     try {
                         auditor.record(tenant, entry).get(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -554,6 +554,15 @@ final class Guard implements ServerInterceptor {
             }
             return principal.tenant();
         }
+    }
+
+    /** A request that only checks (a schema version's {@code dry_run}): it changes nothing, so it is not audited. */
+    private static boolean dryRun(Message request) {
+        if (request == null) {
+            return false;
+        }
+        FieldDescriptor f = request.getDescriptorForType().findFieldByName("dry_run");
+        return f != null && f.getJavaType() == FieldDescriptor.JavaType.BOOLEAN && (Boolean) request.getField(f);
     }
 
     private static String who(Principal p) {

@@ -231,6 +231,14 @@ class RestGatewayTest {
                 .isEqualTo("INCOMPATIBLE_SCHEMA");
         assertThat(rest.get("/api/v1/schemas/employee").json().path("versions")).as("a dry run stores nothing")
                 .hasSize(2);
+        List<String> audited = new java.util.ArrayList<>();
+        rest.get("/api/v1/audit").json().path("entries").forEach(e -> {
+            if (e.path("action").asText().equals("AddSchemaVersion")) {
+                audited.add(e.path("result").asText());
+            }
+        });
+        assertThat(audited).as("the refused and the saved version audited, not the checks")
+                .containsExactly("INCOMPATIBLE_SCHEMA", "OK");
         assertThat(rest.get("/api/v1/schemas").json().path("schemas").findValuesAsText("name"))
                 .containsExactly("employee");
     }
