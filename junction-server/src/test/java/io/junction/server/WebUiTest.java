@@ -281,9 +281,36 @@ class WebUiTest {
         waitForText(By.id("schemas"), "order");
         screenshot("08-schemas");
 
+        // Access: a user, an API token (its secret shown once, and it works), a tenant — created with the forms,
+        // then deleted or revoked behind the confirmation.
         browser.get(base + "#/access");
         waitForText(By.id("users"), "root");
+        type(By.id("user-name"), "ops");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("user-role"))).selectByValue("viewer");
+        type(By.id("user-password"), "ops's long password");
+        click(By.cssSelector("#create-user button[type=submit]"));
+        waitForText(By.id("users"), "ops");
+        assertThat(rest.get("/api/v1/users/ops").json().path("role").asText()).isEqualTo("viewer");
+        type(By.id("token-name"), "ci");
+        click(By.cssSelector("#create-token button[type=submit]"));
+        String secret = waitForText(By.id("new-token-secret"), "jn_").strip();
+        assertThat(rest.as("Bearer " + secret).get("/api/v1/whoami").json().path("via").asText())
+                .isEqualTo("token:ci");
+        waitForText(By.id("tokens"), "ci");
+        type(By.id("tenant-name"), "beta");
+        click(By.cssSelector("#create-tenant button[type=submit]"));
+        waitForText(By.id("tenants"), "beta");
         screenshot("09-access");
+        click(By.id("revoke-token-ci"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
+        waitFor("the token is revoked").until(d -> rest.as("Bearer " + secret).get("/api/v1/whoami").status()
+                == 401);
+        click(By.id("delete-user-ops"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
+        waitFor("the user is deleted").until(d -> rest.get("/api/v1/users/ops").status() == 404);
+        click(By.id("delete-tenant-beta"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm-ok"))).click();
+        waitFor("the tenant is deleted").until(d -> rest.get("/api/v1/tenants/beta").status() == 404);
 
         // Root picks another tenant: the pages act in it.
         assertThat(rest.post("/api/v1/tenants", Map.of("name", "acme")).status()).isEqualTo(201);
