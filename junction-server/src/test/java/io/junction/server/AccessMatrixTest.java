@@ -316,7 +316,8 @@ class AccessMatrixTest {
                             .forEach(shown::addMembers);
                     sb.append(shown.setMemberCount(shown.getMembersCount()));
                 }
-                sb.append(s);
+                // The maintenance timers' reports (a retention pass runs a minute after start) are not state.
+                sb.append(s.toBuilder().clearLastRetention().clearLastCompaction());
             }
         }
         return sb.toString();
@@ -426,7 +427,7 @@ class AccessMatrixTest {
                     String tenant = identity.getKey().equals("other-tenant-admin") ? "acme" : "";
                     ErrorCode got = call(identity.getValue(), method, request(method, tenant));
                     assertThat(got).as("%s as %s", rpc, identity.getKey()).isEqualTo(want);
-                    assertThat(state()).as("nothing changed").isEqualTo(before);
+                    assertThat(state()).as("%s as %s changed nothing", rpc, identity.getKey()).isEqualTo(before);
                     awaitAuditEntry(marks, rpc, want);
                 }));
             }
