@@ -79,6 +79,9 @@ public enum ErrorCode {
     LOGIN_THROTTLED(34, true),
     /** A tenant's quota (storage, stations, connections) would be passed; the message names the limit and usage. */
     QUOTA_EXCEEDED(35, false),
+    /** No connector of that name in the tenant. */
+    UNKNOWN_CONNECTOR(36, false),
+    CONNECTOR_EXISTS(37, false),
     /** Client side, never on the wire: the broker cannot be reached, or did not answer in time. */
     UNAVAILABLE(1000, true),
     /** Client side, never on the wire: a failure that carries no Junction code this client knows. */
