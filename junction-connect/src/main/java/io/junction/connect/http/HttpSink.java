@@ -61,6 +61,7 @@ final class HttpSink implements Connector {
     private static final Duration SETTLE_WAIT = Duration.ofSeconds(10);
     private static final Duration REJOIN_MIN = Duration.ofSeconds(1);
     private static final Duration REJOIN_MAX = Duration.ofSeconds(30);
+    private static final Duration LOG_EVERY = Duration.ofSeconds(30);
     private static final System.Logger LOG = System.getLogger(HttpSink.class.getName());
 
     private final ConnectorContext context;
@@ -85,6 +86,7 @@ final class HttpSink implements Connector {
     /** Stop gave up waiting: requests not sent yet are not sent. */
     private volatile boolean abandoned;
     private volatile int maxDeliveries;
+    private volatile long lastLogNanos = System.nanoTime() - LOG_EVERY.toNanos() - 1;
     private ScheduledFuture<?> rejoin; // guarded by this
     private Duration rejoinDelay = REJOIN_MIN; // pool thread only
     private boolean started; // guarded by this
@@ -275,13 +277,19 @@ final class HttpSink implements Connector {
         f.whenComplete((x, e) -> settling.remove(f));
     }
 
+    /** Shows the failure; logs it when it is the first since a success, at most once per {@link #LOG_EVERY}. */
     private void fail(String error) {
         lastError = error;
-        if (state != State.FAILED && !stopping) {
-            LOG.log(System.Logger.Level.WARNING, "http-sink {0} ({1}): {2}", context.name(),
+        if (stopping) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (state != State.FAILED && now - lastLogNanos > LOG_EVERY.toNanos()) {
+            lastLogNanos = now;
+            LOG.log(System.Logger.Level.WARNING, "http-sink {0} ({1}) is failing, retrying: {2}", context.name(),
                     HttpSinkConfig.redacted(config.url()), error);
         }
-        state = stopping ? state : State.FAILED;
+        state = State.FAILED;
     }
 
     private void done() {
