@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -97,11 +97,13 @@ final class HttpSink implements Connector {
         this.memberName = "http-sink " + context.name();
         AtomicInteger n = new AtomicInteger();
         String prefix = "junction-http-sink-" + context.name() + "-";
-        this.pool = Executors.newScheduledThreadPool(THREADS, r -> {
+        ScheduledThreadPoolExecutor threads = new ScheduledThreadPoolExecutor(THREADS, r -> {
             Thread t = new Thread(r, prefix + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        threads.setRemoveOnCancelPolicy(true); // a request's deadline is cancelled when it completes, mostly
+        this.pool = threads;
         this.client = HttpClient.newBuilder().executor(pool).connectTimeout(config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
