@@ -160,9 +160,8 @@ final class HttpSink implements Connector {
             session = s;
             s.member.complete(m);
             rejoinDelay = REJOIN_MIN;
-            if (lastError == null) {
-                state = State.RUNNING;
-            }
+            lastError = null;
+            state = State.RUNNING;
             if (stopping) { // stop() ran meanwhile and found no member to leave
                 m.leave();
             }
@@ -317,6 +316,13 @@ final class HttpSink implements Connector {
                             .append(part.ackFloor());
                 }
                 position = p.toString();
+                Duration ackTimeout = context.broker().stationInfo(context.tenant(), config.station()).config()
+                        .ackTimeout();
+                if (config.timeout().compareTo(ackTimeout) >= 0) {
+                    warnings.add("timeout " + config.timeout() + " is not below the ack timeout of station "
+                            + config.station() + " (" + ackTimeout + "): a slow request's message may be handed out "
+                            + "again while it runs");
+                }
                 if (g.ordering() == Ordering.PARTITION && config.maxConcurrency() > 1) {
                     warnings.add("group " + config.group() + " has partition ordering: the messages of a partition "
                             + "are posted up to max-concurrency at once; use max-concurrency 1 for partition order");

@@ -348,4 +348,22 @@ class HttpSinkTest {
         answered.set(receiver.count());
         assertThat(answered.get()).isGreaterThanOrEqualTo(201);
     }
+
+    @Test
+    void shouldJoinOnceTheStationExistsAndShowWhyNotMeanwhile() {
+        TestContext context = context();
+        Connector sink = new HttpSinkType().create(context); // validate() would refuse: no station yet
+        running.add(sink);
+        sink.start();
+        Await.until(WAIT, () -> sink.status().lastError() != null, () -> sink.status().toString());
+        assertThat(sink.status().state()).isEqualTo(ConnectorStatus.State.FAILED);
+        assertThat(sink.status().lastError()).contains("cannot join group crm of station employees");
+
+        station(1, 5);
+        produce(message("emp-1", "v1"));
+        awaitLag(0);
+        assertThat(receiver.count()).isEqualTo(1);
+        assertThat(sink.status().state()).isEqualTo(ConnectorStatus.State.RUNNING);
+        assertThat(sink.status().lastError()).isNull();
+    }
 }
