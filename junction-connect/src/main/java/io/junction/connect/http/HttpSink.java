@@ -49,7 +49,8 @@ import io.junction.connect.ConnectorStatus.State;
  * sent and settled on the sink's own pool ({@value #THREADS} threads named {@code junction-http-sink-NAME-N}, also
  * the HTTP client's executor) and the JDK client's selector thread. Joining (and joining again after the broker
  * removed the member, e.g. the station was deleted and created again) is retried on that pool with backoff.
- * Counters are atomic; {@link #start} and {@link #stop} are serialized by the instance's monitor.
+ * Counters are atomic; {@link #start} and {@link #stop} are serialized by the instance's monitor, which no
+ * other thread takes (the group's owner thread must never wait for a stop).
  *
  * <p><b>Delivery.</b> At least once: an ack follows a 2xx, so a receiver that failed after doing the work, or a
  * response lost on the way, sees the message again with the same {@code Idempotency-Key}.
@@ -87,8 +88,10 @@ final class HttpSink implements Connector {
     private volatile boolean abandoned;
     private volatile int maxDeliveries;
     private volatile long lastLogNanos = System.nanoTime() - LOG_EVERY.toNanos() - 1;
-    private ScheduledFuture<?> rejoin; // guarded by this
-    private Duration rejoinDelay = REJOIN_MIN; // pool thread only
+    /** Guards the next join's schedule; held briefly (the group's owner thread takes it in {@code closed}). */
+    private final Object joinLock = new Object();
+    private ScheduledFuture<?> rejoin; // guarded by joinLock
+    private Duration rejoinDelay = REJOIN_MIN; // guarded by joinLock
     private boolean started; // guarded by this
 
     HttpSink(ConnectorContext context, HttpSinkConfig config) {
@@ -159,7 +162,9 @@ final class HttpSink implements Connector {
                     StartPosition.earliest(), memberName, config.maxConcurrency(), s);
             session = s;
             s.member.complete(m);
-            rejoinDelay = REJOIN_MIN;
+            synchronized (joinLock) {
+                rejoinDelay = REJOIN_MIN;
+            }
             lastError = null;
             state = State.RUNNING;
             if (stopping) { // stop() ran meanwhile and found no member to leave
@@ -172,16 +177,18 @@ final class HttpSink implements Connector {
         }
     }
 
-    private synchronized void scheduleJoin() {
-        if (stopping) {
-            return;
-        }
-        Duration delay = rejoinDelay;
-        rejoinDelay = rejoinDelay.multipliedBy(2).compareTo(REJOIN_MAX) > 0 ? REJOIN_MAX : rejoinDelay.multipliedBy(2);
-        try {
-            rejoin = pool.schedule(this::join, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // stopped meanwhile
+    private void scheduleJoin() {
+        synchronized (joinLock) {
+            if (stopping) {
+                return;
+            }
+            Duration delay = rejoinDelay;
+            rejoinDelay = delay.multipliedBy(2).compareTo(REJOIN_MAX) > 0 ? REJOIN_MAX : delay.multipliedBy(2);
+            try {
+                rejoin = pool.schedule(this::join, delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // stopped meanwhile
+            }
         }
     }
 
@@ -350,9 +357,11 @@ final class HttpSink implements Connector {
         if (stopping) {
             return;
         }
-        stopping = true;
-        if (rejoin != null) {
-            rejoin.cancel(false);
+        synchronized (joinLock) {
+            stopping = true;
+            if (rejoin != null) {
+                rejoin.cancel(false);
+            }
         }
         Session s = session;
         GroupMember m = s == null ? null : s.member.getNow(null);
