@@ -287,17 +287,19 @@ final class HttpSink implements Connector {
 
     /** Shows the failure; logs it when it is the first since a success, at most once per {@link #LOG_EVERY}. */
     private void fail(String error) {
-        lastError = error;
         if (stopping) {
+            lastError = error;
             return;
         }
+        boolean first = state != State.FAILED;
+        state = State.FAILED; // before the error: a reader that sees the error sees the state
+        lastError = error;
         long now = System.nanoTime();
-        if (state != State.FAILED && now - lastLogNanos > LOG_EVERY.toNanos()) {
+        if (first && now - lastLogNanos > LOG_EVERY.toNanos()) {
             lastLogNanos = now;
             LOG.log(System.Logger.Level.WARNING, "http-sink {0} ({1}) is failing, retrying: {2}", context.name(),
                     HttpSinkConfig.redacted(config.url()), error);
         }
-        state = State.FAILED;
     }
 
     private void done() {

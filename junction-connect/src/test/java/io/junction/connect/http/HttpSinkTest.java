@@ -356,7 +356,7 @@ class HttpSinkTest {
         running.add(sink);
         sink.start();
         Await.until(WAIT, () -> sink.status().lastError() != null, () -> sink.status().toString());
-        assertThat(sink.status().state()).isEqualTo(ConnectorStatus.State.FAILED);
+        assertThat(sink.status().state()).isEqualTo(ConnectorStatus.State.FAILED); // set before the error
         assertThat(sink.status().lastError()).contains("cannot join group crm of station employees");
 
         station(1, 5);

@@ -78,10 +78,15 @@ final class Receiver implements AutoCloseable {
         responder = r;
     }
 
+    /**
+     * Counts the request in progress from its arrival until its answer is about to be sent (not until the exchange
+     * ends: the sink may already have the answer and send the next request before this thread gets further).
+     */
     private void handle(HttpExchange exchange) throws IOException {
         int now = inProgress.incrementAndGet();
         maxInProgress.accumulateAndGet(now, Math::max);
         AtomicInteger forKey = null;
+        boolean counted = true;
         try (exchange; InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readAllBytes();
             JsonNode json = JSON.readTree(body);
@@ -106,6 +111,9 @@ final class Receiver implements AutoCloseable {
             }
             answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             byte[] out = answer.body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            counted = false;
+            forKey.decrementAndGet();
+            inProgress.decrementAndGet();
             exchange.sendResponseHeaders(answer.status(), out.length == 0 ? -1 : out.length);
             if (out.length > 0) {
                 try (OutputStream o = exchange.getResponseBody()) {
@@ -115,10 +123,12 @@ final class Receiver implements AutoCloseable {
         } catch (IOException e) {
             // the sink gave up on the request (timeout, stop): nothing to answer
         } finally {
-            if (forKey != null) {
-                forKey.decrementAndGet();
+            if (counted) {
+                if (forKey != null) {
+                    forKey.decrementAndGet();
+                }
+                inProgress.decrementAndGet();
             }
-            inProgress.decrementAndGet();
         }
     }
 
