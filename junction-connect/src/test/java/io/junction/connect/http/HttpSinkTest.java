@@ -176,9 +176,9 @@ class HttpSinkTest {
     @Test
     void shouldRetryARequestThatTimesOut() {
         station(1, 5);
-        receiver.respond((i, body) -> new Receiver.Answer(200, "", Map.of(), i == 0 ? 2_000 : 0));
+        receiver.respond((i, body) -> new Receiver.Answer(200, "", Map.of(), i == 0 ? 3_000 : 0));
         produce(message("emp-1", "v1"));
-        Connector sink = start(context("timeout", "300ms"));
+        Connector sink = start(context("timeout", "1s"));
         awaitLag(0);
 
         assertThat(receiver.requests()).extracting(r -> r.header("X-Junction-Delivery")).containsExactly("1", "2");
