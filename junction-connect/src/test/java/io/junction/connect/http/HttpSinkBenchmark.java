@@ -58,8 +58,8 @@ class HttpSinkBenchmark {
         try (Broker broker = Broker.open(BrokerConfig.defaults(dir.resolve("data")))) {
             broker.createStation(Broker.DEFAULT_TENANT, "bench", new StationConfig(4,
                     StationConfig.DEFAULT_RETENTION_AGE, 0, 0, StationConfig.DEFAULT_ACK_TIMEOUT, 5));
-            String value = "{\"id\": 1234567, \"name\": \"Ada Lovelace\", \"team\": \"engines\", \"pad\": \"" + "x".repeat(30)
-                    + "\"}";
+            String value = "{\"id\": 1234567, \"name\": \"Ada Lovelace\", \"team\": \"engines\", \"pad\": \""
+                    + "x".repeat(30) + "\"}";
             List<OutgoingMessage> batch = new ArrayList<>();
             for (int i = 0; i < messages; i++) {
                 batch.add(OutgoingMessage.of(("emp-" + i % keys).getBytes(StandardCharsets.UTF_8),
