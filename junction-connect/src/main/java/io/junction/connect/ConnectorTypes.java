@@ -10,6 +10,6 @@ public final class ConnectorTypes {
 
     /** Every type, as {@link Connectors#open} takes them. */
     public static List<ConnectorType> all() {
-        return List.of();
+        return List.of(new io.junction.connect.http.HttpSinkType());
     }
 }
