@@ -59,7 +59,7 @@ public final class PostgresServer implements AutoCloseable {
      * Creates a cluster and starts it. {@code settings} are extra {@code name=value} server settings (e.g.
      * {@code wal_level=replica}), given after the defaults so they win.
      */
-    public static PostgresServer start(String... settings) throws IOException, InterruptedException {
+    public static PostgresServer create(String... settings) throws IOException, InterruptedException {
         Path bin = binaries().orElseThrow(() -> new IllegalStateException(
                 "no PostgreSQL under /usr/lib/postgresql/*/bin: apt-get install postgresql"));
         Path dir = Files.createTempDirectory("junction-pg-");
