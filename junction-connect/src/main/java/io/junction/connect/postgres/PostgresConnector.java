@@ -299,7 +299,12 @@ final class PostgresConnector implements Connector {
         if (stopping) {
             return;
         }
-        replicate();
+        try {
+            replicate();
+        } catch (SQLException e) {
+            throw new SQLException("replication from " + config.url() + " (slot " + config.slot() + "): "
+                    + e.getMessage(), e.getSQLState(), e);
+        }
     }
 
     private void checkWalLevel() throws SQLException {
@@ -383,11 +388,15 @@ final class PostgresConnector implements Connector {
 
     private boolean slotExists() throws SQLException {
         try (PreparedStatement st = sql.prepareStatement(
-                "SELECT plugin FROM pg_replication_slots WHERE slot_name = ?")) {
+                "SELECT plugin, database, current_database() FROM pg_replication_slots WHERE slot_name = ?")) {
             st.setString(1, config.slot());
             try (ResultSet rs = st.executeQuery()) {
                 if (!rs.next()) {
                     return false;
+                }
+                if (!rs.getString(3).equals(rs.getString(2))) {
+                    throw new SQLException("replication slot " + config.slot() + " belongs to database "
+                            + rs.getString(2) + ", not " + rs.getString(3) + ": choose another name (option 'slot')");
                 }
                 if (!"pgoutput".equals(rs.getString(1))) {
                     throw new SQLException("replication slot " + config.slot() + " exists with plugin "

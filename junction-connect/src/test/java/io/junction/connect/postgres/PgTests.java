@@ -44,6 +44,18 @@ final class PgTests {
         }
     }
 
+    /** The first column of the rows of a query, one line each. */
+    static String query(PostgresServer pg, String database, String query) throws SQLException {
+        try (Connection c = connect(pg, database); Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery(query)) {
+            List<String> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+            return String.join("\n", rows);
+        }
+    }
+
     static void createDatabase(PostgresServer pg, String database) throws SQLException {
         sql(pg, PostgresServer.DATABASE, "CREATE DATABASE " + database);
     }

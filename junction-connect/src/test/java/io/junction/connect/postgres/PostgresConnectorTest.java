@@ -70,8 +70,15 @@ class PostgresConnectorTest {
     }
 
     @AfterEach
-    void close() {
-        running.forEach(Connector::stop);
+    void close() throws Exception {
+        for (Connector c : running) {
+            c.stop();
+            try {
+                c.release(); // slots are the cluster's: another test's connector may take the same name
+            } catch (java.sql.SQLException e) {
+                // a connector that never connected (a wrong password) has nothing to release
+            }
+        }
         broker.close();
     }
 
@@ -152,5 +159,157 @@ class PostgresConnectorTest {
         assertThat(s.position()).isEqualTo(json(m.get(2).value()).path("source").path("lsn").asText());
         assertThat(s.lastError()).isNull();
         await("the lag is known", 10, () -> c.status().lag() >= 0);
+    }
+
+    private Connector startNever(String table, String station) throws Exception {
+        broker.createStation(Broker.DEFAULT_TENANT, station, StationConfig.defaults());
+        Map<String, String> o = options(table, station);
+        o.put("snapshot", "never");
+        Connector c = start(context(station, o));
+        awaitRunning(c);
+        return c;
+    }
+
+    private static List<JsonNode> values(List<StoredMessage> messages) {
+        return messages.stream().filter(m -> !m.tombstone()).map(m -> json(m.value())).toList();
+    }
+
+    @Test
+    void truncateIsOneKeylessEnvelopeWithOpT() throws Exception {
+        sql(pg, db, "CREATE TABLE items (id int PRIMARY KEY, v text)");
+        Connector c = startNever("public.items", "items");
+        sql(pg, db, "INSERT INTO items VALUES (1, 'a'), (2, 'b')", "TRUNCATE items", "INSERT INTO items VALUES (3, 'c')");
+        awaitMessages("items", 4, c);
+        List<StoredMessage> m = messages(broker, "items");
+        assertThat(m).hasSize(4);
+        JsonNode t = json(m.get(2).value());
+        assertThat(m.get(2).key()).isNull();
+        assertThat(t.path("op").asText()).isEqualTo("t");
+        assertThat(t.path("before").isNull()).isTrue();
+        assertThat(t.path("after").isNull()).isTrue();
+        assertThat(t.path("source").path("table").asText()).isEqualTo("public.items");
+        assertThat(json(m.get(3).value()).path("after").path("id").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aMultiRowTransactionIsStoredWholeAndInCommitOrder() throws Exception {
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY, v int)");
+        Connector c = startNever("public.t", "t");
+        try (Connection a = PgTests.connect(pg, db); Connection b = PgTests.connect(pg, db)) {
+            a.setAutoCommit(false);
+            b.setAutoCommit(false);
+            try (Statement sa = a.createStatement(); Statement sb = b.createStatement()) {
+                for (int i = 0; i < 50; i++) {
+                    sa.execute("INSERT INTO t VALUES (" + i + ", 1)"); // a began first ...
+                    sb.execute("INSERT INTO t VALUES (" + (1000 + i) + ", 2)");
+                }
+                sa.execute("UPDATE t SET v = 10 WHERE id < 10");
+                sa.execute("DELETE FROM t WHERE id >= 40");
+                b.commit(); // ... but b commits first
+                a.commit();
+                a.rollback();
+                sa.execute("INSERT INTO t VALUES (5000, 3)");
+                a.rollback(); // a rolled-back transaction produces nothing
+            }
+        }
+        awaitMessages("t", 120, c);
+        List<JsonNode> v = values(messages(broker, "t"));
+        assertThat(v).hasSize(120);
+        for (int i = 0; i < 50; i++) {
+            assertThat(v.get(i).path("after").path("id").asInt()).isEqualTo(1000 + i);
+        }
+        String lsnB = v.get(0).path("source").path("lsn").asText();
+        String lsnA = v.get(50).path("source").path("lsn").asText();
+        assertThat(v.subList(0, 50)).allSatisfy(e -> assertThat(e.path("source").path("lsn").asText())
+                .isEqualTo(lsnB));
+        assertThat(v.subList(50, 120)).allSatisfy(e -> assertThat(e.path("source").path("lsn").asText())
+                .isEqualTo(lsnA));
+        assertThat(v.get(50).path("after").path("id").asInt()).isZero();
+        assertThat(v.get(100).path("op").asText()).isEqualTo("u");
+        assertThat(v.get(110).path("op").asText()).isEqualTo("d");
+        assertThat(v.get(119).path("before").path("id").asInt()).isEqualTo(49);
+        await("both transactions counted", 10, () -> c.status().counts().get("transactions") == 2L);
+        assertThat(c.status().counts()).containsEntry("changes", 120L);
+    }
+
+    @Test
+    void aColumnAddedWhileRunningGetsANewSchemaVersionBeforeItsMessages() throws Exception {
+        sql(pg, db, "CREATE TABLE people (id int PRIMARY KEY, name text, bio text)");
+        Connector c = startNever("public.people", "people");
+        SchemaInfo first = broker.schemaInfo(Broker.DEFAULT_TENANT, "people.public.people");
+        assertThat(first.latestVersion()).isEqualTo(1);
+        assertThat(first.stations()).containsExactly("people");
+        String big = "x".repeat(100_000); // TOASTed: not sent again by an update that does not change it
+        sql(pg, db, "ALTER TABLE people ALTER COLUMN bio SET STORAGE EXTERNAL",
+                "INSERT INTO people VALUES (1, 'Ada', '" + big + "')",
+                "ALTER TABLE people ADD COLUMN age int",
+                "INSERT INTO people VALUES (2, 'Grace', 'short', 85)",
+                "UPDATE people SET name = 'Ada L', age = 36 WHERE id = 1");
+        awaitMessages("people", 3, c);
+        List<StoredMessage> m = messages(broker, "people");
+        assertThat(broker.schemaInfo(Broker.DEFAULT_TENANT, "people.public.people").latestVersion()).isEqualTo(2);
+        assertThat(m.get(0).schemaVersion()).isEqualTo(1);
+        assertThat(m.get(1).schemaName()).isEqualTo("people.public.people");
+        assertThat(m.get(1).schemaVersion()).isEqualTo(2);
+        assertThat(json(m.get(1).value()).path("after").path("age").asInt()).isEqualTo(85);
+        JsonNode update = json(m.get(2).value()).path("after");
+        assertThat(update.path("age").asInt()).isEqualTo(36);
+        assertThat(update.has("bio")).as("an unchanged TOAST column is left out, not null").isFalse();
+        assertThat(json(m.get(0).value()).path("after").path("bio").asText()).isEqualTo(big);
+    }
+
+    @Test
+    void releaseDropsTheSlotAndThePublicationItCreated() throws Exception {
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY)");
+        Connector c = startNever("public.t", "t");
+        assertThat(pg.psql("SELECT slot_name FROM pg_replication_slots WHERE database = '" + db + "'"))
+                .isEqualTo("junction_default_t");
+        assertThat(PgTests.query(pg, db, "SELECT pubname FROM pg_publication")).isEqualTo("junction_default_t");
+        c.stop();
+        c.release();
+        assertThat(pg.psql("SELECT count(*) FROM pg_replication_slots WHERE database = '" + db + "'"))
+                .isEqualTo("0");
+        assertThat(PgTests.query(pg, db, "SELECT count(*) FROM pg_publication")).isEqualTo("0");
+    }
+
+    @Test
+    void aDroppedConnectionIsRetriedWithoutLossOrDuplicates() throws Exception {
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY)");
+        Connector c = startNever("public.t", "t");
+        sql(pg, db, "INSERT INTO t VALUES (1)");
+        awaitMessages("t", 1, c);
+        pg.psql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = "
+                + "'junction_default_t'");
+        sql(pg, db, "INSERT INTO t VALUES (2)");
+        await("the connector fails", 10, () -> c.status().state() == ConnectorStatus.State.FAILED
+                || messages(broker, "t").size() == 2);
+        sql(pg, db, "INSERT INTO t VALUES (3)");
+        awaitMessages("t", 3, c);
+        awaitRunning(c);
+        List<JsonNode> v = values(messages(broker, "t"));
+        assertThat(v.stream().map(e -> e.path("after").path("id").asInt()).toList()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aWrongPasswordFailsWithAClearErrorAndIsRetried() throws Exception {
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY)");
+        broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+        TestConnectorContext ctx = new TestConnectorContext(broker, Broker.DEFAULT_TENANT, "t", options("t", "t"),
+                Map.of("password", "wrong"), dir.resolve("state"));
+        Connector c = start(ctx);
+        await("a failure", 20, () -> c.status().state() == ConnectorStatus.State.FAILED);
+        assertThat(c.status().lastError()).contains("password authentication failed");
+        long start = System.nanoTime();
+        c.stop();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("stop in backoff").isLessThan(Duration.ofSeconds(2));
+        assertThat(c.status().state()).isEqualTo(ConnectorStatus.State.STOPPED);
+    }
+
+    @Test
+    void aMissingTableFailsWithAClearError() throws Exception {
+        broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+        Connector c = start(context("t", options("public.nope", "t")));
+        await("a failure", 20, () -> c.status().state() == ConnectorStatus.State.FAILED);
+        assertThat(c.status().lastError()).contains("table public.nope does not exist");
     }
 }
