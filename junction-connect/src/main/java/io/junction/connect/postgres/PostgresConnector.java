@@ -562,6 +562,12 @@ final class PostgresConnector implements Connector {
         }).orElse(new long[] {0, 0});
     }
 
+    /**
+     * Streams until stopped or failed. Transactions that arrive back to back are stored together (group commit:
+     * one produce, one position write, one confirmation for all of them) once nothing more is waiting or they
+     * hold {@value #CHUNK} messages; a Relation message first stores what is pending, so that a new schema version
+     * never precedes the messages written before it.
+     */
     private void replicate() throws Exception {
         PGConnection pg = replication.unwrap(PGConnection.class);
         long[] stored = readPosition();
@@ -574,18 +580,17 @@ final class PostgresConnector implements Connector {
                 .start();
         state = State.RUNNING;
         lastError = null;
-        long confirmed = stored[1];
+        Pending pending = new Pending(stream, stored[1]);
         Txn txn = null;
         relations.clear();
         while (!stopping) {
             ByteBuffer buffer = stream.readPending();
             if (buffer == null) {
+                pending.flush();
                 if (txn == null) {
                     long received = stream.getLastReceiveLSN().asLong();
-                    if (received > confirmed) { // nothing of ours before it is unconfirmed: let the slot move
-                        confirmed = received;
-                        stream.setFlushedLSN(LogSequenceNumber.valueOf(received));
-                        stream.setAppliedLSN(LogSequenceNumber.valueOf(received));
+                    if (received > pending.confirmed) { // nothing of ours before it is unconfirmed: let the slot go
+                        pending.confirm(received, false);
                     }
                 }
                 pollLag();
@@ -595,19 +600,19 @@ final class PostgresConnector implements Connector {
             PgOutput.Message m = PgOutput.decode(buffer);
             switch (m) {
                 case PgOutput.Begin b -> txn = new Txn(b, b.finalLsn() <= position);
-                case PgOutput.Relation r -> relation(r);
+                case PgOutput.Relation r -> {
+                    pending.flush();
+                    relation(r);
+                }
                 case PgOutput.Commit c -> {
                     if (txn == null) {
                         throw new IllegalStateException("pgoutput: a Commit without a Begin");
                     }
-                    if (!txn.skip) {
-                        commit(txn, c);
-                    }
+                    pending.add(txn, c);
                     txn = null;
-                    confirmed = Math.max(confirmed, c.endLsn());
-                    stream.setFlushedLSN(LogSequenceNumber.valueOf(confirmed));
-                    stream.setAppliedLSN(LogSequenceNumber.valueOf(confirmed));
-                    stream.forceUpdateStatus();
+                    if (pending.messages >= CHUNK) {
+                        pending.flush();
+                    }
                 }
                 case PgOutput.Ignored i -> {
                 }
@@ -619,6 +624,62 @@ final class PostgresConnector implements Connector {
                         change(txn, m);
                     }
                 }
+            }
+        }
+    }
+
+    /** Committed transactions not stored yet, and what was confirmed to PostgreSQL. Worker thread only. */
+    private final class Pending {
+        final PGReplicationStream stream;
+        final List<OutgoingMessage> batch = new ArrayList<>();
+        int messages;
+        int transactions;
+        int changes;
+        long commitLsn;
+        long endLsn;
+        long confirmed;
+
+        Pending(PGReplicationStream stream, long confirmed) {
+            this.stream = stream;
+            this.confirmed = confirmed;
+        }
+
+        void add(Txn txn, PgOutput.Commit c) {
+            endLsn = Math.max(endLsn, c.endLsn());
+            if (txn.skip) {
+                return;
+            }
+            batch.addAll(txn.messages);
+            messages += txn.messages.size();
+            changes += txn.changes;
+            transactions++;
+            commitLsn = c.commitLsn();
+        }
+
+        /** Produces the pending messages, then writes the position, then confirms: in that order. */
+        void flush() throws Exception {
+            if (transactions > 0) {
+                produce(batch);
+                ctx.writeState(POSITION_FILE, (commitLsn + " " + endLsn).getBytes(StandardCharsets.UTF_8));
+                position = commitLsn;
+                PostgresConnector.this.changes.addAndGet(changes);
+                PostgresConnector.this.transactions.addAndGet(transactions);
+            }
+            if (endLsn > confirmed) {
+                confirm(endLsn, true);
+            }
+            batch.clear();
+            messages = 0;
+            transactions = 0;
+            changes = 0;
+        }
+
+        void confirm(long lsn, boolean now) throws SQLException {
+            confirmed = lsn;
+            stream.setFlushedLSN(LogSequenceNumber.valueOf(lsn));
+            stream.setAppliedLSN(LogSequenceNumber.valueOf(lsn));
+            if (now) {
+                stream.forceUpdateStatus();
             }
         }
     }
@@ -728,16 +789,6 @@ final class PostgresConnector implements Connector {
                 txn.messages.add(new OutgoingMessage(key, null, List.of(), 0, msgId(txn), null));
             }
         }
-    }
-
-    private void commit(Txn txn, PgOutput.Commit c) throws Exception {
-        if (!txn.messages.isEmpty()) {
-            produce(txn.messages);
-        }
-        ctx.writeState(POSITION_FILE, (c.commitLsn() + " " + c.endLsn()).getBytes(StandardCharsets.UTF_8));
-        position = c.commitLsn();
-        changes.addAndGet(txn.changes);
-        transactions.incrementAndGet();
     }
 
     private void pollLag() {

@@ -312,4 +312,158 @@ class PostgresConnectorTest {
         await("a failure", 20, () -> c.status().state() == ConnectorStatus.State.FAILED);
         assertThat(c.status().lastError()).contains("table public.nope does not exist");
     }
+
+    @Test
+    void walLevelReplicaFailsWithAClearError() throws Exception {
+        try (PostgresServer replica = PostgresServer.create("wal_level=replica")) {
+            broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+            Map<String, String> o = options("public.t", "t");
+            o.put("url", replica.jdbcUrl());
+            Connector c = start(context("t", o));
+            await("a failure", 20, () -> c.status().state() == ConnectorStatus.State.FAILED);
+            assertThat(c.status().lastError()).contains("wal_level is 'replica'").contains("wal_level = logical");
+            c.stop();
+            running.remove(c);
+        }
+    }
+
+    /** A writer that runs transactions on its own thread until stopped, reconnecting whenever PostgreSQL fails. */
+    private final class Writer implements AutoCloseable {
+        final Thread thread;
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
+        volatile Throwable failure;
+
+        Writer(java.util.function.IntFunction<List<String>> transaction) {
+            thread = new Thread(() -> {
+                int i = 0;
+                Connection conn = null;
+                while (!stop.get()) {
+                    try {
+                        if (conn == null) {
+                            conn = PgTests.connect(pg, db);
+                            conn.setAutoCommit(false);
+                        }
+                        try (Statement st = conn.createStatement()) {
+                            for (String sql : transaction.apply(i)) {
+                                st.execute(sql);
+                            }
+                        }
+                        conn.commit();
+                        committed.incrementAndGet();
+                        i++;
+                        Thread.sleep(1); // a steady load, not a flood: the machine is shared
+
+                    } catch (java.sql.SQLException e) {
+                        try {
+                            if (conn != null) {
+                                conn.close();
+                            }
+                        } catch (java.sql.SQLException ignored) {
+                            // reconnecting anyway
+                        }
+                        conn = null;
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    } catch (RuntimeException e) {
+                        failure = e;
+                        return;
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                try {
+                    if (conn != null) {
+                        conn.close();
+                    }
+                } catch (java.sql.SQLException ignored) {
+                    // done
+                }
+            }, "writer");
+            thread.start();
+        }
+
+        void awaitCommits(long more) throws InterruptedException {
+            long target = committed.get() + more;
+            await(more + " more commits", 60, () -> committed.get() >= target || failure != null);
+            assertThat(failure).isNull();
+        }
+
+        @Override
+        public void close() {
+            stop.set(true);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertThat(failure).isNull();
+        }
+    }
+
+    @Test
+    void theSnapshotIsConsistentWithTheChangesMadeDuringIt() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("theSnapshotIsConsistentWithTheChangesMadeDuringIt seed: " + seed);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        int rows = 5000;
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)",
+                "INSERT INTO t SELECT g, 0 FROM generate_series(1, " + rows + ") g");
+        broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+        Connector c;
+        try (Writer w = new Writer(i -> List.of("UPDATE t SET v = v + 1 WHERE id = " + (1 + random.nextInt(rows)),
+                "UPDATE t SET v = v + 1 WHERE id = " + (1 + random.nextInt(rows))))) {
+            w.awaitCommits(20);
+            c = start(context("t", options("public.t", "t")));
+            awaitRunning(c);
+            w.awaitCommits(50);
+        }
+        long[] total = {0};
+        String last = PgTests.query(pg, db, "SELECT sum(v) FROM t");
+        total[0] = Long.parseLong(last);
+        Map<Integer, Integer> state = new HashMap<>();
+        await("every change on the station", 30, () -> {
+            state.clear();
+            for (StoredMessage m : messages(broker, "t")) {
+                JsonNode e = json(m.value());
+                int id = e.path("after").path("id").asInt();
+                int v = e.path("after").path("v").asInt();
+                Integer before = state.put(id, v);
+                if (e.path("op").asText().equals("r")) {
+                    assertThat(before).as("a second snapshot read of " + id).isNull();
+                } else {
+                    assertThat(before).as("an update of " + id + " without the row before it").isNotNull();
+                    assertThat(v).as("the update of " + id + " follows the value before it").isEqualTo(before + 1);
+                }
+            }
+            return state.values().stream().mapToLong(Integer::longValue).sum() == total[0];
+        }, () -> c.status().toString());
+        assertThat(state).hasSize(rows);
+        assertThat(c.status().counts().get("snapshot_rows")).isEqualTo(rows);
+        assertThat(c.status().counts().get("changes")).isPositive();
+    }
+
+    @Test
+    void postgresRestartedUnderLoadLosesAndDuplicatesNothing() throws Exception {
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY)");
+        Connector c = startNever("public.t", "t");
+        try (Writer w = new Writer(i -> List.of("INSERT INTO t VALUES (" + (3 * i) + "), (" + (3 * i + 1) + "), ("
+                + (3 * i + 2) + ") ON CONFLICT DO NOTHING"))) {
+            for (int round = 0; round < 2; round++) {
+                w.awaitCommits(30);
+                pg.restart();
+                w.awaitCommits(30);
+                awaitRunning(c);
+            }
+        }
+        List<Integer> expected = java.util.Arrays.stream(PgTests.query(pg, db, "SELECT id FROM t ORDER BY id")
+                .split("\n")).map(Integer::parseInt).toList();
+        awaitMessages("t", expected.size(), c);
+        List<Integer> ids = values(messages(broker, "t")).stream().map(e -> e.path("after").path("id").asInt())
+                .toList();
+        assertThat(ids).as("every committed row once, in commit order").isEqualTo(expected);
+    }
 }
