@@ -446,10 +446,8 @@ final class PostgresConnector implements Connector {
                                     rs.getString(i)));
                         }
                         byte[] key = Envelopes.key(table, row);
-                        String id = "pg-snap:" + config.slot() + ":" + name + ":"
-                                + new String(key, StandardCharsets.UTF_8);
-                        chunk.add(new OutgoingMessage(key, Envelopes.envelope("r", null, row, name, lsn, -1,
-                                Long.MIN_VALUE), List.of(), 0, id, null));
+                        byte[] value = Envelopes.envelope("r", null, row, name, lsn, -1, Long.MIN_VALUE);
+                        chunk.add(new OutgoingMessage(key, value, List.of(), 0, snapshotMsgId(name, key, row), null));
                         if (chunk.size() == CHUNK) {
                             produce(chunk);
                             snapshotRows.addAndGet(chunk.size());
@@ -465,6 +463,22 @@ final class PostgresConnector implements Connector {
             if (!sql.isClosed()) {
                 sql.setAutoCommit(true);
             }
+        }
+    }
+
+    /**
+     * A snapshot row's msg-id: {@code pg-snap:<slot>:<table>:<key JSON>:<digest of the row>}. A snapshot started
+     * again from scratch (the broker died during it) stores nothing again for a row that did not change, and a
+     * row that did change since is stored again with its new content: the stream starts at the new snapshot.
+     */
+    private String snapshotMsgId(String table, byte[] key, Map<String, JsonNode> row) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Envelopes.bytes(
+                    Envelopes.JSON.valueToTree(row)));
+            return "pg-snap:" + config.slot() + ":" + table + ":" + new String(key, StandardCharsets.UTF_8) + ":"
+                    + java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
