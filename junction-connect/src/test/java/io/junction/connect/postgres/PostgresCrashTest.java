@@ -77,18 +77,22 @@ class PostgresCrashTest {
                         running.countDown();
                     }
                 }, dir.toString(), pg.jdbcUrl("crash"));
+                long t0 = System.nanoTime();
                 assertThat(child.awaitReady()).as("round " + round + ": the child started").isTrue();
+                long t1 = System.nanoTime();
                 if (round == 0) {
                     Thread.sleep(random.nextInt(1500)); // most likely in the snapshot
                 } else {
                     running.await(30, TimeUnit.SECONDS);
                     streaming.countDown();
-                    long target = commits.get() + 1 + random.nextInt(40);
+                    long target = commits.get() + 1 + random.nextInt(20);
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                     while (commits.get() < target && System.nanoTime() < deadline && writerFailure.get() == null) {
                         Thread.sleep(1);
                     }
                 }
+                System.out.println("round " + round + ": ready after " + (t1 - t0) / 1_000_000 + " ms, killed after "
+                        + (System.nanoTime() - t1) / 1_000_000 + " ms");
                 child.kill();
             }
             stop.set(true);
