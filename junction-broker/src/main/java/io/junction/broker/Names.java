@@ -3,8 +3,8 @@ package io.junction.broker;
 import io.junction.errors.ErrorCode;
 import java.util.regex.Pattern;
 
-/** The naming rule for tenants, stations and groups (PRODUCT.md): refused, never rewritten. Stateless. */
-final class Names {
+/** The naming rule for tenants, stations, groups and connectors (PRODUCT.md): refused, never rewritten. Stateless. */
+public final class Names {
 
     static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,127}$");
 
@@ -14,7 +14,8 @@ final class Names {
     /** The most characters of a member's name (free text, shown in group info). */
     static final int MAX_MEMBER_NAME = 128;
 
-    static String check(String kind, String name) {
+    /** {@code name} if it follows the rule, else INVALID_NAME naming {@code kind}. */
+    public static String check(String kind, String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new BrokerException(ErrorCode.INVALID_NAME, kind + " name " + quote(name) + " is invalid: use 1 to "
                     + "128 characters of a-z, 0-9, '_', '.' and '-', starting with a letter or digit");
@@ -32,7 +33,7 @@ final class Names {
     }
 
     /** {@code name} quoted for an error message: at most 64 characters of it, control characters as '?'. */
-    static String quote(String name) {
+    public static String quote(String name) {
         if (name == null) {
             return "(none)";
         }

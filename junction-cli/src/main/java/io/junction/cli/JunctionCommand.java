@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         subcommands = {ServerCommand.class, StationCommand.class, ProduceCommand.class, ConsumeCommand.class,
             GroupCommand.class, DlsCommand.class, SchemaCommand.class, BenchCommand.class, LoginCommand.class,
             LogoutCommand.class, WhoAmICommand.class, TenantCommand.class, UserCommand.class, TokenCommand.class,
-            AuditCommand.class})
+            AuditCommand.class, ConnectorCommand.class})
 final class JunctionCommand implements Runnable {
 
     static final String VERBOSE = "--verbose";

@@ -3,6 +3,7 @@ package io.junction.client;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -681,6 +682,59 @@ public final class JunctionClient implements AutoCloseable {
 
     private io.junction.api.v1.AccessGrpc.AccessBlockingStub access() {
         return io.junction.api.v1.AccessGrpc.newBlockingStub(channel).withDeadlineAfter(callTimeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    // ----- connectors --------------------------------------------------------------------------------------------
+
+    /**
+     * Creates a connector of the client's tenant and starts it (docs/connectors.md): {@code type} "postgres" or
+     * "http-sink", the station it writes to or reads from, its options by name (as the CLI's {@code --NAME VALUE})
+     * and its secrets (stored sealed, never shown again).
+     */
+    public ConnectorInfo createConnector(String name, String type, String station, Map<String, String> options,
+            Map<String, String> secrets) {
+        return call(() -> ConnectorInfo.of(connect().createConnector(io.junction.api.v1.CreateConnectorRequest
+                .newBuilder().setTenant(tenant).setName(name).setType(type).setStation(station)
+                .putAllOptions(options).putAllSecrets(secrets).build())));
+    }
+
+    /** A connector: configuration, state, last error, position, lag, counts and warnings. */
+    public ConnectorInfo connectorInfo(String name) {
+        return read(() -> ConnectorInfo.of(connect().getConnector(io.junction.api.v1.GetConnectorRequest
+                .newBuilder().setTenant(tenant).setName(name).build())));
+    }
+
+    /** The tenant's connectors, by name. */
+    public List<ConnectorInfo> connectors() {
+        return read(() -> connect().listConnectors(io.junction.api.v1.ListConnectorsRequest.newBuilder()
+                .setTenant(tenant).build()).getConnectorsList().stream().map(ConnectorInfo::of).toList());
+    }
+
+    /** Stops a connector until {@link #resumeConnector}, across broker restarts too. */
+    public ConnectorInfo pauseConnector(String name) {
+        return call(() -> ConnectorInfo.of(connect().pauseConnector(io.junction.api.v1.PauseConnectorRequest
+                .newBuilder().setTenant(tenant).setName(name).build())));
+    }
+
+    /** Starts a paused connector again from its durable position. */
+    public ConnectorInfo resumeConnector(String name) {
+        return call(() -> ConnectorInfo.of(connect().resumeConnector(io.junction.api.v1.ResumeConnectorRequest
+                .newBuilder().setTenant(tenant).setName(name).build())));
+    }
+
+    /**
+     * Deletes a connector: stops it and releases what it holds outside the broker (a replication slot).
+     *
+     * @return what could not be released (the connector is deleted anyway)
+     */
+    public List<String> deleteConnector(String name) {
+        return call(() -> connect().deleteConnector(io.junction.api.v1.DeleteConnectorRequest.newBuilder()
+                .setTenant(tenant).setName(name).build()).getWarningsList());
+    }
+
+    private io.junction.api.v1.ConnectGrpc.ConnectBlockingStub connect() {
+        return io.junction.api.v1.ConnectGrpc.newBlockingStub(channel).withDeadlineAfter(callTimeout.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 

@@ -17,6 +17,8 @@ public enum Permission {
     MANAGE_GROUPS("manage-groups"),
     MANAGE_DEAD_LETTERS("manage-dead-letters"),
     MANAGE_SCHEMAS("manage-schemas"),
+    /** Create, pause, resume and delete connectors (CDC in, HTTP out) of the tenant's stations. */
+    MANAGE_CONNECTORS("manage-connectors"),
     /** Users and tokens of the tenant. */
     MANAGE_ACCESS("manage-access"),
     /** Create, list and delete tenants: root only. */

@@ -56,10 +56,15 @@ final class AccessService extends AccessGrpc.AccessImplBase {
     /** Open produce and consume streams per tenant (the guard counts them). */
     private final java.util.function.ToIntFunction<String> connections;
 
-    AccessService(Broker broker, AccessControl access, java.util.function.ToIntFunction<String> connections) {
+    /** Told of each deleted tenant, after the broker deleted it (the connectors stop its connectors). */
+    private final java.util.function.Consumer<String> tenantDeleted;
+
+    AccessService(Broker broker, AccessControl access, java.util.function.ToIntFunction<String> connections,
+            java.util.function.Consumer<String> tenantDeleted) {
         this.broker = broker;
         this.access = access;
         this.connections = connections;
+        this.tenantDeleted = tenantDeleted;
     }
 
     private static Principal caller() {
@@ -141,6 +146,7 @@ final class AccessService extends AccessGrpc.AccessImplBase {
         answer(out, () -> {
             broker.deleteTenant(request.getName(), request.getForce());
             access.dropTenant(request.getName());
+            tenantDeleted.accept(request.getName());
             return DeleteTenantResponse.getDefaultInstance();
         });
     }

@@ -2,6 +2,7 @@ package io.junction.server;
 
 import static io.junction.security.Permission.CONSUME;
 import static io.junction.security.Permission.MANAGE_ACCESS;
+import static io.junction.security.Permission.MANAGE_CONNECTORS;
 import static io.junction.security.Permission.MANAGE_DEAD_LETTERS;
 import static io.junction.security.Permission.MANAGE_GROUPS;
 import static io.junction.security.Permission.MANAGE_SCHEMAS;
@@ -15,6 +16,7 @@ import java.util.Map;
 
 import io.junction.api.v1.AccessGrpc;
 import io.junction.api.v1.AdminGrpc;
+import io.junction.api.v1.ConnectGrpc;
 import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.ProduceGrpc;
 import io.junction.security.Permission;
@@ -75,6 +77,13 @@ final class CallRules {
                 "tenant"));
         station(r, ConsumeGrpc.getFetchMethod().getFullMethodName(), CONSUME, "station");
         station(r, ConsumeGrpc.getSettleMethod().getFullMethodName(), CONSUME, "station");
+        // Connect: a connector's station must pass the caller's station patterns when it is created
+        station(r, ConnectGrpc.getCreateConnectorMethod().getFullMethodName(), MANAGE_CONNECTORS, "station");
+        tenant(r, ConnectGrpc.getPauseConnectorMethod().getFullMethodName(), MANAGE_CONNECTORS);
+        tenant(r, ConnectGrpc.getResumeConnectorMethod().getFullMethodName(), MANAGE_CONNECTORS);
+        tenant(r, ConnectGrpc.getDeleteConnectorMethod().getFullMethodName(), MANAGE_CONNECTORS);
+        tenant(r, ConnectGrpc.getGetConnectorMethod().getFullMethodName(), VIEW);
+        tenant(r, ConnectGrpc.getListConnectorsMethod().getFullMethodName(), VIEW);
         // Access
         r.put(AccessGrpc.getLoginMethod().getFullMethodName(), new Rule(null, null, null, null));
         r.put(AccessGrpc.getLogoutMethod().getFullMethodName(), new Rule(null, null, null, null));

@@ -26,6 +26,8 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 
 import io.junction.broker.Broker;
+import io.junction.connect.ConnectorTypes;
+import io.junction.connect.Connectors;
 import io.junction.broker.BrokerConfig;
 import io.junction.security.AccessControl;
 
@@ -149,6 +151,17 @@ public final class JunctionServer implements AutoCloseable {
         return access;
     }
 
+    /** The most connectors one broker runs. */
+    static final int MAX_CONNECTORS = 100;
+
+    private static Connectors openConnectors(Path dataDir, Broker broker) {
+        try {
+            return Connectors.open(broker, dataDir, null, ConnectorTypes.all(), MAX_CONNECTORS);
+        } catch (IOException | RuntimeException e) {
+            throw new StartupException("cannot open the connectors in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Threads that run the gRPC services' calls, at most. */
     static final int BLOCKING_THREADS = 32;
 
@@ -161,7 +174,8 @@ public final class JunctionServer implements AutoCloseable {
         final ProduceService produce = new ProduceService(broker);
         final Guard guard = new Guard(access, config.auth(), broker::audit,
                 tenant -> broker.limits(tenant).maxConnections(), broker::hasTenant);
-        final Services services = new Services(broker, produce, access, guard);
+        final Connectors connectors = openConnectors(lock.dir(), broker);
+        final Services services = new Services(broker, produce, access, guard, connectors);
         final SessionProtocol protocol = config.tls() ? SessionProtocol.HTTPS : SessionProtocol.HTTP;
         final com.linecorp.armeria.server.ServerBuilder builder = Server.builder()
                 .port(grpcAddress, protocol)
@@ -287,19 +301,21 @@ public final class JunctionServer implements AutoCloseable {
      * process, the HTTP port's REST gateway, so both have one set of checks, one audit and one set of errors.
      */
     record Services(Broker broker, ProduceService produce, AccessControl access, Guard guard, Fetches fetches,
-            List<io.grpc.ServerServiceDefinition> definitions) {
+            Connectors connectors, List<io.grpc.ServerServiceDefinition> definitions) {
 
-        Services(Broker broker, ProduceService produce, AccessControl access, Guard guard) {
-            this(broker, produce, access, guard, new Fetches(broker));
+        Services(Broker broker, ProduceService produce, AccessControl access, Guard guard, Connectors connectors) {
+            this(broker, produce, access, guard, new Fetches(broker), connectors);
         }
 
-        private Services(Broker broker, ProduceService produce, AccessControl access, Guard guard, Fetches fetches) {
-            this(broker, produce, access, guard, fetches, List.of(
+        private Services(Broker broker, ProduceService produce, AccessControl access, Guard guard, Fetches fetches,
+                Connectors connectors) {
+            this(broker, produce, access, guard, fetches, connectors, List.of(
                     io.grpc.ServerInterceptors.intercept(new AdminService(broker, fetches), guard),
                     io.grpc.ServerInterceptors.intercept(produce, guard),
                     io.grpc.ServerInterceptors.intercept(new ConsumeService(broker, fetches), guard),
-                    io.grpc.ServerInterceptors.intercept(new AccessService(broker, access, guard::connections),
-                            guard)));
+                    io.grpc.ServerInterceptors.intercept(new AccessService(broker, access, guard::connections,
+                            connectors::forgetTenant), guard),
+                    io.grpc.ServerInterceptors.intercept(new ConnectService(connectors), guard)));
         }
 
         /** What the services keep besides the broker: ends open produce streams and fetch members. */
@@ -378,6 +394,7 @@ public final class JunctionServer implements AutoCloseable {
         try {
             // The broker first: consume streams end with SHUTTING_DOWN and pending appends are flushed; then the
             // open produce streams are ended, so the server's graceful stop does not wait for clients to hang up.
+            services.connectors().close(); // stopped first: they produce and consume through the broker
             broker.close();
             services.shutdown();
             server.stop().join();

@@ -32,6 +32,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.junction.api.v1.AccessGrpc;
 import io.junction.api.v1.AdminGrpc;
+import io.junction.api.v1.ConnectGrpc;
 import io.junction.api.v1.ConsumeGrpc;
 import io.junction.api.v1.Errors;
 import io.junction.api.v1.ProduceGrpc;
@@ -268,6 +269,27 @@ final class RestGateway implements HttpService {
         route(HttpMethod.DELETE, "/stations/{station}/schema", doc("Detach a station's schema", List.of(), null,
                 AdminGrpc.getDetachSchemaMethod()), r -> admin(AdminGrpc.getDetachSchemaMethod(), r,
                 Map.of("station", r.path().get("station"))));
+        // Connectors
+        route(HttpMethod.GET, "/connectors", doc("List connectors (configuration without secrets, state, position, "
+                + "lag, counts)", List.of(), null, ConnectGrpc.getListConnectorsMethod()),
+                r -> admin(ConnectGrpc.getListConnectorsMethod(), r, Map.of()));
+        route(HttpMethod.POST, "/connectors", doc("Create a connector (name, type, station, options, secrets) and "
+                + "start it", List.of(), ConnectGrpc.getCreateConnectorMethod(),
+                ConnectGrpc.getCreateConnectorMethod()),
+                r -> withBody(ConnectGrpc.getCreateConnectorMethod(), r, object(r.body()), Map.of()));
+        route(HttpMethod.GET, "/connectors/{connector}", doc("A connector: configuration, state, last error, "
+                + "position, lag, counts, warnings", List.of(), null, ConnectGrpc.getGetConnectorMethod()),
+                r -> admin(ConnectGrpc.getGetConnectorMethod(), r, Map.of("name", r.path().get("connector"))));
+        route(HttpMethod.POST, "/connectors/{connector}/pause", doc("Stop a connector until resumed (across "
+                + "restarts)", List.of(), null, ConnectGrpc.getPauseConnectorMethod()),
+                r -> admin(ConnectGrpc.getPauseConnectorMethod(), r, Map.of("name", r.path().get("connector"))));
+        route(HttpMethod.POST, "/connectors/{connector}/resume", doc("Start a paused connector again", List.of(),
+                null, ConnectGrpc.getResumeConnectorMethod()),
+                r -> admin(ConnectGrpc.getResumeConnectorMethod(), r, Map.of("name", r.path().get("connector"))));
+        route(HttpMethod.DELETE, "/connectors/{connector}", doc("Delete a connector (its replication slot "
+                + "dropped); warnings name what could not be released", List.of(), null,
+                ConnectGrpc.getDeleteConnectorMethod()),
+                r -> admin(ConnectGrpc.getDeleteConnectorMethod(), r, Map.of("name", r.path().get("connector"))));
         // Access
         route(HttpMethod.GET, "/whoami", doc("Who the credentials are", List.of(), null,
                 AccessGrpc.getWhoAmIMethod()), r -> noTenant(AccessGrpc.getWhoAmIMethod(), r, Map.of()));
@@ -770,8 +792,9 @@ final class RestGateway implements HttpService {
             case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
             case PERMISSION_DENIED -> HttpStatus.FORBIDDEN;
             case UNKNOWN_TENANT, UNKNOWN_STATION, UNKNOWN_GROUP, UNKNOWN_DEAD_LETTER, UNKNOWN_SCHEMA, UNKNOWN_USER,
-                    UNKNOWN_TOKEN -> HttpStatus.NOT_FOUND;
-            case STATION_EXISTS, SCHEMA_EXISTS, TENANT_EXISTS, USER_EXISTS, TOKEN_EXISTS, GROUP_IN_USE, SCHEMA_IN_USE,
+                    UNKNOWN_TOKEN, UNKNOWN_CONNECTOR -> HttpStatus.NOT_FOUND;
+            case STATION_EXISTS, SCHEMA_EXISTS, TENANT_EXISTS, USER_EXISTS, TOKEN_EXISTS, CONNECTOR_EXISTS,
+                    GROUP_IN_USE, SCHEMA_IN_USE,
                     TENANT_NOT_EMPTY, INCOMPATIBLE_SCHEMA, STALE_DELIVERY -> HttpStatus.CONFLICT;
             case SCHEMA_VIOLATION -> HttpStatus.UNPROCESSABLE_ENTITY;
             case MESSAGE_TOO_LARGE -> HttpStatus.REQUEST_ENTITY_TOO_LARGE;

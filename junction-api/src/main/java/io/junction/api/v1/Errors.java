@@ -78,12 +78,14 @@ public final class Errors {
             case UNKNOWN_SCHEMA:
             case UNKNOWN_USER:
             case UNKNOWN_TOKEN:
+            case UNKNOWN_CONNECTOR:
                 return Status.Code.NOT_FOUND;
             case STATION_EXISTS:
             case SCHEMA_EXISTS:
             case TENANT_EXISTS:
             case USER_EXISTS:
             case TOKEN_EXISTS:
+            case CONNECTOR_EXISTS:
                 return Status.Code.ALREADY_EXISTS;
             case OFFSET_OUT_OF_RANGE:
                 return Status.Code.OUT_OF_RANGE;
