@@ -466,4 +466,46 @@ class PostgresConnectorTest {
                 .toList();
         assertThat(ids).as("every committed row once, in commit order").isEqualTo(expected);
     }
+
+    @Test
+    void runsUnderTheConnectorsManagerAndItsDeletionDropsTheSlot() throws Exception {
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY)");
+        broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+        java.nio.file.Files.createDirectories(dir.resolve("connectors"));
+        try (io.junction.connect.Connectors connectors = io.junction.connect.Connectors.open(broker,
+                dir.resolve("connectors"), null, io.junction.connect.ConnectorTypes.all(), 10)) {
+            connectors.create("", "cdc", "postgres", options("public.t", "t"),
+                    Map.of("password", PostgresServer.PASSWORD));
+            await("the connector runs", 30, () -> connectors.info("", "cdc").status().state()
+                    == ConnectorStatus.State.RUNNING, () -> connectors.info("", "cdc").status().toString());
+            sql(pg, db, "INSERT INTO t VALUES (7)");
+            await("the insert on the station", 30, () -> messages(broker, "t").size() == 1);
+            assertThat(connectors.delete("", "cdc")).isEmpty();
+        }
+        assertThat(pg.psql("SELECT count(*) FROM pg_replication_slots WHERE database = '" + db + "'"))
+                .isEqualTo("0");
+    }
+
+    @Test
+    void badOptionsAreRefusedNamingTheOption() {
+        broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+        PostgresConnectorType type = new PostgresConnectorType();
+        Map<String, String> o = options("public.t", "t");
+        o.put("snapshot", "sometimes");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> type.validate(context("t", o)))
+                .hasMessageContaining("option 'snapshot'");
+        Map<String, String> url = options("public.t", "t");
+        url.put("url", "postgres://x");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> type.validate(context("t", url)))
+                .hasMessageContaining("option 'url'");
+        Map<String, String> station = options("public.t", "nope");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> type.validate(context("t", station)))
+                .hasMessageContaining("nope");
+        Map<String, String> slot = options("public.t", "t");
+        slot.put("slot", "Bad-Name");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> type.validate(context("t", slot)))
+                .hasMessageContaining("option 'slot'");
+        assertThat(PostgresConfig.of(context("My-Conn.1", options("employees", "t"))).slot())
+                .isEqualTo("junction_default_my_conn_1");
+    }
 }
