@@ -318,7 +318,10 @@ final class PostgresConnector implements Connector {
         }
     }
 
-    /** Each captured table's columns and primary key (in key order); a table that does not exist is an error. */
+    /**
+     * Each captured table's columns and key: its primary key (in key order), else its replica identity index, else
+     * none ({@code {}}). A table that does not exist is an error.
+     */
     private void loadTables() throws SQLException {
         tables.clear();
         for (String name : config.tables()) {
@@ -343,7 +346,8 @@ final class PostgresConnector implements Connector {
             List<String> key = new ArrayList<>();
             try (PreparedStatement st = sql.prepareStatement("SELECT a.attname FROM pg_index i "
                     + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-                    + "WHERE i.indrelid = ?::regclass AND i.indisprimary "
+                    + "WHERE i.indexrelid = (SELECT indexrelid FROM pg_index WHERE indrelid = ?::regclass "
+                    + "AND (indisprimary OR indisreplident) ORDER BY indisprimary DESC LIMIT 1) "
                     + "ORDER BY array_position(i.indkey::int2[], a.attnum)")) {
                 st.setString(1, quote(parts[0]) + "." + quote(parts[1]));
                 try (ResultSet rs = st.executeQuery()) {

@@ -406,8 +406,9 @@ class PostgresConnectorTest {
 
     @Test
     void theSnapshotIsConsistentWithTheChangesMadeDuringIt() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("theSnapshotIsConsistentWithTheChangesMadeDuringIt seed: " + seed);
+        long seed = Long.getLong("pgsnapshot.seed", System.nanoTime());
+        System.out.println("theSnapshotIsConsistentWithTheChangesMadeDuringIt seed: " + seed + " (replay: "
+                + "-Dpgsnapshot.seed=" + seed + ", timing still varies)");
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         int rows = 5000;
         sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)",

@@ -30,7 +30,7 @@ import io.junction.testing.ChildJvm;
 import io.junction.testing.PostgresServer;
 
 /**
- * kill -9 of the broker running a postgres connector, {@value #ROUNDS} times at random moments (the first likely
+ * kill -9 of the broker running a postgres connector, 20 times ({@code -Dpgcrash.rounds=N}) at random moments (the first likely
  * during the initial snapshot) while a writer commits transactions of inserts, updates and deletes in PostgreSQL;
  * then one last run drains the slot. Every committed change is on the station exactly once, in commit order per key,
  * and every row that existed before is read once by the snapshot. The seed is printed; {@code -Dpgcrash.seed=N}
@@ -38,7 +38,7 @@ import io.junction.testing.PostgresServer;
  */
 class PostgresCrashTest {
 
-    static final int ROUNDS = 20;
+    static final int ROUNDS = Integer.getInteger("pgcrash.rounds", 20);
     static final int ROWS = 2000;
 
     @TempDir
