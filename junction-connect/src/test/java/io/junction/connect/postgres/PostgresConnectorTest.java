@@ -448,14 +448,19 @@ class PostgresConnectorTest {
     }
 
     @Test
-    void postgresRestartedUnderLoadLosesAndDuplicatesNothing() throws Exception {
+    void postgresRestartedAndKilledUnderLoadLosesAndDuplicatesNothing() throws Exception {
         sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY)");
         Connector c = startNever("public.t", "t");
         try (Writer w = new Writer(i -> List.of("INSERT INTO t VALUES (" + (3 * i) + "), (" + (3 * i + 1) + "), ("
                 + (3 * i + 2) + ") ON CONFLICT DO NOTHING"))) {
             for (int round = 0; round < 2; round++) {
                 w.awaitCommits(30);
-                pg.restart();
+                if (round == 0) {
+                    pg.restart();
+                } else {
+                    pg.kill(); // kill -9 of the postmaster and every backend
+                    pg.start();
+                }
                 w.awaitCommits(30);
                 awaitRunning(c);
             }
@@ -508,5 +513,20 @@ class PostgresConnectorTest {
                 .hasMessageContaining("option 'slot'");
         assertThat(PostgresConfig.of(context("My-Conn.1", options("employees", "t"))).slot())
                 .isEqualTo("junction_default_my_conn_1");
+    }
+
+    @Test
+    void tablesSharingAStationEachGetASchemaAndNoneIsAttached() throws Exception {
+        sql(pg, db, "CREATE TABLE a (id int PRIMARY KEY)", "CREATE TABLE b (k text PRIMARY KEY, n int)");
+        Connector c = startNever("public.a,public.b", "ab");
+        sql(pg, db, "INSERT INTO a VALUES (1)", "INSERT INTO b VALUES ('x', 2)");
+        awaitMessages("ab", 2, c);
+        List<StoredMessage> m = messages(broker, "ab");
+        assertThat(text(m.get(0).key())).isEqualTo("{\"id\":1}");
+        assertThat(text(m.get(1).key())).isEqualTo("{\"k\":\"x\"}");
+        assertThat(json(m.get(1).value()).path("source").path("table").asText()).isEqualTo("public.b");
+        assertThat(broker.schemaInfo(Broker.DEFAULT_TENANT, "ab.public.a").stations()).isEmpty();
+        assertThat(broker.schemaInfo(Broker.DEFAULT_TENANT, "ab.public.b").latestVersion()).isEqualTo(1);
+        assertThat(broker.stationInfo(Broker.DEFAULT_TENANT, "ab").config().schema()).isNull();
     }
 }

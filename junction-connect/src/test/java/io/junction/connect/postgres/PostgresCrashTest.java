@@ -82,6 +82,8 @@ class PostgresCrashTest {
                 long t1 = System.nanoTime();
                 if (round == 0) {
                     Thread.sleep(random.nextInt(1500)); // most likely in the snapshot
+                } else if (random.nextInt(3) == 0 && streaming.getCount() == 0) {
+                    Thread.sleep(random.nextInt(1000)); // anywhere: connecting, setting up, catching up
                 } else {
                     running.await(30, TimeUnit.SECONDS);
                     streaming.countDown();
