@@ -66,6 +66,7 @@ final class PostgresConnector implements Connector {
     static final String PUBLICATION_FILE = "publication-created";
 
     static final int CHUNK = 500;
+    static final long CHUNK_BYTES = 4L << 20;
     static final long MIN_BACKOFF_MS = 1000;
     static final long MAX_BACKOFF_MS = 30_000;
     static final long LAG_POLL_MS = 2000;
@@ -96,6 +97,7 @@ final class PostgresConnector implements Connector {
     private final Map<Integer, Envelopes.Table> relations = new HashMap<>(); // by relid, columns from the stream
     private final Map<String, LinkedHashMap<String, Integer>> registered = new HashMap<>(); // schema's columns
     private long lastLagPoll;
+    private boolean streamed; // this attempt got as far as streaming
 
     PostgresConnector(ConnectorContext ctx, PostgresConfig config) {
         this.ctx = ctx;
@@ -184,6 +186,7 @@ final class PostgresConnector implements Connector {
     private void run() {
         long backoff = MIN_BACKOFF_MS;
         while (!stopping) {
+            streamed = false;
             try {
                 stream();
             } catch (Exception | AssertionError e) {
@@ -201,11 +204,11 @@ final class PostgresConnector implements Connector {
             if (stopping) {
                 break;
             }
-            if (state == State.RUNNING) { // it got as far as streaming: the next failure starts with a short wait
+            if (streamed) { // it got as far as streaming: a new run of failures starts with a short wait
                 backoff = MIN_BACKOFF_MS;
             }
             sleep(backoff);
-            backoff = state == State.FAILED ? Math.min(backoff * 2, MAX_BACKOFF_MS) : MIN_BACKOFF_MS;
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
         state = State.STOPPED;
     }
@@ -257,6 +260,7 @@ final class PostgresConnector implements Connector {
 
     /** One attempt: connect, check, set up, snapshot if due, then stream until a failure or stop. */
     private void stream() throws Exception {
+        state = State.STARTING; // the last error stays shown until streaming starts
         try {
             sql = connect(false);
         } catch (SQLException e) {
@@ -486,9 +490,18 @@ final class PostgresConnector implements Connector {
         }
     }
 
+    /** Produces in order, {@value #CHUNK} messages or about {@value #CHUNK_BYTES} bytes per call, each durable. */
     private void produce(List<OutgoingMessage> messages) throws Exception {
-        for (int from = 0; from < messages.size(); from += CHUNK) {
-            List<OutgoingMessage> part = messages.subList(from, Math.min(messages.size(), from + CHUNK));
+        int from = 0;
+        while (from < messages.size()) {
+            int to = from;
+            long bytes = 0;
+            while (to < messages.size() && to - from < CHUNK && (to == from || bytes < CHUNK_BYTES)) {
+                OutgoingMessage m = messages.get(to++);
+                bytes += (m.key() == null ? 0 : m.key().length) + (m.value() == null ? 0 : m.value().length);
+            }
+            List<OutgoingMessage> part = messages.subList(from, to);
+            from = to;
             try {
                 broker.produce(ctx.tenant(), config.station(), List.copyOf(part)).get(PRODUCE_TIMEOUT_S,
                         TimeUnit.SECONDS);
@@ -598,6 +611,7 @@ final class PostgresConnector implements Connector {
                 .start();
         state = State.RUNNING;
         lastError = null;
+        streamed = true;
         Pending pending = new Pending(stream, stored[1]);
         Txn txn = null;
         relations.clear();
@@ -625,6 +639,9 @@ final class PostgresConnector implements Connector {
                 case PgOutput.Commit c -> {
                     if (txn == null) {
                         throw new IllegalStateException("pgoutput: a Commit without a Begin");
+                    }
+                    if (pending.messages > 0 && pending.messages + txn.messages.size() > CHUNK) {
+                        pending.flush(); // a transaction that fits one produce call gets one
                     }
                     pending.add(txn, c);
                     txn = null;

@@ -100,6 +100,7 @@ class PostgresCrashTest {
             stop.set(true);
             writer.join();
             assertThat(writerFailure.get()).isNull();
+            long drainStart = System.nanoTime();
             PgTests.sql(pg, "crash", "INSERT INTO t VALUES (-1, -1)");
             CountDownLatch done = new CountDownLatch(1);
             ChildJvm last = ChildJvm.start(PostgresConnectorChild.class, line -> {
@@ -110,7 +111,8 @@ class PostgresCrashTest {
             assertThat(last.awaitReady()).isTrue();
             assertThat(done.await(60, TimeUnit.SECONDS)).as("the last run drained the slot").isTrue();
             last.kill();
-            System.out.println("PostgresCrashTest: " + commits.get() + " transactions in " + ROUNDS + " kills");
+            System.out.println("PostgresCrashTest: " + commits.get() + " transactions in " + ROUNDS + " kills; the "
+                    + "last run drained in " + (System.nanoTime() - drainStart) / 1_000_000 + " ms");
             check(expected);
         }
     }
@@ -157,7 +159,7 @@ class PostgresCrashTest {
                 live.addAll(inserted);
                 live.removeAll(deleted);
                 commits.incrementAndGet();
-                Thread.sleep(2);
+                Thread.sleep(4);
             }
         }
     }
