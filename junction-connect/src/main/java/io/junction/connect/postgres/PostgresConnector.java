@@ -771,7 +771,17 @@ final class PostgresConnector implements Connector {
         return row;
     }
 
+    /** A change of a captured table becomes messages of {@code txn}; other tables (a reused publication's) not. */
     private void change(Txn txn, PgOutput.Message m) {
+        int relid = switch (m) {
+            case PgOutput.Insert ins -> ins.relid();
+            case PgOutput.Update up -> up.relid();
+            case PgOutput.Delete del -> del.relid();
+            default -> -1;
+        };
+        if (relid != -1 && !tables.containsKey(table(relid).name())) {
+            return;
+        }
         switch (m) {
             case PgOutput.Insert ins -> {
                 Envelopes.Table t = table(ins.relid());
@@ -788,8 +798,11 @@ final class PostgresConnector implements Connector {
                 add(txn, t, "d", row(t, del.before(), null, del.beforeKind() == 'K'), null);
             }
             case PgOutput.Truncate tr -> {
-                for (int relid : tr.relids()) {
-                    Envelopes.Table t = table(relid);
+                for (int truncated : tr.relids()) {
+                    Envelopes.Table t = table(truncated);
+                    if (!tables.containsKey(t.name())) {
+                        continue;
+                    }
                     txn.changes++;
                     txn.messages.add(new OutgoingMessage(null, envelope(txn, "t", null, null, t), List.of(), 0,
                             msgId(txn), null));

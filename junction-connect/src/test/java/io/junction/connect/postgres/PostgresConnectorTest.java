@@ -529,4 +529,31 @@ class PostgresConnectorTest {
         assertThat(broker.schemaInfo(Broker.DEFAULT_TENANT, "ab.public.b").latestVersion()).isEqualTo(1);
         assertThat(broker.stationInfo(Broker.DEFAULT_TENANT, "ab").config().schema()).isNull();
     }
+
+    @Test
+    void aReusedPublicationsOtherTablesAreNotCapturedAndRetainedWalIsWarnedAbout() throws Exception {
+        sql(pg, db, "CREATE TABLE a (id int PRIMARY KEY)", "CREATE TABLE other (id int PRIMARY KEY)",
+                "CREATE PUBLICATION shared FOR TABLE a, other");
+        broker.createStation(Broker.DEFAULT_TENANT, "a", StationConfig.defaults());
+        Map<String, String> o = options("public.a", "a");
+        o.put("publication", "shared");
+        o.put("snapshot", "never");
+        o.put("wal-warn-bytes", "1");
+        Connector c = start(context("a", o));
+        awaitRunning(c);
+        try (Writer w = new Writer(i -> List.of("INSERT INTO other VALUES (" + i + ")"))) {
+            w.awaitCommits(10);
+            sql(pg, db, "INSERT INTO a VALUES (1)", "TRUNCATE other");
+            await("a warning about retained WAL", 20, () -> !c.status().warnings().isEmpty(),
+                    () -> c.status().toString());
+        }
+        assertThat(c.status().warnings().get(0)).contains("retains").contains("wal-warn-bytes");
+        awaitMessages("a", 1, c);
+        assertThat(messages(broker, "a")).hasSize(1);
+        c.stop();
+        c.release();
+        running.remove(c);
+        assertThat(PgTests.query(pg, db, "SELECT count(*) FROM pg_publication")).as("not created by it: kept")
+                .isEqualTo("1");
+    }
 }
