@@ -28,6 +28,14 @@ public interface ConnectorContext {
     /** A secret's value (unsealed in memory only), or empty when it was not given. */
     Optional<String> secret(String name);
 
+    /**
+     * The names of the secrets given (never their values): for a type whose secrets are a family by prefix, such
+     * as http-sink's {@code header.*}.
+     */
+    default java.util.Set<String> secretNames() {
+        return java.util.Set.of();
+    }
+
     /** The connector's own directory, private to it and deleted with it. */
     Path stateDir();
 

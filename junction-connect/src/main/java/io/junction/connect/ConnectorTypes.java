@@ -12,6 +12,6 @@ public final class ConnectorTypes {
 
     /** Every type, as {@link Connectors#open} takes them. */
     public static List<ConnectorType> all() {
-        return List.of(new PostgresConnectorType());
+        return List.of(new PostgresConnectorType(), new io.junction.connect.http.HttpSinkType());
     }
 }

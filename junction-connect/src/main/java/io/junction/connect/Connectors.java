@@ -444,6 +444,11 @@ public final class Connectors implements AutoCloseable {
             }
 
             @Override
+            public java.util.Set<String> secretNames() {
+                return spec.sealedSecrets().keySet();
+            }
+
+            @Override
             public Path stateDir() {
                 return state;
             }
