@@ -233,4 +233,20 @@ class ConnectorsTest {
         assertThat(connectors.delete("default", "bad")).isEmpty();
         assertThat(connectors.list("").stream().map(ConnectorInfo::name)).containsExactly("good");
     }
+
+    @Test
+    void aDeletedTenantsConnectorsAreStoppedAndReleased() throws Exception {
+        open();
+        broker.createTenant("hr");
+        broker.createStation("hr", "s", StationConfig.defaults());
+        broker.createStation("default", "s", StationConfig.defaults());
+        connectors.create("hr", "c1", "probe", Map.of("station", "s"), Map.of());
+        connectors.create("", "c2", "probe", Map.of("station", "s"), Map.of());
+        broker.deleteTenant("hr", true);
+        assertThat(connectors.forgetTenant("hr")).isEmpty();
+        assertThat(events).containsSubsequence("stop c1", "release c1").doesNotContain("stop c2");
+        assertThatThrownBy(() -> connectors.list("hr")).extracting(e -> ((BrokerException) e).code())
+                .isEqualTo(ErrorCode.UNKNOWN_TENANT);
+        assertThat(connectors.info("default", "c2").status().state()).isEqualTo(ConnectorStatus.State.RUNNING);
+    }
 }

@@ -94,6 +94,17 @@ class RestOpenApiTest {
             check(rest, "DELETE", "/api/v1/stations/orders/schema", null);
             check(rest, "DELETE", "/api/v1/schemas/s", null);
 
+            check(rest, "GET", "/api/v1/connectors", null);
+            check(rest, "POST", "/api/v1/connectors", Map.of("name", "out", "type", "http-sink", "station", "orders",
+                    "options", Map.of("group", "sink", "url", "http://127.0.0.1:9/nowhere", "timeout", "2s"),
+                    "secrets", Map.of("hmac-key", "not shown")));
+            check(rest, "POST", "/api/v1/connectors", Map.of("name", "bad", "type", "nope", "station", "orders"));
+            check(rest, "GET", "/api/v1/connectors/out", null);
+            check(rest, "GET", "/api/v1/connectors/nope", null); // UNKNOWN_CONNECTOR
+            check(rest, "POST", "/api/v1/connectors/out/pause", null);
+            check(rest, "POST", "/api/v1/connectors/out/resume", null);
+            check(rest, "DELETE", "/api/v1/connectors/out", null);
+
             check(rest, "GET", "/api/v1/whoami", null);
             check(rest, "GET", "/api/v1/tenants", null);
             check(rest, "POST", "/api/v1/tenants", Map.of("name", "acme"));
