@@ -24,6 +24,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Directory for everything the broker keeps; created if missing (default: ${DEFAULT-VALUE}).")
     private Path dataDir;
 
+    @Option(names = "--" + ServerConfig.HOST, paramLabel = "ADDRESS", defaultValue = ServerConfig.DEFAULT_HOST,
+            description = "Interface both ports listen on (default: ${DEFAULT-VALUE}, every one; 127.0.0.1 keeps "
+                    + "the broker to this machine).")
+    private String host;
+
     @Option(names = "--" + ServerConfig.PORT, paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_PORT,
             description = "gRPC port, for clients and the CLI; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     private int port;
@@ -145,6 +150,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         final JunctionServer server = JunctionServer.start(ServerConfig.builder()
                 .dataDir(dataDir)
+                .host(host)
                 .port(port)
                 .httpPort(httpPort)
                 .durability(durability)
