@@ -91,6 +91,7 @@ final class PostgresConnector implements Connector {
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong snapshotRows = new AtomicLong();
+    private final CommitLag commitLag = new CommitLag();
 
     // worker-thread state
     private final Map<String, Envelopes.Table> tables = new HashMap<>(); // by schema.table, columns from the catalog
@@ -142,6 +143,7 @@ final class PostgresConnector implements Connector {
         counts.put("changes", changes.get());
         counts.put("transactions", transactions.get());
         counts.put("snapshot_rows", snapshotRows.get());
+        counts.putAll(commitLag.counts());
         List<String> w = new ArrayList<>(warnings);
         if (slotWarning != null) {
             w.add(slotWarning);
@@ -673,6 +675,8 @@ final class PostgresConnector implements Connector {
         long commitLsn;
         long endLsn;
         long confirmed;
+        /** The pending transactions' commit times (Unix µs), for {@link CommitLag}: up to 1024 of a batch. */
+        final long[] commits = new long[1024];
 
         Pending(PGReplicationStream stream, long confirmed) {
             this.stream = stream;
@@ -684,6 +688,7 @@ final class PostgresConnector implements Connector {
             if (txn.skip) {
                 return;
             }
+            commits[transactions % commits.length] = c.commitMicros() + PgOutput.PG_EPOCH_MICROS;
             batch.addAll(txn.messages);
             messages += txn.messages.size();
             changes += txn.changes;
@@ -695,6 +700,10 @@ final class PostgresConnector implements Connector {
         void flush() throws Exception {
             if (transactions > 0) {
                 produce(batch);
+                long durable = System.currentTimeMillis();
+                for (int i = 0; i < Math.min(transactions, commits.length); i++) {
+                    commitLag.record(commits[i], durable);
+                }
                 ctx.writeState(POSITION_FILE, (commitLsn + " " + endLsn).getBytes(StandardCharsets.UTF_8));
                 position = commitLsn;
                 PostgresConnector.this.changes.addAndGet(changes);
