@@ -556,4 +556,33 @@ class PostgresConnectorTest {
         assertThat(PgTests.query(pg, db, "SELECT count(*) FROM pg_publication")).as("not created by it: kept")
                 .isEqualTo("1");
     }
+
+    @Test
+    void stopMidSnapshotIsPromptAndTheSnapshotStartsAgainStoringEachRowOnce() throws Exception {
+        int rows = 30_000;
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, " + rows + ") g");
+        broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+        TestConnectorContext ctx = context("t", options("public.t", "t"));
+        Connector first = start(ctx);
+        await("the snapshot under way", 30, () -> first.status().counts().get("snapshot_rows") > 0);
+        long start = System.nanoTime();
+        first.stop();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        long partial = messages(broker, "t").size();
+        System.out.println("stopped mid-snapshot after " + partial + " of " + rows + " rows");
+        running.remove(first);
+        sql(pg, db, "UPDATE t SET v = 'changed' WHERE id = 1");
+        Connector second = start(ctx);
+        await("the snapshot done", 60, () -> second.status().counts().get("snapshot_rows") == rows,
+                () -> second.status().toString());
+        awaitRunning(second);
+        List<JsonNode> v = values(messages(broker, "t"));
+        long distinct = v.stream().map(e -> e.path("after").path("id").asInt()).distinct().count();
+        assertThat(distinct).isEqualTo(rows);
+        long rowOne = v.stream().filter(e -> e.path("after").path("id").asInt() == 1).count();
+        assertThat(v.size()).as("each unchanged row stored once").isEqualTo(rows + (rowOne - 1));
+        assertThat(v.stream().filter(e -> e.path("after").path("id").asInt() == 1)
+                .reduce((a, b) -> b).orElseThrow().path("after").path("v").asText()).isEqualTo("changed");
+    }
 }
