@@ -29,15 +29,11 @@ import com.fasterxml.jackson.databind.node.NullNode;
 
 import io.junction.broker.Broker;
 import io.junction.broker.OutgoingMessage;
-import io.junction.broker.SchemaInfo;
 import io.junction.broker.StationConfig;
-import io.junction.broker.StationInfo;
 import io.junction.connect.Connector;
 import io.junction.connect.ConnectorContext;
 import io.junction.connect.ConnectorStatus;
 import io.junction.connect.ConnectorStatus.State;
-import io.junction.schema.Compatibility;
-import io.junction.schema.SchemaType;
 
 /**
  * One postgres CDC connector: reads its tables' changes from a logical replication slot ({@code pgoutput}, protocol
@@ -76,6 +72,7 @@ final class PostgresConnector implements Connector {
     private final PostgresConfig config;
     private final Broker broker;
     private final Object sleeper = new Object();
+    private final TableSchemas schemas;
 
     private volatile boolean stopping;
     private volatile Thread worker;
@@ -95,7 +92,6 @@ final class PostgresConnector implements Connector {
     // worker-thread state
     private final Map<String, Envelopes.Table> tables = new HashMap<>(); // by schema.table, columns from the catalog
     private final Map<Integer, Envelopes.Table> relations = new HashMap<>(); // by relid, columns from the stream
-    private final Map<String, LinkedHashMap<String, Integer>> registered = new HashMap<>(); // schema's columns
     private long lastLagPoll;
     private boolean streamed; // this attempt got as far as streaming
 
@@ -103,6 +99,7 @@ final class PostgresConnector implements Connector {
         this.ctx = ctx;
         this.config = config;
         this.broker = ctx.broker();
+        this.schemas = new TableSchemas(broker, ctx.tenant(), ctx.name(), config.station(), config.tables().size() == 1);
     }
 
     @Override
@@ -362,7 +359,7 @@ final class PostgresConnector implements Connector {
             }
             Envelopes.Table table = new Envelopes.Table(name, columns, key);
             tables.put(name, table);
-            ensureSchema(table);
+            schemas.ensure(table);
         }
     }
 
@@ -510,62 +507,6 @@ final class PostgresConnector implements Connector {
                         + PRODUCE_TIMEOUT_S + " s");
             } catch (ExecutionException e) {
                 throw new IOException("producing to station " + config.station() + ": " + describe(e), e);
-            }
-        }
-    }
-
-    // ----- schemas ------------------------------------------------------------------------------------------------
-
-    private String schemaName(String table) {
-        return (ctx.name() + "." + table).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_.-]", "_");
-    }
-
-    /**
-     * Registers (or extends) the table's envelope schema so that it has every column of {@code table}; attaches it
-     * to the station when the station captures this one table and has no schema yet. A column is never removed
-     * from the schema (a dropped column stays, optional), so versions only grow.
-     */
-    private void ensureSchema(Envelopes.Table table) {
-        String name = schemaName(table.name());
-        LinkedHashMap<String, Integer> known = registered.get(table.name());
-        if (known == null) {
-            known = new LinkedHashMap<>();
-            try {
-                SchemaInfo info = broker.schemaInfo(ctx.tenant(), name);
-                JsonNode props = Envelopes.JSON.readTree(info.versions().get(info.versions().size() - 1))
-                        .path("properties").path("after").path("properties");
-                for (var it = props.fieldNames(); it.hasNext(); ) {
-                    known.put(it.next(), -1);
-                }
-            } catch (io.junction.broker.BrokerException e) {
-                known = null; // no schema yet
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        LinkedHashMap<String, Integer> merged = new LinkedHashMap<>(known == null ? Map.of() : known);
-        boolean changed = known == null;
-        for (Map.Entry<String, Integer> c : table.columns().entrySet()) {
-            Integer before = merged.put(c.getKey(), c.getValue());
-            if (before == null) {
-                changed = true;
-            } else if (before != -1 && !before.equals(c.getValue())) {
-                changed = true;
-            }
-        }
-        if (changed) {
-            String definition = Envelopes.schema(new Envelopes.Table(table.name(), merged, table.key()));
-            if (known == null) {
-                broker.createSchema(ctx.tenant(), name, SchemaType.JSON, definition, Compatibility.BACKWARD);
-            } else {
-                broker.addSchemaVersion(ctx.tenant(), name, definition);
-            }
-        }
-        registered.put(table.name(), merged);
-        if (config.tables().size() == 1) {
-            StationInfo station = broker.stationInfo(ctx.tenant(), config.station());
-            if (station.config().schema() == null) {
-                broker.attachSchema(ctx.tenant(), config.station(), name, 0, false);
             }
         }
     }
@@ -735,7 +676,7 @@ final class PostgresConnector implements Connector {
         Envelopes.Table table = new Envelopes.Table(name, columns, key);
         relations.put(r.relid(), table);
         if (tables.containsKey(name)) {
-            ensureSchema(table); // before any message with the new columns is produced
+            schemas.ensure(table); // before any message with the new columns is produced
         }
     }
 

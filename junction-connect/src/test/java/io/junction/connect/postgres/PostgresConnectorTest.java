@@ -584,5 +584,7 @@ class PostgresConnectorTest {
         assertThat(v.size()).as("each unchanged row stored once").isEqualTo(rows + (rowOne - 1));
         assertThat(v.stream().filter(e -> e.path("after").path("id").asInt() == 1)
                 .reduce((a, b) -> b).orElseThrow().path("after").path("v").asText()).isEqualTo("changed");
+        assertThat(broker.schemaInfo(Broker.DEFAULT_TENANT, "t.public.t").latestVersion())
+                .as("a restart adds no schema version").isEqualTo(1);
     }
 }
