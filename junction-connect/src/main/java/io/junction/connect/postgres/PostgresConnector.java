@@ -39,16 +39,22 @@ import io.junction.connect.ConnectorStatus.State;
  * One postgres CDC connector: reads its tables' changes from a logical replication slot ({@code pgoutput}, protocol
  * 1) and produces one message per row change to its station. See docs/connectors.md, "postgres", for the contract.
  *
- * <p><b>Order of a transaction.</b> Its changes are buffered from Begin to Commit, produced (one produce call per
- * {@value #CHUNK} messages, in order), and once durable the commit LSN is written to the state file
- * {@value #POSITION_FILE}; only then is the transaction's end LSN confirmed to PostgreSQL. A crash anywhere in
- * between replays the transaction: its msg-ids ({@code pg:<commit LSN>:<index>}) make the replay store nothing
- * inside the station's dedup window, and transactions whose commit LSN is at or below the stored position are
- * skipped beyond it.
+ * <p><b>Order of a transaction.</b> Its changes are buffered from Begin to Commit; committed transactions that
+ * arrive back to back are produced together (at most {@value #CHUNK} messages per produce call, a transaction that
+ * fits one call in one, in order), and once durable the last one's commit LSN is written to the state file
+ * {@value #POSITION_FILE}; only then is its end LSN confirmed to PostgreSQL. A crash anywhere in between replays
+ * the transactions: their msg-ids ({@code pg:<commit LSN>:<index>}) make the replay store nothing inside the
+ * station's dedup window, and transactions whose commit LSN is at or below the stored position are skipped beyond
+ * it.
+ *
+ * <p><b>State files.</b> {@value #POSITION_FILE} ({@code "<commit LSN> <end LSN>"}, decimal), {@value
+ * #SNAPSHOT_FILE} (present once the initial snapshot is stored), {@value #SLOT_FILE} (written before the
+ * connector creates its slot: a slot it created may be dropped and created again when a snapshot was cut short),
+ * {@value #PUBLICATION_FILE} (written before it creates its publication: release drops only such a one).
  *
  * <p><b>Threads.</b> One worker thread per connector does everything that touches PostgreSQL or the broker
- * (connect, snapshot, stream, poll the slot's lag); it retries any failure with backoff (1 s doubling to 30 s)
- * and shows it in {@link #status()} meanwhile. {@link #stop()} closes the connections from the caller's thread,
+ * (connect, snapshot, stream, poll the slot's lag); it retries any failure with backoff (1 s doubling to 30 s,
+ * back to 1 s once it streamed) and shows it in {@link #status()} meanwhile. {@link #stop()} closes the connections from the caller's thread,
  * which ends whatever the worker was blocked in, and joins it. {@link #status()} reads volatile fields only.
  */
 final class PostgresConnector implements Connector {
