@@ -94,6 +94,7 @@ final class PostgresConnector implements Connector {
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong snapshotRows = new AtomicLong();
+    private final CommitLag commitLag = new CommitLag();
 
     // worker-thread state
     private final Map<String, Envelopes.Table> tables = new HashMap<>(); // by schema.table, columns from the catalog
@@ -145,6 +146,7 @@ final class PostgresConnector implements Connector {
         counts.put("changes", changes.get());
         counts.put("transactions", transactions.get());
         counts.put("snapshot_rows", snapshotRows.get());
+        commitLag.addTo(counts);
         List<String> w = new ArrayList<>(warnings);
         if (slotWarning != null) {
             w.add(slotWarning);
@@ -614,6 +616,7 @@ final class PostgresConnector implements Connector {
     private final class Pending {
         final PGReplicationStream stream;
         final List<OutgoingMessage> batch = new ArrayList<>();
+        final List<Long> commitMicros = new ArrayList<>(); // of each transaction in the batch
         int messages;
         int transactions;
         int changes;
@@ -632,6 +635,7 @@ final class PostgresConnector implements Connector {
                 return;
             }
             batch.addAll(txn.messages);
+            commitMicros.add(c.commitMicros());
             messages += txn.messages.size();
             changes += txn.changes;
             transactions++;
@@ -642,6 +646,10 @@ final class PostgresConnector implements Connector {
         void flush() throws Exception {
             if (transactions > 0) {
                 produce(batch);
+                long durableMicros = System.currentTimeMillis() * 1000 - PgOutput.PG_EPOCH_MICROS;
+                for (long committed : commitMicros) {
+                    commitLag.record((durableMicros - committed) / 1000);
+                }
                 ctx.writeState(POSITION_FILE, (commitLsn + " " + endLsn).getBytes(StandardCharsets.UTF_8));
                 position = commitLsn;
                 PostgresConnector.this.changes.addAndGet(changes);
@@ -651,6 +659,7 @@ final class PostgresConnector implements Connector {
                 confirm(endLsn, true);
             }
             batch.clear();
+            commitMicros.clear();
             messages = 0;
             transactions = 0;
             changes = 0;

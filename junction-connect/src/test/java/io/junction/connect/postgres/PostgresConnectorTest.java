@@ -154,8 +154,11 @@ class PostgresConnectorTest {
         assertThat(delete.path("before").toString()).isEqualTo("{\"id\":42}");
         assertThat(m.get(3).tombstone()).as("a tombstone follows the delete on a compacted station").isTrue();
 
+        await("the three transactions counted", 10, () -> c.status().counts().get("transactions") == 3L);
         ConnectorStatus s = c.status();
         assertThat(s.counts()).containsEntry("changes", 3L).containsEntry("transactions", 3L);
+        assertThat(s.counts().get("lag_ms_p50")).isBetween(0L, 30_000L);
+        assertThat(s.counts().get("lag_ms_max")).isGreaterThanOrEqualTo(s.counts().get("lag_ms_p99"));
         assertThat(s.position()).isEqualTo(json(m.get(2).value()).path("source").path("lsn").asText());
         assertThat(s.lastError()).isNull();
         await("the lag is known", 10, () -> c.status().lag() >= 0);
