@@ -42,7 +42,8 @@ import io.junction.connect.ConnectorStatus.State;
  * <p><b>Order of a transaction.</b> Its changes are buffered from Begin to Commit; committed transactions that
  * arrive back to back are produced together (at most {@value #CHUNK} messages per produce call, a transaction that
  * fits one call in one, in order), and once durable the last one's commit LSN is written to the state file
- * {@value #POSITION_FILE}; only then is its end LSN confirmed to PostgreSQL. A crash anywhere in between replays
+ * {@value #POSITION_FILE} (under load at most every {@value #POSITION_EVERY_MS} ms, at once when idle or stopping);
+ * only then is its end LSN confirmed to PostgreSQL. A crash anywhere in between replays
  * the transactions: their msg-ids ({@code pg:<commit LSN>:<index>}) make the replay store nothing inside the
  * station's dedup window, and transactions whose commit LSN is at or below the stored position are skipped beyond
  * it.
@@ -54,8 +55,9 @@ import io.junction.connect.ConnectorStatus.State;
  *
  * <p><b>Threads.</b> One worker thread per connector does everything that touches PostgreSQL or the broker
  * (connect, snapshot, stream, poll the slot's lag); it retries any failure with backoff (1 s doubling to 30 s,
- * back to 1 s once it streamed) and shows it in {@link #status()} meanwhile. {@link #stop()} closes the connections from the caller's thread,
- * which ends whatever the worker was blocked in, and joins it. {@link #status()} reads volatile fields only.
+ * back to 1 s once it streamed) and shows it in {@link #status()} meanwhile. {@link #stop()} closes the
+ * connections from the caller's thread, which ends whatever the worker was blocked in, and joins it.
+ * {@link #status()} reads volatile fields only.
  */
 final class PostgresConnector implements Connector {
 
@@ -73,6 +75,7 @@ final class PostgresConnector implements Connector {
     static final long MAX_BACKOFF_MS = 30_000;
     static final long LAG_POLL_MS = 2000;
     static final long PRODUCE_TIMEOUT_S = 60;
+    static final long POSITION_EVERY_MS = 100;
 
     private final ConnectorContext ctx;
     private final PostgresConfig config;
@@ -106,7 +109,8 @@ final class PostgresConnector implements Connector {
         this.ctx = ctx;
         this.config = config;
         this.broker = ctx.broker();
-        this.schemas = new TableSchemas(broker, ctx.tenant(), ctx.name(), config.station(), config.tables().size() == 1);
+        this.schemas = new TableSchemas(broker, ctx.tenant(), ctx.name(), config.station(),
+                config.tables().size() == 1);
     }
 
     @Override
@@ -564,50 +568,59 @@ final class PostgresConnector implements Connector {
         Pending pending = new Pending(stream, stored[1]);
         Txn txn = null;
         relations.clear();
-        while (!stopping) {
-            ByteBuffer buffer = stream.readPending();
-            if (buffer == null) {
-                pending.flush();
-                if (txn == null) {
-                    long received = stream.getLastReceiveLSN().asLong();
-                    if (received > pending.confirmed) { // nothing of ours before it is unconfirmed: let the slot go
-                        pending.confirm(received, false);
+        try {
+            while (!stopping) {
+                ByteBuffer buffer = stream.readPending();
+                if (buffer == null) {
+                    pending.flush(true);
+                    if (txn == null) {
+                        long received = stream.getLastReceiveLSN().asLong();
+                        if (received > pending.confirmed) { // nothing of ours before it is unconfirmed: let go
+                            pending.confirm(received, false);
+                        }
+                    }
+                    pollLag();
+                    sleep(10);
+                    continue;
+                }
+                PgOutput.Message m = PgOutput.decode(buffer);
+                switch (m) {
+                    case PgOutput.Begin b -> txn = new Txn(b, b.finalLsn() <= position);
+                    case PgOutput.Relation r -> {
+                        pending.flush(false); // what came before is stored before a new schema version
+                        relation(r);
+                    }
+                    case PgOutput.Commit c -> {
+                        if (txn == null) {
+                            throw new IllegalStateException("pgoutput: a Commit without a Begin");
+                        }
+                        if (pending.messages > 0 && pending.messages + txn.messages.size() > CHUNK) {
+                            pending.flush(false); // a transaction that fits one produce call gets one
+                        }
+                        pending.add(txn, c);
+                        txn = null;
+                        if (pending.messages >= CHUNK) {
+                            pending.flush(false);
+                        }
+                    }
+                    case PgOutput.Ignored i -> {
+                    }
+                    default -> {
+                        if (txn == null) {
+                            throw new IllegalStateException("pgoutput: a change outside a transaction");
+                        }
+                        if (!txn.skip) {
+                            change(txn, m);
+                        }
                     }
                 }
-                pollLag();
-                sleep(10);
-                continue;
             }
-            PgOutput.Message m = PgOutput.decode(buffer);
-            switch (m) {
-                case PgOutput.Begin b -> txn = new Txn(b, b.finalLsn() <= position);
-                case PgOutput.Relation r -> {
-                    pending.flush();
-                    relation(r);
-                }
-                case PgOutput.Commit c -> {
-                    if (txn == null) {
-                        throw new IllegalStateException("pgoutput: a Commit without a Begin");
-                    }
-                    if (pending.messages > 0 && pending.messages + txn.messages.size() > CHUNK) {
-                        pending.flush(); // a transaction that fits one produce call gets one
-                    }
-                    pending.add(txn, c);
-                    txn = null;
-                    if (pending.messages >= CHUNK) {
-                        pending.flush();
-                    }
-                }
-                case PgOutput.Ignored i -> {
-                }
-                default -> {
-                    if (txn == null) {
-                        throw new IllegalStateException("pgoutput: a change outside a transaction");
-                    }
-                    if (!txn.skip) {
-                        change(txn, m);
-                    }
-                }
+        } finally { // stopped or failed: what is durable keeps its position (a stop's contract)
+            try {
+                pending.writePosition();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "connector " + ctx.tenant() + "/" + ctx.name()
+                        + ": cannot write its position (the transactions since are replayed): " + e.getMessage());
             }
         }
     }
@@ -623,6 +636,8 @@ final class PostgresConnector implements Connector {
         long commitLsn;
         long endLsn;
         long confirmed;
+        boolean unwritten; // transactions are durable whose position is not written yet
+        long lastWrite = System.nanoTime();
 
         Pending(PGReplicationStream stream, long confirmed) {
             this.stream = stream;
@@ -642,27 +657,45 @@ final class PostgresConnector implements Connector {
             commitLsn = c.commitLsn();
         }
 
-        /** Produces the pending messages, then writes the position, then confirms: in that order. */
-        void flush() throws Exception {
+        /**
+         * Produces the pending messages, then writes the position, then confirms: in that order. While busy
+         * ({@code idle} false) the position is written and confirmed at most every {@value #POSITION_EVERY_MS} ms
+         * (two fsyncs saved per batch under load; a crash replays a little more, which msg-ids make harmless);
+         * when idle, always.
+         */
+        void flush(boolean idle) throws Exception {
             if (transactions > 0) {
                 produce(batch);
                 long durableMicros = System.currentTimeMillis() * 1000 - PgOutput.PG_EPOCH_MICROS;
                 for (long committed : commitMicros) {
                     commitLag.record((durableMicros - committed) / 1000);
                 }
-                ctx.writeState(POSITION_FILE, (commitLsn + " " + endLsn).getBytes(StandardCharsets.UTF_8));
                 position = commitLsn;
+                unwritten = true;
                 PostgresConnector.this.changes.addAndGet(changes);
                 PostgresConnector.this.transactions.addAndGet(transactions);
-            }
-            if (endLsn > confirmed) {
-                confirm(endLsn, true);
             }
             batch.clear();
             commitMicros.clear();
             messages = 0;
             transactions = 0;
             changes = 0;
+            long now = System.nanoTime();
+            if (idle || now - lastWrite >= TimeUnit.MILLISECONDS.toNanos(POSITION_EVERY_MS)) {
+                writePosition();
+                lastWrite = now;
+                if (endLsn > confirmed) {
+                    confirm(endLsn, true);
+                }
+            }
+        }
+
+        /** Writes the position of what is durable, if it moved since it was last written. */
+        void writePosition() throws IOException {
+            if (unwritten) {
+                ctx.writeState(POSITION_FILE, (commitLsn + " " + endLsn).getBytes(StandardCharsets.UTF_8));
+                unwritten = false;
+            }
         }
 
         void confirm(long lsn, boolean now) throws SQLException {

@@ -181,7 +181,8 @@ class PostgresConnectorTest {
     void truncateIsOneKeylessEnvelopeWithOpT() throws Exception {
         sql(pg, db, "CREATE TABLE items (id int PRIMARY KEY, v text)");
         Connector c = startNever("public.items", "items");
-        sql(pg, db, "INSERT INTO items VALUES (1, 'a'), (2, 'b')", "TRUNCATE items", "INSERT INTO items VALUES (3, 'c')");
+        sql(pg, db, "INSERT INTO items VALUES (1, 'a'), (2, 'b')", "TRUNCATE items",
+                "INSERT INTO items VALUES (3, 'c')");
         awaitMessages("items", 4, c);
         List<StoredMessage> m = messages(broker, "items");
         assertThat(m).hasSize(4);
