@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * otherwise. The superuser {@value #SUPERUSER} logs in over TCP with {@value #PASSWORD} (scram-sha-256).
  *
  * <p>{@link #stop} is a fast shutdown, {@link #kill} SIGKILLs the postmaster and every process it started;
- * {@link #start} starts it again on the same port. {@link #close} stops it and deletes its directory.
+ * {@link #start} starts it again on the same port. {@link #close} stops it and deletes its directory (as does a
+ * shutdown hook, when the test JVM ends without closing it).
  *
  * <p>Not thread-safe: one test thread drives it.
  */
@@ -40,7 +41,8 @@ public final class PostgresServer implements AutoCloseable {
     private final Path bin;
     private final int port;
     private final List<String> settings;
-    private Process process;
+    private volatile Process process;
+    private final Thread shutdownHook = new Thread(this::killQuietly, "postgres-server-cleanup");
 
     private PostgresServer(Path dir, Path bin, int port, List<String> settings) {
         this.dir = dir;
@@ -69,6 +71,7 @@ public final class PostgresServer implements AutoCloseable {
                 "shared_buffers=16MB", "max_connections=40", "wal_sender_timeout=10s"));
         all.addAll(List.of(settings));
         PostgresServer server = new PostgresServer(dir, bin, freePort(), all);
+        Runtime.getRuntime().addShutdownHook(server.shutdownHook); // a test JVM that ends without close() leaks none
         try {
             server.initdb();
             server.start();
@@ -220,8 +223,22 @@ public final class PostgresServer implements AutoCloseable {
         return out.strip();
     }
 
+    private void killQuietly() {
+        try {
+            kill();
+            deleteTree(dir);
+        } catch (IOException | RuntimeException e) {
+            // the JVM is ending: best effort
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs
+        }
         try {
             if (process != null && process.isAlive()) {
                 kill(); // quicker than a shutdown, and the cluster is thrown away

@@ -4,35 +4,51 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * The lag from a transaction's commit in PostgreSQL (its commit time, from the server's clock) to its messages
- * being durable in the station (this machine's clock), over the last {@value #SAMPLES} transactions: what
- * {@code connector info} shows as {@code lag_ms_p50}, {@code lag_ms_p99} and {@code lag_ms_max}. The clocks are the
- * same one when PostgreSQL runs on the broker's machine; across machines their skew is in it. Bounded memory
- * (one long per sample); thread-safe.
+ * How long transactions took from their commit in PostgreSQL (the commit time pgoutput sends, PostgreSQL's clock)
+ * to their messages being durable in the station (this broker's clock: skew between the two hosts shows in it), in
+ * milliseconds: the 50th and 99th percentiles over the last {@value #WINDOW} transactions, and the largest since
+ * the connector was built. What {@code connector info} shows as {@code lag_ms_p50}, {@code lag_ms_p99} and
+ * {@code lag_ms_max}.
+ *
+ * <p>Thread-safe: the worker records, {@code status()} reads (a copy of at most {@value #WINDOW} values, sorted).
  */
 final class CommitLag {
 
-    static final int SAMPLES = 16_384;
+    static final int WINDOW = 8192;
 
-    private final long[] millis = new long[SAMPLES];
-    private long recorded;
+    private final long[] recent = new long[WINDOW];
+    private int next;
+    private int size;
+    private long max;
 
-    /** Records one transaction committed at {@code commitUnixMicros}, durable at {@code durableUnixMillis}. */
-    synchronized void record(long commitUnixMicros, long durableUnixMillis) {
-        millis[(int) (recorded++ % SAMPLES)] = Math.max(0, durableUnixMillis - commitUnixMicros / 1000);
+    synchronized void record(long millis) {
+        long m = Math.max(0, millis);
+        recent[next] = m;
+        next = (next + 1) % WINDOW;
+        size = Math.min(size + 1, WINDOW);
+        max = Math.max(max, m);
     }
 
-    /** p50, p99 and max of the samples held, in ms; empty before the first. */
-    Map<String, Long> counts() {
-        long[] copy;
+    /** Adds {@code lag_ms_p50}, {@code lag_ms_p99} and {@code lag_ms_max} to {@code counts}; nothing before the
+     * first transaction. */
+    void addTo(Map<String, Long> counts) {
+        long[] values;
+        long largest;
         synchronized (this) {
-            copy = Arrays.copyOf(millis, (int) Math.min(recorded, SAMPLES));
+            if (size == 0) {
+                return;
+            }
+            values = Arrays.copyOf(recent, size);
+            largest = max;
         }
-        if (copy.length == 0) {
-            return Map.of();
-        }
-        Arrays.sort(copy);
-        return Map.of("lag_ms_p50", copy[(copy.length - 1) / 2], "lag_ms_p99",
-                copy[(int) Math.ceil(copy.length * 0.99) - 1], "lag_ms_max", copy[copy.length - 1]);
+        Arrays.sort(values);
+        counts.put("lag_ms_p50", percentile(values, 0.50));
+        counts.put("lag_ms_p99", percentile(values, 0.99));
+        counts.put("lag_ms_max", largest);
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        int i = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 }

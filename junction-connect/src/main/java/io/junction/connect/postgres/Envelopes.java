@@ -128,10 +128,13 @@ final class Envelopes {
         return o;
     }
 
-    /** The JSON Schema of {@code table}'s envelopes (open models: a column added later is a compatible change). */
-    static String schema(Table table) {
+    /**
+     * The JSON Schema of a table's envelopes, its rows having {@code columns} (name → the column's JSON Schema, see
+     * {@link #columnSchema}). Open models: a column added later is a compatible change.
+     */
+    static String schema(String tableName, Map<String, JsonNode> columns) {
         ObjectNode s = NODES.objectNode();
-        s.put("title", table.name() + " change (Junction postgres connector)");
+        s.put("title", tableName + " change (Junction postgres connector)");
         s.put("type", "object");
         ArrayNode required = s.putArray("required");
         required.add("op");
@@ -143,8 +146,8 @@ final class Envelopes {
         }
         ObjectNode row = NODES.objectNode();
         row.putArray("type").add("object").add("null");
-        ObjectNode columns = row.putObject("properties");
-        table.columns().forEach((name, oid) -> columns.set(name, columnSchema(oid)));
+        ObjectNode rowColumns = row.putObject("properties");
+        columns.forEach(rowColumns::set);
         props.set("before", row);
         props.set("after", row.deepCopy());
         ObjectNode source = props.putObject("source");
@@ -163,7 +166,8 @@ final class Envelopes {
         }
     }
 
-    private static ObjectNode columnSchema(int oid) {
+    /** The JSON Schema of a column of type {@code oid}'s values, always nullable. */
+    static ObjectNode columnSchema(int oid) {
         ObjectNode c = NODES.objectNode();
         List<String> types = new ArrayList<>();
         switch (oid) {

@@ -29,31 +29,35 @@ import com.fasterxml.jackson.databind.node.NullNode;
 
 import io.junction.broker.Broker;
 import io.junction.broker.OutgoingMessage;
-import io.junction.broker.SchemaInfo;
 import io.junction.broker.StationConfig;
-import io.junction.broker.StationInfo;
 import io.junction.connect.Connector;
 import io.junction.connect.ConnectorContext;
 import io.junction.connect.ConnectorStatus;
 import io.junction.connect.ConnectorStatus.State;
-import io.junction.schema.Compatibility;
-import io.junction.schema.SchemaType;
 
 /**
  * One postgres CDC connector: reads its tables' changes from a logical replication slot ({@code pgoutput}, protocol
  * 1) and produces one message per row change to its station. See docs/connectors.md, "postgres", for the contract.
  *
- * <p><b>Order of a transaction.</b> Its changes are buffered from Begin to Commit, produced (one produce call per
- * {@value #CHUNK} messages, in order), and once durable the commit LSN is written to the state file
- * {@value #POSITION_FILE}; only then is the transaction's end LSN confirmed to PostgreSQL. A crash anywhere in
- * between replays the transaction: its msg-ids ({@code pg:<commit LSN>:<index>}) make the replay store nothing
- * inside the station's dedup window, and transactions whose commit LSN is at or below the stored position are
- * skipped beyond it.
+ * <p><b>Order of a transaction.</b> Its changes are buffered from Begin to Commit; committed transactions that
+ * arrive back to back are produced together (at most {@value #CHUNK} messages per produce call, a transaction that
+ * fits one call in one, in order), and once durable the last one's commit LSN is written to the state file
+ * {@value #POSITION_FILE} (under load at most every {@value #POSITION_EVERY_MS} ms, at once when idle or stopping);
+ * only then is its end LSN confirmed to PostgreSQL. A crash anywhere in between replays
+ * the transactions: their msg-ids ({@code pg:<commit LSN>:<index>}) make the replay store nothing inside the
+ * station's dedup window, and transactions whose commit LSN is at or below the stored position are skipped beyond
+ * it.
+ *
+ * <p><b>State files.</b> {@value #POSITION_FILE} ({@code "<commit LSN> <end LSN>"}, decimal), {@value
+ * #SNAPSHOT_FILE} (present once the initial snapshot is stored), {@value #SLOT_FILE} (written before the
+ * connector creates its slot: a slot it created may be dropped and created again when a snapshot was cut short),
+ * {@value #PUBLICATION_FILE} (written before it creates its publication: release drops only such a one).
  *
  * <p><b>Threads.</b> One worker thread per connector does everything that touches PostgreSQL or the broker
- * (connect, snapshot, stream, poll the slot's lag); it retries any failure with backoff (1 s doubling to 30 s)
- * and shows it in {@link #status()} meanwhile. {@link #stop()} closes the connections from the caller's thread,
- * which ends whatever the worker was blocked in, and joins it. {@link #status()} reads volatile fields only.
+ * (connect, snapshot, stream, poll the slot's lag); it retries any failure with backoff (1 s doubling to 30 s,
+ * back to 1 s once it streamed) and shows it in {@link #status()} meanwhile. {@link #stop()} closes the
+ * connections from the caller's thread, which ends whatever the worker was blocked in, and joins it.
+ * {@link #status()} reads volatile fields only.
  */
 final class PostgresConnector implements Connector {
 
@@ -71,11 +75,13 @@ final class PostgresConnector implements Connector {
     static final long MAX_BACKOFF_MS = 30_000;
     static final long LAG_POLL_MS = 2000;
     static final long PRODUCE_TIMEOUT_S = 60;
+    static final long POSITION_EVERY_MS = 100;
 
     private final ConnectorContext ctx;
     private final PostgresConfig config;
     private final Broker broker;
     private final Object sleeper = new Object();
+    private final TableSchemas schemas;
 
     private volatile boolean stopping;
     private volatile Thread worker;
@@ -96,7 +102,6 @@ final class PostgresConnector implements Connector {
     // worker-thread state
     private final Map<String, Envelopes.Table> tables = new HashMap<>(); // by schema.table, columns from the catalog
     private final Map<Integer, Envelopes.Table> relations = new HashMap<>(); // by relid, columns from the stream
-    private final Map<String, LinkedHashMap<String, Integer>> registered = new HashMap<>(); // schema's columns
     private long lastLagPoll;
     private boolean streamed; // this attempt got as far as streaming
 
@@ -104,6 +109,8 @@ final class PostgresConnector implements Connector {
         this.ctx = ctx;
         this.config = config;
         this.broker = ctx.broker();
+        this.schemas = new TableSchemas(broker, ctx.tenant(), ctx.name(), config.station(),
+                config.tables().size() == 1);
     }
 
     @Override
@@ -143,7 +150,7 @@ final class PostgresConnector implements Connector {
         counts.put("changes", changes.get());
         counts.put("transactions", transactions.get());
         counts.put("snapshot_rows", snapshotRows.get());
-        counts.putAll(commitLag.counts());
+        commitLag.addTo(counts);
         List<String> w = new ArrayList<>(warnings);
         if (slotWarning != null) {
             w.add(slotWarning);
@@ -364,7 +371,7 @@ final class PostgresConnector implements Connector {
             }
             Envelopes.Table table = new Envelopes.Table(name, columns, key);
             tables.put(name, table);
-            ensureSchema(table);
+            schemas.ensure(table);
         }
     }
 
@@ -516,62 +523,6 @@ final class PostgresConnector implements Connector {
         }
     }
 
-    // ----- schemas ------------------------------------------------------------------------------------------------
-
-    private String schemaName(String table) {
-        return (ctx.name() + "." + table).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_.-]", "_");
-    }
-
-    /**
-     * Registers (or extends) the table's envelope schema so that it has every column of {@code table}; attaches it
-     * to the station when the station captures this one table and has no schema yet. A column is never removed
-     * from the schema (a dropped column stays, optional), so versions only grow.
-     */
-    private void ensureSchema(Envelopes.Table table) {
-        String name = schemaName(table.name());
-        LinkedHashMap<String, Integer> known = registered.get(table.name());
-        if (known == null) {
-            known = new LinkedHashMap<>();
-            try {
-                SchemaInfo info = broker.schemaInfo(ctx.tenant(), name);
-                JsonNode props = Envelopes.JSON.readTree(info.versions().get(info.versions().size() - 1))
-                        .path("properties").path("after").path("properties");
-                for (var it = props.fieldNames(); it.hasNext(); ) {
-                    known.put(it.next(), -1);
-                }
-            } catch (io.junction.broker.BrokerException e) {
-                known = null; // no schema yet
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        LinkedHashMap<String, Integer> merged = new LinkedHashMap<>(known == null ? Map.of() : known);
-        boolean changed = known == null;
-        for (Map.Entry<String, Integer> c : table.columns().entrySet()) {
-            Integer before = merged.put(c.getKey(), c.getValue());
-            if (before == null) {
-                changed = true;
-            } else if (before != -1 && !before.equals(c.getValue())) {
-                changed = true;
-            }
-        }
-        if (changed) {
-            String definition = Envelopes.schema(new Envelopes.Table(table.name(), merged, table.key()));
-            if (known == null) {
-                broker.createSchema(ctx.tenant(), name, SchemaType.JSON, definition, Compatibility.BACKWARD);
-            } else {
-                broker.addSchemaVersion(ctx.tenant(), name, definition);
-            }
-        }
-        registered.put(table.name(), merged);
-        if (config.tables().size() == 1) {
-            StationInfo station = broker.stationInfo(ctx.tenant(), config.station());
-            if (station.config().schema() == null) {
-                broker.attachSchema(ctx.tenant(), config.station(), name, 0, false);
-            }
-        }
-    }
-
     // ----- streaming ----------------------------------------------------------------------------------------------
 
     /** The open transaction: its commit LSN, and its messages in order. */
@@ -617,50 +568,59 @@ final class PostgresConnector implements Connector {
         Pending pending = new Pending(stream, stored[1]);
         Txn txn = null;
         relations.clear();
-        while (!stopping) {
-            ByteBuffer buffer = stream.readPending();
-            if (buffer == null) {
-                pending.flush();
-                if (txn == null) {
-                    long received = stream.getLastReceiveLSN().asLong();
-                    if (received > pending.confirmed) { // nothing of ours before it is unconfirmed: let the slot go
-                        pending.confirm(received, false);
+        try {
+            while (!stopping) {
+                ByteBuffer buffer = stream.readPending();
+                if (buffer == null) {
+                    pending.flush(true);
+                    if (txn == null) {
+                        long received = stream.getLastReceiveLSN().asLong();
+                        if (received > pending.confirmed) { // nothing of ours before it is unconfirmed: let go
+                            pending.confirm(received, false);
+                        }
+                    }
+                    pollLag();
+                    sleep(10);
+                    continue;
+                }
+                PgOutput.Message m = PgOutput.decode(buffer);
+                switch (m) {
+                    case PgOutput.Begin b -> txn = new Txn(b, b.finalLsn() <= position);
+                    case PgOutput.Relation r -> {
+                        pending.flush(false); // what came before is stored before a new schema version
+                        relation(r);
+                    }
+                    case PgOutput.Commit c -> {
+                        if (txn == null) {
+                            throw new IllegalStateException("pgoutput: a Commit without a Begin");
+                        }
+                        if (pending.messages > 0 && pending.messages + txn.messages.size() > CHUNK) {
+                            pending.flush(false); // a transaction that fits one produce call gets one
+                        }
+                        pending.add(txn, c);
+                        txn = null;
+                        if (pending.messages >= CHUNK) {
+                            pending.flush(false);
+                        }
+                    }
+                    case PgOutput.Ignored i -> {
+                    }
+                    default -> {
+                        if (txn == null) {
+                            throw new IllegalStateException("pgoutput: a change outside a transaction");
+                        }
+                        if (!txn.skip) {
+                            change(txn, m);
+                        }
                     }
                 }
-                pollLag();
-                sleep(10);
-                continue;
             }
-            PgOutput.Message m = PgOutput.decode(buffer);
-            switch (m) {
-                case PgOutput.Begin b -> txn = new Txn(b, b.finalLsn() <= position);
-                case PgOutput.Relation r -> {
-                    pending.flush();
-                    relation(r);
-                }
-                case PgOutput.Commit c -> {
-                    if (txn == null) {
-                        throw new IllegalStateException("pgoutput: a Commit without a Begin");
-                    }
-                    if (pending.messages > 0 && pending.messages + txn.messages.size() > CHUNK) {
-                        pending.flush(); // a transaction that fits one produce call gets one
-                    }
-                    pending.add(txn, c);
-                    txn = null;
-                    if (pending.messages >= CHUNK) {
-                        pending.flush();
-                    }
-                }
-                case PgOutput.Ignored i -> {
-                }
-                default -> {
-                    if (txn == null) {
-                        throw new IllegalStateException("pgoutput: a change outside a transaction");
-                    }
-                    if (!txn.skip) {
-                        change(txn, m);
-                    }
-                }
+        } finally { // stopped or failed: what is durable keeps its position (a stop's contract)
+            try {
+                pending.writePosition();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "connector " + ctx.tenant() + "/" + ctx.name()
+                        + ": cannot write its position (the transactions since are replayed): " + e.getMessage());
             }
         }
     }
@@ -669,14 +629,15 @@ final class PostgresConnector implements Connector {
     private final class Pending {
         final PGReplicationStream stream;
         final List<OutgoingMessage> batch = new ArrayList<>();
+        final List<Long> commitMicros = new ArrayList<>(); // of each transaction in the batch
         int messages;
         int transactions;
         int changes;
         long commitLsn;
         long endLsn;
         long confirmed;
-        /** The pending transactions' commit times (Unix µs), for {@link CommitLag}: up to 1024 of a batch. */
-        final long[] commits = new long[1024];
+        boolean unwritten; // transactions are durable whose position is not written yet
+        long lastWrite = System.nanoTime();
 
         Pending(PGReplicationStream stream, long confirmed) {
             this.stream = stream;
@@ -688,34 +649,53 @@ final class PostgresConnector implements Connector {
             if (txn.skip) {
                 return;
             }
-            commits[transactions % commits.length] = c.commitMicros() + PgOutput.PG_EPOCH_MICROS;
             batch.addAll(txn.messages);
+            commitMicros.add(c.commitMicros());
             messages += txn.messages.size();
             changes += txn.changes;
             transactions++;
             commitLsn = c.commitLsn();
         }
 
-        /** Produces the pending messages, then writes the position, then confirms: in that order. */
-        void flush() throws Exception {
+        /**
+         * Produces the pending messages, then writes the position, then confirms: in that order. While busy
+         * ({@code idle} false) the position is written and confirmed at most every {@value #POSITION_EVERY_MS} ms
+         * (two fsyncs saved per batch under load; a crash replays a little more, which msg-ids make harmless);
+         * when idle, always.
+         */
+        void flush(boolean idle) throws Exception {
             if (transactions > 0) {
                 produce(batch);
-                long durable = System.currentTimeMillis();
-                for (int i = 0; i < Math.min(transactions, commits.length); i++) {
-                    commitLag.record(commits[i], durable);
+                long durableMicros = System.currentTimeMillis() * 1000 - PgOutput.PG_EPOCH_MICROS;
+                for (long committed : commitMicros) {
+                    commitLag.record((durableMicros - committed) / 1000);
                 }
-                ctx.writeState(POSITION_FILE, (commitLsn + " " + endLsn).getBytes(StandardCharsets.UTF_8));
                 position = commitLsn;
+                unwritten = true;
                 PostgresConnector.this.changes.addAndGet(changes);
                 PostgresConnector.this.transactions.addAndGet(transactions);
             }
-            if (endLsn > confirmed) {
-                confirm(endLsn, true);
-            }
             batch.clear();
+            commitMicros.clear();
             messages = 0;
             transactions = 0;
             changes = 0;
+            long now = System.nanoTime();
+            if (idle || now - lastWrite >= TimeUnit.MILLISECONDS.toNanos(POSITION_EVERY_MS)) {
+                writePosition();
+                lastWrite = now;
+                if (endLsn > confirmed) {
+                    confirm(endLsn, true);
+                }
+            }
+        }
+
+        /** Writes the position of what is durable, if it moved since it was last written. */
+        void writePosition() throws IOException {
+            if (unwritten) {
+                ctx.writeState(POSITION_FILE, (commitLsn + " " + endLsn).getBytes(StandardCharsets.UTF_8));
+                unwritten = false;
+            }
         }
 
         void confirm(long lsn, boolean now) throws SQLException {
@@ -744,7 +724,7 @@ final class PostgresConnector implements Connector {
         Envelopes.Table table = new Envelopes.Table(name, columns, key);
         relations.put(r.relid(), table);
         if (tables.containsKey(name)) {
-            ensureSchema(table); // before any message with the new columns is produced
+            schemas.ensure(table); // before any message with the new columns is produced
         }
     }
 

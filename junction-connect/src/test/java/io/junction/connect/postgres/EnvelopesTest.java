@@ -85,4 +85,19 @@ class EnvelopesTest {
         assertThat(r.columns()).containsExactly(new PgOutput.Column(true, "id", 23),
                 new PgOutput.Column(false, "name", 25));
     }
+
+    @Test
+    void commitLagPercentilesOverTheLastTransactions() {
+        CommitLag lag = new CommitLag();
+        Map<String, Long> none = new LinkedHashMap<>();
+        lag.addTo(none);
+        assertThat(none).isEmpty();
+        for (int i = 1; i <= 100; i++) {
+            lag.record(i);
+        }
+        Map<String, Long> counts = new LinkedHashMap<>();
+        lag.addTo(counts);
+        assertThat(counts).containsEntry("lag_ms_p50", 50L).containsEntry("lag_ms_p99", 99L)
+                .containsEntry("lag_ms_max", 100L);
+    }
 }

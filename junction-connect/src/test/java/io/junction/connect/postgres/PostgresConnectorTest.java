@@ -154,8 +154,11 @@ class PostgresConnectorTest {
         assertThat(delete.path("before").toString()).isEqualTo("{\"id\":42}");
         assertThat(m.get(3).tombstone()).as("a tombstone follows the delete on a compacted station").isTrue();
 
+        await("the three transactions counted", 10, () -> c.status().counts().get("transactions") == 3L);
         ConnectorStatus s = c.status();
         assertThat(s.counts()).containsEntry("changes", 3L).containsEntry("transactions", 3L);
+        assertThat(s.counts().get("lag_ms_p50")).isBetween(0L, 30_000L);
+        assertThat(s.counts().get("lag_ms_max")).isGreaterThanOrEqualTo(s.counts().get("lag_ms_p99"));
         assertThat(s.position()).isEqualTo(json(m.get(2).value()).path("source").path("lsn").asText());
         assertThat(s.lastError()).isNull();
         await("the lag is known", 10, () -> c.status().lag() >= 0);
@@ -178,7 +181,8 @@ class PostgresConnectorTest {
     void truncateIsOneKeylessEnvelopeWithOpT() throws Exception {
         sql(pg, db, "CREATE TABLE items (id int PRIMARY KEY, v text)");
         Connector c = startNever("public.items", "items");
-        sql(pg, db, "INSERT INTO items VALUES (1, 'a'), (2, 'b')", "TRUNCATE items", "INSERT INTO items VALUES (3, 'c')");
+        sql(pg, db, "INSERT INTO items VALUES (1, 'a'), (2, 'b')", "TRUNCATE items",
+                "INSERT INTO items VALUES (3, 'c')");
         awaitMessages("items", 4, c);
         List<StoredMessage> m = messages(broker, "items");
         assertThat(m).hasSize(4);
@@ -555,5 +559,36 @@ class PostgresConnectorTest {
         running.remove(c);
         assertThat(PgTests.query(pg, db, "SELECT count(*) FROM pg_publication")).as("not created by it: kept")
                 .isEqualTo("1");
+    }
+
+    @Test
+    void stopMidSnapshotIsPromptAndTheSnapshotStartsAgainStoringEachRowOnce() throws Exception {
+        int rows = 30_000;
+        sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, " + rows + ") g");
+        broker.createStation(Broker.DEFAULT_TENANT, "t", StationConfig.defaults());
+        TestConnectorContext ctx = context("t", options("public.t", "t"));
+        Connector first = start(ctx);
+        await("the snapshot under way", 30, () -> first.status().counts().get("snapshot_rows") > 0);
+        long start = System.nanoTime();
+        first.stop();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        long partial = messages(broker, "t").size();
+        System.out.println("stopped mid-snapshot after " + partial + " of " + rows + " rows");
+        running.remove(first);
+        sql(pg, db, "UPDATE t SET v = 'changed' WHERE id = 1");
+        Connector second = start(ctx);
+        await("the snapshot done", 60, () -> second.status().counts().get("snapshot_rows") == rows,
+                () -> second.status().toString());
+        awaitRunning(second);
+        List<JsonNode> v = values(messages(broker, "t"));
+        long distinct = v.stream().map(e -> e.path("after").path("id").asInt()).distinct().count();
+        assertThat(distinct).isEqualTo(rows);
+        long rowOne = v.stream().filter(e -> e.path("after").path("id").asInt() == 1).count();
+        assertThat(v.size()).as("each unchanged row stored once").isEqualTo(rows + (rowOne - 1));
+        assertThat(v.stream().filter(e -> e.path("after").path("id").asInt() == 1)
+                .reduce((a, b) -> b).orElseThrow().path("after").path("v").asText()).isEqualTo("changed");
+        assertThat(broker.schemaInfo(Broker.DEFAULT_TENANT, "t.public.t").latestVersion())
+                .as("a restart adds no schema version").isEqualTo(1);
     }
 }

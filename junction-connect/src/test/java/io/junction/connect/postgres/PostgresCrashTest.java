@@ -30,11 +30,11 @@ import io.junction.testing.ChildJvm;
 import io.junction.testing.PostgresServer;
 
 /**
- * kill -9 of the broker running a postgres connector, 20 times ({@code -Dpgcrash.rounds=N}) at random moments (the first likely
- * during the initial snapshot) while a writer commits transactions of inserts, updates and deletes in PostgreSQL;
- * then one last run drains the slot. Every committed change is on the station exactly once, in commit order per key,
- * and every row that existed before is read once by the snapshot. The seed is printed; {@code -Dpgcrash.seed=N}
- * replays the choices (not the timing).
+ * kill -9 of the broker running a postgres connector, 20 times ({@code -Dpgcrash.rounds=N}) at random moments (the
+ * first likely during the initial snapshot, others while connecting, setting up or catching up) while a writer
+ * commits transactions of inserts, updates and deletes in PostgreSQL; then one last run drains the slot. Every
+ * committed change is on the station exactly once, in commit order per key, and every row that existed before is
+ * read once by the snapshot. The seed is printed; {@code -Dpgcrash.seed=N} replays the choices (not the timing).
  */
 class PostgresCrashTest {
 
