@@ -183,7 +183,7 @@ public final class JunctionServer implements AutoCloseable {
         if (config.tls()) {
             tls(builder, config);
         }
-        final Metrics metrics = new Metrics(broker, guard::connections, lock.dir());
+        final Metrics metrics = new Metrics(broker, guard::connections, lock.dir(), connectors::list);
         final Server server = builder
                 .route().get(HealthService.PATH).build(new HealthService(boundHttpPort::get))
                 .route().get(MetricsService.PATH).build(onlyOnPort(boundHttpPort).apply(

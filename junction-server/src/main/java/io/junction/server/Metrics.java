@@ -71,6 +71,8 @@ final class Metrics implements AutoCloseable {
 
     private final Broker broker;
     private final ToIntFunction<String> connections;
+    /** A tenant's connectors ({@link io.junction.connect.Connectors#list}). */
+    private final java.util.function.Function<String, List<io.junction.connect.ConnectorInfo>> connectors;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -78,9 +80,11 @@ final class Metrics implements AutoCloseable {
      * @param connections a tenant's open produce and consume streams ({@link Guard#connections})
      * @param dataDir the data directory, whose disk's free and total space are shown
      */
-    Metrics(Broker broker, ToIntFunction<String> connections, Path dataDir) {
+    Metrics(Broker broker, ToIntFunction<String> connections, Path dataDir,
+            java.util.function.Function<String, List<io.junction.connect.ConnectorInfo>> connectors) {
         this.broker = broker;
         this.connections = connections;
+        this.connectors = connectors;
         // Micrometer counts the process's CPU time in nanoseconds; Prometheus wants seconds, and
         // process_cpu_usage says the same in a base unit.
         registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
@@ -107,6 +111,7 @@ final class Metrics implements AutoCloseable {
                 || principal.stations().permits(station));
         MetricSnapshots.Builder all = MetricSnapshots.builder();
         brokerSnapshots(stats, principal.isRoot()).forEach(all::metricSnapshot);
+        connectorSnapshots(stats, principal).forEach(all::metricSnapshot);
         if (principal.isRoot()) {
             registry.getPrometheusRegistry().scrape().forEach(all::metricSnapshot);
         }
@@ -212,6 +217,52 @@ final class Metrics implements AutoCloseable {
                     .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
                             .labels(Labels.of("version", JunctionServer.VERSION)).build()).build());
         }
+        return out;
+    }
+
+    /**
+     * The connectors of the tenants in {@code stats} whose station the principal's patterns allow: state (one
+     * series per state, 1 for the current one), lag, and what {@code connector info} counts.
+     */
+    private List<MetricSnapshot> connectorSnapshots(BrokerStats stats, Principal principal) {
+        Family state = new Family();
+        Family lag = new Family();
+        Family counts = new Family();
+        for (TenantStats t : stats.tenants()) {
+            List<io.junction.connect.ConnectorInfo> list;
+            try {
+                list = connectors.apply(t.tenant());
+            } catch (RuntimeException e) {
+                continue; // the tenant was deleted since the stats were read
+            }
+            for (io.junction.connect.ConnectorInfo c : list) {
+                String station = c.options().getOrDefault(ConnectService.STATION, "");
+                if (!principal.isRoot() && !principal.stations().permits(station)) {
+                    continue;
+                }
+                String current = c.status().state().name().toLowerCase(java.util.Locale.ROOT);
+                for (io.junction.connect.ConnectorStatus.State s : io.junction.connect.ConnectorStatus.State.values()) {
+                    String name = s.name().toLowerCase(java.util.Locale.ROOT);
+                    state.gauge(Labels.of(TENANT, t.tenant(), "connector", c.name(), "type", c.type(), "state", name),
+                            name.equals(current) ? 1 : 0);
+                }
+                if (c.status().lag() >= 0) {
+                    lag.gauge(Labels.of(TENANT, t.tenant(), "connector", c.name(), "type", c.type(), "unit",
+                            c.status().lagUnit().replace(' ', '_')), c.status().lag());
+                }
+                new java.util.TreeMap<>(c.status().counts()).forEach((k, v) -> counts.gauge(Labels.of(TENANT,
+                        t.tenant(), "connector", c.name(), "type", c.type(), "count", k), v));
+            }
+        }
+        List<MetricSnapshot> out = new ArrayList<>();
+        state.gauges(out, "junction_connector_state", null,
+                "1 for the connector's current state (starting, running, paused, failed, stopped), 0 for the others.");
+        lag.gauges(out, "junction_connector_lag", null,
+                "How far behind the connector is, in unit (bytes of WAL a postgres slot retains; messages an "
+                        + "http-sink's group has not settled).");
+        counts.gauges(out, "junction_connector_count", null,
+                "What connector info counts, by name: since the broker started (changes, delivered, "
+                        + "dead_lettered, ...), and the lag_ms_* percentiles of a postgres connector.");
         return out;
     }
 

@@ -64,7 +64,9 @@ class MetricsEndpointTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** The label names a junction_* series may have: nothing that grows with messages, keys, members, deliveries. */
     private static final Set<String> JUNCTION_LABELS = Set.of("tenant", "station", "group", "partition", "log", "le",
-            "version");
+            "version",
+            // connectors: at most 100 per broker; their states, lag units and count names are fixed by their types
+            "connector", "type", "state", "unit", "count");
 
     @TempDir
     Path dir;
@@ -80,6 +82,12 @@ class MetricsEndpointTest {
                 admin.createStation(CreateStationRequest.newBuilder().setName("orders")
                         .setConfig(StationConfig.newBuilder().setPartitions(2)).build());
                 admin.createStation(CreateStationRequest.newBuilder().setName("doomed").build());
+                admin.createStation(CreateStationRequest.newBuilder().setName("hooks").build());
+                // an http-sink to a port where nothing listens: it runs, and retries what it cannot deliver
+                io.junction.api.v1.ConnectGrpc.newBlockingStub(channel).createConnector(
+                        io.junction.api.v1.CreateConnectorRequest.newBuilder().setName("hook").setType("http-sink")
+                                .setStation("hooks").putOptions("group", "hook")
+                                .putOptions("url", "http://127.0.0.1:9/nowhere").build());
                 List<ProduceMessage> orders = new ArrayList<>();
                 long bytes = 0;
                 for (int i = 0; i < 5; i++) {
@@ -158,6 +166,16 @@ class MetricsEndpointTest {
                 assertThat(m.samples("disk_free_bytes")).hasSize(1);
                 assertThat(m.samples()).as("base units only").noneMatch(
                         s -> s.name().matches(".*_(ns|nanoseconds|ms|milliseconds|kb|kilobytes)(_.*)?"));
+
+                String[] hook = {"tenant", "default", "connector", "hook", "type", "http-sink"};
+                assertThat(m.samples("junction_connector_state", hook)).extracting(s -> s.label("state"))
+                        .containsExactlyInAnyOrder("starting", "running", "paused", "failed", "stopped");
+                assertThat(m.samples("junction_connector_state", hook).stream()
+                        .mapToDouble(PrometheusText.Sample::value).sum()).isEqualTo(1);
+                assertThat(m.samples("junction_connector_lag", hook)).singleElement()
+                        .satisfies(s -> assertThat(s.label("unit")).isEqualTo("messages"));
+                assertThat(m.samples("junction_connector_count", hook)).extracting(s -> s.label("count"))
+                        .contains("delivered", "dead_lettered", "retried");
 
                 assertDocumentedAndCharted(m);
                 assertBoundedLabels(m, "emp-key-", "secret-value-", "doomed-key", "doomed-value", "billing-1",
