@@ -141,7 +141,7 @@ final class RestGateway implements HttpService {
 
     /** Routes that create something answer 201 Created; the others 200. */
     private static final java.util.Set<String> CREATING = java.util.Set.of("/stations", "/stations/{station}/messages",
-            "/stations/{station}/groups", "/schemas", "/tenants", "/users", "/tokens");
+            "/stations/{station}/groups", "/schemas", "/tenants", "/users", "/tokens", "/connectors");
 
     private void route(HttpMethod method, String pattern, Doc doc, Handler handler) {
         routes.add(new Route(method, pattern, method == HttpMethod.POST && CREATING.contains(pattern)

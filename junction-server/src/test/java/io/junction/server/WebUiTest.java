@@ -281,6 +281,22 @@ class WebUiTest {
         waitForText(By.id("schemas"), "order");
         screenshot("08-schemas");
 
+        // Connectors: an http-sink (to a port where nothing listens) shown with its state; paused and resumed here.
+        assertThat(rest.post("/api/v1/connectors", Map.of("name", "hook", "type", "http-sink", "station", "orders",
+                "options", Map.of("group", "hook", "url", "http://127.0.0.1:9/nowhere"))).status()).isEqualTo(201);
+        browser.get(base + "#/connectors");
+        waitForText(By.id("connectors"), "hook");
+        waitForText(By.id("connector-hook"), "http-sink");
+        screenshot("08-connectors");
+        click(By.id("pause-connector-hook"));
+        waitFor("the connector is paused").until(d -> rest.get("/api/v1/connectors/hook").json().path("paused")
+                .asBoolean());
+        waitForText(By.id("connector-hook"), "paused");
+        click(By.id("resume-connector-hook"));
+        waitFor("the connector runs again").until(d -> !rest.get("/api/v1/connectors/hook").json().path("paused")
+                .asBoolean());
+        assertThat(rest.delete("/api/v1/connectors/hook").status()).isEqualTo(200);
+
         // Access: a user, an API token (its secret shown once, and it works), a tenant — created with the forms,
         // then deleted or revoked behind the confirmation.
         browser.get(base + "#/access");

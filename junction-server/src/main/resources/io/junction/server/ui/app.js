@@ -1,6 +1,6 @@
 // The web UI's shell: who is logged in (or the login page), the navigation, the tenant picker for root, and the
 // pages by the location's hash (#/, #/stations/S, #/stations/S/groups/G, #/stations/S/dead-letters, #/schemas,
-// #/schemas/N, #/access).
+// #/schemas/N, #/connectors, #/access).
 
 import { api, login, logout, tenant, setTenant, whenUnauthenticated } from './api.js';
 import { html, render, useState, useEffect, usePoll, ErrorBox } from './ui.js';
@@ -10,6 +10,7 @@ import { Group } from './group.js';
 import { DeadLetters } from './deadletters.js';
 import { Schemas, Schema } from './schemas.js';
 import { Admin } from './admin.js';
+import { Connectors } from './connectors.js';
 
 function useHash() {
   const [hash, setHash] = useState(location.hash || '#/');
@@ -38,6 +39,9 @@ function page(hash, identity) {
   }
   if (parts[0] === 'schemas' && parts.length === 2) {
     return ['schemas', html`<${Schema} name=${parts[1]} />`];
+  }
+  if (parts[0] === 'connectors' && parts.length === 1) {
+    return ['connectors', html`<${Connectors} admin=${isAdmin(identity)} />`];
   }
   if (parts[0] === 'access' && isAdmin(identity)) {
     return ['access', html`<${Admin} identity=${identity} />`];
@@ -95,6 +99,7 @@ function App() {
       <nav aria-label="Main">
         <a href="#/" aria-current=${section === 'stations' ? 'page' : null}>Stations</a>
         <a href="#/schemas" aria-current=${section === 'schemas' ? 'page' : null}>Schemas</a>
+        <a href="#/connectors" aria-current=${section === 'connectors' ? 'page' : null}>Connectors</a>
         ${isAdmin(identity) ? html`<a href="#/access" aria-current=${section === 'access' ? 'page' : null}>Access</a>`
           : null}
       </nav>
