@@ -449,6 +449,7 @@ final class Segment {
         ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
         int position = 0;
         int end = size;
+        long expected = baseOffset;
         while (position + BatchFormat.HEADER_SIZE <= end) {
             header.clear();
             readFully(header, position);
@@ -457,7 +458,11 @@ final class Segment {
                 break; // a damaged header: reads past this point report the corruption
             }
             long base = header.getLong(BatchFormat.BASE_OFFSET);
+            if (base != expected) {
+                break; // a damaged base offset: never index it; reads reaching it report the corruption
+            }
             rebuilt.onBatch((int) (base - baseOffset), position, length, BatchFormat.indexTimestamp(header, 0));
+            expected = BatchFormat.lastOffset(header, 0) + 1;
             position += length;
         }
         rebuilt.seal();
@@ -469,15 +474,26 @@ final class Segment {
      * forward from the index; -1 when no batch within {@code limit} bytes holds an offset at or above it.
      */
     int positionOf(long offset, int limit) throws IOException {
-        int position = index().floorPosition(offset - baseOffset);
+        long entry = index().floorEntry(offset - baseOffset);
+        int position = (int) entry;
+        // The base offset is outside the CRC (docs/log-format.md): every batch the scan passes, the one it lands on
+        // included, must start where the index entry or the batch before it says, or a flipped bit in it would
+        // serve one offset's record under another's number.
+        long expected = baseOffset + (entry >>> 32);
         ByteBuffer header = ByteBuffer.allocate(LOOKUP_HEADER_BYTES);
         while (position + BatchFormat.HEADER_SIZE <= limit) {
             header.clear();
             readFully(header, position);
+            long base = header.getLong(BatchFormat.BASE_OFFSET);
+            if (base != expected) {
+                throw new CorruptBatchException("segment " + LogFiles.baseName(baseOffset) + " position " + position
+                        + ": base offset " + base + " where " + expected + " was expected");
+            }
             long last = BatchFormat.lastOffset(header, 0);
             if (last >= offset) {
                 return position;
             }
+            expected = last + 1;
             int length = header.getInt(BatchFormat.LENGTH);
             if (length < BatchFormat.HEADER_SIZE) {
                 throw new CorruptBatchException("segment " + LogFiles.baseName(baseOffset) + " position " + position

@@ -86,6 +86,14 @@ final class SegmentIndex {
 
     /** Position of the last indexed batch whose relative offset is at most {@code relOffset}; 0 when none. */
     int floorPosition(long relOffset) {
+        return (int) floorEntry(relOffset);
+    }
+
+    /**
+     * The last indexed batch whose relative offset is at most {@code relOffset}, as {@code relative offset << 32 |
+     * position}; the segment's first batch (0, 0) when none. A reader checks the batch it lands on against it.
+     */
+    long floorEntry(long relOffset) {
         int count = offsetCount;
         int lo = 0;
         int hi = count - 1;
@@ -99,7 +107,7 @@ final class SegmentIndex {
                 hi = mid - 1;
             }
         }
-        return found < 0 ? 0 : positions[found];
+        return found < 0 ? 0 : (long) relOffsets[found] << 32 | (positions[found] & 0xFFFF_FFFFL);
     }
 
     /**

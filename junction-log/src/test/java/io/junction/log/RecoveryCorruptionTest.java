@@ -216,6 +216,54 @@ class RecoveryCorruptionTest {
         }
     }
 
+    /**
+     * The base offset lies outside the CRC: a flipped bit there must be caught by a read that starts on that very
+     * batch (found through the offset index, or through an index rebuilt when the index files are gone), not only
+     * by a read crossing into it. Every batch of a sealed segment, the low 16 bits and the sign bit of its base
+     * offset, a read starting at every offset: each returns exact records or reports the damage.
+     */
+    @Test
+    void shouldNeverServeARecordUnderAnotherOffsetWhenABaseOffsetRotted() throws Exception {
+        Path dir = copyOfPristine("base-rot");
+        long sealedBase = segmentBases(dir).get(1);
+        long sealedEnd = segmentBases(dir).get(2);
+        Path segment = LogFiles.logFile(dir, sealedBase);
+        ByteBuffer data = ByteBuffer.wrap(Files.readAllBytes(segment));
+        List<Integer> starts = new ArrayList<>();
+        for (int at = 0; at < data.limit(); at += BatchFormat.length(data, at)) {
+            starts.add(at);
+        }
+        int[] bits = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 63};
+        int caught = 0;
+        for (int start : starts) {
+            for (int bit : bits) {
+                long position = start + BatchFormat.BASE_OFFSET + 7 - bit / 8;
+                flipBit(segment, position, bit % 8);
+                boolean withoutIndexFiles = (start + bit) % 2 == 0;
+                if (withoutIndexFiles) {
+                    Files.deleteIfExists(LogFiles.indexFile(dir, sealedBase));
+                    Files.deleteIfExists(LogFiles.timeIndexFile(dir, sealedBase));
+                }
+                String context = "batch at " + start + ", bit " + bit + (withoutIndexFiles ? ", index rebuilt" : "");
+                try (PartitionLog log = PartitionLog.open(dir, config())) {
+                    for (long offset = sealedBase; offset < sealedEnd; offset++) {
+                        try {
+                            for (Record record : log.read(offset, 1).records()) {
+                                assertThat(record.offset()).as(context).isGreaterThanOrEqualTo(offset);
+                                assertThat(TestRecords.matches(CONTENT_SEED, record, MAX_VALUE))
+                                        .as("record %d read from %d, %s", record.offset(), offset, context).isTrue();
+                            }
+                        } catch (CorruptBatchException e) {
+                            caught++;
+                        }
+                    }
+                }
+                flipBit(segment, position, bit % 8);
+            }
+        }
+        assertThat(caught).as("reads that reported a damaged base offset").isGreaterThanOrEqualTo(starts.size());
+    }
+
     @Test
     void shouldReportAnEmptyLogWhenTheOnlySegmentIsGarbage() throws Exception {
         Path dir = root.resolve("garbage-only");
