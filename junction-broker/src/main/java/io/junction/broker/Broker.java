@@ -89,7 +89,21 @@ public final class Broker implements AutoCloseable {
      */
     static Broker open(BrokerConfig config, java.util.function.LongSupplier nanoTime,
             BrokerContext.StoreOpener stores) {
+        return open(config, nanoTime, stores, null);
+    }
+
+    /**
+     * As {@link #open(BrokerConfig)}, with tiered storage: stations with tiering on upload their sealed segments
+     * through {@code tiering} and read them back from it. The broker closes {@code tiering} when it closes.
+     */
+    public static Broker open(BrokerConfig config, io.junction.tier.Tiering tiering) {
+        return open(config, System::nanoTime, io.junction.log.PartitionLog::open, tiering);
+    }
+
+    static Broker open(BrokerConfig config, java.util.function.LongSupplier nanoTime,
+            BrokerContext.StoreOpener stores, io.junction.tier.Tiering tiering) {
         BrokerContext context = new BrokerContext(config, nanoTime, stores);
+        context.tiering(tiering);
         Broker broker = new Broker(context);
         try {
             broker.load();
@@ -489,6 +503,7 @@ public final class Broker implements AutoCloseable {
         Names.check("station", name);
         config.validate();
         checkSchema(tenant, config);
+        checkTiering(config);
         if (stations.containsKey(name)) {
             throw new BrokerException(ErrorCode.STATION_EXISTS, "station '" + name + "' already exists");
         }
@@ -514,12 +529,40 @@ public final class Broker implements AutoCloseable {
         Station station = station(tenant, name);
         config.validate();
         checkSchema(tenant, config);
+        checkTiering(config);
         try {
             station.update(config);
         } catch (IOException e) {
             throw storage("cannot update station '" + name + "'", e);
         }
         return station.info();
+    }
+
+    private void checkTiering(StationConfig config) {
+        if (config.tiering().enabled() && context.tiering() == null) {
+            throw new BrokerException(ErrorCode.INVALID_CONFIG, "tiering needs an object store: start the server "
+                    + "with --s3-bucket (and --s3-endpoint for an S3-compatible store)");
+        }
+    }
+
+    /**
+     * Per partition of a station: what its tier holds and does (uploads pending, the last upload, errors); empty
+     * on a broker without an object store.
+     */
+    public List<io.junction.tier.TierStatus> tierStatus(String tenant, String station) {
+        return station(tenant, station).tierStatus();
+    }
+
+    /**
+     * Uploads and trims now, every tiered partition of the broker, on the caller's thread (the tier also does it
+     * on its own every few seconds); false on a broker without an object store.
+     */
+    public boolean runTiering() throws InterruptedException {
+        if (context.tiering() == null) {
+            return false;
+        }
+        context.tiering().runOnce();
+        return true;
     }
 
     /** Deletes the station, its messages and its groups; connected members are told UNKNOWN_STATION. */
@@ -666,9 +709,18 @@ public final class Broker implements AutoCloseable {
      */
     public GroupInfo createGroup(String tenant, String station, String group, StartPosition start,
             Ordering ordering, OnDeadLetter onDeadLetter) {
+        return createGroup(tenant, station, group, start, ordering, onDeadLetter, null);
+    }
+
+    /**
+     * As above; {@code history} FULL reads every record ever appended from a tiered station's object store
+     * (INVALID_ARGUMENT on a station without tiering); null = the compacted view.
+     */
+    public GroupInfo createGroup(String tenant, String station, String group, StartPosition start,
+            Ordering ordering, OnDeadLetter onDeadLetter, History history) {
         Names.check("group", group);
         return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering,
-                onDeadLetter).info();
+                onDeadLetter, history).info();
     }
 
     /**
@@ -708,10 +760,16 @@ public final class Broker implements AutoCloseable {
      * call creates the group. */
     public GroupMember subscribe(String tenant, String station, String group, StartPosition start, Ordering ordering,
             OnDeadLetter onDeadLetter, String memberName, int credits, DeliverySink sink) {
+        return subscribe(tenant, station, group, start, ordering, onDeadLetter, null, memberName, credits, sink);
+    }
+
+    /** As above; {@code history} (null = compacted) applies only when this call creates the group. */
+    public GroupMember subscribe(String tenant, String station, String group, StartPosition start, Ordering ordering,
+            OnDeadLetter onDeadLetter, History history, String memberName, int credits, DeliverySink sink) {
         Names.check("group", group);
         Names.checkMemberName(memberName);
         return station(tenant, station).group(group, start == null ? StartPosition.earliest() : start, ordering,
-                onDeadLetter).join(memberName, credits, sink);
+                onDeadLetter, history).join(memberName, credits, sink);
     }
 
     /**
@@ -945,6 +1003,9 @@ public final class Broker implements AutoCloseable {
             }
         }
         audits.values().forEach(AuditLog::close);
+        if (context.tiering() != null) {
+            context.tiering().close();
+        }
         context.close();
     }
 

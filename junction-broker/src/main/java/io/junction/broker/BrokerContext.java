@@ -123,6 +123,17 @@ final class BrokerContext implements AutoCloseable {
         }
     }
 
+    private volatile io.junction.tier.Tiering tiering;
+
+    /** The broker's tiered storage; null when it has no object store. */
+    io.junction.tier.Tiering tiering() {
+        return tiering;
+    }
+
+    void tiering(io.junction.tier.Tiering t) {
+        this.tiering = t;
+    }
+
     /** The store in {@code dir} (created when missing, recovered when it exists). */
     PartitionStore openStore(Path dir, LogConfig config) {
         return stores.open(dir, config);

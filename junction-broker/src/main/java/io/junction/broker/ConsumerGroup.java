@@ -107,6 +107,8 @@ final class ConsumerGroup {
     private final Redeliveries redeliveries = new Redeliveries();
     private final Ordering ordering;
     private final OnDeadLetter onDeadLetter;
+    /** The records it reads: the station's view, or the full history of a tiered station. */
+    private final History history;
     /** Messages being stored in the dead-letter station: not ready, keys still held. */
     private final Set<MessageRef> deadLettering = new HashSet<>();
     /** PARK: keys held by a dead letter → the key, until it is dropped or resent. */
@@ -181,6 +183,7 @@ final class ConsumerGroup {
         this.name = name;
         this.ordering = settings.ordering();
         this.onDeadLetter = settings.onDeadLetter();
+        this.history = settings.history();
         this.journal = journal;
         this.state = state;
         this.readAhead = new ReadAhead[state.length];
@@ -192,7 +195,7 @@ final class ConsumerGroup {
         this.owners = new GroupMember[state.length];
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
         for (int p = 0; p < state.length; p++) {
-            readAhead[p] = new ReadAhead(station.partition(p), state[p]);
+            readAhead[p] = new ReadAhead(log(p), state[p]);
             keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION,
                     context.heldBytes());
             resent.add(new java.util.TreeSet<>());
@@ -206,20 +209,21 @@ final class ConsumerGroup {
      * (and refuses with UNKNOWN_GROUP when {@code start} is null).
      */
     static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start,
-            Ordering ordering, OnDeadLetter onDeadLetter) throws IOException {
+            Ordering ordering, OnDeadLetter onDeadLetter, History history) throws IOException {
         boolean exists = Files.isDirectory(dir);
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
         }
         long[] starts = new long[station.partitionCount()];
+        History view = history == null ? History.COMPACTED : history;
         if (!exists) { // checked before anything is written: a refused start leaves no group behind
             for (int p = 0; p < starts.length; p++) {
-                starts[p] = startOffset(station.partition(p), start, p);
+                starts[p] = startOffset(station.partition(p, view), start, p);
             }
         }
         Settings settings = readOrWriteSettings(dir, new Settings(
                 ordering != null ? ordering : station.config().ordering(),
-                onDeadLetter != null ? onDeadLetter : station.config().onDeadLetter()));
+                onDeadLetter != null ? onDeadLetter : station.config().onDeadLetter(), view));
         GroupJournal journal = GroupJournal.open(context, dir.resolve("journal"));
         GroupJournal.PartitionState[] state = new GroupJournal.PartitionState[station.partitionCount()];
         for (int p = 0; p < state.length; p++) {
@@ -228,7 +232,8 @@ final class ConsumerGroup {
         if (journal.isEmpty()) {
             StartPosition from = start == null ? StartPosition.earliest() : start;
             for (int p = 0; p < state.length; p++) {
-                state[p].ackFloor = exists ? startOffset(station.partition(p), from, p) : starts[p];
+                state[p].ackFloor = exists ? startOffset(station.partition(p, settings.history()), from, p)
+                        : starts[p];
             }
             journal.snapshot(state);
             journal.flush(); // the group exists once this returns
@@ -241,7 +246,7 @@ final class ConsumerGroup {
     }
 
     /** What a group is created with and keeps, in {@value #GROUP_FILE}. */
-    record Settings(Ordering ordering, OnDeadLetter onDeadLetter) {
+    record Settings(Ordering ordering, OnDeadLetter onDeadLetter, History history) {
     }
 
     private static Settings readOrWriteSettings(Path dir, Settings forNewGroup) throws IOException {
@@ -254,11 +259,13 @@ final class ConsumerGroup {
             return new Settings(
                     Ordering.parse(props.getProperty("ordering", StationConfig.DEFAULT_ORDERING.wireName())),
                     OnDeadLetter.parse(props.getProperty("on.dead.letter",
-                            StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())));
+                            StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())),
+                    History.parse(props.getProperty("history", History.COMPACTED.wireName())));
         }
         Files.createDirectories(dir);
         props.setProperty("ordering", forNewGroup.ordering().wireName());
         props.setProperty("on.dead.letter", forNewGroup.onDeadLetter().wireName());
+        props.setProperty("history", forNewGroup.history().wireName());
         StringWriter text = new StringWriter();
         props.store(text, "Junction consumer group settings");
         DurableFiles.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
@@ -309,7 +316,7 @@ final class ConsumerGroup {
             return DeadLetters.original(copy);
         }
         try {
-            for (Record r : station.partition(p).read(offset, 1).records()) {
+            for (Record r : log(p).read(offset, 1).records()) {
                 if (r.offset() == offset) {
                     return r;
                 }
@@ -772,7 +779,7 @@ final class ConsumerGroup {
             List<GroupInfo.Member> memberInfos = members.values().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
             return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering,
-                    onDeadLetter, station.deadLetters().count(name));
+                    onDeadLetter, station.deadLetters().count(name), history);
         });
     }
 
@@ -809,7 +816,7 @@ final class ConsumerGroup {
 
     /** The messages of partition {@code p} the group has not acked (nor dead-lettered) yet. Owner thread only. */
     private long lag(int p) {
-        long end = station.partition(p).nextOffset();
+        long end = log(p).nextOffset();
         return Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size() - state[p].gapOffsets)
                 + state[p].resent.size();
     }
@@ -837,7 +844,7 @@ final class ConsumerGroup {
             int until = partition < 0 ? state.length : partition + 1;
             long[] floors = new long[state.length];
             for (int p = from; p < until; p++) { // every partition checked before anything changes
-                floors[p] = startOffset(station.partition(p), to, p);
+                floors[p] = startOffset(log(p), to, p);
             }
             List<DeadLetters.Open> open = station.deadLetters().openOf(name);
             for (int p = from; p < until; p++) {
@@ -866,7 +873,7 @@ final class ConsumerGroup {
         owners[p] = null;
         keyLines[p].releaseAll();
         keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION, context.heldBytes());
-        readAhead[p] = new ReadAhead(station.partition(p), s);
+        readAhead[p] = new ReadAhead(log(p), s);
         boolean park = ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK;
         for (DeadLetters.Open o : openDeadLetters) {
             if (o.partition() != p) {
@@ -1173,7 +1180,7 @@ final class ConsumerGroup {
             return resentMessage(p, offset, deadLetterId);
         }
         try {
-            PartitionStore log = station.partition(p);
+            PartitionStore log = log(p);
             return rereads.record(p, offset, from -> log.read(from, RereadCache.READ_BYTES));
         } catch (OffsetOutOfRangeException removed) {
             // below the partition's start: retention removed it
@@ -1347,6 +1354,11 @@ final class ConsumerGroup {
         redeliveries.add(partition, offset, dueNanos);
     }
 
+    /** Partition {@code p} as this group reads it ({@link #history}). */
+    private PartitionStore log(int p) {
+        return station.partition(p, history);
+    }
+
     /** What a message weighs against the limits: its key, value and headers. */
     static int sizeOf(Record r) {
         long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
@@ -1371,7 +1383,7 @@ final class ConsumerGroup {
      * due again) that are gone are not handed out again.
      */
     private void skipRemoved(int p) {
-        long first = station.partition(p).firstOffset();
+        long first = log(p).firstOffset();
         if (state[p].ackFloor >= first && readAhead[p].nextFetch() >= first) {
             return;
         }

@@ -12,7 +12,14 @@ import java.util.List;
  * @param deadLetters the group's open dead letters in the station's DLS
  */
 public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
-        List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters) {
+        List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters, History history) {
+
+    /** A group reading the station's own (compacted) view. */
+    public GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
+            List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters) {
+        this(station, name, lag, inFlight, members, partitions, ordering, onDeadLetter, deadLetters,
+                History.COMPACTED);
+    }
 
     public record Member(String id, String name, long inFlight, int credits) {
     }

@@ -38,6 +38,12 @@ final class KeyCompaction {
 
     static Outcome run(PartitionStore log, StationConfig config, long nowMs, Throttle throttle)
             throws InterruptedException {
+        return run(log, config, nowMs, throttle, Long.MAX_VALUE);
+    }
+
+    /** As above, rewriting only segments that end at or below {@code below} (a tiered log: what is uploaded). */
+    static Outcome run(PartitionStore log, StationConfig config, long nowMs, Throttle throttle, long below)
+            throws InterruptedException {
         StationConfig.Compaction c = config.compaction();
         long horizon = nowMs - Math.max(c.lag().toMillis(), config.dedupWindow().toMillis());
         long tombstoneHorizon = nowMs - c.tombstoneRetention().toMillis();
@@ -81,7 +87,7 @@ final class KeyCompaction {
             }
             waiting[0] |= later;
             return !removable;
-        }, throttle);
+        }, throttle, below);
         return new Outcome(new CompactionStats(stats.segmentsRewritten(), stats.bytesBefore(), stats.bytesAfter(),
                 stats.recordsRemoved(), stats.bytesRead() + readBytes), latest.size() - tombstoned, waiting[0]);
     }

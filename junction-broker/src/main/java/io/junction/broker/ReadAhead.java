@@ -71,7 +71,10 @@ final class ReadAhead {
     boolean fill() {
         long end = log.nextOffset();
         while (buffer.isEmpty() && nextFetch < end) {
-            FetchResult result = log.read(nextFetch, READ_BYTES);
+            FetchResult result = log.tryRead(nextFetch, READ_BYTES);
+            if (result == null) {
+                break; // in the object store, on its way to the cache: the group is woken when it is there
+            }
             long expected = nextFetch;
             for (RecordBatch batch : result.batches()) {
                 ByteBuffer bytes = null;

@@ -4,8 +4,12 @@ import io.junction.errors.ErrorCode;
 import io.junction.log.DurableFiles;
 import io.junction.log.FileTrees;
 import io.junction.log.LogConfig;
+import io.junction.log.PartitionLog;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
+import io.junction.tier.TierPolicy;
+import io.junction.tier.TierStatus;
+import io.junction.tier.TieredStore;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -95,6 +99,11 @@ final class Station {
                 });
         this.maintenance = new StationMaintenance(context, name, partitions, () -> this.config, groups::values,
                 deadLetters, this);
+        for (PartitionStore log : partitions) {
+            if (log instanceof TieredStore tiered) { // a segment a group waited for is in the cache: go on
+                tiered.onRemoteReady(() -> groups.values().forEach(ConsumerGroup::wake));
+            }
+        }
     }
 
     /** See {@link StationMaintenance#retain()}. */
@@ -126,12 +135,19 @@ final class Station {
         long createdAt = Long.parseLong(meta.getProperty("created.at.ms", "0"));
         PartitionStore[] logs = new PartitionStore[config.partitions()];
         DeadLetters dls = null;
+        // The tier reads the station's settings as they are when it acts (an update may turn tiering on or off).
+        java.util.concurrent.atomic.AtomicReference<Station> opened = new java.util.concurrent.atomic.AtomicReference<>();
         try {
             for (int p = 0; p < logs.length; p++) {
                 logs[p] = context.openStore(dir.resolve(PARTITIONS_DIR).resolve(Integer.toString(p)),
                         config.segmentBytes() == 0 ? context.logConfig()
                                 : partitionLogConfig(context.config(), config.segmentBytes(),
                                         context.fsyncs().partitions()::record));
+                if (context.tiering() != null && logs[p] instanceof PartitionLog local) {
+                    StationConfig initial = config;
+                    logs[p] = context.tiering().open(local, tenant, name, p, () -> tierPolicy(
+                            opened.get() == null ? initial : opened.get().config));
+                }
             }
             dls = DeadLetters.open(context, dir);
         } catch (RuntimeException e) {
@@ -139,6 +155,7 @@ final class Station {
             throw e;
         }
         Station station = new Station(context, tenant, name, dir, config, createdAt, logs, dls, schemas);
+        opened.set(station);
         LOG.log(System.Logger.Level.INFO, "station {0}: opened, offsets {1}, remembering {2} msg-ids and {3} "
                 + "producer requests", name, Arrays.stream(logs).map(l -> l.firstOffset() + ".." + l.nextOffset())
                 .toList(), station.producer.rememberedMsgIds(), station.producer.rememberedRequests());
@@ -151,7 +168,8 @@ final class Station {
                         FileTrees.deleteTree(groupDir);
                         continue;
                     }
-                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null, null));
+                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null, null,
+                            null));
                 }
             }
         }
@@ -160,6 +178,34 @@ final class Station {
 
     StationConfig config() {
         return config;
+    }
+
+    /** What the tier of each partition does under {@code c}. */
+    static TierPolicy tierPolicy(StationConfig c) {
+        StationConfig.Tiering t = c.tiering();
+        Duration age = t.localRetention() == null && t.localRetentionBytes() == 0
+                ? StationConfig.Tiering.DEFAULT_LOCAL_RETENTION : t.localRetention();
+        return new TierPolicy(t.enabled(), age, t.localRetentionBytes(), c.compaction().enabled());
+    }
+
+    /** Per partition, its tier's status; empty when the broker has no object store. */
+    List<TierStatus> tierStatus() {
+        List<TierStatus> out = new ArrayList<>();
+        for (PartitionStore log : partitions) {
+            if (log instanceof TieredStore tiered) {
+                out.add(tiered.status());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The partition as a group reads it: the full history of a tiered partition ({@link TieredStore#history()}:
+     * every record as appended, from the object store below the uploaded end) or the station's own view.
+     */
+    PartitionStore partition(int p, History history) {
+        PartitionStore log = partitions[p];
+        return history == History.FULL && log instanceof TieredStore tiered ? tiered.history() : log;
     }
 
     Clock clock() {
@@ -207,6 +253,12 @@ final class Station {
      * with a null {@code start} the group must exist.
      */
     ConsumerGroup group(String group, StartPosition start, Ordering ordering, OnDeadLetter onDeadLetter) {
+        return group(group, start, ordering, onDeadLetter, null);
+    }
+
+    /** As above; {@code history} (null: the compacted view) applies when this call creates the group. */
+    ConsumerGroup group(String group, StartPosition start, Ordering ordering, OnDeadLetter onDeadLetter,
+            History history) {
         ConsumerGroup existing = groups.get(group);
         if (existing != null) {
             return existing;
@@ -221,8 +273,12 @@ final class Station {
                 return existing;
             }
             try {
+                if (history == History.FULL && !config.tiering().enabled()) {
+                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "history full reads the history kept in "
+                            + "the object store: station '" + name + "' has tiering off");
+                }
                 ConsumerGroup created = ConsumerGroup.open(context, this, group, dir.resolve(GROUPS_DIR).resolve(group),
-                        start, ordering, onDeadLetter);
+                        start, ordering, onDeadLetter, history);
                 groups.put(group, created);
                 return created;
             } catch (IOException e) {
@@ -254,7 +310,13 @@ final class Station {
             long first = log.firstOffset();
             long next = log.nextOffset();
             long size = log.sizeInBytes();
-            infos.add(new StationInfo.PartitionInfo(p, first, next, size));
+            if (log instanceof TieredStore tiered) {
+                TierStatus t = tiered.status();
+                infos.add(new StationInfo.PartitionInfo(p, first, next, size, t.localFirstOffset(), t.localBytes(),
+                        t.remoteFirstOffset(), t.remoteEndOffset(), t.remoteBytes()));
+            } else {
+                infos.add(new StationInfo.PartitionInfo(p, first, next, size));
+            }
             messages += log.recordCount(); // fewer than the offsets once compacted
             bytes += size;
         }
@@ -292,6 +354,16 @@ final class Station {
 
     void closeForDelete() {
         close(new BrokerException(ErrorCode.UNKNOWN_STATION, "station '" + name + "' was deleted"));
+        for (PartitionStore log : partitions) {
+            if (log instanceof TieredStore tiered) {
+                try {
+                    tiered.destroyRemote();
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "station " + name + ": its objects in the object store "
+                            + "could not all be deleted (delete them by hand under " + tenant + "/" + name + "/)", e);
+                }
+            }
+        }
     }
 
     private void close(BrokerException reason) {
@@ -506,7 +578,11 @@ final class Station {
                                 StationConfig.Compaction.DEFAULT_TOMBSTONE_RETENTION.toMillis()))))),
                 meta.getProperty("schema") == null ? null : new StationConfig.SchemaBinding(meta.getProperty("schema"),
                         Integer.parseInt(meta.getProperty("schema.version", "0")),
-                        Boolean.parseBoolean(meta.getProperty("schema.dead.letter.violations", "true"))));
+                        Boolean.parseBoolean(meta.getProperty("schema.dead.letter.violations", "true"))),
+                new StationConfig.Tiering(Boolean.parseBoolean(meta.getProperty("tiering", "false")),
+                        meta.getProperty("local.retention.ms") == null ? null
+                                : Duration.ofMillis(Long.parseLong(meta.getProperty("local.retention.ms"))),
+                        Long.parseLong(meta.getProperty("local.retention.bytes", "0"))));
     }
 
     /** Writes the settings through a temp file: fsync, rename, fsync the directory. */
@@ -534,6 +610,11 @@ final class Station {
             meta.setProperty("schema.version", Integer.toString(config.schema().version()));
             meta.setProperty("schema.dead.letter.violations", Boolean.toString(config.schema().deadLetterViolations()));
         }
+        meta.setProperty("tiering", Boolean.toString(config.tiering().enabled()));
+        if (config.tiering().localRetention() != null) {
+            meta.setProperty("local.retention.ms", Long.toString(config.tiering().localRetention().toMillis()));
+        }
+        meta.setProperty("local.retention.bytes", Long.toString(config.tiering().localRetentionBytes()));
         meta.setProperty("created.at.ms", Long.toString(createdAtMs));
         StringWriter text = new StringWriter();
         meta.store(text, "Junction station settings; written by the broker, do not edit while it runs");

@@ -27,10 +27,43 @@ import java.time.Duration;
  *     (1 KiB .. 1 GiB). Retention and compaction work on sealed segments only.
  * @param compaction key compaction, off by default ({@link Compaction#OFF})
  * @param schema the schema every produced value is validated against; null for none
+ * @param tiering tiered storage: sealed segments uploaded to the broker's object store ({@link Tiering#OFF} by
+ *     default; needs a broker started with {@code --s3-bucket})
  */
 public record StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
         Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
-        Duration dlsRetention, boolean retentionAck, long segmentBytes, Compaction compaction, SchemaBinding schema) {
+        Duration dlsRetention, boolean retentionAck, long segmentBytes, Compaction compaction, SchemaBinding schema,
+        Tiering tiering) {
+
+    /**
+     * Tiered storage (issue #18): sealed segments go to the broker's object store and are read back from it
+     * transparently; the local disk keeps what the local retention says, the station's retention bounds the total.
+     *
+     * @param enabled upload sealed segments
+     * @param localRetention how long a segment stays on local disk once uploaded (by its last append); null = no
+     *     limit by age
+     * @param localRetentionBytes how many bytes per partition stay on local disk; 0 = no limit by size. With
+     *     neither limit set, {@link #DEFAULT_LOCAL_RETENTION} applies.
+     */
+    public record Tiering(boolean enabled, Duration localRetention, long localRetentionBytes) {
+
+        public static final Duration DEFAULT_LOCAL_RETENTION = Duration.ofDays(1);
+        public static final Tiering OFF = new Tiering(false, null, 0);
+
+        /** Tiering on, keeping {@link #DEFAULT_LOCAL_RETENTION} on local disk. */
+        public static Tiering on() {
+            return new Tiering(true, DEFAULT_LOCAL_RETENTION, 0);
+        }
+    }
+
+    /** Settings without tiering. */
+    public StationConfig(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+            Duration dlsRetention, boolean retentionAck, long segmentBytes, Compaction compaction,
+            SchemaBinding schema) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes, compaction, schema, Tiering.OFF);
+    }
 
     /**
      * A station's schema (issue #6): the broker validates every produced value against it.
@@ -112,34 +145,41 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
     public StationConfig withDeadLetters(OnDeadLetter onDeadLetter, Duration dlsRetention) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
                 maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
-                compaction, schema);
+                compaction, schema, tiering);
     }
 
     /** These settings with ack-based retention on or off. */
     public StationConfig withRetentionAck(boolean on) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on, segmentBytes, compaction, schema);
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on, segmentBytes, compaction, schema, tiering);
     }
 
     /** These settings with another segment size (0 = the broker's). */
     public StationConfig withSegmentBytes(long bytes) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
                 maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, bytes, compaction,
-                schema);
+                schema, tiering);
     }
 
     /** These settings with another compaction setting. */
     public StationConfig withCompaction(Compaction newCompaction) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
                 maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
-                newCompaction, schema);
+                newCompaction, schema, tiering);
     }
 
     /** These settings with another schema (null: none). */
     public StationConfig withSchema(SchemaBinding newSchema) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
                 maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
-                compaction, newSchema);
+                compaction, newSchema, tiering);
+    }
+
+    /** These settings with another tiering setting. */
+    public StationConfig withTiering(Tiering newTiering) {
+        return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
+                compaction, schema, newTiering);
     }
 
     /** Settings with the default dedup window. */
@@ -231,6 +271,15 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
         }
         if (schema != null && (schema.name() == null || schema.version() < 0)) {
             throw invalid("a station's schema needs a name and a version (0 = latest), was " + schema);
+        }
+        if (tiering == null) {
+            throw invalid("tiering settings are missing");
+        }
+        if (tiering.localRetention() != null && tiering.localRetention().toMillis() < 1000) {
+            throw invalid("local retention must be at least 1s, was " + tiering.localRetention());
+        }
+        if (tiering.localRetentionBytes() < 0) {
+            throw invalid("local retention bytes must not be negative, was " + tiering.localRetentionBytes());
         }
         if (compaction.enabled() && (retentionBytes > 0 || retentionMessages > 0 || retentionAck)) {
             throw invalid("compaction keeps the latest message of every key: it cannot be combined with retention "

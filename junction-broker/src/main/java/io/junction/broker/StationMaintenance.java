@@ -1,6 +1,7 @@
 package io.junction.broker;
 
 import io.junction.log.PartitionStore;
+import io.junction.tier.TieredStore;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -153,7 +154,11 @@ final class StationMaintenance {
                 if (onlyIfDue && end == compactedUpTo[p] && !compactionWaiting[p]) {
                     continue;
                 }
-                KeyCompaction.Outcome o = KeyCompaction.run(partitions[p], c, now, context.compactionThrottle());
+                // A tiered partition compacts its local log, only what is uploaded (the object store keeps it
+                // as appended), and reads only the local log for the latest offset of each key.
+                PartitionStore log = partitions[p] instanceof TieredStore t ? t.local() : partitions[p];
+                long below = partitions[p] instanceof TieredStore t ? t.compactionBound() : Long.MAX_VALUE;
+                KeyCompaction.Outcome o = KeyCompaction.run(log, c, now, context.compactionThrottle(), below);
                 compactedUpTo[p] = end;
                 compactionWaiting[p] = o.waiting();
                 keysKept[p] = o.keysKept();
@@ -238,6 +243,12 @@ final class StationMaintenance {
             long cut = first;
             // On a compacted station the retention age applies to keyless messages only, one by one (compaction
             // removes them): whole segments also hold the latest message of keys, which stays.
+            if (c.retentionAge() != null && c.compaction().enabled() && log instanceof TieredStore tiered) {
+                // the history behind compaction goes from the object store at the retention age
+                segments += tiered.deleteRemoteAppendedBefore(now - c.retentionAge().toMillis());
+                first = log.firstOffset();
+                cut = first;
+            }
             if (c.retentionAge() != null && !c.compaction().enabled()) {
                 long oldest = now - c.retentionAge().toMillis();
                 OptionalLong dated = log.offsetForTimestamp(oldest);

@@ -1,0 +1,374 @@
+package io.junction.tier;
+
+import io.junction.log.PartitionLog;
+import io.junction.log.SealedSegment;
+import io.junction.log.Throttle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * One partition's tier: uploads its sealed segments in offset order, records each step in its
+ * {@link TierManifest} before taking it, trims local segments once uploaded and past the local retention, deletes
+ * remote segments retention removes, and resolves on start whatever a crash left half done (a started upload's
+ * object deleted, a started deletion finished, an object no entry names removed). Uploads, trimming and recovery
+ * run on the tier's one worker thread ({@link #step}); retention's deletions on the station's maintenance; reads
+ * use the immutable {@link #readable} snapshot and never wait for either. Guarded by {@code this}.
+ */
+final class PartitionTier {
+
+    private static final System.Logger LOG = System.getLogger(PartitionTier.class.getName());
+    /** The longest wait between attempts after failures (doubling from the tier's interval). */
+    private static final long MAX_BACKOFF_MS = 5 * 60_000;
+
+    final String tenant;
+    final String station;
+    final int partition;
+    private final PartitionLog local;
+    private final Supplier<TierPolicy> policy;
+    private final ObjectStore store;
+    private final ObjectCipher cipher;
+    private final Throttle throttle;
+    private final Clock clock;
+    private final Path workDir;
+    private final String prefix;
+    private final TierManifest manifest;
+
+    /** The readable entries (COPY_FINISHED), oldest first: replaced whole, read without locks. */
+    private volatile List<TierManifest.Entry> readable;
+    /** Set on open: the store is swept for what a crash left before the first upload. */
+    private boolean recovered;
+    private volatile long lastUploadMs;
+    private volatile long uploadedSegments;
+    private volatile long uploadedBytes;
+    private volatile int failures;
+    private volatile String lastError;
+    private volatile long lastErrorMs;
+    private long nextAttemptMs;
+    private volatile boolean closed;
+
+    PartitionTier(String tenant, String station, int partition, PartitionLog local, Supplier<TierPolicy> policy,
+            ObjectStore store, ObjectCipher cipher, Throttle throttle, Clock clock, Path workDir) throws IOException {
+        this.tenant = tenant;
+        this.station = station;
+        this.partition = partition;
+        this.local = local;
+        this.policy = policy;
+        this.store = store;
+        this.cipher = cipher;
+        this.throttle = throttle;
+        this.clock = clock;
+        this.workDir = workDir;
+        this.prefix = tenant + "/" + station + "/" + partition + "/";
+        this.manifest = TierManifest.load(local.directory(), tenant, station, partition);
+        publish();
+    }
+
+    /** The object key prefix of this partition. */
+    String prefix() {
+        return prefix;
+    }
+
+    List<TierManifest.Entry> readable() {
+        return readable;
+    }
+
+    /** One past the last uploaded offset; the local log's first offset when nothing is uploaded. */
+    long uploadedEnd() {
+        List<TierManifest.Entry> r = readable;
+        return r.isEmpty() ? local.firstOffset() : r.get(r.size() - 1).endOffset();
+    }
+
+    /** See {@link TieredStore#compactionBound()}. */
+    long compactionBound() {
+        return policy.get().enabled() ? uploadedEnd() : Long.MAX_VALUE;
+    }
+
+    /** The readable entry holding {@code offset} (or the first after it), null when none. */
+    TierManifest.Entry entryFor(long offset) {
+        for (TierManifest.Entry e : readable) {
+            if (offset < e.endOffset()) {
+                return offset >= e.baseOffset() ? e : null;
+            }
+        }
+        return null;
+    }
+
+    /** The readable entry after {@code entry}, null when none. */
+    TierManifest.Entry next(TierManifest.Entry entry) {
+        return entryFor(entry.endOffset());
+    }
+
+    private void publish() {
+        readable = manifest.entries().stream().filter(TierManifest.Entry::readable).toList();
+    }
+
+    /**
+     * One round of the worker: recovery (once, then whenever an entry is left half done), uploads of every sealed
+     * segment not uploaded yet, then trimming of local segments past the local retention. A failure is recorded
+     * for {@code tier-status} and retried after a backoff; nothing local is removed that is not uploaded.
+     */
+    synchronized void step() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        long now = clock.millis();
+        if (now < nextAttemptMs) {
+            return;
+        }
+        TierPolicy p = policy.get();
+        if (!p.enabled() && manifest.entries().isEmpty()) {
+            return; // never tiered: nothing to upload, recover or trim (and no request to the store)
+        }
+        try {
+            if (!recovered || manifest.entries().stream().anyMatch(e -> !e.readable())) {
+                recover();
+            }
+            if (p.enabled()) {
+                upload();
+                trimLocal(p, clock.millis());
+            }
+            if (failures > 0) {
+                LOG.log(System.Logger.Level.INFO, "{0}: the object store answers again", this);
+            }
+            failures = 0;
+            lastError = null;
+        } catch (IOException | UncheckedIOException | io.junction.log.LogException e) {
+            failures++;
+            lastError = e.getMessage();
+            lastErrorMs = clock.millis();
+            long backoff = Math.min(MAX_BACKOFF_MS, 1000L << Math.min(16, failures));
+            nextAttemptMs = clock.millis() + backoff;
+            LOG.log(System.Logger.Level.WARNING, "{0}: {1} (attempt {2}; next in {3} ms; local data is kept)", this,
+                    e.getMessage(), failures, backoff);
+        }
+    }
+
+    /**
+     * Resolves what a crash left: a started upload's object is deleted and its entry dropped; a started deletion
+     * is finished; an object under this partition's prefix no entry names (nor the mirrored manifest) is removed.
+     */
+    private void recover() throws IOException {
+        for (TierManifest.Entry e : manifest.entries()) {
+            if (e.state() != TierManifest.State.COPY_FINISHED) {
+                store.delete(e.key());
+                manifest.remove(e.key());
+                LOG.log(System.Logger.Level.INFO, "{0}: {1} of {2} finished after a restart", this,
+                        e.state() == TierManifest.State.COPY_STARTED ? "dropped an unfinished upload"
+                                : "a deletion", e.key());
+            }
+        }
+        if (!recovered) {
+            Set<String> known = new HashSet<>();
+            manifest.entries().forEach(e -> known.add(e.key()));
+            known.add(manifestKey());
+            for (String key : store.list(prefix)) {
+                if (!known.contains(key)) {
+                    store.delete(key);
+                    LOG.log(System.Logger.Level.INFO, "{0}: removed {1}, an object no manifest entry names", this,
+                            key);
+                }
+            }
+            recovered = true;
+            mirror();
+        }
+        publish();
+    }
+
+    private String manifestKey() {
+        return prefix + "manifest.json";
+    }
+
+    /** Uploads every sealed segment at or past the uploaded end, oldest first. */
+    private void upload() throws IOException, InterruptedException {
+        for (SealedSegment s : local.sealedSegments()) {
+            if (closed) {
+                return;
+            }
+            if (!readable.isEmpty() && s.baseOffset() < uploadedEnd()) {
+                continue; // uploaded
+            }
+            uploadOne(s);
+        }
+    }
+
+    private void uploadOne(SealedSegment s) throws IOException, InterruptedException {
+        String key = prefix + String.format("%020d-%020d-%s.segment", s.baseOffset(), s.endOffset(),
+                UUID.randomUUID());
+        // The digest first: the file is immutable from here (compaction waits for the upload; retention may
+        // remove it, then the upload is dropped).
+        String digest;
+        long records;
+        try {
+            digest = SegmentCache.sha256(s.logFile());
+            records = s.endOffset() - s.baseOffset(); // offsets; fewer records if compacted before tiering
+        } catch (NoSuchFileException gone) {
+            return; // retention removed it: nothing to upload
+        }
+        String keyId = cipher == null ? null : cipher.currentKeyId();
+        TierManifest.Entry started = new TierManifest.Entry(key, s.baseOffset(), s.endOffset(), s.sizeInBytes(), 0,
+                records, s.lastAppendTimeMs(), s.maxTimestamp(), digest, keyId, TierManifest.State.COPY_STARTED);
+        manifest.put(started);
+        Path sealed = null;
+        long objectBytes;
+        try {
+            Path source = s.logFile();
+            if (cipher != null) {
+                sealed = Files.createTempFile(workDir, "upload-", ".sealed");
+                cipher.encrypt(s.logFile(), sealed, key);
+                source = sealed;
+            }
+            objectBytes = Files.size(source);
+            acquire(objectBytes);
+            store.put(key, source);
+        } catch (NoSuchFileException gone) {
+            store.delete(key);
+            manifest.remove(key);
+            return;
+        } finally {
+            if (sealed != null) {
+                Files.deleteIfExists(sealed);
+            }
+        }
+        manifest.put(new TierManifest.Entry(key, s.baseOffset(), s.endOffset(), s.sizeInBytes(), objectBytes,
+                records, s.lastAppendTimeMs(), s.maxTimestamp(), digest, keyId, TierManifest.State.COPY_FINISHED));
+        publish();
+        lastUploadMs = clock.millis();
+        uploadedSegments++;
+        uploadedBytes += objectBytes;
+        mirror();
+    }
+
+    private void acquire(long bytes) throws InterruptedException {
+        for (long left = bytes; left > 0; left -= Integer.MAX_VALUE) {
+            throttle.acquire((int) Math.min(Integer.MAX_VALUE, left));
+        }
+    }
+
+    /** Writes the manifest to the store beside the objects (what an operator or a new broker can read). */
+    private void mirror() throws IOException {
+        store.put(manifestKey(), manifest.bytes());
+    }
+
+    /**
+     * Removes local segments that are uploaded and past the local retention (by the age of their last append, or
+     * beyond the local bytes), oldest first. A compacted station keeps its local log: it is the latest state per key.
+     */
+    private void trimLocal(TierPolicy p, long now) {
+        if (p.compacted() || (p.localRetention() == null && p.localRetentionBytes() == 0)) {
+            return;
+        }
+        long uploadedEnd = uploadedEnd();
+        if (readable.isEmpty()) {
+            return;
+        }
+        List<SealedSegment> sealed = local.sealedSegments();
+        long localBytes = local.sizeInBytes();
+        long cut = local.firstOffset();
+        for (SealedSegment s : sealed) {
+            if (s.endOffset() > uploadedEnd) {
+                break;
+            }
+            boolean old = p.localRetention() != null && s.lastAppendTimeMs() < now - p.localRetention().toMillis();
+            boolean over = p.localRetentionBytes() > 0 && localBytes > p.localRetentionBytes();
+            if (!old && !over) {
+                break;
+            }
+            cut = s.endOffset();
+            localBytes -= s.sizeInBytes();
+        }
+        if (cut > local.firstOffset()) {
+            local.deleteSegmentsBefore(cut);
+        }
+    }
+
+    /**
+     * Deletes the remote segments wholly below {@code offset} (retention): each is marked, so it is no longer read,
+     * then deleted; a deletion the store refuses is finished by the worker later.
+     *
+     * @return the number of segments removed from the readable range
+     */
+    synchronized int deleteBefore(long offset) {
+        int n = 0;
+        for (TierManifest.Entry e : manifest.entries()) {
+            if (e.endOffset() <= offset && e.state() == TierManifest.State.COPY_FINISHED) {
+                n++;
+                try {
+                    manifest.put(e.with(TierManifest.State.DELETE_STARTED));
+                    publish();
+                    store.delete(e.key());
+                    manifest.remove(e.key());
+                } catch (IOException failed) {
+                    lastError = "deleting " + e.key() + ": " + failed.getMessage() + " (retried)";
+                    lastErrorMs = clock.millis();
+                }
+            }
+        }
+        if (n > 0) {
+            publish();
+            try {
+                mirror();
+            } catch (IOException e) {
+                lastError = "mirroring the manifest: " + e.getMessage() + " (retried)";
+            }
+        }
+        return n;
+    }
+
+    /** Deletes the remote segments whose last append is before {@code appendTimeMs} (retention by age). */
+    synchronized int deleteAppendedBefore(long appendTimeMs) {
+        long cut = -1;
+        for (TierManifest.Entry e : readable) {
+            if (e.lastAppendTimeMs() >= appendTimeMs) {
+                break;
+            }
+            cut = e.endOffset();
+        }
+        return cut < 0 ? 0 : deleteBefore(cut);
+    }
+
+    /** Deletes every object of this partition (its station is deleted) and the manifest. */
+    synchronized void destroy() throws IOException {
+        closed = true;
+        for (String key : store.list(prefix)) {
+            store.delete(key);
+        }
+        Files.deleteIfExists(local.directory().resolve(TierManifest.FILE_NAME));
+    }
+
+    void close() {
+        closed = true;
+    }
+
+    TierStatus status() {
+        List<TierManifest.Entry> r = readable;
+        long end = r.isEmpty() ? -1 : r.get(r.size() - 1).endOffset();
+        int pending = 0;
+        long pendingBytes = 0;
+        long from = r.isEmpty() ? Long.MIN_VALUE : end;
+        for (SealedSegment s : local.sealedSegments()) {
+            if (s.baseOffset() >= from) {
+                pending++;
+                pendingBytes += s.sizeInBytes();
+            }
+        }
+        return new TierStatus(partition, r.isEmpty() ? -1 : r.get(0).baseOffset(), end, r.size(),
+                r.stream().mapToLong(TierManifest.Entry::objectBytes).sum(), local.firstOffset(), local.sizeInBytes(),
+                pending, pendingBytes, lastUploadMs, uploadedSegments, uploadedBytes, failures, lastError,
+                lastErrorMs);
+    }
+
+    @Override
+    public String toString() {
+        return "tier of " + tenant + "/" + station + "/" + partition;
+    }
+}

@@ -1,0 +1,282 @@
+package io.junction.tier;
+
+import io.junction.log.FileTrees;
+import io.junction.log.LogException;
+import io.junction.log.SegmentReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Segments read back from the object store, kept in a local directory up to a size (least recently used go
+ * first). A download is verified before anything is served from it: decrypted and authenticated when the object
+ * is encrypted, its digest compared with the manifest's, and every batch checked by {@link SegmentReader#open}.
+ * One download per segment at a time, whoever asks; the directory is emptied on start (a cache, not a store).
+ * Thread-safe.
+ */
+final class SegmentCache implements AutoCloseable {
+
+    /** A verified segment file and its reader. */
+    static final class Cached {
+        final String key;
+        final SegmentReader reader;
+        final Path file;
+        final long bytes;
+        volatile boolean evicted;
+
+        Cached(String key, SegmentReader reader, Path file, long bytes) {
+            this.key = key;
+            this.reader = reader;
+            this.file = file;
+            this.bytes = bytes;
+        }
+    }
+
+    private final Path dir;
+    private final long capacity;
+    private final ObjectStore store;
+    private final ObjectCipher cipher;
+    private final ExecutorService fetchers;
+    /** Access-ordered: the eldest is the least recently used. Guarded by itself. */
+    private final LinkedHashMap<String, Cached> segments = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, CompletableFuture<Cached>> downloading = new ConcurrentHashMap<>();
+    private long bytes;
+    private long hits;
+    private long misses;
+
+    SegmentCache(Path dir, long capacity, ObjectStore store, ObjectCipher cipher, ExecutorService fetchers)
+            throws IOException {
+        this.dir = dir;
+        this.capacity = capacity;
+        this.store = store;
+        this.cipher = cipher;
+        this.fetchers = fetchers;
+        if (Files.exists(dir)) {
+            FileTrees.deleteTree(dir);
+        }
+        Files.createDirectories(dir);
+    }
+
+    /** The segment of {@code entry}, downloading it first if it is not cached (blocking). */
+    Cached get(TierManifest.Entry entry) {
+        Cached cached = cached(entry.key());
+        if (cached != null) {
+            return cached;
+        }
+        try {
+            for (int attempt = 0; ; attempt++) {
+                Cached fetched = fetch(entry).join();
+                if (!fetched.evicted || attempt == 2) {
+                    return fetched; // evicted at once by a busy cache, three times: its reader says it is closed
+                }
+            }
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RemoteReadException(e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+
+    /** The segment of {@code entry} if cached now, else null after starting its download in the background. */
+    Cached getIfPresent(TierManifest.Entry entry, Runnable whenReady) {
+        Cached cached = cached(entry.key());
+        if (cached != null) {
+            return cached;
+        }
+        fetch(entry).whenComplete((c, e) -> whenReady.run());
+        return null;
+    }
+
+    /** Starts downloading {@code entry} in the background if it is neither cached nor on its way. */
+    void prefetch(TierManifest.Entry entry) {
+        if (cached(entry.key()) == null) {
+            fetch(entry);
+        }
+    }
+
+    private Cached cached(String key) {
+        synchronized (segments) {
+            Cached c = segments.get(key);
+            if (c != null) {
+                hits++;
+            }
+            return c;
+        }
+    }
+
+    private CompletableFuture<Cached> fetch(TierManifest.Entry entry) {
+        CompletableFuture<Cached> f = startFetch(entry);
+        if (f.isDone()) {
+            downloading.remove(entry.key(), f); // finished before it was in the map: never leave it there
+        }
+        return f;
+    }
+
+    private CompletableFuture<Cached> startFetch(TierManifest.Entry entry) {
+        return downloading.computeIfAbsent(entry.key(), key -> {
+            CompletableFuture<Cached> f = new CompletableFuture<>();
+            try {
+                fetchers.execute(() -> {
+                    try {
+                        f.complete(download(entry));
+                    } catch (Throwable t) {
+                        f.completeExceptionally(t);
+                    } finally {
+                        downloading.remove(key, f);
+                    }
+                });
+            } catch (RejectedExecutionException closed) {
+                downloading.remove(key, f);
+                f.completeExceptionally(new RemoteReadException("the tier is closed", closed));
+            }
+            return f;
+        });
+    }
+
+    private Cached download(TierManifest.Entry entry) {
+        Cached already = cached(entry.key());
+        if (already != null) {
+            return already;
+        }
+        synchronized (segments) {
+            misses++;
+        }
+        String name = entry.key().replace('/', '_');
+        Path plain = dir.resolve(name);
+        Path fetched = dir.resolve(name + ".download");
+        try {
+            store.download(entry.key(), fetched);
+            if (entry.keyId() != null) {
+                if (cipher == null) {
+                    throw new RemoteReadException("object " + entry.key() + " is encrypted (key " + entry.keyId()
+                            + ") and the broker has no --s3-encryption-key-file", null);
+                }
+                cipher.decrypt(fetched, plain, entry.key());
+                Files.deleteIfExists(fetched);
+            } else {
+                Files.move(fetched, plain, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            String digest = sha256(plain);
+            if (!digest.equals(entry.sha256())) {
+                throw new RemoteReadException("object " + entry.key() + " does not match its digest in the manifest"
+                        + " (sha256 " + digest + ", expected " + entry.sha256() + "): not served", null);
+            }
+            SegmentReader reader = SegmentReader.open(plain, entry.baseOffset(), entry.endOffset());
+            Cached cached = new Cached(entry.key(), reader, plain, Files.size(plain));
+            synchronized (segments) {
+                segments.put(entry.key(), cached);
+                bytes += cached.bytes;
+                evict();
+            }
+            return cached;
+        } catch (NoSuchFileException e) {
+            deleteQuietly(fetched, plain);
+            throw new RemoteReadException("object " + entry.key() + " is missing from " + store.describe(), e);
+        } catch (LogException e) {
+            deleteQuietly(fetched, plain);
+            throw e instanceof RemoteReadException r ? r : new RemoteReadException("object " + entry.key()
+                    + " is damaged: " + e.getMessage() + ": not served", e);
+        } catch (TamperedObjectException e) {
+            deleteQuietly(fetched, plain);
+            throw new RemoteReadException("object " + entry.key() + " failed authenticated decryption: "
+                    + e.getMessage() + ": not served", e);
+        } catch (IOException e) {
+            deleteQuietly(fetched, plain);
+            throw new RemoteReadException("reading " + entry.key() + " back from " + store.describe() + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Drops least recently used segments until the cache fits (the newest one stays even if it alone does not). */
+    private void evict() {
+        var it = segments.entrySet().iterator();
+        while (bytes > capacity && segments.size() > 1 && it.hasNext()) {
+            Cached eldest = it.next().getValue();
+            it.remove();
+            bytes -= eldest.bytes;
+            eldest.evicted = true;
+            eldest.reader.close();
+            deleteQuietly(eldest.file);
+        }
+    }
+
+    /** Forgets {@code key} (its object was deleted). */
+    void invalidate(String key) {
+        synchronized (segments) {
+            Cached c = segments.remove(key);
+            if (c != null) {
+                bytes -= c.bytes;
+                c.evicted = true;
+                c.reader.close();
+                deleteQuietly(c.file);
+            }
+        }
+    }
+
+    long bytes() {
+        synchronized (segments) {
+            return bytes;
+        }
+    }
+
+    long hits() {
+        synchronized (segments) {
+            return hits;
+        }
+    }
+
+    long misses() {
+        synchronized (segments) {
+            return misses;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (segments) {
+            for (Cached c : segments.values()) {
+                c.evicted = true;
+                c.reader.close();
+            }
+            segments.clear();
+            bytes = 0;
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static void deleteQuietly(Path... files) {
+        for (Path f : files) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException ignored) {
+                // a cache file: the directory is emptied on the next start
+            }
+        }
+    }
+}

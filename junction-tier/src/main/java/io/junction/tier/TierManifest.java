@@ -1,0 +1,130 @@
+package io.junction.tier;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.junction.log.DurableFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a partition has in the object store: one entry per uploaded segment, in offset order, each in one of the
+ * states of its life. Kept in the partition's directory ({@value #FILE_NAME}, replaced by temp file + fsync +
+ * rename: after a crash it is the old or the new one) and mirrored to the store after each change. Every step of
+ * an upload or a deletion is written here <em>before</em> it is taken, so a crash at any point is resolved on
+ * restart ({@link PartitionTier#recover}):
+ *
+ * <pre>
+ *   COPY_STARTED    the object may or may not exist, whole or not: on restart it is deleted and the entry dropped
+ *   COPY_FINISHED   the object is whole and verified by its digest: readable, the local copy may go
+ *   DELETE_STARTED  retention is removing it: no longer readable; on restart the deletion is finished
+ *   (gone)          DELETE_FINISHED: the entry is dropped
+ * </pre>
+ *
+ * Not thread-safe: its {@link PartitionTier} guards it.
+ */
+final class TierManifest {
+
+    static final String FILE_NAME = "tier-manifest.json";
+    static final int FORMAT = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    enum State { COPY_STARTED, COPY_FINISHED, DELETE_STARTED }
+
+    /**
+     * One uploaded segment.
+     *
+     * @param key the object's key in the store
+     * @param baseOffset first offset of the segment
+     * @param endOffset one past its last offset
+     * @param sizeInBytes the segment file's size (the plain bytes)
+     * @param objectBytes the object's size in the store (larger when encrypted)
+     * @param records records in it (fewer than the offsets when it was compacted before upload)
+     * @param lastAppendTimeMs append time of its last batch (retention by age)
+     * @param maxTimestamp largest record timestamp
+     * @param sha256 digest of the plain segment file, hex: checked on every download
+     * @param keyId the encryption key that sealed the object; null when not encrypted
+     */
+    record Entry(String key, long baseOffset, long endOffset, long sizeInBytes, long objectBytes, long records,
+            long lastAppendTimeMs, long maxTimestamp, String sha256, String keyId, State state) {
+
+        Entry with(State next) {
+            return new Entry(key, baseOffset, endOffset, sizeInBytes, objectBytes, records, lastAppendTimeMs,
+                    maxTimestamp, sha256, keyId, next);
+        }
+
+        boolean readable() {
+            return state == State.COPY_FINISHED;
+        }
+    }
+
+    /** The file's content. */
+    record Content(int format, String tenant, String station, int partition, List<Entry> segments) {
+    }
+
+    private final Path file;
+    private final String tenant;
+    private final String station;
+    private final int partition;
+    private final List<Entry> entries;
+
+    private TierManifest(Path file, String tenant, String station, int partition, List<Entry> entries) {
+        this.file = file;
+        this.tenant = tenant;
+        this.station = station;
+        this.partition = partition;
+        this.entries = entries;
+    }
+
+    /** The manifest in {@code dir}, or an empty one (not written until it changes). */
+    static TierManifest load(Path dir, String tenant, String station, int partition) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        Files.deleteIfExists(dir.resolve(FILE_NAME + DurableFiles.TEMP_SUFFIX)); // an interrupted write
+        if (!Files.exists(file)) {
+            return new TierManifest(file, tenant, station, partition, new ArrayList<>());
+        }
+        Content content = JSON.readValue(file.toFile(), Content.class);
+        if (content.format() != FORMAT) {
+            throw new IOException(file + ": manifest format " + content.format() + ", this broker reads " + FORMAT);
+        }
+        List<Entry> entries = new ArrayList<>(content.segments() == null ? List.of() : content.segments());
+        entries.sort((a, b) -> Long.compare(a.baseOffset(), b.baseOffset()));
+        return new TierManifest(file, tenant, station, partition, entries);
+    }
+
+    /** The entries, oldest first (a copy). */
+    List<Entry> entries() {
+        return List.copyOf(entries);
+    }
+
+    /** Adds or replaces (same key) {@code entry} and writes the manifest durably. */
+    void put(Entry entry) throws IOException {
+        entries.removeIf(e -> e.key().equals(entry.key()));
+        entries.add(entry);
+        entries.sort((a, b) -> Long.compare(a.baseOffset(), b.baseOffset()));
+        write();
+    }
+
+    /** Drops the entry of {@code key} and writes the manifest durably. */
+    void remove(String key) throws IOException {
+        if (entries.removeIf(e -> e.key().equals(key))) {
+            write();
+        }
+    }
+
+    /** The manifest as its file holds it. */
+    byte[] bytes() throws IOException {
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                new Content(FORMAT, tenant, station, partition, entries));
+    }
+
+    private void write() throws IOException {
+        DurableFiles.write(file, bytes());
+    }
+}
