@@ -208,8 +208,9 @@ class PartitionTest {
         }
 
         @Override
-        public CompactionStats compact(Predicate<Record> keep, Throttle throttle) throws InterruptedException {
-            return inner.compact(keep, throttle);
+        public CompactionStats compact(Predicate<Record> keep, Throttle throttle, long belowOffset)
+                throws InterruptedException {
+            return inner.compact(keep, throttle, belowOffset);
         }
 
         @Override

@@ -81,6 +81,17 @@ public final class FetchResult {
         return null;
     }
 
+    /** The last offset the batches in {@code batches} (from position 0, back to back) cover; -1 when none. */
+    static long lastOffsetOf(ByteBuffer batches) {
+        int at = 0;
+        long last = -1;
+        while (at < batches.limit()) {
+            last = BatchFormat.lastOffset(batches, at);
+            at += BatchFormat.length(batches, at);
+        }
+        return last;
+    }
+
     static List<RecordBatch> split(ByteBuffer data) {
         List<RecordBatch> batches = new ArrayList<>();
         ByteBuffer view = data.duplicate();

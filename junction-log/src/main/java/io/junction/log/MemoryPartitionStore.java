@@ -202,12 +202,15 @@ public final class MemoryPartitionStore implements PartitionStore {
     }
 
     @Override
-    public synchronized CompactionStats compact(Predicate<Record> keep, Throttle throttle)
+    public synchronized CompactionStats compact(Predicate<Record> keep, Throttle throttle, long belowOffset)
             throws InterruptedException {
         checkOpen();
         CompactionStats total = CompactionStats.NONE;
         Map.Entry<Long, MemorySegment> active = segments.lastEntry();
         for (MemorySegment segment : new ArrayList<>(segments.headMap(active.getKey(), false).values())) {
+            if (segments.higherKey(segment.baseOffset) > belowOffset) {
+                break; // this one and every later one may not be rewritten yet
+            }
             throttle.acquire((int) segment.sizeInBytes);
             long removed = 0;
             for (ByteBuffer b : segment.batches) {

@@ -248,21 +248,15 @@ public final class PartitionLog implements PartitionStore {
             }
             try {
                 int limit = segment == end.segment() ? end.position() : segment.size();
-                int position = segment.positionOf(cursor, limit);
-                if (position < 0) {
+                ByteBuffer data = segment.readFrom(cursor, maxBytes, limit);
+                if (data == null) {
                     if (segment == end.segment()) {
                         return new FetchResult(offset, ByteBuffer.allocate(0), end.nextOffset());
                     }
                     cursor = segment.nextOffset(); // an offset gap at the end of this segment
                     continue;
                 }
-                ByteBuffer data = segment.readBatches(position, maxBytes, limit);
-                if (data.hasRemaining() && BatchFormat.baseOffset(data, 0) > cursor) {
-                    throw new CorruptBatchException("offset " + cursor + " is missing from segment "
-                            + LogFiles.logFile(dir, segment.baseOffset) + ": the batch found starts at "
-                            + BatchFormat.baseOffset(data, 0));
-                }
-                long next = data.hasRemaining() ? lastOffsetOf(data) + 1 : cursor;
+                long next = data.hasRemaining() ? FetchResult.lastOffsetOf(data) + 1 : cursor;
                 return new FetchResult(offset, data, next);
             } catch (ClosedChannelException e) {
                 throw new LogClosedException("partition log " + dir + " is closed", e);
@@ -274,32 +268,13 @@ public final class PartitionLog implements PartitionStore {
         }
     }
 
-    private static long lastOffsetOf(ByteBuffer batches) {
-        int at = 0;
-        long last = -1;
-        while (at < batches.limit()) {
-            last = BatchFormat.lastOffset(batches, at);
-            at += BatchFormat.length(batches, at);
-        }
-        return last;
-    }
-
     /**
      * The offset of the first record whose timestamp is at least {@code timestamp}, among the readable
      * records; empty when every record is older.
      */
     @Override
     public OptionalLong offsetForTimestamp(long timestamp) {
-        return firstInBatchesFrom(timestamp, batch -> {
-            if (batch.maxTimestamp() >= timestamp) {
-                for (Record record : batch.records()) {
-                    if (record.timestamp() >= timestamp) {
-                        return record.offset();
-                    }
-                }
-            }
-            return -1;
-        });
+        return firstInBatchesFrom(timestamp, Segment.BatchProbe.recordAtOrAfter(timestamp));
     }
 
     /**
@@ -317,12 +292,7 @@ public final class PartitionLog implements PartitionStore {
      */
     @Override
     public OptionalLong offsetForAppendTime(long appendTimeMs) {
-        return firstInBatchesFrom(appendTimeMs, batch -> batch.appendTime() >= appendTimeMs ? batch.baseOffset() : -1);
-    }
-
-    /** Looks at one batch: an offset (not negative) ends a search, -1 goes on to the next batch. */
-    private interface BatchProbe {
-        long probe(RecordBatch batch);
+        return firstInBatchesFrom(appendTimeMs, Segment.BatchProbe.appendedAtOrAfter(appendTimeMs));
     }
 
     /**
@@ -331,32 +301,17 @@ public final class PartitionLog implements PartitionStore {
      * the append times of the batches up to it ({@link BatchFormat#indexTimestamp}), so a probe for either
      * skips exactly the batches that cannot match.
      */
-    private OptionalLong firstInBatchesFrom(long timestamp, BatchProbe probe) {
+    private OptionalLong firstInBatchesFrom(long timestamp, Segment.BatchProbe probe) {
         LogEnd end = readableEnd();
         for (Segment segment : segments.values()) {
             if (segment.baseOffset >= end.nextOffset() || !segment.retain()) {
                 continue;
             }
             try {
-                SegmentIndex index = segment.index();
-                if (index.maxTimestamp() < timestamp) {
-                    continue;
-                }
-                int rel = index.relOffsetBeforeTimestamp(timestamp);
                 int limit = segment == end.segment() ? end.position() : segment.size();
-                int position = segment.positionOf(rel < 0 ? segment.baseOffset : segment.baseOffset + rel, limit);
-                while (position >= 0 && position < limit) {
-                    ByteBuffer data = segment.readBatches(position, 1 << 16, limit);
-                    if (!data.hasRemaining()) {
-                        break;
-                    }
-                    for (RecordBatch batch : FetchResult.split(data)) {
-                        long found = probe.probe(batch);
-                        if (found >= 0) {
-                            return OptionalLong.of(found);
-                        }
-                    }
-                    position += data.limit();
+                long found = segment.firstMatch(timestamp, probe, limit);
+                if (found >= 0) {
+                    return OptionalLong.of(found);
                 }
             } catch (IOException e) {
                 throw new LogException("timestamp lookup in " + dir + " failed: " + e.getMessage(), e);
@@ -408,6 +363,69 @@ public final class PartitionLog implements PartitionStore {
     @Override
     public List<SegmentInfo> segments() {
         return segments.values().stream().map(s -> new SegmentInfo(s.baseOffset, s.size())).toList();
+    }
+
+    /**
+     * A snapshot, oldest first, of every sealed segment (never the active one): what the tiered store uploads.
+     * The index files of each exist when it is listed: they are written when a segment is sealed and rebuilt on
+     * open; one found missing (only in the moment between a compaction swapping a segment in and writing its index
+     * files) is written here, under the write lock. A segment deleted by retention while the list is made is left
+     * out. The files may change once listed: see {@link SealedSegment} for what a caller copying them must do.
+     * A {@link #truncateTo} below a listed segment's end unseals it (replication only; not done by the tier).
+     *
+     * @throws LogException when an index file cannot be written or a segment's last batch header read
+     */
+    public List<SealedSegment> sealedSegments() {
+        List<Long> bases = new ArrayList<>(segments.keySet());
+        List<SealedSegment> sealed = new ArrayList<>(bases.size());
+        for (int i = 0; i + 1 < bases.size(); i++) {
+            SealedSegment s = describeSealed(bases.get(i), bases.get(i + 1));
+            if (s != null) {
+                sealed.add(s);
+            }
+        }
+        return sealed;
+    }
+
+    private SealedSegment describeSealed(long base, long end) {
+        try {
+            Path index = LogFiles.indexFile(dir, base);
+            Path timeIndex = LogFiles.timeIndexFile(dir, base);
+            if (!Files.exists(index) || !Files.exists(timeIndex)) {
+                writeMissingIndexFiles(base);
+            }
+            Segment segment = segments.get(base);
+            if (segment == null || !segment.retain()) {
+                return null; // deleted by retention meanwhile
+            }
+            try {
+                return new SealedSegment(base, end, segment.size(), segment.lastAppendTimeMs(),
+                        segment.index().maxTimestamp(), LogFiles.logFile(dir, base), index, timeIndex);
+            } finally {
+                segment.release();
+            }
+        } catch (IOException e) {
+            throw new LogException("listing sealed segment " + LogFiles.baseName(base) + " of " + dir + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the index files of the sealed segment at {@code base} if it is still there, still sealed and either
+     * file is missing. Under the write lock, so retention cannot delete the segment (leaving index files without
+     * it) nor compaction swap it meanwhile.
+     */
+    private void writeMissingIndexFiles(long base) throws IOException {
+        writeLock.lock();
+        try {
+            Segment segment = segments.get(base);
+            if (segment != null && segment != written.segment() && segment.writeIndexFilesIfMissing()) {
+                LOG.log(System.Logger.Level.INFO, "{0}: wrote the missing index files of segment {1}", dir,
+                        LogFiles.baseName(base));
+            }
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     public Path directory() {
@@ -471,16 +489,23 @@ public final class PartitionLog implements PartitionStore {
      * @param keep decides per record; called from this thread, in offset order, twice per rewritten segment
      *     (once to find out whether anything goes, once while writing), so it must answer the same both times
      * @param throttle limits the bytes read per second
+     * @param belowOffset only segments whose end offset (the next segment's base offset) is at most this one are
+     *     rewritten; the others stay byte for byte ({@link Long#MAX_VALUE}: every sealed segment)
      */
     @Override
-    public CompactionStats compact(Predicate<Record> keep, Throttle throttle) throws InterruptedException {
+    public CompactionStats compact(Predicate<Record> keep, Throttle throttle, long belowOffset)
+            throws InterruptedException {
         maintenanceLock.lock();
         try {
             checkWritable();
             CompactionStats total = CompactionStats.NONE;
-            List<Segment> sealed = new ArrayList<>(segments.values());
-            sealed.remove(sealed.size() - 1); // the active segment
-            for (Segment segment : sealed) {
+            List<Map.Entry<Long, Segment>> entries = new ArrayList<>(segments.entrySet());
+            for (int i = 0; i + 1 < entries.size(); i++) { // the last one is the active segment
+                long end = entries.get(i + 1).getKey();
+                if (end > belowOffset) {
+                    break; // this one and every later one may not be rewritten yet
+                }
+                Segment segment = entries.get(i).getValue();
                 if (!segment.retain()) {
                     continue;
                 }

@@ -101,7 +101,16 @@ public interface PartitionStore extends AutoCloseable {
      * @param keep asked per record in offset order, possibly more than once per record: it must answer the same
      * @param throttle limits the bytes read per second
      */
-    CompactionStats compact(Predicate<Record> keep, Throttle throttle) throws InterruptedException;
+    default CompactionStats compact(Predicate<Record> keep, Throttle throttle) throws InterruptedException {
+        return compact(keep, throttle, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #compact(Predicate, Throttle)}, but rewrites only the sealed segments whose end offset (the next
+     * segment's base offset) is at most {@code belowOffset}; every other segment stays byte for byte. The tiered
+     * store passes the end of what it has uploaded, so that no segment is rewritten before its copy is made.
+     */
+    CompactionStats compact(Predicate<Record> keep, Throttle throttle, long belowOffset) throws InterruptedException;
 
     /**
      * Completed once everything appended before the call is durable (group commit: one fsync may serve many

@@ -28,6 +28,10 @@ final class Segment {
 
     final long baseOffset;
     private final Path dir;
+    /** The segment's file: {@code dir/BASE.log} in a log; anywhere for a read-only copy ({@link SegmentReader}). */
+    private final Path file;
+    /** A read-only copy: opened without write access, never appended to, sealed or deleted. */
+    private final boolean readOnly;
     private final ChannelOpener opener;
     private final OpenFiles budget;
     /** Null while the budget has it closed (reopened on the next use); changed under this segment's lock. */
@@ -60,10 +64,16 @@ final class Segment {
      * segment, counted on first use for a sealed one (-1 until then).
      */
     private volatile long records = -1;
+    /** The append time (base timestamp) of the last batch; {@link Long#MIN_VALUE} until known. */
+    private volatile long lastAppendTimeMs = Long.MIN_VALUE;
+    /** Serializes writers of this segment's index files (compaction, sealing, a repair by the listing). */
+    private final Object indexFilesLock = new Object();
 
-    private Segment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes, ChannelOpener opener,
-            OpenFiles budget) {
-        this.dir = dir;
+    private Segment(Path file, boolean readOnly, long baseOffset, FileChannel channel, int indexIntervalBytes,
+            ChannelOpener opener, OpenFiles budget) {
+        this.dir = file.getParent() != null ? file.getParent() : file.toAbsolutePath().getParent();
+        this.file = file;
+        this.readOnly = readOnly;
         this.baseOffset = baseOffset;
         this.channel = channel;
         this.indexIntervalBytes = indexIntervalBytes;
@@ -78,7 +88,8 @@ final class Segment {
         FileChannel channel = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         LogFiles.fsyncDirectory(dir);
-        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes, opener, budget);
+        Segment segment = new Segment(LogFiles.logFile(dir, baseOffset), false, baseOffset, channel,
+                indexIntervalBytes, opener, budget);
         segment.index = new SegmentIndex(indexIntervalBytes);
         segment.records = 0;
         budget.opened(segment);
@@ -88,17 +99,35 @@ final class Segment {
     /** Opens an existing segment file; the caller then either {@link #recover}s it or trusts it as sealed. */
     static Segment open(ChannelOpener opener, OpenFiles budget, Path dir, long baseOffset, int indexIntervalBytes)
             throws IOException {
-        FileChannel channel = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        Segment segment = new Segment(dir, baseOffset, channel, indexIntervalBytes, opener, budget);
+        return open(opener, budget, LogFiles.logFile(dir, baseOffset), false, baseOffset, indexIntervalBytes);
+    }
+
+    /**
+     * Opens a copy of a sealed segment's file, wherever it is and whatever its name, for reading only; the caller
+     * then {@link #verify}s it, which builds its index in memory (no index file is read or written).
+     */
+    static Segment openReadOnly(OpenFiles budget, Path file, long baseOffset, int indexIntervalBytes)
+            throws IOException {
+        return open(ChannelOpener.DEFAULT, budget, file, true, baseOffset, indexIntervalBytes);
+    }
+
+    private static Segment open(ChannelOpener opener, OpenFiles budget, Path file, boolean readOnly, long baseOffset,
+            int indexIntervalBytes) throws IOException {
+        FileChannel channel = opener.open(file, openOptions(readOnly));
+        Segment segment = new Segment(file, readOnly, baseOffset, channel, indexIntervalBytes, opener, budget);
         long fileSize = channel.size();
         if (fileSize > Integer.MAX_VALUE) {
             channel.close();
-            throw new IOException("segment " + LogFiles.logFile(dir, baseOffset) + " is larger than 2 GiB");
+            throw new IOException("segment " + file + " is larger than 2 GiB");
         }
         segment.size = (int) fileSize;
         budget.opened(segment);
         return segment;
+    }
+
+    private static StandardOpenOption[] openOptions(boolean readOnly) {
+        return readOnly ? new StandardOpenOption[] {StandardOpenOption.READ}
+                : new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE};
     }
 
     // ----- the file, under the open-files budget ------------------------------------------------------------------
@@ -128,8 +157,7 @@ final class Segment {
                     if (closedForGood) {
                         throw new ClosedChannelException();
                     }
-                    ch = opener.open(LogFiles.logFile(dir, baseOffset), StandardOpenOption.READ,
-                            StandardOpenOption.WRITE);
+                    ch = opener.open(file, openOptions(readOnly));
                     channel = ch;
                     reopened = true;
                 }
@@ -216,56 +244,101 @@ final class Segment {
      * @return the number of bytes cut off (0 when the segment was whole), with the reason in {@code why[0]}
      */
     long recover(String[] why) throws IOException {
+        Scan scan = scan();
+        long cut = scan.fileSize() - scan.end();
+        if (cut > 0) {
+            why[0] = "at position " + scan.end() + ": " + scan.problem();
+            truncateAndForce(scan.end());
+        }
+        adopt(scan);
+        return cut;
+    }
+
+    /**
+     * Verifies a read-only copy of a sealed segment as {@link #recover} verifies the last one, but changes
+     * nothing: every batch must be whole and sound, the first must start at the base offset, each where the one
+     * before it ended, and the last must end exactly at {@code endOffset - 1} with nothing after it. Builds the
+     * index in memory on the way.
+     *
+     * @throws CorruptBatchException naming the file and position of the first thing wrong
+     */
+    void verify(long endOffset) throws IOException {
+        Scan scan = scan();
+        if (scan.problem() != null) {
+            throw corrupt(scan.end(), scan.problem());
+        }
+        if (scan.nextOffset() != endOffset) {
+            throw corrupt(scan.end(), "the batches end at offset " + (scan.nextOffset() - 1) + ", not at "
+                    + (endOffset - 1) + " (end offset " + endOffset + ")");
+        }
+        adopt(scan);
+        index.seal();
+    }
+
+    /**
+     * What a scan found: the whole, sound batches end at {@code end} (the file goes on to {@code fileSize}
+     * when {@code problem} says why the next one is not), at offset {@code nextOffset}.
+     */
+    private record Scan(long fileSize, int end, long nextOffset, long records, SegmentIndex index,
+            long firstBatchTimeMs, long lastAppendTimeMs, String problem) {
+    }
+
+    private void adopt(Scan scan) {
+        size = scan.end();
+        nextOffset = scan.nextOffset();
+        index = scan.index();
+        records = scan.records();
+        firstBatchTimeMs = scan.firstBatchTimeMs();
+        lastAppendTimeMs = scan.lastAppendTimeMs();
+    }
+
+    /**
+     * Reads the file from its first byte and checks every batch — the one place a stored batch is verified in
+     * full: a whole header, a length between the header size and the bytes left, {@link
+     * BatchFormat#checkIntegrity} (magic, reserved byte, CRC32C, counts) and the base offset where the previous
+     * batch ended. Stops at the first that fails; indexes the ones before it.
+     */
+    private Scan scan() throws IOException {
         SegmentIndex rebuilt = new SegmentIndex(indexIntervalBytes);
         long fileSize = fileSize();
         long expected = baseOffset;
         int position = 0;
         long counted = 0;
+        long firstTime = Long.MAX_VALUE;
+        long lastTime = Long.MIN_VALUE;
+        String problem = null;
         Window window = new Window();
         while (position < fileSize) {
             int remaining = (int) Math.min(Integer.MAX_VALUE, fileSize - position);
-            String problem = null;
-            ByteBuffer buf = null;
-            int at = 0;
             if (remaining < BatchFormat.HEADER_SIZE) {
                 problem = "a partial batch header of " + remaining + " bytes";
-            } else {
-                at = window.load(position, BatchFormat.HEADER_SIZE);
-                int length = window.buffer.getInt(at + BatchFormat.LENGTH);
-                if (length < BatchFormat.HEADER_SIZE || length > remaining) {
-                    problem = "batch length " + length + " with " + remaining + " bytes left in the file";
-                } else {
-                    at = window.load(position, length);
-                    buf = window.buffer;
-                    problem = BatchFormat.checkIntegrity(buf, at, length);
-                    if (problem == null && BatchFormat.baseOffset(buf, at) != expected) {
-                        problem = "base offset " + BatchFormat.baseOffset(buf, at) + " where " + expected
-                                + " was expected";
-                    }
-                }
-            }
-            if (problem != null) {
-                why[0] = "at position " + position + ": " + problem;
                 break;
             }
-            int length = BatchFormat.length(buf, at);
+            int at = window.load(position, BatchFormat.HEADER_SIZE);
+            int length = window.buffer.getInt(at + BatchFormat.LENGTH);
+            if (length < BatchFormat.HEADER_SIZE || length > remaining) {
+                problem = "batch length " + length + " with " + remaining + " bytes left in the file";
+                break;
+            }
+            at = window.load(position, length);
+            ByteBuffer buf = window.buffer;
+            problem = BatchFormat.checkIntegrity(buf, at, length);
+            if (problem == null && BatchFormat.baseOffset(buf, at) != expected) {
+                problem = "base offset " + BatchFormat.baseOffset(buf, at) + " where " + expected + " was expected";
+            }
+            if (problem != null) {
+                break;
+            }
+            lastTime = buf.getLong(at + BatchFormat.BASE_TIMESTAMP);
             if (position == 0) {
-                firstBatchTimeMs = buf.getLong(at + BatchFormat.BASE_TIMESTAMP);
+                firstTime = lastTime;
             }
             rebuilt.onBatch((int) (expected - baseOffset), position, length, BatchFormat.indexTimestamp(buf, at));
             expected = BatchFormat.lastOffset(buf, at) + 1;
             counted += buf.getInt(at + BatchFormat.RECORD_COUNT);
             position += length;
         }
-        long cut = fileSize - position;
-        if (cut > 0) {
-            truncateAndForce(position);
-        }
-        size = position;
-        nextOffset = expected;
-        index = rebuilt;
-        records = counted;
-        return cut;
+        return new Scan(fileSize, position, expected, counted, rebuilt, firstTime, lastTime, problem);
     }
 
     /** A sliding read buffer over the segment file for the recovery scan. */
@@ -319,6 +392,7 @@ final class Segment {
         index.onBatch((int) (batchBase - baseOffset), position, length, BatchFormat.indexTimestamp(batch, start));
         nextOffset = batchLast + 1;
         records += batch.getInt(start + BatchFormat.RECORD_COUNT);
+        lastAppendTimeMs = batch.getLong(start + BatchFormat.BASE_TIMESTAMP);
         size = position + length; // volatile write: the batch is now whole for readers within the log's bound
     }
 
@@ -361,8 +435,47 @@ final class Segment {
     /** Writes the index files of a sealed segment (through temp files). */
     void writeIndexFiles() throws IOException {
         SegmentIndex idx = index();
-        LogFiles.writeDurably(LogFiles.indexFile(dir, baseOffset), idx.encodeOffsets());
-        LogFiles.writeDurably(LogFiles.timeIndexFile(dir, baseOffset), idx.encodeTimes());
+        synchronized (indexFilesLock) { // two writers would share the .tmp files
+            LogFiles.writeDurably(LogFiles.indexFile(dir, baseOffset), idx.encodeOffsets());
+            LogFiles.writeDurably(LogFiles.timeIndexFile(dir, baseOffset), idx.encodeTimes());
+        }
+    }
+
+    /** Writes the index files of a sealed segment if either is missing; true when it wrote them. */
+    boolean writeIndexFilesIfMissing() throws IOException {
+        synchronized (indexFilesLock) {
+            if (Files.exists(LogFiles.indexFile(dir, baseOffset)) && Files.exists(LogFiles.timeIndexFile(dir,
+                    baseOffset))) {
+                return false;
+            }
+            writeIndexFiles();
+            return true;
+        }
+    }
+
+    /**
+     * The append time ({@link RecordBatch#appendTime()}) of the last batch: known after an append or a scan, read
+     * from the last batch's header (found through the index) on first use for a sealed segment.
+     */
+    long lastAppendTimeMs() throws IOException {
+        long known = lastAppendTimeMs;
+        if (known != Long.MIN_VALUE || size == 0) {
+            return known;
+        }
+        int position = positionOf(nextOffset - 1, size);
+        if (position < 0) {
+            throw corrupt(size, "no batch holds the last offset " + (nextOffset - 1));
+        }
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.BASE_TIMESTAMP + 8);
+        readFully(header, position);
+        known = header.getLong(BatchFormat.BASE_TIMESTAMP);
+        lastAppendTimeMs = known;
+        return known;
+    }
+
+    /** The file of this segment. */
+    Path file() {
+        return file;
     }
 
     void force() throws IOException {
@@ -486,7 +599,7 @@ final class Segment {
             readFully(header, position);
             long base = header.getLong(BatchFormat.BASE_OFFSET);
             if (base != expected) {
-                throw new CorruptBatchException("segment " + LogFiles.baseName(baseOffset) + " position " + position
+                throw new CorruptBatchException("segment " + file + " position " + position
                         + ": base offset " + base + " where " + expected + " was expected");
             }
             long last = BatchFormat.lastOffset(header, 0);
@@ -496,14 +609,86 @@ final class Segment {
             expected = last + 1;
             int length = header.getInt(BatchFormat.LENGTH);
             if (length < BatchFormat.HEADER_SIZE) {
-                throw new CorruptBatchException("segment " + LogFiles.baseName(baseOffset) + " position " + position
+                throw new CorruptBatchException("segment " + file + " position " + position
                         + ": batch length " + length);
             }
             position += length;
         }
         if (position != limit) {
-            throw new CorruptBatchException("segment " + LogFiles.baseName(baseOffset) + ": batches end at position "
+            throw new CorruptBatchException("segment " + file + ": batches end at position "
                     + position + ", not at " + limit);
+        }
+        return -1;
+    }
+
+    /**
+     * The whole batches a read at {@code offset} returns from this segment: the one holding it (or, across a
+     * compaction gap, the first after it), then as many as fit in {@code maxBytes}, never past {@code limit};
+     * null when no batch within {@code limit} holds an offset at or above it. Checked as {@link #readBatches}
+     * checks, and the first batch must not start after {@code offset} (a flipped bit in a base offset).
+     */
+    ByteBuffer readFrom(long offset, int maxBytes, int limit) throws IOException {
+        int position = positionOf(offset, limit);
+        if (position < 0) {
+            return null;
+        }
+        ByteBuffer data = readBatches(position, maxBytes, limit);
+        if (data.hasRemaining() && BatchFormat.baseOffset(data, 0) > offset) {
+            throw new CorruptBatchException("offset " + offset + " is missing from segment " + file
+                    + ": the batch found starts at " + BatchFormat.baseOffset(data, 0));
+        }
+        return data;
+    }
+
+    /** Looks at one batch: an offset (not negative) ends a search, -1 goes on to the next batch. */
+    interface BatchProbe {
+        long probe(RecordBatch batch);
+
+        /** The offset of the first record whose timestamp is at least {@code timestamp}. */
+        static BatchProbe recordAtOrAfter(long timestamp) {
+            return batch -> {
+                if (batch.maxTimestamp() >= timestamp) {
+                    for (Record record : batch.records()) {
+                        if (record.timestamp() >= timestamp) {
+                            return record.offset();
+                        }
+                    }
+                }
+                return -1;
+            };
+        }
+
+        /** The base offset of the first batch appended at or after {@code appendTimeMs}. */
+        static BatchProbe appendedAtOrAfter(long appendTimeMs) {
+            return batch -> batch.appendTime() >= appendTimeMs ? batch.baseOffset() : -1;
+        }
+    }
+
+    /**
+     * The first answer {@code probe} gives, trying the batches within {@code limit} in offset order except those
+     * the time index shows to lie wholly before {@code timestamp}: an index entry counts both the record timestamps
+     * and the append times of the batches up to it ({@link BatchFormat#indexTimestamp}), so a probe for either
+     * skips exactly the batches that cannot match. -1 when none answers.
+     */
+    long firstMatch(long timestamp, BatchProbe probe, int limit) throws IOException {
+        SegmentIndex idx = index();
+        if (idx.maxTimestamp() < timestamp) {
+            return -1;
+        }
+        int rel = idx.relOffsetBeforeTimestamp(timestamp);
+        int position = positionOf(rel < 0 ? baseOffset : baseOffset + rel, limit);
+        while (position >= 0 && position < limit) {
+            ByteBuffer data = readBatches(position, 1 << 16, limit);
+            if (!data.hasRemaining()) {
+                break;
+            }
+            for (RecordBatch batch : FetchResult.split(data)) {
+                long found = probe.probe(batch);
+                if (found >= 0) {
+                    return found;
+                }
+            }
+            position += data.limit();
         }
         return -1;
     }
@@ -586,7 +771,7 @@ final class Segment {
     }
 
     private CorruptBatchException corrupt(int position, String problem) {
-        return new CorruptBatchException("corrupt batch in segment " + LogFiles.logFile(dir, baseOffset)
+        return new CorruptBatchException("corrupt batch in segment " + file
                 + " at position " + position + ": " + problem);
     }
 

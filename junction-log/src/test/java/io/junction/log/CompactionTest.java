@@ -104,6 +104,38 @@ class CompactionTest {
     }
 
     @Test
+    void shouldLeaveTheFilesOfSegmentsEndingAboveTheBoundByteForByte() throws Exception {
+        try (PartitionLog log = PartitionLog.open(dir, config())) {
+            fill(log);
+            List<SealedSegment> sealed = log.sealedSegments();
+            assertThat(sealed).hasSizeGreaterThanOrEqualTo(4);
+            int middle = sealed.size() / 2;
+            long bound = sealed.get(middle - 1).endOffset(); // segment middle - 1 ends exactly at the bound
+            Map<Long, byte[]> before = new HashMap<>();
+            for (SealedSegment s : sealed) {
+                before.put(s.baseOffset(), Files.readAllBytes(s.logFile()));
+            }
+
+            CompactionStats stats = log.compact(latestPerKey(readAll(log)), Throttle.unlimited(), bound);
+
+            assertThat(stats.segmentsRewritten()).isEqualTo(middle);
+            for (SealedSegment s : sealed) {
+                byte[] now = Files.readAllBytes(s.logFile());
+                if (s.endOffset() <= bound) {
+                    assertThat(now.length).as("segment %d ends at or below the bound: compacted", s.baseOffset())
+                            .isLessThan(before.get(s.baseOffset()).length);
+                } else {
+                    assertThat(now).as("segment %d ends above the bound: untouched", s.baseOffset())
+                            .isEqualTo(before.get(s.baseOffset()));
+                }
+            }
+            assertThat(log.sealedSegments()).extracting(SealedSegment::baseOffset, SealedSegment::endOffset)
+                    .containsExactlyElementsOf(sealed.stream().map(s -> org.assertj.core.groups.Tuple.tuple(
+                            s.baseOffset(), s.endOffset())).toList());
+        }
+    }
+
+    @Test
     void shouldKeepOffsetsContiguousWhenASegmentLosesEveryRecord() throws Exception {
         try (PartitionLog log = PartitionLog.open(dir, config())) {
             fill(log);

@@ -185,6 +185,49 @@ abstract class PartitionStoreContract {
     }
 
     @Test
+    void boundedCompactionRewritesOnlySegmentsEndingAtOrBelowTheBound() throws Exception {
+        try (PartitionStore store = open(small())) {
+            appendRecords(store, 300);
+            List<PartitionStore.SegmentInfo> segments = store.segments();
+            assertThat(segments).hasSizeGreaterThanOrEqualTo(4);
+            int middle = segments.size() / 2;
+            long bound = segments.get(middle).baseOffset(); // the end of segment middle - 1
+            long activeBase = segments.get(segments.size() - 1).baseOffset();
+            ByteBuffer above = storedBytes(store, bound, activeBase);
+
+            CompactionStats stats = store.compact(r -> r.offset() % 2 == 0, Throttle.unlimited(), bound + 1);
+
+            assertThat(stats.segmentsRewritten()).as("segments ending at or below %d", bound + 1).isEqualTo(middle);
+            assertThat(stats.recordsRemoved()).isEqualTo(bound / 2);
+            assertThat(storedBytes(store, bound, activeBase)).as("the segments above the bound, byte for byte")
+                    .isEqualTo(above);
+            assertThat(readAll(store, 0, 1000)).extracting(Record::offset)
+                    .allMatch(o -> o % 2 == 0 || o >= bound, "odd offsets only at or above the bound")
+                    .hasSize((int) (300 - bound / 2));
+            assertThat(store.compact(r -> r.offset() % 2 == 0, Throttle.unlimited(), bound - 1).segmentsRewritten())
+                    .as("nothing left below the bound; the segment ending at the bound is not below %d", bound - 1)
+                    .isZero();
+            assertThat(storedBytes(store, bound, activeBase)).isEqualTo(above);
+            assertThat(store.compact(r -> r.offset() % 2 == 0, Throttle.unlimited()).segmentsRewritten())
+                    .as("unbounded: the rest").isEqualTo(segments.size() - 1 - middle);
+        }
+    }
+
+    /** The stored batches covering [from, to), as reads return them. */
+    private static ByteBuffer storedBytes(PartitionStore store, long from, long to) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (long offset = from; offset < to; ) {
+            FetchResult result = store.read(offset, 1 << 20);
+            ByteBuffer bytes = result.bytes();
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            out.writeBytes(copy);
+            offset = result.nextOffset();
+        }
+        return ByteBuffer.wrap(out.toByteArray());
+    }
+
+    @Test
     void compactionThatDropsAWholeSegmentLeavesItsOffsetsCovered() throws Exception {
         try (PartitionStore store = open(small())) {
             appendRecords(store, 300);

@@ -1,0 +1,30 @@
+package io.junction.log;
+
+import java.nio.file.Path;
+
+/**
+ * A sealed segment of a {@link PartitionLog} as {@link PartitionLog#sealedSegments()} lists it: for the tiered
+ * store, which uploads it and later reads the copy back with {@link SegmentReader}.
+ *
+ * <p>The files may change under a caller who copies them: compaction replaces {@code logFile}
+ * ({@code BASE.log.swap} renamed over it) and rewrites the index files, retention deletes all three. A caller
+ * copying them must hold off compaction of this segment (compact with {@code belowOffset} at most this
+ * segment's base offset until it is copied: {@link PartitionStore#compact(java.util.function.Predicate, Throttle,
+ * long)}) and must tolerate {@link java.nio.file.NoSuchFileException} (retention deleted it: skip it).
+ *
+ * @param baseOffset the first offset the segment covers
+ * @param endOffset exclusive: the next segment's base offset (the last batch ends at {@code endOffset - 1})
+ * @param sizeInBytes the bytes of the log file
+ * @param lastAppendTimeMs the append time ({@link RecordBatch#appendTime()}) of its last batch, for retention by
+ *     age; for a batch rewritten by compaction, its first kept record's timestamp (or, if it kept none, the largest
+ *     time-index value it replaced: see docs/log-format.md)
+ * @param maxTimestamp the segment's largest time-index value: an upper bound of its records' timestamps and its
+ *     batches' append times ({@link BatchFormat#indexTimestamp}), as {@link PartitionStore#offsetForTimestamp}
+ *     uses to skip it
+ * @param logFile the batches ({@code BASE.log})
+ * @param indexFile the sparse offset index ({@code BASE.index}); exists when listed
+ * @param timeIndexFile the sparse time index ({@code BASE.timeindex}); exists when listed
+ */
+public record SealedSegment(long baseOffset, long endOffset, long sizeInBytes, long lastAppendTimeMs,
+        long maxTimestamp, Path logFile, Path indexFile, Path timeIndexFile) {
+}
