@@ -53,6 +53,15 @@ public interface PartitionStore extends AutoCloseable {
      */
     FetchResult read(long offset, int maxBytes);
 
+    /**
+     * As {@link #read}, without waiting for slow storage: null when the batches at {@code offset} are not at hand
+     * yet (a tiered store fetching a segment back from its object store; it tells its owner when they are). A
+     * store that is all local reads at once.
+     */
+    default FetchResult tryRead(long offset, int maxBytes) {
+        return read(offset, maxBytes);
+    }
+
     /** The offset of the first readable record whose timestamp is at least {@code timestamp}; empty if none. */
     OptionalLong offsetForTimestamp(long timestamp);
 

@@ -231,11 +231,6 @@ public final class TieredStore implements PartitionStore {
 
     /** Compacts the local segments already uploaded (the store keeps them as they were). */
     @Override
-    public CompactionStats compact(Predicate<Record> keep, Throttle throttle) throws InterruptedException {
-        return local.compact(keep, throttle, tier.compactionBound());
-    }
-
-    @Override
     public CompactionStats compact(Predicate<Record> keep, Throttle throttle, long belowOffset)
             throws InterruptedException {
         return local.compact(keep, throttle, Math.min(belowOffset, tier.compactionBound()));
@@ -322,7 +317,7 @@ public final class TieredStore implements PartitionStore {
         }
 
         @Override
-        public CompactionStats compact(Predicate<Record> keep, Throttle throttle) {
+        public CompactionStats compact(Predicate<Record> keep, Throttle throttle, long belowOffset) {
             throw new UnsupportedOperationException("the full-history view is read-only");
         }
 
