@@ -1374,8 +1374,21 @@ final class ConsumerGroup {
         } catch (OffsetOutOfRangeException e) {
             skipRemoved(p); // retention removed what the group had not read yet
             return false;
+        } catch (io.junction.log.LogException e) {
+            // Unreadable now (an object store down, a damaged object refused): nothing is handed out from it; the
+            // group tries again at its next dispatch, and the station reports the cause.
+            long now = System.nanoTime();
+            if (now - lastReadFailureLogNanos > java.util.concurrent.TimeUnit.SECONDS.toNanos(30)) {
+                lastReadFailureLogNanos = now;
+                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} cannot be read at "
+                        + "{3}: {4}", name, station.name, p, readAhead[p].nextFetch(), e.getMessage());
+            }
+            return false;
         }
     }
+
+    /** When a failed read was last logged (one line per 30 s, not one per dispatch). */
+    private long lastReadFailureLogNanos = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
 
     /**
      * Retention removed the start of partition {@code p}: the group's floor and cursor move to what is still there,

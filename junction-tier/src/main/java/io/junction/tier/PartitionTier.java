@@ -117,12 +117,12 @@ final class PartitionTier {
      * segment not uploaded yet, then trimming of local segments past the local retention. A failure is recorded
      * for {@code tier-status} and retried after a backoff; nothing local is removed that is not uploaded.
      */
-    synchronized void step() throws InterruptedException {
+    synchronized void step(boolean force) throws InterruptedException {
         if (closed) {
             return;
         }
         long now = clock.millis();
-        if (now < nextAttemptMs) {
+        if (now < nextAttemptMs && !force) {
             return;
         }
         TierPolicy p = policy.get();

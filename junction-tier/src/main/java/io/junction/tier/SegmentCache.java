@@ -52,6 +52,12 @@ final class SegmentCache implements AutoCloseable {
     /** Access-ordered: the eldest is the least recently used. Guarded by itself. */
     private final LinkedHashMap<String, Cached> segments = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, CompletableFuture<Cached>> downloading = new ConcurrentHashMap<>();
+    /** Downloads that failed lately, by key: asked again within {@link #RETRY_AFTER_NANOS}, the failure answers. */
+    private final Map<String, Failure> failed = new ConcurrentHashMap<>();
+    static final long RETRY_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+    private record Failure(RemoteReadException error, long atNanos) {
+    }
     private long bytes;
     private long hits;
     private long misses;
@@ -94,7 +100,24 @@ final class SegmentCache implements AutoCloseable {
         if (cached != null) {
             return cached;
         }
-        fetch(entry).whenComplete((c, e) -> whenReady.run());
+        Failure f = failed.get(entry.key());
+        if (f != null) {
+            if (System.nanoTime() - f.atNanos() < RETRY_AFTER_NANOS) {
+                throw f.error(); // no download storm: a reader retries on its own clock
+            }
+            failed.remove(entry.key(), f);
+        }
+        fetch(entry).whenComplete((c, e) -> {
+            if (e != null) {
+                RemoteReadException error = e instanceof RemoteReadException r ? r
+                        : new RemoteReadException(String.valueOf(e.getMessage()), e);
+                failed.put(entry.key(), new Failure(error, System.nanoTime()));
+                // the reader tries again once the failure is old enough (the store may be back by then)
+                CompletableFuture.runAsync(whenReady, CompletableFuture.delayedExecutor(
+                        RETRY_AFTER_NANOS + 100_000_000, java.util.concurrent.TimeUnit.NANOSECONDS));
+            }
+            whenReady.run();
+        });
         return null;
     }
 

@@ -33,7 +33,7 @@ final class TierManifest {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+            .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
 
     enum State { COPY_STARTED, COPY_FINISHED, DELETE_STARTED }
 

@@ -104,16 +104,23 @@ public final class Tiering implements AutoCloseable {
         partitions.remove(tier);
     }
 
-    /** One round now, on the caller's thread (tests, and {@code station tier-sync}); the worker's own go on. */
-    public synchronized void runOnce() throws InterruptedException {
+    /**
+     * One round now, on the caller's thread, backoffs after failures ignored (tests and operators); the worker's
+     * own rounds go on.
+     */
+    public void runOnce() throws InterruptedException {
+        round(true);
+    }
+
+    private synchronized void round(boolean force) throws InterruptedException {
         for (PartitionTier tier : partitions) {
-            tier.step();
+            tier.step(force);
         }
     }
 
     private void round() {
         try {
-            runOnce();
+            round(false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {

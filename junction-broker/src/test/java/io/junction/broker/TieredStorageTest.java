@@ -1,0 +1,379 @@
+package io.junction.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.junction.errors.ErrorCode;
+import io.junction.tier.FaultyHttpProxy;
+import io.junction.tier.ObjectStore;
+import io.junction.tier.S3ObjectStore;
+import io.junction.tier.S3ProxyServer;
+import io.junction.tier.S3Settings;
+import io.junction.tier.TierSettings;
+import io.junction.tier.TierStatus;
+import io.junction.tier.Tiering;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tiered storage against a real S3 API (S3Proxy in-process, filesystem backend, through the AWS SDK): sealed
+ * segments uploaded, local ones trimmed, everything read back by new groups in key order, across a restart; the
+ * full history behind compaction; encryption at rest and a tampered object refused; an object store that fails
+ * (503s through a fault-injecting proxy) loses nothing and is caught up with once it answers.
+ */
+class TieredStorageTest {
+
+    private static final String T = Broker.DEFAULT_TENANT;
+
+    @TempDir
+    Path root;
+
+    private S3ProxyServer s3;
+    private FaultyHttpProxy proxy;
+    private Path data;
+    private Path keyFile;
+    private Broker broker;
+
+    @BeforeEach
+    void startS3() throws IOException {
+        s3 = S3ProxyServer.start(root.resolve("s3"));
+        proxy = FaultyHttpProxy.start(s3.endpoint());
+        data = root.resolve("data");
+    }
+
+    @AfterEach
+    void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+        proxy.close();
+        s3.close();
+    }
+
+    private S3Settings settings() {
+        return s3.settings("junction/").withEndpoint(proxy.endpoint()).withRequestTimeout(Duration.ofSeconds(5));
+    }
+
+    /** A broker whose tier works only when told ({@link Broker#runTiering()}): the worker's interval is an hour. */
+    private Broker open(boolean encrypted) throws IOException {
+        S3ObjectStore store = S3ObjectStore.open(settings());
+        TierSettings tier = new TierSettings(settings(), 0, 64L << 20, encrypted ? keyFile() : null,
+                Duration.ofHours(1));
+        Tiering tiering = Tiering.start(tier, store, Clock.systemUTC(), data);
+        broker = Broker.open(new BrokerConfig(data, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC,
+                Duration.ofMillis(50), Clock.systemUTC(), 1L << 30, 0), tiering);
+        return broker;
+    }
+
+    private Path keyFile() throws IOException {
+        if (keyFile == null) {
+            byte[] key = new byte[32];
+            new Random(7).nextBytes(key);
+            keyFile = Files.writeString(root.resolve("tier.keys"), "k1:" + Base64.getEncoder().encodeToString(key)
+                    + "\n");
+        }
+        return keyFile;
+    }
+
+    private void restart(boolean encrypted) throws IOException {
+        broker.close();
+        broker = null;
+        open(encrypted);
+    }
+
+    private static StationConfig station(int partitions, StationConfig.Tiering tiering) {
+        return new StationConfig(partitions, null, 0, 0, Duration.ofSeconds(30), 5, Ordering.KEY)
+                .withSegmentBytes(1024).withTiering(tiering);
+    }
+
+    /** What was produced: per partition, in offset order, "key=value". */
+    private Map<Integer, List<String>> produce(String stationName, int count, int keys, String tag) {
+        Map<Integer, List<String>> sent = new HashMap<>();
+        for (int i = 0; i < count; i += 4) {
+            List<OutgoingMessage> batch = new ArrayList<>();
+            for (int j = i; j < Math.min(count, i + 4); j++) {
+                batch.add(OutgoingMessage.of(bytes("k" + j % keys), bytes(tag + "-" + j + "-" + "x".repeat(40))));
+            }
+            List<Receipt> receipts = broker.produce(T, stationName, batch).join();
+            for (int m = 0; m < batch.size(); m++) {
+                sent.computeIfAbsent(receipts.get(m).partition(), p -> new ArrayList<>())
+                        .add(text(batch.get(m).key()) + "=" + text(batch.get(m).value()));
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * A new group in KEY ordering reads the station to its end, acking as it goes (each message acked after the
+     * next one of another key arrived, so several keys are in flight): per partition, what it got in offset order.
+     */
+    private Map<Integer, List<String>> readAll(String stationName, String group, History history)
+            throws InterruptedException {
+        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, stationName, group, StartPosition.earliest(), Ordering.KEY, null,
+                history, "reader", 1000, box);
+        Map<Integer, List<Delivery>> got = new HashMap<>();
+        Map<String, Long> lastOffsetOfKey = new HashMap<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            Delivery d = box.received.poll(20, TimeUnit.MILLISECONDS);
+            if (d == null) {
+                if (broker.groupInfo(T, stationName, group).lag() == 0) {
+                    break;
+                }
+                continue;
+            }
+            String key = d.partition() + "/" + text(d.key());
+            Long before = lastOffsetOfKey.put(key, d.offset());
+            assertThat(before == null || before < d.offset()).as("key %s in order", key).isTrue();
+            got.computeIfAbsent(d.partition(), p -> new ArrayList<>()).add(d);
+            member.ack(List.of(d.ref()));
+        }
+        member.leave();
+        assertThat(broker.groupInfo(T, stationName, group).lag()).as("group %s read everything", group).isZero();
+        Map<Integer, List<String>> out = new HashMap<>();
+        got.forEach((p, list) -> out.put(p, list.stream().sorted((a, b) -> Long.compare(a.offset(), b.offset()))
+                .map(d -> text(d.key()) + "=" + (d.value() == null ? "<tombstone>" : text(d.value()))).toList()));
+        return out;
+    }
+
+    @Test
+    void shouldUploadSealedSegmentsTrimTheLocalDiskAndReadEverythingBackInKeyOrder() throws Exception {
+        open(false);
+        broker.createStation(T, "orders", station(2, new StationConfig.Tiering(true, null, 2048)));
+        Map<Integer, List<String>> sent = produce("orders", 600, 25, "a");
+
+        broker.runTiering();
+        List<TierStatus> status = broker.tierStatus(T, "orders");
+        assertThat(status).hasSize(2);
+        for (TierStatus s : status) {
+            assertThat(s.remoteSegments()).as("partition %d uploaded", s.partition()).isPositive();
+            assertThat(s.pendingSegments()).as("nothing sealed left to upload").isZero();
+            assertThat(s.localFirstOffset()).as("local segments past the local retention are gone").isPositive();
+            assertThat(s.localBytes()).as("local bytes kept near the local retention").isLessThanOrEqualTo(
+                    2048 + 1024 + 1024);
+            assertThat(s.remoteFirstOffset()).isZero();
+            assertThat(s.failures()).isZero();
+        }
+        StationInfo info = broker.stationInfo(T, "orders");
+        for (StationInfo.PartitionInfo p : info.partitions()) {
+            assertThat(p.earliestOffset()).as("the partition still starts at 0").isZero();
+            assertThat(p.localEarliestOffset()).isPositive();
+            assertThat(p.remoteEndOffset()).isGreaterThanOrEqualTo(p.localEarliestOffset());
+        }
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            List<String> keys = store.list(T + "/orders/0/");
+            assertThat(keys).contains(T + "/orders/0/manifest.json");
+            assertThat(keys.stream().filter(k -> k.endsWith(".segment")).count())
+                    .isEqualTo(status.get(0).remoteSegments());
+        }
+
+        assertThat(readAll("orders", "new-reader", null)).isEqualTo(sent);
+        restart(false);
+        assertThat(readAll("orders", "after-restart", null)).as("read back after a restart (cache emptied)")
+                .isEqualTo(sent);
+        // the station's browse reads below the local start too
+        BrowseResult browsed = broker.browse(T, "orders", 0, StartPosition.offset(0), 5, null);
+        assertThat(browsed.messages()).hasSize(5);
+        assertThat(browsed.messages().get(0).offset()).isZero();
+    }
+
+    @Test
+    void shouldDeleteRemoteSegmentsPastTheStationsRetention() throws Exception {
+        open(false);
+        StationConfig config = new StationConfig(1, null, 0, 300, Duration.ofSeconds(30), 5, Ordering.KEY)
+                .withSegmentBytes(1024).withTiering(new StationConfig.Tiering(true, null, 1024));
+        broker.createStation(T, "capped", config);
+        produce("capped", 800, 10, "r");
+        broker.runTiering();
+        int before = broker.tierStatus(T, "capped").get(0).remoteSegments();
+        RetentionResult retained = broker.runRetention(T, "capped");
+        TierStatus after = broker.tierStatus(T, "capped").get(0);
+        assertThat(retained.segments()).isPositive();
+        assertThat(after.remoteSegments()).isLessThan(before);
+        long first = broker.stationInfo(T, "capped").partitions().get(0).earliestOffset();
+        assertThat(800 - first).as("the retention (300 messages) bounds local and remote together")
+                .isBetween(300L, 300L + 60);
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            assertThat(store.list(T + "/capped/0/").stream().filter(k -> k.endsWith(".segment")).count())
+                    .as("deleted objects are gone from the store").isEqualTo(after.remoteSegments());
+        }
+    }
+
+    @Test
+    void shouldReadTheFullHistoryBehindCompactionWhileTheDefaultViewIsCompacted() throws Exception {
+        open(false);
+        StationConfig config = station(1, new StationConfig.Tiering(true, null, 0))
+                .withCompaction(new StationConfig.Compaction(true, Duration.ZERO, Duration.ofDays(1)));
+        broker.createStation(T, "people", config);
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String key = "p" + i % 7;
+            OutgoingMessage m = i % 50 == 49 ? OutgoingMessage.tombstone(bytes(key))
+                    : OutgoingMessage.of(bytes(key), bytes("v" + i + "-" + "y".repeat(30)));
+            broker.produce(T, "people", List.of(m)).join();
+            all.add(key + "=" + (m.value() == null ? "<tombstone>" : text(m.value())));
+        }
+        broker.runTiering(); // uploads every sealed segment before compaction may rewrite it
+        CompactionResult compacted = broker.runCompaction(T, "people");
+        assertThat(compacted.messagesRemoved()).as("compaction ran on the uploaded segments").isPositive();
+
+        Map<Integer, List<String>> full = readAll("people", "auditor", History.FULL);
+        assertThat(full.get(0)).as("the full history: every record as appended").isEqualTo(all);
+        Map<Integer, List<String>> latest = readAll("people", "state", null);
+        assertThat(latest.get(0)).as("the default view is compacted").hasSizeLessThan(all.size());
+        Map<String, String> lastOfKey = new LinkedHashMap<>();
+        all.forEach(r -> lastOfKey.put(r.substring(0, r.indexOf('=')), r));
+        assertThat(latest.get(0)).containsAll(lastOfKey.values().stream()
+                .filter(r -> !r.endsWith("<tombstone>")).toList());
+        assertThat(broker.groupInfo(T, "people", "auditor").history()).isEqualTo(History.FULL);
+
+        restart(false);
+        assertThat(readAll("people", "auditor-2", History.FULL).get(0)).as("after a restart").isEqualTo(all);
+
+        broker.createStation(T, "plain", station(1, StationConfig.Tiering.OFF));
+        assertThatThrownBy(() -> broker.createGroup(T, "plain", "g", StartPosition.earliest(), null, null,
+                History.FULL)).isInstanceOfSatisfying(BrokerException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void shouldEncryptUploadsAndNeverServeATamperedObject() throws Exception {
+        open(true);
+        broker.createStation(T, "hr", station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce("hr", 200, 5, "salary");
+        broker.runTiering();
+        List<Path> objects = objectFiles();
+        assertThat(objects).isNotEmpty();
+        for (Path object : objects) {
+            assertThat(new String(Files.readAllBytes(object), StandardCharsets.ISO_8859_1)).as("%s", object)
+                    .doesNotContain("salary");
+        }
+        assertThat(readAll("hr", "payroll", null)).isEqualTo(sent);
+
+        // one bit flipped in the middle of the first object: after a restart (cache emptied) it is never served
+        Path first = objects.get(0);
+        byte[] bytes = Files.readAllBytes(first);
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(first, bytes);
+        restart(true);
+        assertThatThrownBy(() -> broker.browse(T, "hr", 0, StartPosition.offset(0), 5, null))
+                .hasMessageContaining("failed authenticated decryption");
+        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, "hr", "late", StartPosition.earliest(), Ordering.KEY, null, null,
+                "reader", 100, box);
+        assertThat(box.received.poll(2, TimeUnit.SECONDS)).as("nothing from a refused object").isNull();
+        member.leave();
+    }
+
+    @Test
+    void shouldKeepEverythingLocalWhileTheStoreFailsAndCatchUpWhenItAnswers() throws Exception {
+        open(false);
+        broker.createStation(T, "events", station(1, new StationConfig.Tiering(true, null, 1024)));
+        proxy.failAll(503);
+        Map<Integer, List<String>> sent = produce("events", 300, 9, "e");
+        broker.runTiering();
+        TierStatus failing = broker.tierStatus(T, "events").get(0);
+        assertThat(failing.failures()).isPositive();
+        assertThat(failing.lastError()).isNotBlank();
+        assertThat(failing.remoteSegments()).isZero();
+        assertThat(failing.pendingSegments()).isPositive();
+        assertThat(failing.localFirstOffset()).as("nothing local removed while not uploaded").isZero();
+        assertThat(readAll("events", "during", null)).isEqualTo(sent);
+
+        proxy.heal();
+        broker.runTiering();
+        TierStatus healed = broker.tierStatus(T, "events").get(0);
+        assertThat(healed.failures()).isZero();
+        assertThat(healed.lastError()).isNull();
+        assertThat(healed.pendingSegments()).isZero();
+        assertThat(healed.localFirstOffset()).isPositive();
+        restart(false);
+        assertThat(readAll("events", "after", null)).isEqualTo(sent);
+    }
+
+    @Test
+    void shouldRemoveWhatACrashLeftInTheStoreOnRestart() throws Exception {
+        open(false);
+        broker.createStation(T, "crashy", station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce("crashy", 200, 4, "c");
+        broker.runTiering();
+        broker.close();
+        broker = null;
+        // as a crash mid-upload leaves it: an object written, its manifest entry still "copy started"; and a
+        // stray object no entry names
+        Path manifest = data.resolve("tenants").resolve(T).resolve("stations").resolve("crashy")
+                .resolve("partitions").resolve("0").resolve("tier-manifest.json");
+        String text = Files.readString(manifest);
+        String half = T + "/crashy/0/99999999999999999990-99999999999999999999-half.segment";
+        text = text.replace("\"segments\" : [", "\"segments\" : [ {\n  \"key\" : \"" + half + "\",\n"
+                + "  \"baseOffset\" : 999999990,\n  \"endOffset\" : 999999999,\n  \"sizeInBytes\" : 1,\n"
+                + "  \"objectBytes\" : 0,\n  \"records\" : 9,\n  \"lastAppendTimeMs\" : 0,\n  \"maxTimestamp\" : 0,\n"
+                + "  \"sha256\" : \"00\",\n  \"state\" : \"COPY_STARTED\"\n}, ");
+        Files.writeString(manifest, text);
+        String stray = T + "/crashy/0/stray.segment";
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            store.put(half, new byte[] {1, 2, 3});
+            store.put(stray, new byte[] {4});
+        }
+        open(false);
+        broker.runTiering();
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            List<String> keys = store.list(T + "/crashy/0/");
+            assertThat(keys).doesNotContain(half, stray);
+            assertThat(Files.readString(manifest)).doesNotContain("half.segment");
+            assertThat(keys.stream().filter(k -> k.endsWith(".segment")).count())
+                    .isEqualTo(broker.tierStatus(T, "crashy").get(0).remoteSegments());
+        }
+        assertThat(readAll("crashy", "after", null)).isEqualTo(sent);
+    }
+
+    @Test
+    void shouldRefuseTieringOnABrokerWithoutAnObjectStore() {
+        broker = Broker.open(new BrokerConfig(root.resolve("plain"), BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES,
+                Durability.FSYNC, Duration.ofMillis(50), Clock.systemUTC(), 1L << 30, 0));
+        assertThatThrownBy(() -> broker.createStation(T, "s", station(1, StationConfig.Tiering.on())))
+                .isInstanceOfSatisfying(BrokerException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+                    assertThat(e.getMessage()).contains("--s3-bucket");
+                });
+        assertThat(broker.tierStatus(T, "s".equals("s") ? createPlain() : "x")).isEmpty();
+    }
+
+    private String createPlain() {
+        broker.createStation(T, "p", station(1, StationConfig.Tiering.OFF));
+        return "p";
+    }
+
+    private List<Path> objectFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(root.resolve("s3"))) {
+            return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().endsWith(".segment"))
+                    .sorted().toList();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+}
