@@ -260,15 +260,12 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private IOException failure(String operation, String key, SdkException e) {
-        if (e instanceof S3Exception s3e && s3e.statusCode() == 404 && "NoSuchKey".equals(errorCode(s3e))) {
-            var absent = new NoSuchFileException(describe() + " " + key, null, "no such object");
-            absent.initCause(e);
-            return absent;
-        }
-        if (e instanceof NoSuchKeyException) {
-            var absent = new NoSuchFileException(describe() + " " + key, null, "no such object");
-            absent.initCause(e);
-            return absent;
+        boolean absent = e instanceof NoSuchKeyException
+                || e instanceof S3Exception s3e && s3e.statusCode() == 404 && "NoSuchKey".equals(errorCode(s3e));
+        if (absent) {
+            var noSuchFile = new NoSuchFileException(describe() + " " + key, null, "no such object");
+            noSuchFile.initCause(e);
+            return noSuchFile;
         }
         return new ObjectStoreException(message(operation, key, why(e)), e);
     }
