@@ -185,7 +185,7 @@ final class Station {
         StationConfig.Tiering t = c.tiering();
         Duration age = t.localRetention() == null && t.localRetentionBytes() == 0
                 ? StationConfig.Tiering.DEFAULT_LOCAL_RETENTION : t.localRetention();
-        return new TierPolicy(t.enabled(), age, t.localRetentionBytes(), c.compaction().enabled());
+        return new TierPolicy(t.enabled(), age, t.localRetentionBytes(), c.compaction().enabled(), c.dedupWindow());
     }
 
     /** Per partition, its tier's status; empty when the broker has no object store. */

@@ -50,6 +50,8 @@ class TieredStorageTest {
     private Path data;
     private Path keyFile;
     private Broker broker;
+    /** The broker's and the tier's clock: moved past the dedup window (what always stays local) and compaction lag. */
+    private final IdempotentProduceTest.MovableClock clock = new IdempotentProduceTest.MovableClock();
 
     @BeforeEach
     void startS3() throws IOException {
@@ -76,9 +78,9 @@ class TieredStorageTest {
         S3ObjectStore store = S3ObjectStore.open(settings());
         TierSettings tier = new TierSettings(settings(), 0, 64L << 20, encrypted ? keyFile() : null,
                 Duration.ofHours(1));
-        Tiering tiering = Tiering.start(tier, store, Clock.systemUTC(), data);
+        Tiering tiering = Tiering.start(tier, store, clock, data);
         broker = Broker.open(new BrokerConfig(data, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC,
-                Duration.ofMillis(50), Clock.systemUTC(), 1L << 30, 0), tiering);
+                Duration.ofMillis(50), clock, 1L << 30, 0), tiering);
         return broker;
     }
 
@@ -160,6 +162,7 @@ class TieredStorageTest {
         broker.createStation(T, "orders", station(2, new StationConfig.Tiering(true, null, 2048)));
         Map<Integer, List<String>> sent = produce("orders", 600, 25, "a");
 
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering();
         List<TierStatus> status = broker.tierStatus(T, "orders");
         assertThat(status).hasSize(2);
@@ -190,7 +193,7 @@ class TieredStorageTest {
         assertThat(readAll("orders", "after-restart", null)).as("read back after a restart (cache emptied)")
                 .isEqualTo(sent);
         // the station's browse reads below the local start too
-        BrowseResult browsed = broker.browse(T, "orders", 0, StartPosition.offset(0), 5, null);
+        BrowseResult browsed = broker.browse(T, "orders", 0, new StartPosition.AtOffset(0), 5, null);
         assertThat(browsed.messages()).hasSize(5);
         assertThat(browsed.messages().get(0).offset()).isZero();
     }
@@ -202,6 +205,7 @@ class TieredStorageTest {
                 .withSegmentBytes(1024).withTiering(new StationConfig.Tiering(true, null, 1024));
         broker.createStation(T, "capped", config);
         produce("capped", 800, 10, "r");
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering();
         int before = broker.tierStatus(T, "capped").get(0).remoteSegments();
         RetentionResult retained = broker.runRetention(T, "capped");
@@ -231,6 +235,7 @@ class TieredStorageTest {
             broker.produce(T, "people", List.of(m)).join();
             all.add(key + "=" + (m.value() == null ? "<tombstone>" : text(m.value())));
         }
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering(); // uploads every sealed segment before compaction may rewrite it
         CompactionResult compacted = broker.runCompaction(T, "people");
         assertThat(compacted.messagesRemoved()).as("compaction ran on the uploaded segments").isPositive();
@@ -259,6 +264,7 @@ class TieredStorageTest {
         open(true);
         broker.createStation(T, "hr", station(1, new StationConfig.Tiering(true, null, 1024)));
         Map<Integer, List<String>> sent = produce("hr", 200, 5, "salary");
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering();
         List<Path> objects = objectFiles();
         assertThat(objects).isNotEmpty();
@@ -274,7 +280,7 @@ class TieredStorageTest {
         bytes[bytes.length / 2] ^= 0x10;
         Files.write(first, bytes);
         restart(true);
-        assertThatThrownBy(() -> broker.browse(T, "hr", 0, StartPosition.offset(0), 5, null))
+        assertThatThrownBy(() -> broker.browse(T, "hr", 0, new StartPosition.AtOffset(0), 5, null))
                 .hasMessageContaining("failed authenticated decryption");
         BrokerTest.Mailbox box = new BrokerTest.Mailbox();
         GroupMember member = broker.subscribe(T, "hr", "late", StartPosition.earliest(), Ordering.KEY, null, null,
@@ -289,6 +295,7 @@ class TieredStorageTest {
         broker.createStation(T, "events", station(1, new StationConfig.Tiering(true, null, 1024)));
         proxy.failAll(503);
         Map<Integer, List<String>> sent = produce("events", 300, 9, "e");
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering();
         TierStatus failing = broker.tierStatus(T, "events").get(0);
         assertThat(failing.failures()).isPositive();
@@ -299,6 +306,7 @@ class TieredStorageTest {
         assertThat(readAll("events", "during", null)).isEqualTo(sent);
 
         proxy.heal();
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering();
         TierStatus healed = broker.tierStatus(T, "events").get(0);
         assertThat(healed.failures()).isZero();
@@ -314,6 +322,7 @@ class TieredStorageTest {
         open(false);
         broker.createStation(T, "crashy", station(1, new StationConfig.Tiering(true, null, 1024)));
         Map<Integer, List<String>> sent = produce("crashy", 200, 4, "c");
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering();
         broker.close();
         broker = null;
@@ -334,6 +343,7 @@ class TieredStorageTest {
             store.put(stray, new byte[] {4});
         }
         open(false);
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
         broker.runTiering();
         try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
             List<String> keys = store.list(T + "/crashy/0/");

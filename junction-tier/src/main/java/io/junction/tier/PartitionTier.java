@@ -278,6 +278,9 @@ final class PartitionTier {
             if (s.endOffset() > uploadedEnd) {
                 break;
             }
+            if (s.lastAppendTimeMs() >= now - p.keepLocal().toMillis()) {
+                break; // within the dedup window: stays local
+            }
             boolean old = p.localRetention() != null && s.lastAppendTimeMs() < now - p.localRetention().toMillis();
             boolean over = p.localRetentionBytes() > 0 && localBytes > p.localRetentionBytes();
             if (!old && !over) {
