@@ -19,6 +19,10 @@ public final class BenchMain {
                     + "[--sample N] [--dir DIR]");
             System.out.println("       junction-bench/run drain [--messages N] [--partitions N] [--keys N] "
                     + "[--consumers N] [--prefetch N] [--size BYTES] [--rounds N] [--ordering key|partition|none]");
+            System.out.println("       junction-bench/run tier [--messages N] [--size BYTES] [--seconds N] "
+                    + "[--rounds N] [--dir DIR]");
+            System.out.println("  tier     tiered storage against S3Proxy: upload MB/s next to the disk, consume from S3 "
+                    + "next to local, produce with uploads running next to without");
             System.out.println("  log      append throughput of junction-log next to the disk's own fdatasync figures");
             System.out.println("  compaction  key compaction's MB/s, and produce throughput while it runs");
             System.out.println("  schema   produce throughput with no schema, a JSON Schema and an Avro schema");
@@ -38,6 +42,7 @@ public final class BenchMain {
             case "compare" -> io.junction.bench.compare.CompareMain.main(rest);
             case "scale" -> ScaleBench.main(rest);
             case "drain" -> DrainBench.main(rest);
+            case "tier" -> TierBench.main(rest);
             default -> {
                 System.err.println("unknown benchmark: " + args[0]);
                 System.exit(2);
