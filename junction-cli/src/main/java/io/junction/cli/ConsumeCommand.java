@@ -69,6 +69,13 @@ final class ConsumeCommand implements Callable<Integer> {
                 + "station's).", "An existing group keeps its own."})
     private OnDeadLetter onDeadLetter;
 
+    @Option(names = "--history", paramLabel = "HISTORY", converter = Converters.HistoryConverter.class,
+            completionCandidates = Converters.HistoryCandidates.class,
+            description = {"The messages a new group reads: ${COMPLETION-CANDIDATES} (default: compacted).",
+                "full: every message ever stored, from the object store below the compacted part (a station with "
+                    + "tiering; with --from earliest, the whole history). An existing group keeps its own."})
+    private io.junction.client.History history;
+
     @Option(names = "--dead-letter", paramLabel = "REASON",
             description = "Dead-letter every message with this reason instead of acking it (it goes to the "
                     + "station's dead-letter station; see 'junction dls').")
@@ -107,7 +114,7 @@ final class ConsumeCommand implements Callable<Integer> {
             client.station(station); // fails fast, with UNKNOWN_STATION or UNAVAILABLE
             final SchemaCodec codec = new SchemaCodec(client);
             final Consumer.Builder builder = client.consumer(station, group).startPosition(from).ordering(ordering)
-                    .onDeadLetter(onDeadLetter)
+                    .onDeadLetter(onDeadLetter).history(history)
                     .prefetch(count == null ? MAX_PREFETCH : (int) Math.min(count, MAX_PREFETCH))
                     .memberName("junction-cli")
                     .handler(m -> {

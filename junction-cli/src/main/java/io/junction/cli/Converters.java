@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.junction.client.History;
 import io.junction.client.OnDeadLetter;
 import io.junction.client.Ordering;
 import io.junction.client.StartPosition;
@@ -79,6 +80,52 @@ final class Converters {
         @Override
         public java.util.Iterator<String> iterator() {
             return java.util.Arrays.stream(Ordering.values()).map(Ordering::wireName).iterator();
+        }
+    }
+
+    /**
+     * What a station with tiering keeps on local disk: a duration ({@code 2d}, {@code 12h}) or a size with a unit
+     * ({@code 10GiB}, {@code 500MB}); exactly one of the two is set.
+     */
+    record LocalRetention(Duration age, Long bytes) {
+    }
+
+    /** A duration (by its unit: ms, s, m, h, d) or a size with a unit (B, KB, KiB, ...): see {@link LocalRetention}. */
+    static final class LocalRetentionConverter implements ITypeConverter<LocalRetention> {
+        @Override
+        public LocalRetention convert(String value) {
+            final String v = value.strip();
+            if (DURATION.matcher(v).matches()) {
+                return new LocalRetention(duration(v), null);
+            }
+            final Matcher m = SIZE.matcher(v);
+            if (m.matches() && m.group(2) != null) {
+                return new LocalRetention(null, size(v));
+            }
+            throw new TypeConversionException("'" + value + "' is neither a duration (a number and ms, s, m, h or d, "
+                    + "such as 2d or 12h) nor a size (a number and B, KB, KiB, MB, MiB, GB, GiB, TB or TiB, such as "
+                    + "10GiB)");
+        }
+    }
+
+    /** {@code compacted} or {@code full}. */
+    static final class HistoryConverter implements ITypeConverter<History> {
+        @Override
+        public History convert(String value) {
+            for (History h : History.values()) {
+                if (h.wireName().equals(value.strip())) {
+                    return h;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not a history: use compacted or full");
+        }
+    }
+
+    /** The choices of {@code --history}, for the help and shell completion. */
+    static final class HistoryCandidates implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(History.values()).map(History::wireName).iterator();
         }
     }
 

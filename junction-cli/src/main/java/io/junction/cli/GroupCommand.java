@@ -174,6 +174,9 @@ final class GroupCommand implements Runnable {
                 .append(nl);
         sb.append(String.format("%-15s %s", "on dead letter:", g.onDeadLetter() == null ? "unknown"
                 : g.onDeadLetter().wireName())).append(nl);
+        if (g.history() == io.junction.client.History.FULL) { // the compacted view is the default: not shown
+            sb.append(String.format("%-15s %s", "history:", "full")).append(nl);
+        }
         sb.append(String.format("%-15s %d", "dead letters:", g.deadLetters())).append(nl);
         sb.append(String.format("%-10s %16s %16s %12s %12s", "PARTITION", "ACK_FLOOR", "NEXT_OFFSET", "LAG",
                 "SKIPPED"));

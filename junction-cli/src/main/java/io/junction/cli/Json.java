@@ -140,6 +140,11 @@ final class Json {
         if (o.tombstoneRetention() != null) {
             node.put("tombstone_retention_ms", o.tombstoneRetention().toMillis());
         }
+        if (o.tiering() != null) { // always known from a broker that has tiered storage
+            node.put("tiering", o.tiering());
+            node.put("local_retention_ms", o.localRetention() == null || o.localRetention().isNegative() ? -1
+                    : o.localRetention().toMillis()).put("local_retention_bytes", o.localRetentionBytes());
+        }
         if (s.schema() != null) {
             node.putObject("schema").put("name", s.schema().name()).put("version", s.schema().version())
                     .put("dead_letter_violations", s.schema().deadLetterViolations());
@@ -153,7 +158,28 @@ final class Json {
         final ArrayNode partitions = node.putArray("partition_info");
         for (PartitionInfo p : s.partitions()) {
             partitions.addObject().put("partition", p.partition()).put("earliest_offset", p.earliestOffset())
-                    .put("latest_offset", p.latestOffset()).put("bytes", p.bytes());
+                    .put("latest_offset", p.latestOffset()).put("bytes", p.bytes())
+                    .put("local_earliest_offset", p.localEarliestOffset()).put("local_bytes", p.localBytes())
+                    .put("remote_earliest_offset", p.remoteEarliestOffset())
+                    .put("remote_end_offset", p.remoteEndOffset()).put("remote_bytes", p.remoteBytes());
+        }
+        return write(node);
+    }
+
+    /** A station's tier status: {@code station} and one object per partition (times ISO-8601, null: never). */
+    static String tierStatus(String station, java.util.List<io.junction.client.TierStatus> partitions) {
+        final ObjectNode node = MAPPER.createObjectNode().put("station", station);
+        final ArrayNode list = node.putArray("partitions");
+        for (io.junction.client.TierStatus t : partitions) {
+            final ObjectNode p = list.addObject().put("partition", t.partition())
+                    .put("remote_first_offset", t.remoteFirstOffset()).put("remote_end_offset", t.remoteEndOffset())
+                    .put("remote_segments", t.remoteSegments()).put("remote_bytes", t.remoteBytes())
+                    .put("local_first_offset", t.localFirstOffset()).put("local_bytes", t.localBytes())
+                    .put("pending_segments", t.pendingSegments()).put("pending_bytes", t.pendingBytes())
+                    .put("last_upload", t.lastUpload() == null ? null : t.lastUpload().toString())
+                    .put("uploaded_segments", t.uploadedSegments()).put("uploaded_bytes", t.uploadedBytes())
+                    .put("failures", t.failures()).put("last_error", t.lastError());
+            p.put("last_error_at", t.lastErrorAt() == null ? null : t.lastErrorAt().toString());
         }
         return write(node);
     }
@@ -189,6 +215,9 @@ final class Json {
         }
         if (g.onDeadLetter() != null) {
             node.put("on_dead_letter", g.onDeadLetter().wireName());
+        }
+        if (g.history() != null) {
+            node.put("history", g.history().wireName());
         }
         node.put("dead_letters", g.deadLetters());
         final ArrayNode members = node.putArray("members");

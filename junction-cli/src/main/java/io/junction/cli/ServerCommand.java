@@ -117,6 +117,64 @@ final class ServerCommand implements Callable<Integer> {
                     + "names the user a call acts as when it sends no token or password (alice@hr; root).")
     private Path tlsClientCa;
 
+    @Option(names = "--" + ServerConfig.S3_BUCKET, paramLabel = "BUCKET",
+            description = "Tiered storage in this S3 bucket: stations with --tiering on upload their sealed "
+                    + "segments there and read them back when needed. Checked at start. Credentials: the AWS "
+                    + "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or --"
+                    + ServerConfig.S3_CREDENTIALS_FILE + ".")
+    private String s3Bucket;
+
+    @Option(names = "--" + ServerConfig.S3_ENDPOINT, paramLabel = "URL", converter = UriConverter.class,
+            description = "An S3-compatible store (MinIO, Ceph, S3Proxy...) at this URL, such as "
+                    + "http://127.0.0.1:9000, reached with path-style requests (default: AWS S3).")
+    private java.net.URI s3Endpoint;
+
+    @Option(names = "--" + ServerConfig.S3_REGION, paramLabel = "REGION",
+            description = "The bucket's region (default: " + ServerConfig.DEFAULT_S3_REGION + ").")
+    private String s3Region;
+
+    @Option(names = "--" + ServerConfig.S3_PREFIX, paramLabel = "PREFIX",
+            description = "A prefix of every object key, to share a bucket (default: none).")
+    private String s3Prefix;
+
+    @Option(names = "--" + ServerConfig.S3_CREDENTIALS_FILE, paramLabel = "FILE",
+            description = "The S3 credentials, in the AWS shared-credentials format (profile [default]) "
+                    + "(default: the AWS environment variables and default chain).")
+    private Path s3CredentialsFile;
+
+    @Option(names = "--" + ServerConfig.S3_UPLOAD_RATE, paramLabel = "SIZE",
+            converter = Converters.SizeConverter.class, defaultValue = "0",
+            description = "Upload at most this many bytes per second, all stations together, such as 10MiB "
+                    + "(default: 0, unlimited).")
+    private long s3UploadRate;
+
+    @Option(names = "--" + ServerConfig.S3_CACHE_SIZE, paramLabel = "SIZE",
+            converter = Converters.SizeConverter.class, defaultValue = "1GiB",
+            description = "The local cache of segments read back from S3 (default: ${DEFAULT-VALUE}).")
+    private long s3CacheSize;
+
+    @Option(names = "--" + ServerConfig.S3_ENCRYPTION_KEY_FILE, paramLabel = "FILE",
+            description = "Encrypt every uploaded object (AES-256-GCM) under data keys wrapped by the key in this "
+                    + "file (default: objects stored as they are on disk).")
+    private Path s3EncryptionKeyFile;
+
+    /** An absolute http(s) URL. */
+    static final class UriConverter implements picocli.CommandLine.ITypeConverter<java.net.URI> {
+        @Override
+        public java.net.URI convert(String value) {
+            try {
+                final java.net.URI uri = new java.net.URI(value.strip());
+                if (uri.getScheme() == null || uri.getHost() == null) {
+                    throw new java.net.URISyntaxException(value, "not an absolute URL with a host");
+                }
+                return uri;
+            } catch (java.net.URISyntaxException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a URL such as "
+                        + "http://127.0.0.1:9000 or https://s3.example.com");
+            }
+        }
+    }
+
     /** {@code fsync} or {@code interval}. */
     static final class DurabilityConverter implements picocli.CommandLine.ITypeConverter<Durability> {
         @Override
@@ -166,6 +224,10 @@ final class ServerCommand implements Callable<Integer> {
                 .sessionTtl(sessionTtl)
                 .tls(tlsCert, tlsKey)
                 .tlsClientCa(tlsClientCa)
+                .s3(s3Endpoint, s3Bucket, s3Region, s3Prefix, s3CredentialsFile)
+                .s3UploadRate(s3UploadRate)
+                .s3CacheSize(s3CacheSize)
+                .s3EncryptionKeyFile(s3EncryptionKeyFile)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM always stops the process: if a graceful stop hangs, the process halts after STOP_LIMIT.

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         description = "Create, change, list, show and delete stations.",
         subcommands = {StationCommand.Create.class, StationCommand.Update.class, StationCommand.ListStations.class,
             StationCommand.Info.class, StationCommand.Delete.class, StationCommand.Clean.class,
-            StationCommand.AttachSchema.class, StationCommand.DetachSchema.class, StationCommand.Browse.class})
+            StationCommand.AttachSchema.class, StationCommand.DetachSchema.class, StationCommand.Browse.class,
+            StationCommand.TierStatusCommand.class})
 final class StationCommand implements Runnable {
 
     @Spec
@@ -34,7 +35,7 @@ final class StationCommand implements Runnable {
     public void run() {
         throw new ParameterException(spec.commandLine(),
                 "Missing a station command: create, update, list, info, delete, clean, attach-schema, "
-                        + "detach-schema or browse");
+                        + "detach-schema, browse or tier-status");
     }
 
     /** The settings of create and update; unset ones take the broker's default (create) or stay (update). */
@@ -112,6 +113,18 @@ final class StationCommand implements Runnable {
                         + "(default: 1d).")
         Duration tombstoneRetention;
 
+        @Option(names = "--tiering", paramLabel = "on|off",
+                description = "Tiered storage: upload sealed segments to the server's object store (a server "
+                        + "started with --s3-bucket) and read them back from it when needed; the retention still "
+                        + "bounds the total (default: off).")
+        String tiering;
+
+        @Option(names = "--local-retention", paramLabel = "DUR|SIZE",
+                converter = Converters.LocalRetentionConverter.class,
+                description = "With tiering, what stays on the server's disk as well: a duration such as 2d or "
+                        + "12h, or a size per partition such as 10GiB (default: 1d).")
+        Converters.LocalRetention localRetention;
+
         StationOptions toOptions(CommandSpec spec) {
             final StationOptions.Builder b = StationOptions.builder();
             if (partitions != null) {
@@ -168,6 +181,18 @@ final class StationCommand implements Runnable {
                     throw new ParameterException(spec.commandLine(), "--dls-retention must be more than 0");
                 }
                 b.dlsRetention(dlsRetention);
+            }
+            b.tiering(onOff(spec, "--tiering", tiering));
+            if (localRetention != null) { // one limit replaces the other
+                if (localRetention.age() != null) {
+                    if (localRetention.age().compareTo(Duration.ofSeconds(1)) < 0) {
+                        throw new ParameterException(spec.commandLine(), "--local-retention must be at least 1s");
+                    }
+                    b.localRetention(localRetention.age()).localRetentionBytes(-1);
+                } else {
+                    b.localRetentionBytes(atLeast(spec, "--local-retention", localRetention.bytes(), 1))
+                            .localRetention(Duration.ofMillis(-1));
+                }
             }
             return b.build();
         }
@@ -394,6 +419,41 @@ final class StationCommand implements Runnable {
         }
     }
 
+    @Command(name = "tier-status", mixinStandardHelpOptions = true,
+            description = "Show a station's tiered storage per partition: what the object store holds, what is "
+                    + "still only local, uploads pending, the last upload and the last error.")
+    static final class TierStatusCommand implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+        @Mixin
+        private ServerOption server;
+        @Parameters(paramLabel = "NAME")
+        private String name;
+        @Option(names = "--json", description = "Print the status as one JSON object.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            final List<io.junction.client.TierStatus> status;
+            final StationInfo info;
+            try (JunctionClient client = server.connect()) {
+                info = client.station(name);
+                status = client.tierStatus(name);
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.tierStatus(name, status));
+            } else if (status.isEmpty()) {
+                out.println("station '" + name + "' has no tiered storage" + (Boolean.TRUE.equals(
+                        info.options().tiering()) ? " yet" : " (tiering is off: station update " + name
+                        + " --tiering on)"));
+            } else {
+                out.println(tierTable(status));
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "attach-schema", mixinStandardHelpOptions = true,
             description = {"Validate every value produced to the station against a schema from now on.",
                 "A request with a violating value is refused whole (SCHEMA_VIOLATION); its refused messages are "
@@ -502,6 +562,11 @@ final class StationCommand implements Runnable {
                         s.lastRetention().messagesRemoved(), s.lastRetention().segmentsBefore(),
                         s.lastRetention().segmentsAfter(), s.lastRetention().bytesBefore(),
                         s.lastRetention().bytesAfter()));
+        final boolean tiered = Boolean.TRUE.equals(o.tiering());
+        line(sb, "tiering", tiered ? "on" : "off");
+        if (tiered) {
+            line(sb, "local retention", localRetention(o));
+        }
         if (compacted) {
             line(sb, "last compaction", s.lastCompaction() == null ? "none since the server started"
                     : String.format("%s: %d messages removed, %d segments rewritten, bytes %d -> %d, %d keys kept, "
@@ -510,12 +575,57 @@ final class StationCommand implements Runnable {
                             s.lastCompaction().bytesAfter(), s.lastCompaction().keysKept(),
                             s.lastCompaction().duration().toMillis()));
         }
-        sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
+        if (!tiered && s.partitions().stream().noneMatch(PartitionInfo::remote)) {
+            sb.append(String.format("%-10s %16s %16s %14s", "PARTITION", "EARLIEST", "LATEST", "BYTES"));
+            for (PartitionInfo p : s.partitions()) {
+                sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d", p.partition(),
+                        p.earliestOffset(), p.latestOffset(), p.bytes()));
+            }
+            return sb.toString();
+        }
+        sb.append(String.format("%-10s %16s %16s %14s %16s %14s %-33s %14s", "PARTITION", "EARLIEST", "LATEST",
+                "BYTES", "LOCAL-EARLIEST", "LOCAL-BYTES", "REMOTE-OFFSETS", "REMOTE-BYTES"));
         for (PartitionInfo p : s.partitions()) {
-            sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d", p.partition(),
-                    p.earliestOffset(), p.latestOffset(), p.bytes()));
+            sb.append(System.lineSeparator()).append(String.format("%-10d %16d %16d %14d %16d %14d %-33s %14d",
+                    p.partition(), p.earliestOffset(), p.latestOffset(), p.bytes(), p.localEarliestOffset(),
+                    p.localBytes(), range(p.remoteEarliestOffset(), p.remoteEndOffset()), p.remoteBytes()));
         }
         return sb.toString();
+    }
+
+    /** {@code [first, end)}, or {@code none}. */
+    static String range(long first, long end) {
+        return first < 0 || end < 0 ? "none" : "[" + first + ", " + end + ")";
+    }
+
+    private static String localRetention(StationOptions o) {
+        final boolean age = o.localRetention() != null && !o.localRetention().isNegative();
+        final boolean size = o.localRetentionBytes() > 0;
+        if (!age && !size) {
+            return "1d (default)";
+        }
+        return (age ? Converters.format(o.localRetention()) : "") + (age && size ? " or " : "")
+                + (size ? o.localRetentionBytes() + " bytes per partition" : "");
+    }
+
+    /** Per partition: remote range, segments and bytes, local start and bytes, pending uploads, errors. */
+    static String tierTable(List<io.junction.client.TierStatus> partitions) {
+        final StringBuilder sb = new StringBuilder(String.format("%-10s %-33s %8s %14s %16s %14s %8s %14s %-24s %8s",
+                "PARTITION", "REMOTE-OFFSETS", "SEGMENTS", "REMOTE-BYTES", "LOCAL-FIRST", "LOCAL-BYTES", "PENDING",
+                "PENDING-BYTES", "LAST-UPLOAD", "FAILURES"));
+        final StringBuilder errors = new StringBuilder();
+        for (io.junction.client.TierStatus t : partitions) {
+            sb.append(System.lineSeparator()).append(String.format("%-10d %-33s %8d %14d %16d %14d %8d %14d %-24s %8d",
+                    t.partition(), range(t.remoteFirstOffset(), t.remoteEndOffset()), t.remoteSegments(),
+                    t.remoteBytes(), t.localFirstOffset(), t.localBytes(), t.pendingSegments(), t.pendingBytes(),
+                    t.lastUpload() == null ? "never" : t.lastUpload().toString(), t.failures()));
+            if (t.lastError() != null) {
+                errors.append(System.lineSeparator()).append("partition ").append(t.partition()).append(": last error")
+                        .append(t.lastErrorAt() == null ? "" : " at " + t.lastErrorAt()).append(": ")
+                        .append(t.lastError());
+            }
+        }
+        return sb.append(errors).toString();
     }
 
     private static void line(StringBuilder sb, String name, String value) {

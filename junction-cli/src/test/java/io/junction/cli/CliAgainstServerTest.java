@@ -233,6 +233,41 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void refusesTieringOnAServerWithoutAnObjectStoreAndShowsNoTierStatus() {
+        assertThat(run("station", "create", "cold", "--tiering", "on", "--local-retention", "2d")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_CONFIG: tiering needs an object store")
+                .contains("--s3-bucket");
+        assertThat(run("station", "create", "cold", "--local-retention", "10GiB")).isZero();
+        assertThat(run("station", "update", "cold", "--tiering", "on")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_CONFIG: tiering needs an object store");
+
+        assertThat(run("station", "info", "cold")).isZero();
+        assertThat(out()).contains("tiering:            off").doesNotContain("REMOTE");
+        assertThat(run("station", "info", "cold", "--json")).isZero();
+        assertThat(out()).contains("\"tiering\":false", "\"local_earliest_offset\":0", "\"remote_earliest_offset\":-1",
+                "\"remote_end_offset\":-1", "\"remote_bytes\":0");
+        assertThat(run("station", "tier-status", "cold")).isZero();
+        assertThat(out()).isEqualTo("station 'cold' has no tiered storage (tiering is off: station update cold "
+                + "--tiering on)");
+        assertThat(run("station", "tier-status", "cold", "--json")).isZero();
+        assertThat(out()).isEqualTo("{\"station\":\"cold\",\"partitions\":[]}");
+        assertThat(run("station", "tier-status", "nope")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("UNKNOWN_STATION: ");
+    }
+
+    @Test
+    void refusesAFullHistoryGroupOnAStationWithoutTiering() {
+        run("station", "create", "flat");
+        run("produce", "flat", "x");
+        assertThat(run("consume", "flat", "--group", "all", "--history", "full", "--count", "1", "--timeout",
+                "2s")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("INVALID_ARGUMENT: ");
+        assertThat(run("consume", "flat", "--group", "latest", "--history", "compacted", "--count", "1")).isZero();
+        assertThat(run("group", "info", "flat", "latest", "--json")).isZero();
+        assertThat(out()).contains("\"history\":\"compacted\"");
+    }
+
+    @Test
     void cleansAStationNow() {
         assertThat(run("station", "create", "tidy", "--retention-messages", "1")).isZero();
         assertThat(run("station", "clean", "tidy")).isZero();

@@ -60,6 +60,41 @@ class ClientCommandsTest {
     }
 
     @Test
+    void rejectsALocalRetentionThatIsNeitherADurationNorASize() {
+        for (String bad : new String[] {"2 days", "100", "10 parsecs", "-1d"}) {
+            out.getBuffer().setLength(0);
+            err.getBuffer().setLength(0);
+            assertThat(run("station", "create", "orders", "--tiering", "on", "--local-retention", bad))
+                    .as(bad).isEqualTo(2);
+            assertThat(err.toString()).contains("Invalid value for option '--local-retention'",
+                    "is neither a duration", "nor a size");
+        }
+    }
+
+    @Test
+    void rejectsALocalRetentionBelowASecondAndATieringOtherThanOnOrOff() {
+        assertThat(run("station", "update", "orders", "--local-retention", "500ms")).isEqualTo(2);
+        assertThat(err.toString()).contains("--local-retention must be at least 1s");
+        assertThat(run("station", "create", "orders", "--tiering", "yes")).isEqualTo(2);
+        assertThat(err.toString()).contains("Invalid value for option '--tiering': 'yes' is neither on nor off");
+    }
+
+    @Test
+    void rejectsAnUnknownHistory() {
+        assertThat(run("consume", "orders", "--group", "g", "--history", "all")).isEqualTo(2);
+        assertThat(err.toString()).contains("Invalid value for option '--history'",
+                "'all' is not a history: use compacted or full");
+    }
+
+    @Test
+    void rejectsABadS3EndpointAndUploadRateOfTheServer() {
+        assertThat(run("server", "--s3-bucket", "b-1", "--s3-endpoint", "not a url")).isEqualTo(2);
+        assertThat(err.toString()).contains("Invalid value for option '--s3-endpoint'", "is not a URL");
+        assertThat(run("server", "--s3-bucket", "b-1", "--s3-upload-rate", "fast")).isEqualTo(2);
+        assertThat(err.toString()).contains("Invalid value for option '--s3-upload-rate'", "is not a size");
+    }
+
+    @Test
     void requiresAGroupToConsume() {
         assertThat(run("consume", "orders")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required option: '--group=G'");

@@ -59,7 +59,30 @@ class JsonTest {
                 + "\"messages\":3,\"bytes\":99,\"created_at\":\"1970-01-01T00:00:00Z\",\"retention_age_ms\":604800000,"
                 + "\"retention_bytes\":0,\"retention_messages\":0,\"ack_timeout_ms\":30000,\"max_deliveries\":5,"
                 + "\"segment_bytes\":0,"
-                + "\"partition_info\":[{\"partition\":0,\"earliest_offset\":0,\"latest_offset\":3,\"bytes\":99}]}");
+                + "\"partition_info\":[{\"partition\":0,\"earliest_offset\":0,\"latest_offset\":3,\"bytes\":99,"
+                + "\"local_earliest_offset\":0,\"local_bytes\":99,\"remote_earliest_offset\":-1,"
+                + "\"remote_end_offset\":-1,\"remote_bytes\":0}]}");
+    }
+
+    @Test
+    void rendersATieredStationsLocalAndRemotePartsAndItsTierStatus() {
+        final StationOptions options = StationOptions.builder().tiering(true).localRetention(Duration.ofDays(2))
+                .build();
+        final StationInfo station = new StationInfo("default", "cold", options, List.of(new PartitionInfo(0, 0, 900,
+                9000, 600, 3000, 0, 600, 6000)), 900, 9000, Instant.EPOCH);
+
+        assertThat(Json.station(station)).contains("\"tiering\":true,\"local_retention_ms\":172800000,"
+                + "\"local_retention_bytes\":0", "\"local_earliest_offset\":600,\"local_bytes\":3000,"
+                + "\"remote_earliest_offset\":0,\"remote_end_offset\":600,\"remote_bytes\":6000}");
+        assertThat(Json.tierStatus("cold", List.of(new io.junction.client.TierStatus(0, 0, 600, 2, 6000, 600, 3000, 1,
+                1000, Instant.EPOCH, 2, 6000, 1, "timeout", Instant.ofEpochSecond(1))))).isEqualTo("{\"station\":"
+                + "\"cold\",\"partitions\":[{\"partition\":0,\"remote_first_offset\":0,\"remote_end_offset\":600,"
+                + "\"remote_segments\":2,\"remote_bytes\":6000,\"local_first_offset\":600,\"local_bytes\":3000,"
+                + "\"pending_segments\":1,\"pending_bytes\":1000,\"last_upload\":\"1970-01-01T00:00:00Z\","
+                + "\"uploaded_segments\":2,\"uploaded_bytes\":6000,\"failures\":1,\"last_error\":\"timeout\","
+                + "\"last_error_at\":\"1970-01-01T00:00:01Z\"}]}");
+        assertThat(StationCommand.describe(station)).contains("tiering:            on",
+                "local retention:    2d", "REMOTE-OFFSETS", "[0, 600)");
     }
 
     @Test

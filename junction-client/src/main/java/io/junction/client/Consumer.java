@@ -87,6 +87,7 @@ public final class Consumer implements AutoCloseable {
     private final StartPosition start;
     private final Ordering ordering;
     private final OnDeadLetter onDeadLetter;
+    private final History history;
     private final int prefetch;
     private final long maxMessages;
     private final Handler handler;
@@ -135,6 +136,7 @@ public final class Consumer implements AutoCloseable {
         this.start = b.start;
         this.ordering = b.ordering;
         this.onDeadLetter = b.onDeadLetter;
+        this.history = b.history;
         this.prefetch = b.prefetch;
         this.maxMessages = b.maxMessages;
         this.handler = b.handler;
@@ -372,7 +374,8 @@ public final class Consumer implements AutoCloseable {
         ConsumeGrpc.newStub(client.consumeChannel()).consume(observer);
         final Subscribe.Builder subscribe = Subscribe.newBuilder().setTenant(client.tenant()).setStation(station)
                 .setGroup(group).setStart(Protos.start(start)).setOrdering(Protos.ordering(ordering))
-                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName()).setBatches(true)
+                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName())
+                .setHistory(history == null ? "" : history.wireName()).setBatches(true)
                 .setStoredBatches(true)
                 .setInitialCredits((int) wanted);
         if (memberName != null) {
@@ -723,6 +726,7 @@ public final class Consumer implements AutoCloseable {
         private StartPosition start = StartPosition.earliest();
         private Ordering ordering;
         private OnDeadLetter onDeadLetter;
+        private History history;
         private int prefetch = 100;
         private long maxMessages = Long.MAX_VALUE;
         private Handler handler;
@@ -757,6 +761,15 @@ public final class Consumer implements AutoCloseable {
          */
         public Builder onDeadLetter(OnDeadLetter onDeadLetter) {
             this.onDeadLetter = onDeadLetter;
+            return this;
+        }
+
+        /**
+         * The messages the group reads if this subscription creates it: the compacted view or, on a station with
+         * tiering, the full history ({@link History#FULL}). An existing group keeps its own. Default null: compacted.
+         */
+        public Builder history(History history) {
+            this.history = history;
             return this;
         }
 

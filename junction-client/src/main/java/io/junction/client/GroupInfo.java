@@ -10,9 +10,18 @@ import java.util.List;
  * @param ordering the group's ordering, fixed when it was created; null when the broker does not say
  * @param onDeadLetter what the group does with a key whose message was dead-lettered; null when not known
  * @param deadLetters the group's open dead letters in the station's dead-letter station
+ * @param history the messages the group reads (compacted view or full history), fixed when it was created; null
+ *     when not known
  */
 public record GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
-        List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters) {
+        List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters,
+        History history) {
+
+    /** A group whose history is not known. */
+    public GroupInfo(String station, String name, long lag, long inFlight, List<Member> members,
+            List<Partition> partitions, Ordering ordering, OnDeadLetter onDeadLetter, long deadLetters) {
+        this(station, name, lag, inFlight, members, partitions, ordering, onDeadLetter, deadLetters, null);
+    }
 
     public GroupInfo {
         members = List.copyOf(members);

@@ -357,10 +357,20 @@ public final class JunctionClient implements AutoCloseable {
      */
     public GroupInfo createGroup(String station, String group, StartPosition start, Ordering ordering,
             OnDeadLetter onDeadLetter) {
+        return createGroup(station, group, start, ordering, onDeadLetter, null);
+    }
+
+    /**
+     * As above, reading {@code history} (null: the compacted view; {@link History#FULL} needs a station with
+     * tiering, else {@link ErrorCode#INVALID_ARGUMENT}). An existing group is returned unchanged.
+     */
+    public GroupInfo createGroup(String station, String group, StartPosition start, Ordering ordering,
+            OnDeadLetter onDeadLetter, History history) {
         return call(() -> Protos.group(admin().createGroup(CreateGroupRequest.newBuilder().setTenant(tenant)
                 .setStation(station).setGroup(group).setStart(Protos.start(start))
                 .setOrdering(Protos.ordering(ordering))
-                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName()).build())));
+                .setOnDeadLetter(onDeadLetter == null ? "" : onDeadLetter.wireName())
+                .setHistory(history == null ? "" : history.wireName()).build())));
     }
 
     /** The group of that name; {@link ErrorCode#UNKNOWN_GROUP} if there is none. */
@@ -539,6 +549,15 @@ public final class JunctionClient implements AutoCloseable {
             }
             return summary;
         });
+    }
+
+    /**
+     * The station's tiered storage, per partition: what the object store holds, what is still only local, uploads
+     * pending, the last upload and error. Empty for a station without tiering.
+     */
+    public List<TierStatus> tierStatus(String station) {
+        return call(() -> admin().tierStatus(io.junction.api.v1.TierStatusRequest.newBuilder().setTenant(tenant)
+                .setStation(station).build()).getPartitionsList().stream().map(Protos::tierStatus).toList());
     }
 
     /** The first (up to) 100 open dead letters of {@code station}, of {@code group} (null: every group). */

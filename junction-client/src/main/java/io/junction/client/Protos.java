@@ -51,6 +51,13 @@ final class Protos {
         if (o.tombstoneRetention() != null) {
             b.setTombstoneRetentionMs(o.tombstoneRetention().toMillis());
         }
+        if (o.tiering() != null) {
+            b.setTiering(o.tiering());
+        }
+        if (o.localRetention() != null) {
+            b.setLocalRetentionMs(o.localRetention().isNegative() ? -1 : o.localRetention().toMillis());
+        }
+        b.setLocalRetentionBytes(o.localRetentionBytes() < 0 ? -1 : o.localRetentionBytes());
         return b.build();
     }
 
@@ -62,7 +69,9 @@ final class Protos {
                 c.hasRetentionAck() ? c.getRetentionAck() : null, c.getSegmentBytes(),
                 c.hasCompaction() ? c.getCompaction() : null,
                 c.hasCompactionLagMs() ? Duration.ofMillis(c.getCompactionLagMs()) : null,
-                c.hasTombstoneRetentionMs() ? Duration.ofMillis(c.getTombstoneRetentionMs()) : null);
+                c.hasTombstoneRetentionMs() ? Duration.ofMillis(c.getTombstoneRetentionMs()) : null,
+                c.hasTiering() ? c.getTiering() : null, duration(c.getLocalRetentionMs()),
+                c.getLocalRetentionBytes());
     }
 
     /** A maintenance pass; null when none ran (the broker sends at_ms 0). */
@@ -90,7 +99,8 @@ final class Protos {
         final List<PartitionInfo> partitions = new ArrayList<>(s.getPartitionsCount());
         for (io.junction.api.v1.PartitionInfo p : s.getPartitionsList()) {
             partitions.add(new PartitionInfo(p.getPartition(), p.getEarliestOffset(), p.getLatestOffset(),
-                    p.getBytes()));
+                    p.getBytes(), p.getLocalEarliestOffset(), p.getLocalBytes(), p.getRemoteEarliestOffset(),
+                    p.getRemoteEndOffset(), p.getRemoteBytes()));
         }
         return new StationInfo(s.getTenant(), s.getName(), options(s.getConfig()), partitions, s.getMessages(),
                 s.getBytes(), Instant.ofEpochMilli(s.getCreatedAtMs()), run(s.getLastRetention()),
@@ -117,7 +127,16 @@ final class Protos {
                     p.getLag(), p.getSkipped()));
         }
         return new GroupInfo(g.getStation(), g.getName(), g.getLag(), g.getInFlight(), members, partitions,
-                ordering(g.getOrdering()), OnDeadLetter.fromWireName(g.getOnDeadLetter()), g.getDeadLetters());
+                ordering(g.getOrdering()), OnDeadLetter.fromWireName(g.getOnDeadLetter()), g.getDeadLetters(),
+                History.fromWireName(g.getHistory()));
+    }
+
+    static TierStatus tierStatus(io.junction.api.v1.PartitionTierStatus t) {
+        return new TierStatus(t.getPartition(), t.getRemoteFirstOffset(), t.getRemoteEndOffset(),
+                t.getRemoteSegments(), t.getRemoteBytes(), t.getLocalFirstOffset(), t.getLocalBytes(),
+                t.getPendingSegments(), t.getPendingBytes(), instant(t.getLastUploadMs()), t.getUploadedSegments(),
+                t.getUploadedBytes(), t.getFailures(), t.getLastError().isEmpty() ? null : t.getLastError(),
+                instant(t.getLastErrorMs()));
     }
 
     static DeadLetter deadLetter(io.junction.api.v1.DeadLetter d) {

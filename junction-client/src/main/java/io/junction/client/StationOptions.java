@@ -25,11 +25,28 @@ import java.time.Duration;
  *     (update). Not combinable with retention by bytes, messages or acks.
  * @param compactionLag messages younger than this are never compacted; null: 0 (create), unchanged (update)
  * @param tombstoneRetention how long a tombstone stays readable; null: 1 day (create), unchanged (update)
+ * @param tiering tiered storage: sealed segments uploaded to the server's object store and read back from it;
+ *     null: off (create), unchanged (update). Needs a server started with an object store.
+ * @param localRetention with tiering, how long uploaded segments stay on the server's disk too; null: unset (no
+ *     limit by age on create, unchanged on update); negative: no limit by age. With neither local limit the
+ *     broker keeps 1 day.
+ * @param localRetentionBytes with tiering, the most bytes per partition kept on the server's disk; 0: unset (no
+ *     limit by size on create, unchanged on update); negative: no limit by size
  */
 public record StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
         Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
         Duration dlsRetention, Boolean retentionAck, long segmentBytes, Boolean compaction, Duration compactionLag,
-        Duration tombstoneRetention) {
+        Duration tombstoneRetention, Boolean tiering, Duration localRetention, long localRetentionBytes) {
+
+    /** Options with tiering left unset. */
+    public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
+            Duration ackTimeout, int maxDeliveries, Ordering ordering, Duration dedupWindow, OnDeadLetter onDeadLetter,
+            Duration dlsRetention, Boolean retentionAck, long segmentBytes, Boolean compaction, Duration compactionLag,
+            Duration tombstoneRetention) {
+        this(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout, maxDeliveries, ordering,
+                dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes, compaction, compactionLag,
+                tombstoneRetention, null, null, 0);
+    }
 
     /** Options with segment size and compaction left unset. */
     public StationOptions(int partitions, Duration retentionAge, long retentionBytes, long retentionMessages,
@@ -97,8 +114,32 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
         private Boolean compaction;
         private Duration compactionLag;
         private Duration tombstoneRetention;
+        private Boolean tiering;
+        private Duration localRetention;
+        private long localRetentionBytes;
 
         private Builder() {
+        }
+
+        /** Tiered storage on or off (needs a server with an object store). */
+        public Builder tiering(Boolean tiering) {
+            this.tiering = tiering;
+            return this;
+        }
+
+        /**
+         * With tiering, keep uploaded segments on the server's disk this long (negative: no limit by age); with
+         * neither this nor {@link #localRetentionBytes} the broker keeps 1 day.
+         */
+        public Builder localRetention(Duration localRetention) {
+            this.localRetention = localRetention;
+            return this;
+        }
+
+        /** With tiering, keep at most this many bytes per partition on the server's disk (negative: no limit). */
+        public Builder localRetentionBytes(long localRetentionBytes) {
+            this.localRetentionBytes = localRetentionBytes;
+            return this;
         }
 
         /** The size at which a partition's segment is sealed (1 KiB .. 1 GiB); fixed at creation. */
@@ -188,7 +229,7 @@ public record StationOptions(int partitions, Duration retentionAge, long retenti
         public StationOptions build() {
             return new StationOptions(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
                     maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, retentionAck, segmentBytes,
-                    compaction, compactionLag, tombstoneRetention);
+                    compaction, compactionLag, tombstoneRetention, tiering, localRetention, localRetentionBytes);
         }
     }
 }

@@ -167,7 +167,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     public void createGroup(CreateGroupRequest request, StreamObserver<GroupInfo> out) {
         answer(out, () -> Convert.group(broker.createGroup(request.getTenant(), request.getStation(),
                 request.getGroup(), Convert.start(request.getStart(), request.hasStart()),
-                Convert.ordering(request.getOrdering()), Convert.onDeadLetter(request.getOnDeadLetter()))));
+                Convert.ordering(request.getOrdering()), Convert.onDeadLetter(request.getOnDeadLetter()),
+                Convert.history(request.getHistory()))));
     }
 
     @Override
@@ -313,5 +314,11 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void detachSchema(io.junction.api.v1.DetachSchemaRequest request, StreamObserver<StationInfo> out) {
         answer(out, () -> Convert.station(broker.detachSchema(request.getTenant(), request.getStation())));
+    }
+
+    @Override
+    public void tierStatus(io.junction.api.v1.TierStatusRequest request,
+            StreamObserver<io.junction.api.v1.TierStatusResponse> out) {
+        answer(out, () -> Convert.tierStatus(broker.tierStatus(request.getTenant(), request.getStation())));
     }
 }

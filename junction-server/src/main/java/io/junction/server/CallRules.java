@@ -71,6 +71,8 @@ final class CallRules {
         tenant(r, AdminGrpc.getListSchemasMethod().getFullMethodName(), VIEW);
         station(r, AdminGrpc.getAttachSchemaMethod().getFullMethodName(), MANAGE_STATIONS, "station");
         station(r, AdminGrpc.getDetachSchemaMethod().getFullMethodName(), MANAGE_STATIONS, "station");
+        // Admin: tiered storage
+        station(r, AdminGrpc.getTierStatusMethod().getFullMethodName(), VIEW, "station");
         // Produce and consume: every produce request; a consume stream's subscription
         station(r, ProduceGrpc.getProduceMethod().getFullMethodName(), PRODUCE, "station");
         r.put(ConsumeGrpc.getConsumeMethod().getFullMethodName(), new Rule(CONSUME, "subscribe", "station",

@@ -267,13 +267,14 @@ final class ConsumeService extends ConsumeGrpc.ConsumeImplBase {
             }
             Ordering ordering = Convert.ordering(s.getOrdering()); // INVALID_CONFIG before anything is sent
             OnDeadLetter onDeadLetter = Convert.onDeadLetter(s.getOnDeadLetter());
+            io.junction.broker.History history = Convert.history(s.getHistory());
             batches = s.getBatches();
             storedBatches = s.getBatches() && s.getStoredBatches();
             tenant = s.getTenant();
             // Subscribed goes out from joined(), on the group's owner thread, before any message. Not under the
             // lock: joining waits for the owner thread, which may be delivering to us.
             GroupMember joined = broker.subscribe(s.getTenant(), s.getStation(), s.getGroup(),
-                    Convert.start(s.getStart(), s.hasStart()), ordering, onDeadLetter, s.getMemberName(),
+                    Convert.start(s.getStart(), s.hasStart()), ordering, onDeadLetter, history, s.getMemberName(),
                     s.getInitialCredits(), this);
             member = joined;
             synchronized (this) {

@@ -71,7 +71,29 @@ final class Convert {
                 c.getDlsRetentionMs() == 0 ? StationConfig.DEFAULT_DLS_RETENTION
                         : Duration.ofMillis(c.getDlsRetentionMs())).withRetentionAck(c.getRetentionAck())
                 .withSegmentBytes(c.getSegmentBytes())
-                .withCompaction(compaction(c, StationConfig.Compaction.OFF)).validate();
+                .withCompaction(compaction(c, StationConfig.Compaction.OFF))
+                .withTiering(tiering(c, StationConfig.Tiering.OFF)).validate();
+    }
+
+    /**
+     * The tiering fields of a request over {@code current}: an absent {@code tiering} keeps it on or off; a local
+     * retention of 0 keeps the current limit, -1 removes it.
+     */
+    static StationConfig.Tiering tiering(io.junction.api.v1.StationConfig c, StationConfig.Tiering current) {
+        boolean enabled = c.hasTiering() ? c.getTiering() : current.enabled();
+        long ms = c.getLocalRetentionMs();
+        long bytes = c.getLocalRetentionBytes();
+        if (ms < -1) {
+            throw new BrokerException(io.junction.errors.ErrorCode.INVALID_CONFIG,
+                    "local_retention_ms must be positive, 0 (unset) or -1 (no limit by age), was " + ms);
+        }
+        if (bytes < -1) {
+            throw new BrokerException(io.junction.errors.ErrorCode.INVALID_CONFIG,
+                    "local_retention_bytes must be positive, 0 (unset) or -1 (no limit by size), was " + bytes);
+        }
+        Duration age = ms == 0 ? current.localRetention() : ms == -1 ? null : Duration.ofMillis(ms);
+        long size = bytes == 0 ? current.localRetentionBytes() : Math.max(bytes, 0);
+        return new StationConfig.Tiering(enabled, age, size);
     }
 
     /** The compaction fields of a request over {@code current} (absent fields keep it). */
@@ -105,7 +127,8 @@ final class Convert {
                 c.getDlsRetentionMs() == 0 ? current.dlsRetention() : Duration.ofMillis(c.getDlsRetentionMs()))
                 .withRetentionAck(c.hasRetentionAck() ? c.getRetentionAck() : current.retentionAck())
                 .withSegmentBytes(c.getSegmentBytes() != 0 ? c.getSegmentBytes() : current.segmentBytes())
-                .withCompaction(compaction(c, current.compaction())).withSchema(current.schema()).validate();
+                .withCompaction(compaction(c, current.compaction())).withSchema(current.schema())
+                .withTiering(tiering(c, current.tiering())).validate();
     }
 
     private static StationConfig with(StationConfig c, Ordering ordering, Duration dedupWindow,
@@ -144,7 +167,11 @@ final class Convert {
                 .setTombstoneRetentionMs(c.compaction().tombstoneRetention().toMillis())
                 .setSchema(c.schema() == null ? "" : c.schema().name())
                 .setSchemaVersion(c.schema() == null ? 0 : c.schema().version())
-                .setSchemaDeadLetterViolations(c.schema() != null && c.schema().deadLetterViolations()).build();
+                .setSchemaDeadLetterViolations(c.schema() != null && c.schema().deadLetterViolations())
+                .setTiering(c.tiering().enabled())
+                .setLocalRetentionMs(c.tiering().localRetention() == null ? -1
+                        : c.tiering().localRetention().toMillis())
+                .setLocalRetentionBytes(c.tiering().localRetentionBytes()).build();
     }
 
     static io.junction.api.v1.SchemaInfo schema(io.junction.broker.SchemaInfo s) {
@@ -202,7 +229,10 @@ final class Convert {
         }
         for (StationInfo.PartitionInfo p : s.partitions()) {
             b.addPartitions(io.junction.api.v1.PartitionInfo.newBuilder().setPartition(p.partition())
-                    .setEarliestOffset(p.earliestOffset()).setLatestOffset(p.nextOffset()).setBytes(p.bytes()));
+                    .setEarliestOffset(p.earliestOffset()).setLatestOffset(p.nextOffset()).setBytes(p.bytes())
+                    .setLocalEarliestOffset(p.localEarliestOffset()).setLocalBytes(p.localBytes())
+                    .setRemoteEarliestOffset(p.remoteEarliestOffset()).setRemoteEndOffset(p.remoteEndOffset())
+                    .setRemoteBytes(p.remoteBytes()));
         }
         return b.build();
     }
@@ -214,7 +244,8 @@ final class Convert {
         io.junction.api.v1.GroupInfo.Builder b = io.junction.api.v1.GroupInfo.newBuilder().setStation(g.station())
                 .setName(g.name()).setLag(g.lag()).setInFlight(g.inFlight())
                 .setOrdering(g.ordering().wireName()).setOnDeadLetter(g.onDeadLetter().wireName())
-                .setDeadLetters(g.deadLetters());
+                .setDeadLetters(g.deadLetters())
+                .setHistory((g.history() == null ? io.junction.broker.History.COMPACTED : g.history()).wireName());
         b.setMemberCount(g.members().size());
         for (GroupInfo.Member m : g.members().subList(0, Math.min(g.members().size(), MAX_MEMBERS_LISTED))) {
             b.addMembers(io.junction.api.v1.MemberInfo.newBuilder().setMemberId(m.id()).setName(m.name())
@@ -224,6 +255,31 @@ final class Convert {
             b.addPartitions(io.junction.api.v1.GroupPartitionInfo.newBuilder().setPartition(p.partition())
                     .setAckFloor(p.ackFloor()).setNextOffset(p.nextOffset()).setLag(p.lag())
                     .setSkipped(p.skipped()));
+        }
+        return b.build();
+    }
+
+    /**
+     * A group's history named on the wire; null for "" (the compacted view).
+     *
+     * @throws io.junction.broker.BrokerException INVALID_ARGUMENT for anything but compacted or full
+     */
+    static io.junction.broker.History history(String wireName) {
+        return wireName.isEmpty() ? null : io.junction.broker.History.parse(wireName);
+    }
+
+    /** A station's tier status, partition by partition. */
+    static io.junction.api.v1.TierStatusResponse tierStatus(java.util.List<io.junction.tier.TierStatus> partitions) {
+        io.junction.api.v1.TierStatusResponse.Builder b = io.junction.api.v1.TierStatusResponse.newBuilder();
+        for (io.junction.tier.TierStatus t : partitions) {
+            b.addPartitions(io.junction.api.v1.PartitionTierStatus.newBuilder().setPartition(t.partition())
+                    .setRemoteFirstOffset(t.remoteFirstOffset()).setRemoteEndOffset(t.remoteEndOffset())
+                    .setRemoteSegments(t.remoteSegments()).setRemoteBytes(t.remoteBytes())
+                    .setLocalFirstOffset(t.localFirstOffset()).setLocalBytes(t.localBytes())
+                    .setPendingSegments(t.pendingSegments()).setPendingBytes(t.pendingBytes())
+                    .setLastUploadMs(t.lastUploadMs()).setUploadedSegments(t.uploadedSegments())
+                    .setUploadedBytes(t.uploadedBytes()).setFailures(t.failures())
+                    .setLastError(t.lastError() == null ? "" : t.lastError()).setLastErrorMs(t.lastErrorMs()));
         }
         return b.build();
     }

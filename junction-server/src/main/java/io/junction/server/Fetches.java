@@ -269,7 +269,8 @@ final class Fetches implements AutoCloseable {
             if (m == null) {
                 try {
                     m = broker.subscribe(key.tenant(), key.station(), key.group(), Convert.start(request.getStart(),
-                            request.hasStart()), null, null, "fetch: " + key.caller(), 0, this);
+                            request.hasStart()), null, null, Convert.history(request.getHistory()),
+                            "fetch: " + key.caller(), 0, this);
                 } catch (RuntimeException e) {
                     retire(true); // nothing joined: nothing kept
                     throw e;

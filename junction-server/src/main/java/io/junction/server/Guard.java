@@ -250,7 +250,8 @@ final class Guard implements ServerInterceptor {
     /** Calls that change something: recorded whatever their result. Reads are recorded only when refused. */
     static boolean changes(String service, String action) {
         return (service.equals("Admin") || service.equals("Access")) && !action.startsWith("Get")
-                && !action.startsWith("List") && !action.startsWith("Browse") && !action.equals("WhoAmI");
+                && !action.startsWith("List") && !action.startsWith("Browse") && !action.equals("WhoAmI")
+                && !action.equals("TierStatus");
     }
 
     /** What a request acts on, for the audit: e.g. "station orders, group g", "user alice". */

@@ -30,6 +30,10 @@ import io.junction.connect.ConnectorTypes;
 import io.junction.connect.Connectors;
 import io.junction.broker.BrokerConfig;
 import io.junction.security.AccessControl;
+import io.junction.tier.ObjectStore;
+import io.junction.tier.S3ObjectStore;
+import io.junction.tier.TierSettings;
+import io.junction.tier.Tiering;
 
 /**
  * A running Junction server: it holds the data directory and listens with one Armeria server on two ports, gRPC
@@ -57,6 +61,7 @@ public final class JunctionServer implements AutoCloseable {
 
     private final DataDirLock lock;
     private final Broker broker;
+    private final ObjectStore objectStore; // null without tiered storage; closed after the broker
     private final Services services;
     private final Server server;
     private final Metrics metrics;
@@ -65,8 +70,9 @@ public final class JunctionServer implements AutoCloseable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private boolean closed; // guarded by this
 
-    private JunctionServer(DataDirLock lock, Broker broker, Services services, Server server, Metrics metrics,
-            int grpcPort, int httpPort) {
+    private JunctionServer(DataDirLock lock, Broker broker, ObjectStore objectStore, Services services, Server server,
+            Metrics metrics, int grpcPort, int httpPort) {
+        this.objectStore = objectStore;
         this.metrics = metrics;
         this.lock = lock;
         this.broker = broker;
@@ -85,10 +91,12 @@ public final class JunctionServer implements AutoCloseable {
     public static JunctionServer start(ServerConfig config) {
         final DataDirLock lock = DataDirLock.acquire(config.dataDir());
         Broker broker = null;
+        ObjectStore store = null;
         try {
-            broker = openBroker(lock.dir(), config);
+            store = openObjectStore(config);
+            broker = openBroker(lock.dir(), config, store);
             final AccessControl access = openAccess(lock.dir(), config);
-            final JunctionServer server = listen(config, lock, broker, access);
+            final JunctionServer server = listen(config, lock, broker, store, access);
             log.info("Junction {} listening: gRPC on {}, HTTP on {}, data in {}; auth {}", VERSION,
                     endpoint(config.host(), server.grpcPort), endpoint(config.host(), server.httpPort), lock.dir(),
                     config.auth() == ServerConfig.AuthMode.LOOPBACK
@@ -97,6 +105,9 @@ public final class JunctionServer implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (broker != null) {
                 broker.close();
+            }
+            if (store != null) {
+                store.close();
             }
             try {
                 lock.close();
@@ -107,13 +118,56 @@ public final class JunctionServer implements AutoCloseable {
         }
     }
 
-    private static Broker openBroker(Path dataDir, ServerConfig config) {
+    /**
+     * The object store of {@code --s3-bucket}, checked (the bucket exists and the credentials may use it); null
+     * without tiered storage.
+     */
+    private static ObjectStore openObjectStore(ServerConfig config) {
+        TierSettings tiering = config.tiering();
+        if (tiering == null) {
+            return null;
+        }
+        S3ObjectStore store;
         try {
-            return Broker.open(new BrokerConfig(dataDir, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, config.durability(),
-                    config.flushInterval(), java.time.Clock.systemUTC(), config.segmentBytes(),
-                    config.compactionThrottle(), config.consumerLimits()));
+            store = S3ObjectStore.open(tiering.s3());
         } catch (RuntimeException e) {
+            throw new StartupException("cannot set up the object store " + tiering.s3().describe() + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            store.check();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw new StartupException("cannot reach the object store " + tiering.s3().describe() + " (--"
+                    + ServerConfig.S3_BUCKET + ", --" + ServerConfig.S3_ENDPOINT + "): " + e.getMessage(), e);
+        }
+        return store;
+    }
+
+    private static Broker openBroker(Path dataDir, ServerConfig config, ObjectStore store) {
+        final BrokerConfig brokerConfig = new BrokerConfig(dataDir, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES,
+                config.durability(), config.flushInterval(), java.time.Clock.systemUTC(), config.segmentBytes(),
+                config.compactionThrottle(), config.consumerLimits());
+        final Tiering tiering = store == null ? null : startTiering(dataDir, config, store);
+        try {
+            if (tiering == null) {
+                return Broker.open(brokerConfig);
+            }
+            Broker broker = Broker.open(brokerConfig, tiering);
+            log.info("Tiered storage in {}", store.describe());
+            return broker;
+        } catch (RuntimeException e) { // a broker that fails to open has closed the tiering it was given
             throw new StartupException("cannot open the broker's data in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Tiering startTiering(Path dataDir, ServerConfig config, ObjectStore store) {
+        try {
+            return Tiering.start(config.tiering(), store, java.time.Clock.systemUTC(), dataDir);
+        } catch (IOException e) {
+            Path key = config.tiering().encryptionKeyFile();
+            throw new StartupException("cannot start tiered storage in " + dataDir + (key == null ? "" : " with "
+                    + ServerConfig.S3_ENCRYPTION_KEY_FILE + " " + key) + ": " + e.getMessage(), e);
         }
     }
 
@@ -165,7 +219,7 @@ public final class JunctionServer implements AutoCloseable {
     /** Threads that run the gRPC services' calls, at most. */
     static final int BLOCKING_THREADS = 32;
 
-    private static JunctionServer listen(ServerConfig config, DataDirLock lock, Broker broker,
+    private static JunctionServer listen(ServerConfig config, DataDirLock lock, Broker broker, ObjectStore store,
             AccessControl access) {
         final InetSocketAddress grpcAddress = address(config.host(), config.port());
         final InetSocketAddress httpAddress = address(config.host(), config.httpPort());
@@ -224,7 +278,7 @@ public final class JunctionServer implements AutoCloseable {
         final List<InetSocketAddress> bound = List.copyOf(server.activePorts().keySet());
         boundGrpcPort.set(bound.get(0).getPort());
         boundHttpPort.set(bound.get(1).getPort());
-        return new JunctionServer(lock, broker, services, server, metrics, bound.get(0).getPort(),
+        return new JunctionServer(lock, broker, store, services, server, metrics, bound.get(0).getPort(),
                 bound.get(1).getPort());
     }
 
@@ -395,7 +449,10 @@ public final class JunctionServer implements AutoCloseable {
             // The broker first: consume streams end with SHUTTING_DOWN and pending appends are flushed; then the
             // open produce streams are ended, so the server's graceful stop does not wait for clients to hang up.
             services.connectors().close(); // stopped first: they produce and consume through the broker
-            broker.close();
+            broker.close(); // and its tiering
+            if (objectStore != null) {
+                objectStore.close();
+            }
             services.shutdown();
             server.stop().join();
             metrics.close();

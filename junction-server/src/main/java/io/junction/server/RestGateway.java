@@ -182,6 +182,10 @@ final class RestGateway implements HttpService {
         route(HttpMethod.POST, "/stations/{station}/clean", doc("Run retention (and compaction) now", List.of(),
                 null, AdminGrpc.getCleanStationMethod()), r -> admin(AdminGrpc.getCleanStationMethod(), r,
                 Map.of("name", r.path().get("station"))));
+        route(HttpMethod.GET, "/stations/{station}/tier-status", doc("Tiered storage per partition: remote and "
+                + "local ranges, uploads pending, the last upload and error", List.of(), null,
+                AdminGrpc.getTierStatusMethod()), r -> admin(AdminGrpc.getTierStatusMethod(), r,
+                Map.of("station", r.path().get("station"))));
         // Messages
         route(HttpMethod.POST, "/stations/{station}/messages", doc("Produce messages; answered once durable",
                 List.of(), "ProduceBody", "Receipts"), this::produce);
@@ -194,7 +198,7 @@ final class RestGateway implements HttpService {
                 null, AdminGrpc.getListGroupsMethod()), r -> admin(AdminGrpc.getListGroupsMethod(), r,
                 Map.of("station", r.path().get("station"))));
         route(HttpMethod.POST, "/stations/{station}/groups", doc("Create a group (name, start, ordering, "
-                + "on_dead_letter)", List.of(), "CreateGroup", AdminGrpc.getCreateGroupMethod()), r -> {
+                + "on_dead_letter, history)", List.of(), "CreateGroup", AdminGrpc.getCreateGroupMethod()), r -> {
             ObjectNode body = object(r.body());
             JsonNode name = body.remove("name");
             if (name != null) {

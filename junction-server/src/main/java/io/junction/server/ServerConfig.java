@@ -3,6 +3,9 @@ package io.junction.server;
 import io.junction.broker.BrokerConfig;
 import io.junction.broker.Durability;
 import io.junction.broker.StationConfig;
+import io.junction.tier.S3Settings;
+import io.junction.tier.TierSettings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -91,6 +94,33 @@ public final class ServerConfig {
      */
     public static final String TLS_CLIENT_CA = "tls-client-ca";
 
+    /**
+     * Tiered storage (stations with tiering on upload their sealed segments there): the bucket; without it the
+     * server has no object store and refuses stations with tiering. Checked at start: an unreachable store or a
+     * missing bucket stops the server with a message naming them.
+     */
+    public static final String S3_BUCKET = "s3-bucket";
+    /** An S3-compatible server ({@code http(s)://host:port}), reached with path-style requests; none: AWS S3. */
+    public static final String S3_ENDPOINT = "s3-endpoint";
+    /** The signing region (AWS: the bucket's region). */
+    public static final String S3_REGION = "s3-region";
+    public static final String DEFAULT_S3_REGION = S3Settings.DEFAULT_REGION;
+    /** A prefix of every object's key (several brokers in one bucket); none by default. */
+    public static final String S3_PREFIX = "s3-prefix";
+    /**
+     * The credentials: a file in the AWS shared-credentials format (profile {@code [default]}); none: the standard
+     * AWS environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and the SDK's default chain.
+     */
+    public static final String S3_CREDENTIALS_FILE = "s3-credentials-file";
+    /** How fast segments are uploaded, in bytes per second, all stations together; 0 = unlimited. */
+    public static final String S3_UPLOAD_RATE = "s3-upload-rate";
+    public static final long DEFAULT_S3_UPLOAD_RATE = 0;
+    /** The local cache of segments read back from the object store. */
+    public static final String S3_CACHE_SIZE = "s3-cache-size";
+    public static final long DEFAULT_S3_CACHE_SIZE = TierSettings.DEFAULT_CACHE_BYTES;
+    /** Encrypts every uploaded object (AES-256-GCM) under data keys wrapped by the key in this file. */
+    public static final String S3_ENCRYPTION_KEY_FILE = "s3-encryption-key-file";
+
     /** The server's authentication modes: see {@link #AUTH}. */
     public enum AuthMode {
         LOOPBACK, REQUIRED
@@ -113,8 +143,10 @@ public final class ServerConfig {
     private final Path tlsCert;
     private final Path tlsKey;
     private final Path tlsClientCa;
+    private final TierSettings tiering;
 
-    private ServerConfig(Builder b) {
+    private ServerConfig(Builder b, TierSettings tiering) {
+        this.tiering = tiering;
         this.tlsCert = b.tlsCert;
         this.tlsKey = b.tlsKey;
         this.tlsClientCa = b.tlsClientCa;
@@ -212,6 +244,11 @@ public final class ServerConfig {
         return tlsClientCa;
     }
 
+    /** The object store and how tiered storage uses it; null without {@code --s3-bucket} (no tiering). */
+    public TierSettings tiering() {
+        return tiering;
+    }
+
     @Override
     public String toString() {
         return "ServerConfig{" + DATA_DIR + "=" + dataDir + ", " + HOST + "=" + host + ", " + PORT + "=" + port
@@ -222,7 +259,9 @@ public final class ServerConfig {
                 + consumerLimits.stallTimeout() + ", " + CONSUMER_HELD_BYTES + "=" + consumerLimits.heldBytes() + ", "
                 + AUTH + "=" + auth + ", " + ROOT_PASSWORD_FILE + "=" + rootPasswordFile + ", " + SESSION_TTL + "="
                 + sessionTtl + ", " + TLS_CERT + "=" + tlsCert + ", " + TLS_KEY + "=" + tlsKey + ", " + TLS_CLIENT_CA
-                + "=" + tlsClientCa + "}";
+                + "=" + tlsClientCa + ", tiering=" + (tiering == null ? "off" : tiering.s3().describe() + ", "
+                + S3_UPLOAD_RATE + "=" + tiering.uploadBytesPerSecond() + ", " + S3_CACHE_SIZE + "="
+                + tiering.cacheBytes() + ", " + S3_ENCRYPTION_KEY_FILE + "=" + tiering.encryptionKeyFile()) + "}";
     }
 
     /** Not thread-safe. */
@@ -245,8 +284,47 @@ public final class ServerConfig {
         private Path tlsCert;
         private Path tlsKey;
         private Path tlsClientCa;
+        private URI s3Endpoint;
+        private String s3Bucket;
+        private String s3Region;
+        private String s3Prefix;
+        private Path s3CredentialsFile;
+        private long s3UploadRate = DEFAULT_S3_UPLOAD_RATE;
+        private long s3CacheSize = DEFAULT_S3_CACHE_SIZE;
+        private Path s3EncryptionKeyFile;
 
         private Builder() {
+        }
+
+        /**
+         * Tiered storage in {@code bucket} (null: none), at {@code endpoint} (null: AWS S3) in {@code region} (null:
+         * the default), under {@code prefix} (null: none), with the credentials of {@code credentialsFile} (null: the
+         * AWS environment variables and default chain).
+         */
+        public Builder s3(URI endpoint, String bucket, String region, String prefix, Path credentialsFile) {
+            this.s3Endpoint = endpoint;
+            this.s3Bucket = bucket;
+            this.s3Region = region;
+            this.s3Prefix = prefix;
+            this.s3CredentialsFile = credentialsFile;
+            return this;
+        }
+
+        /** Bytes per second of uploads, all stations together; 0 = unlimited. */
+        public Builder s3UploadRate(long bytesPerSecond) {
+            this.s3UploadRate = bytesPerSecond;
+            return this;
+        }
+
+        public Builder s3CacheSize(long bytes) {
+            this.s3CacheSize = bytes;
+            return this;
+        }
+
+        /** Null: objects stored unencrypted. */
+        public Builder s3EncryptionKeyFile(Path keyFile) {
+            this.s3EncryptionKeyFile = keyFile;
+            return this;
         }
 
         /** TLS on both ports with this certificate chain and private key (PEM files); null for none. */
@@ -393,7 +471,32 @@ public final class ServerConfig {
             if (port != 0 && port == httpPort) {
                 throw new IllegalArgumentException(PORT + " and " + HTTP_PORT + " must differ, both were " + port);
             }
-            return new ServerConfig(this);
+            return new ServerConfig(this, tiering());
+        }
+
+        /** The tier settings of the {@code s3-*} fields; null without a bucket (then no other s3 field may be set). */
+        private TierSettings tiering() {
+            if (s3Bucket == null) {
+                String stray = s3Endpoint != null ? S3_ENDPOINT : s3Region != null ? S3_REGION : s3Prefix != null
+                        ? S3_PREFIX : s3CredentialsFile != null ? S3_CREDENTIALS_FILE : s3EncryptionKeyFile != null
+                        ? S3_ENCRYPTION_KEY_FILE : s3UploadRate != DEFAULT_S3_UPLOAD_RATE ? S3_UPLOAD_RATE
+                        : s3CacheSize != DEFAULT_S3_CACHE_SIZE ? S3_CACHE_SIZE : null;
+                if (stray != null) {
+                    throw new IllegalArgumentException(stray + " needs " + S3_BUCKET + " (tiered storage is off "
+                            + "without a bucket)");
+                }
+                return null;
+            }
+            if (s3UploadRate < 0) {
+                throw new IllegalArgumentException(S3_UPLOAD_RATE + " must not be negative (0: unlimited), was "
+                        + s3UploadRate);
+            }
+            if (s3CacheSize < (1L << 20)) {
+                throw new IllegalArgumentException(S3_CACHE_SIZE + " must be at least 1MiB, was " + s3CacheSize);
+            }
+            // S3Settings refuses a bad endpoint, bucket, region or prefix with a message naming it
+            S3Settings s3 = S3Settings.of(s3Endpoint, s3Bucket, s3Region, s3Prefix, s3CredentialsFile);
+            return new TierSettings(s3, s3UploadRate, s3CacheSize, s3EncryptionKeyFile, TierSettings.DEFAULT_INTERVAL);
         }
 
         private static void requirePort(String field, int value) {

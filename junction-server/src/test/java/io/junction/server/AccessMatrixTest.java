@@ -208,7 +208,7 @@ class AccessMatrixTest {
 
     private static final Pattern READS = Pattern.compile(
             "(Get|List)(Station|Stations|Group|Groups|DeadLetters|Schema|Schemas|Tenant|Tenants|Connector|Connectors)"
-                    + "|BrowseMessages"
+                    + "|BrowseMessages|TierStatus"
                     + "|WhoAmI");
 
     /** A request of the method's type naming {@code tenant} and acme's objects. */

@@ -161,6 +161,24 @@ class JunctionServerTest {
     }
 
     @Test
+    void shouldNameTheObjectStoreWhenItCannotBeReachedAndLeaveNothingHeld() throws IOException {
+        final int closed;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+            closed = probe.getLocalPort(); // nothing listens there once closed
+        }
+        final Path credentials = Files.writeString(tmp.resolve("s3.credentials"),
+                "[default]\naws_access_key_id = junction\naws_secret_access_key = not-a-secret\n");
+        final ServerConfig config = builder(tmp.resolve("data")).s3(java.net.URI.create("http://127.0.0.1:"
+                + closed), "junction-tier", null, null, credentials).build();
+
+        assertThatThrownBy(() -> JunctionServer.start(config))
+                .isInstanceOf(StartupException.class)
+                .hasMessageStartingWith("cannot reach the object store s3://junction-tier/ at http://127.0.0.1:"
+                        + closed + " (--s3-bucket, --s3-endpoint): ");
+        assertThatDataDirectoryIsFree(tmp.resolve("data"));
+    }
+
+    @Test
     void shouldReleaseTheDataDirectoryOnClose() {
         JunctionServer.start(config(tmp)).close();
 

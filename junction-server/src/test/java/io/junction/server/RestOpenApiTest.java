@@ -55,6 +55,8 @@ class RestOpenApiTest {
             check(rest, "GET", "/api/v1/stations/nope", null); // UNKNOWN_STATION
             check(rest, "PATCH", "/api/v1/stations/orders", Map.of("ack_timeout_ms", 30_000));
             check(rest, "POST", "/api/v1/stations/orders/clean", null);
+            check(rest, "GET", "/api/v1/stations/orders/tier-status", null); // no tiering: no partitions
+            check(rest, "PATCH", "/api/v1/stations/orders", Map.of("tiering", true)); // no object store: INVALID_CONFIG
             check(rest, "POST", "/api/v1/stations/orders/messages", Map.of("messages", List.of(
                     Map.of("key", "k", "value", "one", "headers", Map.of("h", "1")),
                     Map.of("key_base64", "AAE=", "value_base64", "//79"), Map.of("value", "three"),
@@ -62,7 +64,8 @@ class RestOpenApiTest {
             check(rest, "POST", "/api/v1/stations/orders/messages", Map.of("messages", List.of(Map.of("vaule", 1))));
             check(rest, "GET", "/api/v1/stations/orders/groups", null);
             check(rest, "POST", "/api/v1/stations/orders/groups", Map.of("name", "g2", "start", Map.of("earliest",
-                    true)));
+                    true), "history", "compacted"));
+            check(rest, "POST", "/api/v1/stations/orders/groups", Map.of("name", "g3", "history", "full"));
             check(rest, "GET", "/api/v1/stations/orders/groups/g2", null);
             JsonNode fetched = check(rest, "POST", "/api/v1/stations/orders/groups/g/fetch", Map.of("max", 10,
                     "wait_ms", 2000));

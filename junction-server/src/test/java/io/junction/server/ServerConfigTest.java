@@ -54,6 +54,41 @@ class ServerConfigTest {
     }
 
     @Test
+    void shouldHaveNoTieringWithoutABucketAndRefuseS3SettingsWithoutOne() {
+        assertThat(ServerConfig.defaults().tiering()).isNull();
+        assertThatThrownBy(() -> ServerConfig.builder().s3(java.net.URI.create("http://127.0.0.1:9000"), null, null,
+                null, null).build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("s3-endpoint needs s3-bucket (tiered storage is off without a bucket)");
+        assertThatThrownBy(() -> ServerConfig.builder().s3UploadRate(1 << 20).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("s3-upload-rate needs s3-bucket");
+    }
+
+    @Test
+    void shouldBuildTheTierSettingsOfTheS3Options() {
+        final io.junction.tier.TierSettings t = ServerConfig.builder().s3(java.net.URI.create(
+                "http://127.0.0.1:9000"), "junction-tier", null, "broker-1", null).s3UploadRate(10L << 20)
+                .build().tiering();
+
+        assertThat(t.s3().bucket()).isEqualTo("junction-tier");
+        assertThat(t.s3().region()).isEqualTo("us-east-1");
+        assertThat(t.s3().prefix()).isEqualTo("broker-1/");
+        assertThat(t.s3().pathStyle()).as("path-style with an endpoint").isTrue();
+        assertThat(t.uploadBytesPerSecond()).isEqualTo(10L << 20);
+        assertThat(t.cacheBytes()).isEqualTo(1L << 30);
+        assertThat(t.encryptionKeyFile()).isNull();
+        assertThat(ServerConfig.builder().s3(null, "junction-tier", "eu-west-1", null, null).build().tiering().s3()
+                .pathStyle()).as("AWS: virtual-hosted").isFalse();
+    }
+
+    @Test
+    void shouldRefuseABadBucketOrCacheSizeNamingIt() {
+        assertThatThrownBy(() -> ServerConfig.builder().s3(null, "Bad_Bucket", null, null, null).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("S3 bucket 'Bad_Bucket'");
+        assertThatThrownBy(() -> ServerConfig.builder().s3(null, "junction-tier", null, null, null).s3CacheSize(10)
+                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("s3-cache-size");
+    }
+
+    @Test
     void shouldRejectAMissingDataDirectoryOrHost() {
         assertThatThrownBy(() -> ServerConfig.builder().dataDir(null).build())
                 .isInstanceOf(IllegalArgumentException.class)
