@@ -214,6 +214,7 @@ public final class TierBench {
                     pending.add(delivery.ref());
                     if (pending.size() >= 100 && member[0] != null) {
                         member[0].ack(List.copyOf(pending));
+                        member[0].addCredits(pending.size()); // as a client's transport grants them back
                         pending.clear();
                     }
                 }
@@ -230,6 +231,7 @@ public final class TierBench {
             synchronized (pending) {
                 if (!pending.isEmpty()) {
                     member[0].ack(List.copyOf(pending));
+                    member[0].addCredits(pending.size());
                     pending.clear();
                 }
             }
@@ -277,7 +279,10 @@ public final class TierBench {
             Path credentials = Files.writeString(dir.resolve("aws-credentials"), "[default]\naws_access_key_id = "
                     + ACCESS + "\naws_secret_access_key = " + SECRET + "\n");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", lib.toAbsolutePath() + "/*",
+            // What Maven resolved for S3Proxy but the benchmark has too (slf4j, ...) comes from the benchmark jar.
+            String self = Path.of(TierBench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+            Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", lib.toAbsolutePath() + "/*:" + self,
                     "org.gaul.s3proxy.Main", "--properties", props.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
             URI endpoint = URI.create("http://127.0.0.1:" + port);

@@ -4,7 +4,6 @@ import io.junction.errors.ErrorCode;
 import io.junction.log.DurableFiles;
 import io.junction.log.FileTrees;
 import io.junction.log.LogConfig;
-import io.junction.log.PartitionLog;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.tier.TierPolicy;
@@ -143,9 +142,9 @@ final class Station {
                         config.segmentBytes() == 0 ? context.logConfig()
                                 : partitionLogConfig(context.config(), config.segmentBytes(),
                                         context.fsyncs().partitions()::record));
-                if (context.tiering() != null && logs[p] instanceof PartitionLog local) {
+                if (context.tiering() != null) {
                     StationConfig initial = config;
-                    logs[p] = context.tiering().open(local, tenant, name, p, () -> tierPolicy(
+                    logs[p] = context.tiering().open(logs[p], tenant, name, p, () -> tierPolicy(
                             opened.get() == null ? initial : opened.get().config));
                 }
             }

@@ -40,7 +40,7 @@ public final class TieredStore implements PartitionStore {
     }
 
     /** The local log (appends, the active segment, what compaction rewrites). */
-    public PartitionLog local() {
+    public PartitionStore local() {
         return local;
     }
 

@@ -1,6 +1,7 @@
 package io.junction.tier;
 
 import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.Throttle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,12 +89,16 @@ public final class Tiering implements AutoCloseable {
     }
 
     /**
-     * The tiered view of {@code local}: its remote segments named under {@code tenant/station/partition/}, uploaded
+     * The tiered view of {@code log} (a {@link TieredStore}; a store that is not a {@link PartitionLog} is
+     * returned as it is): its remote segments named under {@code tenant/station/partition/}, uploaded
      * and trimmed as {@code policy} says at the time. Resolves what a crash left in the partition's manifest on
      * the worker's first round.
      */
-    public TieredStore open(PartitionLog local, String tenant, String station, int partition,
+    public PartitionStore open(PartitionStore log, String tenant, String station, int partition,
             Supplier<TierPolicy> policy) throws IOException {
+        if (!(log instanceof PartitionLog local)) {
+            return log; // a store in memory (tests): nothing to tier
+        }
         PartitionTier tier = new PartitionTier(tenant, station, partition, local, policy, store, cipher, throttle,
                 clock, workDir);
         partitions.add(tier);
