@@ -111,7 +111,8 @@ class TieredCrashTest {
                 child.kill();
                 proxy.heal();
                 if (mode == Mode.SLOW_STORE) {
-                    Thread.sleep(2 * SLOW_STORE_DELAY.toMillis()); // requests the proxy held when the child died reach the store now or never
+                    // a request the proxy held when the child died reaches the store now or never
+                    Thread.sleep(2 * SLOW_STORE_DELAY.toMillis());
                 }
                 ackedThisRound.forEach((p, m) -> acked.computeIfAbsent(p, x -> new TreeMap<>()).putAll(m));
                 next = highest.get() + 1000;

@@ -25,7 +25,8 @@ public final class ChildJvm {
 
     private ChildJvm(List<String> jvmOptions, Class<?> main, Consumer<String> lines, String... args)
             throws IOException {
-        process = new ProcessBuilder(command(jvmOptions, main, args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        process = new ProcessBuilder(command(jvmOptions, main, args)).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
