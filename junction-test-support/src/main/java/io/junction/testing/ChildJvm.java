@@ -23,8 +23,10 @@ public final class ChildJvm {
     private final CountDownLatch ready = new CountDownLatch(1);
     private volatile Exception readerFailure;
 
-    private ChildJvm(Class<?> main, Consumer<String> lines, String... args) throws IOException {
-        process = new ProcessBuilder(command(main, args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    private ChildJvm(List<String> jvmOptions, Class<?> main, Consumer<String> lines, String... args)
+            throws IOException {
+        process = new ProcessBuilder(command(jvmOptions, main, args)).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
@@ -54,14 +56,30 @@ public final class ChildJvm {
 
     /** The command line that runs {@code main} with {@code args} in a JVM like this one, on this class path. */
     public static List<String> command(Class<?> main, String... args) {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), main.getName()));
+        return command(List.of(), main, args);
+    }
+
+    /** As {@link #command(Class, String...)}, with {@code jvmOptions} (e.g. {@code -XX:TieredStopAtLevel=1}). */
+    public static List<String> command(List<String> jvmOptions, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         return command;
     }
 
     public static ChildJvm start(Class<?> main, Consumer<String> lines, String... args) throws IOException {
-        return new ChildJvm(main, lines, args);
+        return new ChildJvm(List.of(), main, lines, args);
+    }
+
+    /**
+     * As {@link #start(Class, Consumer, String...)}, with {@code jvmOptions}: a test that starts many short-lived
+     * children starts them faster with {@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}.
+     */
+    public static ChildJvm start(List<String> jvmOptions, Class<?> main, Consumer<String> lines, String... args)
+            throws IOException {
+        return new ChildJvm(jvmOptions, main, lines, args);
     }
 
     /** What ended the reading of the child's output other than its end, or null. */
