@@ -112,6 +112,7 @@ final class Metrics implements AutoCloseable {
         MetricSnapshots.Builder all = MetricSnapshots.builder();
         brokerSnapshots(stats, principal.isRoot()).forEach(all::metricSnapshot);
         connectorSnapshots(stats, principal).forEach(all::metricSnapshot);
+        tierSnapshots(stats, principal).forEach(all::metricSnapshot);
         if (principal.isRoot()) {
             registry.getPrometheusRegistry().scrape().forEach(all::metricSnapshot);
         }
@@ -263,6 +264,63 @@ final class Metrics implements AutoCloseable {
         counts.gauges(out, "junction_connector_count", null,
                 "What connector info counts, by name: since the broker started (changes, delivered, "
                         + "dead_lettered, ...), and the lag_ms_* percentiles of a postgres connector.");
+        return out;
+    }
+
+    /**
+     * Tiered storage, per partition of each station with tiering on: what is in the object store and on local
+     * disk, what waits to be uploaded, uploads since start, and consecutive failures (a store that does not answer
+     * shows here before the local disk fills).
+     */
+    private List<MetricSnapshot> tierSnapshots(BrokerStats stats, Principal principal) {
+        Family remoteBytes = new Family();
+        Family localBytes = new Family();
+        Family pendingSegments = new Family();
+        Family pendingBytes = new Family();
+        Family uploadedBytes = new Family();
+        Family failures = new Family();
+        Family lastUpload = new Family();
+        for (TenantStats t : stats.tenants()) {
+            for (StationStats s : t.stations()) {
+                if (!principal.isRoot() && !principal.stations().permits(s.station())) {
+                    continue;
+                }
+                List<io.junction.tier.TierStatus> tier;
+                try {
+                    if (!broker.stationInfo(t.tenant(), s.station()).config().tiering().enabled()) {
+                        continue;
+                    }
+                    tier = broker.tierStatus(t.tenant(), s.station());
+                } catch (RuntimeException deleted) {
+                    continue; // deleted since the stats were read
+                }
+                for (io.junction.tier.TierStatus p : tier) {
+                    Labels labels = Labels.of(TENANT, t.tenant(), STATION, s.station(), PARTITION,
+                            Integer.toString(p.partition()));
+                    remoteBytes.gauge(labels, p.remoteBytes());
+                    localBytes.gauge(labels, p.localBytes());
+                    pendingSegments.gauge(labels, p.pendingSegments());
+                    pendingBytes.gauge(labels, p.pendingBytes());
+                    uploadedBytes.counter(labels, p.uploadedBytes());
+                    failures.gauge(labels, p.failures());
+                    lastUpload.gauge(labels, p.lastUploadMs() / 1000);
+                }
+            }
+        }
+        List<MetricSnapshot> out = new ArrayList<>();
+        remoteBytes.gauges(out, "junction_tier_remote_bytes", Unit.BYTES,
+                "Bytes of the partition readable from the object store.");
+        localBytes.gauges(out, "junction_tier_local_bytes", Unit.BYTES, "Bytes of the partition on local disk.");
+        pendingSegments.gauges(out, "junction_tier_pending_segments", null,
+                "Sealed segments of the partition not uploaded yet.");
+        pendingBytes.gauges(out, "junction_tier_pending_bytes", Unit.BYTES, "Bytes of those segments.");
+        uploadedBytes.counters(out, "junction_tier_uploaded_bytes", Unit.BYTES,
+                "Bytes of the partition uploaded since the broker started.");
+        failures.gauges(out, "junction_tier_failures", null,
+                "Consecutive failed upload rounds of the partition (0 once one works); the last error is in "
+                        + "station tier-status.");
+        lastUpload.gauges(out, "junction_tier_last_upload_timestamp_seconds", null,
+                "When the partition's last upload finished (seconds since the epoch; 0 = none since start).");
         return out;
     }
 

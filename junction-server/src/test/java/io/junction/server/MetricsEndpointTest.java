@@ -73,12 +73,17 @@ class MetricsEndpointTest {
 
     @Test
     void countsWhatWasProducedConsumedAckedAndDeadLetteredAndForgetsDeletedStations() throws Exception {
-        try (JunctionServer server = JunctionServer.start(ServerConfig.builder().dataDir(dir).host("127.0.0.1")
-                .port(0).httpPort(0).build())) {
+        try (io.junction.tier.S3ProxyServer s3 = io.junction.tier.S3ProxyServer.start(dir.resolve("s3"));
+                JunctionServer server = JunctionServer.start(ServerConfig.builder().dataDir(dir.resolve("data"))
+                        .host("127.0.0.1").port(0).httpPort(0).s3(s3.endpoint(), s3.bucket(), null, "metrics/",
+                                s3.credentialsFile()).build())) {
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
                     .build();
             try {
                 AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel);
+                // a station with tiering: its partitions' tier series (the others have none)
+                admin.createStation(CreateStationRequest.newBuilder().setName("archive")
+                        .setConfig(StationConfig.newBuilder().setTiering(true)).build());
                 admin.createStation(CreateStationRequest.newBuilder().setName("orders")
                         .setConfig(StationConfig.newBuilder().setPartitions(2)).build());
                 admin.createStation(CreateStationRequest.newBuilder().setName("doomed").build());
@@ -166,6 +171,18 @@ class MetricsEndpointTest {
                 assertThat(m.samples("disk_free_bytes")).hasSize(1);
                 assertThat(m.samples()).as("base units only").noneMatch(
                         s -> s.name().matches(".*_(ns|nanoseconds|ms|milliseconds|kb|kilobytes)(_.*)?"));
+
+                // Tiered storage: per partition of a station with tiering on, nothing for the others.
+                String[] archive = {"tenant", "default", "station", "archive", "partition", "0"};
+                assertThat(m.type("junction_tier_pending_segments")).isEqualTo("gauge");
+                assertThat(m.value("junction_tier_pending_segments", archive)).isZero();
+                assertThat(m.value("junction_tier_failures", archive)).isZero();
+                assertThat(m.value("junction_tier_remote_bytes", archive)).isZero();
+                assertThat(m.samples("junction_tier_local_bytes", archive)).hasSize(1);
+                assertThat(m.samples("junction_tier_pending_bytes", archive)).hasSize(1);
+                assertThat(m.samples("junction_tier_uploaded_bytes_total", archive)).hasSize(1);
+                assertThat(m.samples("junction_tier_last_upload_timestamp_seconds", archive)).hasSize(1);
+                assertThat(m.samples("junction_tier_local_bytes", "station", "orders")).isEmpty();
 
                 String[] hook = {"tenant", "default", "connector", "hook", "type", "http-sink"};
                 assertThat(m.samples("junction_connector_state", hook)).extracting(s -> s.label("state"))
