@@ -91,7 +91,7 @@ public final class TierBench {
     private static void uploadAndReadBack(Path dir, S3ProxyProcess s3, int messages, int size, double disk)
             throws Exception {
         Path data = dir.resolve("data-upload");
-        try (Broker broker = open(data, s3, Duration.ofHours(1))) {
+        try (Broker broker = open(data, s3, Duration.ofHours(1), "upload/")) {
             // 16 MiB segments; local retention 1 byte: every uploaded segment leaves the local disk
             StationConfig tiered = station(new StationConfig.Tiering(true, Duration.ofSeconds(1), 1));
             broker.createStation(T, "remote", tiered);
@@ -126,7 +126,9 @@ public final class TierBench {
                 Path data = dir.resolve("data-produce-" + round + "-" + tiering);
                 double rate;
                 long uploaded;
-                try (Broker broker = open(data, s3, Duration.ofMillis(500))) {
+                double s3Before = s3.cpuSeconds();
+                double selfBefore = cpuSeconds(ProcessHandle.current());
+                try (Broker broker = open(data, s3, Duration.ofMillis(500), "produce-" + round + "-" + tiering + "/")) {
                     broker.createStation(T, "p", station(tiering
                             ? new StationConfig.Tiering(true, Duration.ofSeconds(1), 1) : StationConfig.Tiering.OFF)
                             .withSegmentBytes(4L << 20));
@@ -135,9 +137,10 @@ public final class TierBench {
                 }
                 FileTrees.deleteTree(data);
                 (tiering ? with : without).add(rate);
-                System.out.printf(Locale.ROOT, "produce round %d, tiering %s: %.0f msg/s%s%n", round + 1,
-                        tiering ? "on " : "off", rate, tiering ? String.format(Locale.ROOT, " (uploaded %.1f MB "
-                                + "meanwhile)", uploaded / 1e6) : "");
+                System.out.printf(Locale.ROOT, "produce round %d, tiering %s: %.0f msg/s%s; CPU: this JVM %.1f s, "
+                        + "S3Proxy %.1f s%n", round + 1, tiering ? "on " : "off", rate, tiering
+                                ? String.format(Locale.ROOT, " (uploaded %.1f MB meanwhile)", uploaded / 1e6) : "",
+                        cpuSeconds(ProcessHandle.current()) - selfBefore, s3.cpuSeconds() - s3Before);
             }
         }
         double w = with.stream().mapToDouble(d -> d).average().orElse(0);
@@ -146,8 +149,9 @@ public final class TierBench {
                 + "(target <= 10 %%)%n", w, wo, 100 * (wo - w) / wo);
     }
 
-    private static Broker open(Path data, S3ProxyProcess s3, Duration interval) throws IOException {
-        S3Settings settings = S3Settings.of(s3.endpoint, BUCKET, null, "bench/", s3.credentials);
+    /** A broker of its own prefix in the bucket (brokers sharing one would take the other's objects for orphans). */
+    private static Broker open(Path data, S3ProxyProcess s3, Duration interval, String prefix) throws IOException {
+        S3Settings settings = S3Settings.of(s3.endpoint, BUCKET, null, prefix, s3.credentials);
         Tiering tiering = Tiering.start(new TierSettings(settings, 0, 1L << 30, null, interval),
                 S3ObjectStore.open(settings), Clock.systemUTC(), data);
         return Broker.open(new BrokerConfig(data, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC,
@@ -244,6 +248,10 @@ public final class TierBench {
         return rate;
     }
 
+    static double cpuSeconds(ProcessHandle p) {
+        return p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+    }
+
     /** S3Proxy as a process of its own (filesystem backend), as a user would run it. */
     private static final class S3ProxyProcess implements AutoCloseable {
         final URI endpoint;
@@ -300,6 +308,10 @@ public final class TierBench {
                 }
             }
             return new S3ProxyProcess(endpoint, credentials, p);
+        }
+
+        double cpuSeconds() {
+            return TierBench.cpuSeconds(process.toHandle());
         }
 
         @Override

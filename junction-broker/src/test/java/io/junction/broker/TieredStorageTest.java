@@ -198,6 +198,47 @@ class TieredStorageTest {
         assertThat(browsed.messages().get(0).offset()).isZero();
     }
 
+    /**
+     * Group semantics on messages read back from S3: a nack brings the message again, with its exact content (read
+     * again from the store); a dead letter goes to the dead-letter station with it and comes back on resend.
+     */
+    @Test
+    void shouldRedeliverAndDeadLetterMessagesReadBackFromTheStore() throws Exception {
+        open(false);
+        broker.createStation(T, "jobs", station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce("jobs", 120, 6, "j");
+        broker.runTiering();
+        assertThat(broker.tierStatus(T, "jobs").get(0).localFirstOffset()).isGreaterThan(20);
+        restart(false); // an empty cache: offsets 0.. are read from S3
+
+        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, "jobs", "workers", StartPosition.earliest(), Ordering.KEY, null,
+                null, "w", 1, box);
+        Delivery first = box.next();
+        assertThat(first.offset()).isZero();
+        member.nack(List.of(first.ref()), Duration.ZERO);
+        member.addCredits(1);
+        Delivery again = box.next();
+        assertThat(again.offset()).as("the nacked message first again (key order)").isZero();
+        assertThat(again.deliveries()).isEqualTo(2);
+        assertThat(text(again.key()) + "=" + text(again.value())).isEqualTo(sent.get(0).get(0));
+        member.deadLetter(List.of(again.ref()), "cannot process");
+        member.addCredits(1);
+        Delivery next = box.next();
+        assertThat(next.offset()).isEqualTo(1);
+        member.ack(List.of(next.ref()));
+        member.leave();
+        List<DeadLetter> letters = broker.listDeadLetters(T, "jobs", "workers", -1, 10);
+        assertThat(letters).singleElement().satisfies(d -> assertThat(d.offset()).isZero());
+        assertThat(broker.resendDeadLetters(T, "jobs", List.of(letters.get(0).id()), false, null)).isEqualTo(1);
+        BrokerTest.Mailbox box2 = new BrokerTest.Mailbox();
+        GroupMember member2 = broker.subscribe(T, "jobs", "workers", null, null, null, null, "w2", 10, box2);
+        Delivery resent = box2.next();
+        assertThat(resent.offset()).as("the resent dead letter, from the store's copy").isZero();
+        assertThat(text(resent.key()) + "=" + text(resent.value())).isEqualTo(sent.get(0).get(0));
+        member2.leave();
+    }
+
     @Test
     void shouldDeleteRemoteSegmentsPastTheStationsRetention() throws Exception {
         open(false);

@@ -31,6 +31,7 @@ import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -107,6 +108,9 @@ public final class S3ObjectStore implements ObjectStore {
                 .httpClientBuilder(http)
                 .overrideConfiguration(override)
                 .forcePathStyle(settings.pathStyle())
+                // One signature over the whole body instead of aws-chunked frames signed one by one: 2.5x the upload
+                // rate against S3Proxy here (junction-bench/run tier); over HTTPS the SDK signs no payload anyway.
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         if (settings.endpoint() != null) {
