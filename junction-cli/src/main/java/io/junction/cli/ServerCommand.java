@@ -153,6 +153,12 @@ final class ServerCommand implements Callable<Integer> {
             description = "The local cache of segments read back from S3 (default: ${DEFAULT-VALUE}).")
     private long s3CacheSize;
 
+    @Option(names = "--" + ServerConfig.S3_SYNC_INTERVAL, paramLabel = "DUR",
+            converter = Converters.DurationConverter.class, defaultValue = "10s",
+            description = "How often sealed segments are uploaded and uploaded ones trimmed from local disk "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private java.time.Duration s3SyncInterval;
+
     @Option(names = "--" + ServerConfig.S3_ENCRYPTION_KEY_FILE, paramLabel = "FILE",
             description = "Encrypt every uploaded object (AES-256-GCM) under data keys wrapped by the key in this "
                     + "file (default: objects stored as they are on disk).")
@@ -227,6 +233,7 @@ final class ServerCommand implements Callable<Integer> {
                 .s3(s3Endpoint, s3Bucket, s3Region, s3Prefix, s3CredentialsFile)
                 .s3UploadRate(s3UploadRate)
                 .s3CacheSize(s3CacheSize)
+                .s3SyncInterval(s3SyncInterval)
                 .s3EncryptionKeyFile(s3EncryptionKeyFile)
                 .build());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -80,14 +80,38 @@ class FaultSuiteTest {
 
     private final Set<String> violations = ConcurrentHashMap.newKeySet();
 
+    /** The station's dedup window in this run: {@link #DEDUP_WINDOW}, or {@link #TIERED_DEDUP_WINDOW}. */
+    private Duration dedupWindow = DEDUP_WINDOW;
+
     @Test
     void shouldKeepEveryGuaranteeThroughRepeatedKillMinus9() throws Exception {
-        int rounds = Integer.getInteger("faults.rounds", 10);
+        run(Integer.getInteger("faults.rounds", 10), null);
+    }
+
+    /**
+     * The suite with tiered storage (issue #18): the server uploads the station's sealed segments to S3 (S3Proxy in
+     * this JVM, which outlives the kills) every 200 ms and trims all but 2 KiB per partition from local disk; the
+     * group's restarts and the final audit read the older messages back from S3. The dedup window is 5 s here (the
+     * tier keeps it local): retries after it may be stored again (counted, allowed); everything else is checked as
+     * in the plain run. {@code -Dfaults.tiering.rounds} (default 6).
+     */
+    @Test
+    void shouldKeepEveryGuaranteeThroughRepeatedKillMinus9WithTieredStorage() throws Exception {
+        try (io.junction.tier.S3ProxyServer s3 = io.junction.tier.S3ProxyServer.start(dir.resolve("s3"))) {
+            dedupWindow = TIERED_DEDUP_WINDOW;
+            run(Integer.getInteger("faults.tiering.rounds", 6), s3);
+        }
+    }
+
+    private static final Duration TIERED_DEDUP_WINDOW = Duration.ofSeconds(5);
+
+    private void run(int rounds, io.junction.tier.S3ProxyServer s3) throws Exception {
         String fixed = System.getProperty("faults.seed");
         long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
-        System.out.println("FaultSuiteTest: seed=" + seed + " rounds=" + rounds + " (replay with -Dfaults.seed="
-                + seed + ")");
+        System.out.println("FaultSuiteTest: seed=" + seed + " rounds=" + rounds + (s3 != null ? " tiered" : "")
+                + " (replay with -Dfaults.seed=" + seed + ")");
         Random random = new Random(seed);
+        Path data = dir.resolve("data");
 
         Set<String> produced = ConcurrentHashMap.newKeySet(); // produce acknowledged
         Set<String> failedSends = ConcurrentHashMap.newKeySet(); // failed without a msg-id: stored once or not
@@ -110,12 +134,21 @@ class FaultSuiteTest {
         Path serverLog = Path.of("target", "fault-suite-server.log").toAbsolutePath();
         Files.deleteIfExists(serverLog);
         Map<String, Queue<String>> heard = new ConcurrentHashMap<>(); // msg-id -> what the producer was told
-        try (ChildServer server = new ChildServer(dir, ProcessBuilder.Redirect.appendTo(serverLog.toFile())).start();
-                JunctionClient client = server.connect()) {
+        ChildServer childServer = new ChildServer(data, ProcessBuilder.Redirect.appendTo(serverLog.toFile()));
+        if (s3 != null) {
+            childServer.options(List.of(), List.of("--s3-endpoint", s3.endpoint().toString(), "--s3-bucket",
+                    s3.bucket(), "--s3-credentials-file", s3.credentialsFile().toString(), "--s3-prefix", "faults/",
+                    "--s3-sync-interval", "200ms"));
+        }
+        try (ChildServer server = childServer.start(); JunctionClient client = server.connect()) {
             // A 10-minute dedup window: longer than the producer's delivery timeout (2 min) plus a restart, so an
             // application retry of a send that timed out still finds its msg-id (PRODUCT.md guarantee 3).
-            client.createStation("emp", StationOptions.builder().partitions(3).maxDeliveries(3)
-                    .dedupWindow(DEDUP_WINDOW).ackTimeout(ACK_TIMEOUT).build());
+            StationOptions.Builder station = StationOptions.builder().partitions(3).maxDeliveries(3)
+                    .dedupWindow(dedupWindow).ackTimeout(ACK_TIMEOUT);
+            if (s3 != null) { // the smallest segments, uploaded as they seal; 2 KiB of them stay local per partition
+                station.segmentBytes(1024).tiering(true).localRetentionBytes(2048);
+            }
+            client.createStation("emp", station.build());
             AtomicBoolean producing = new AtomicBoolean(true);
             Semaphore inFlight = new Semaphore(200);
             Producer producer = client.producer("emp").linger(Duration.ofMillis(2)).build();
@@ -279,6 +312,19 @@ class FaultSuiteTest {
                 c.close();
             }
             child.kill();
+            if (s3 != null) {
+                // The audit below must read from S3: wait until every partition is uploaded and trimmed locally.
+                long tierDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                List<io.junction.client.TierStatus> tier = client.tierStatus("emp");
+                while (System.nanoTime() < tierDeadline && !tier.stream().allMatch(t -> t.remoteSegments() > 0
+                        && t.localFirstOffset() > t.remoteFirstOffset() && t.failures() == 0)) {
+                    Thread.sleep(100);
+                    tier = client.tierStatus("emp");
+                }
+                System.out.println("FaultSuiteTest: tier " + tier);
+                assertThat(tier).as("seed %d: every partition uploaded, its start only in S3", seed)
+                        .allSatisfy(t -> assertThat(t.localFirstOffset()).isGreaterThan(t.remoteFirstOffset()));
+            }
 
             // Exactly once in the station, by value: read everything with a fresh group, noting where each value is
             // stored (a value at two offsets was stored twice; the same offset twice is only a redelivery).
@@ -319,7 +365,7 @@ class FaultSuiteTest {
                     List<Long> times = storedAt.get(value).stream().sorted().toList();
                     boolean inside = times.size() < at.size(); // two copies with one timestamp
                     for (int i = 1; i < times.size(); i++) {
-                        inside |= times.get(i) - times.get(i - 1) < DEDUP_WINDOW.toMillis();
+                        inside |= times.get(i) - times.get(i - 1) < dedupWindow.toMillis();
                     }
                     if (inside) {
                         twice.put(value, at);
@@ -330,7 +376,7 @@ class FaultSuiteTest {
             });
             if (!twice.isEmpty()) {
                 Path kept = Path.of("target", "fault-suite-data-" + seed).toAbsolutePath();
-                TestFiles.copyTree(dir, kept);
+                TestFiles.copyTree(data, kept);
                 twice.keySet().forEach(v -> System.out.println("FaultSuiteTest: " + v + " stored at " + twice.get(v)
                         + "; the producer heard " + heard.get(v)));
                 System.out.println("FaultSuiteTest: data kept in " + kept + ", server log in " + serverLog);
@@ -343,7 +389,7 @@ class FaultSuiteTest {
             Set<String> unprocessed = new java.util.TreeSet<>(missing(produced, done));
             if (!unprocessed.isEmpty()) { // for a post-mortem: where each is stored, the data and the server's log
                 Path kept = Path.of("target", "fault-suite-data-" + seed).toAbsolutePath();
-                TestFiles.copyTree(dir, kept);
+                TestFiles.copyTree(data, kept);
                 unprocessed.forEach(v -> {
                     System.out.println("FaultSuiteTest: " + v + " stored at " + copies.get(v)
                             + ", never processed nor in the DLS; the producer heard " + heard.get(v));

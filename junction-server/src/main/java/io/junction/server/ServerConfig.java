@@ -117,6 +117,7 @@ public final class ServerConfig {
     public static final long DEFAULT_S3_UPLOAD_RATE = 0;
     /** The local cache of segments read back from the object store. */
     public static final String S3_CACHE_SIZE = "s3-cache-size";
+    public static final String S3_SYNC_INTERVAL = "s3-sync-interval";
     public static final long DEFAULT_S3_CACHE_SIZE = TierSettings.DEFAULT_CACHE_BYTES;
     /** Encrypts every uploaded object (AES-256-GCM) under data keys wrapped by the key in this file. */
     public static final String S3_ENCRYPTION_KEY_FILE = "s3-encryption-key-file";
@@ -291,6 +292,7 @@ public final class ServerConfig {
         private Path s3CredentialsFile;
         private long s3UploadRate = DEFAULT_S3_UPLOAD_RATE;
         private long s3CacheSize = DEFAULT_S3_CACHE_SIZE;
+        private java.time.Duration s3SyncInterval = TierSettings.DEFAULT_INTERVAL;
         private Path s3EncryptionKeyFile;
 
         private Builder() {
@@ -313,6 +315,12 @@ public final class ServerConfig {
         /** Bytes per second of uploads, all stations together; 0 = unlimited. */
         public Builder s3UploadRate(long bytesPerSecond) {
             this.s3UploadRate = bytesPerSecond;
+            return this;
+        }
+
+        /** How often the tier looks for sealed segments to upload and local segments to trim (default 10 s). */
+        public Builder s3SyncInterval(java.time.Duration interval) {
+            this.s3SyncInterval = interval;
             return this;
         }
 
@@ -480,7 +488,8 @@ public final class ServerConfig {
                 String stray = s3Endpoint != null ? S3_ENDPOINT : s3Region != null ? S3_REGION : s3Prefix != null
                         ? S3_PREFIX : s3CredentialsFile != null ? S3_CREDENTIALS_FILE : s3EncryptionKeyFile != null
                         ? S3_ENCRYPTION_KEY_FILE : s3UploadRate != DEFAULT_S3_UPLOAD_RATE ? S3_UPLOAD_RATE
-                        : s3CacheSize != DEFAULT_S3_CACHE_SIZE ? S3_CACHE_SIZE : null;
+                        : s3CacheSize != DEFAULT_S3_CACHE_SIZE ? S3_CACHE_SIZE
+                        : !s3SyncInterval.equals(TierSettings.DEFAULT_INTERVAL) ? S3_SYNC_INTERVAL : null;
                 if (stray != null) {
                     throw new IllegalArgumentException(stray + " needs " + S3_BUCKET + " (tiered storage is off "
                             + "without a bucket)");
@@ -496,7 +505,10 @@ public final class ServerConfig {
             }
             // S3Settings refuses a bad endpoint, bucket, region or prefix with a message naming it
             S3Settings s3 = S3Settings.of(s3Endpoint, s3Bucket, s3Region, s3Prefix, s3CredentialsFile);
-            return new TierSettings(s3, s3UploadRate, s3CacheSize, s3EncryptionKeyFile, TierSettings.DEFAULT_INTERVAL);
+            if (s3SyncInterval == null || s3SyncInterval.toMillis() < 10 || s3SyncInterval.toHours() > 24) {
+                throw new IllegalArgumentException(S3_SYNC_INTERVAL + " must be in [10ms, 24h], was " + s3SyncInterval);
+            }
+            return new TierSettings(s3, s3UploadRate, s3CacheSize, s3EncryptionKeyFile, s3SyncInterval);
         }
 
         private static void requirePort(String field, int value) {
