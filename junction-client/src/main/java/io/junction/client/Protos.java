@@ -98,9 +98,13 @@ final class Protos {
     static StationInfo station(io.junction.api.v1.StationInfo s) {
         final List<PartitionInfo> partitions = new ArrayList<>(s.getPartitionsCount());
         for (io.junction.api.v1.PartitionInfo p : s.getPartitionsList()) {
-            partitions.add(new PartitionInfo(p.getPartition(), p.getEarliestOffset(), p.getLatestOffset(),
+            boolean reported = p.getLocalEarliestOffset() != 0 || p.getLocalBytes() != 0
+                    || p.getRemoteEarliestOffset() != 0 || p.getRemoteEndOffset() != 0 || p.getRemoteBytes() != 0;
+            partitions.add(reported ? new PartitionInfo(p.getPartition(), p.getEarliestOffset(), p.getLatestOffset(),
                     p.getBytes(), p.getLocalEarliestOffset(), p.getLocalBytes(), p.getRemoteEarliestOffset(),
-                    p.getRemoteEndOffset(), p.getRemoteBytes()));
+                    p.getRemoteEndOffset(), p.getRemoteBytes())
+                    // a server from before tiering leaves the fields out: everything is local
+                    : new PartitionInfo(p.getPartition(), p.getEarliestOffset(), p.getLatestOffset(), p.getBytes()));
         }
         return new StationInfo(s.getTenant(), s.getName(), options(s.getConfig()), partitions, s.getMessages(),
                 s.getBytes(), Instant.ofEpochMilli(s.getCreatedAtMs()), run(s.getLastRetention()),
