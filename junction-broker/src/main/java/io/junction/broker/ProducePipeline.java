@@ -75,7 +75,8 @@ final class ProducePipeline {
         // A tiered partition keeps its dedup window on local disk (the tier never trims younger segments): the
         // window is read there, never fetched back from the object store.
         PartitionStore[] stores = Arrays.stream(partitions).map(Partition::store)
-                .map(s -> s instanceof io.junction.tier.TieredStore t ? t.local() : s).toArray(PartitionStore[]::new);
+                .map(s -> s instanceof io.junction.tier.TieredStore t ? t.local() : s)
+                .toArray(PartitionStore[]::new);
         // One read of the window's batches rebuilds both kinds of its memory.
         Deduplicator.Rebuild msgIds = new Deduplicator.Rebuild();
         ProducerSequences.Rebuild requests = new ProducerSequences.Rebuild(stores.length);

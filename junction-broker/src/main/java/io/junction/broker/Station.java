@@ -135,7 +135,8 @@ final class Station {
         PartitionStore[] logs = new PartitionStore[config.partitions()];
         DeadLetters dls = null;
         // The tier reads the station's settings as they are when it acts (an update may turn tiering on or off).
-        java.util.concurrent.atomic.AtomicReference<Station> opened = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Station> opened =
+                new java.util.concurrent.atomic.AtomicReference<>();
         try {
             for (int p = 0; p < logs.length; p++) {
                 logs[p] = context.openStore(dir.resolve(PARTITIONS_DIR).resolve(Integer.toString(p)),

@@ -151,7 +151,8 @@ public record StationConfig(int partitions, Duration retentionAge, long retentio
     /** These settings with ack-based retention on or off. */
     public StationConfig withRetentionAck(boolean on) {
         return new StationConfig(partitions, retentionAge, retentionBytes, retentionMessages, ackTimeout,
-                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on, segmentBytes, compaction, schema, tiering);
+                maxDeliveries, ordering, dedupWindow, onDeadLetter, dlsRetention, on, segmentBytes, compaction, schema,
+                tiering);
     }
 
     /** These settings with another segment size (0 = the broker's). */
