@@ -18,6 +18,8 @@ import io.junction.tier.TierSettings;
 import io.junction.tier.TierStatus;
 import io.junction.tier.Tiering;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +34,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 
 /**
  * {@code junction-bench/run tier}: what tiered storage costs and gives, on this machine, against S3Proxy (a real
@@ -51,6 +54,8 @@ public final class TierBench {
     private static final String ACCESS = "bench-access";
     private static final String SECRET = "bench-secret-0123456789";
     private static final String BUCKET = "junction-bench";
+    /** The tier's upload worker (io.junction.tier.Tiering). */
+    private static final String UPLOAD_THREAD = "junction-tier-upload";
 
     private TierBench() {
     }
@@ -62,6 +67,8 @@ public final class TierBench {
         int size = 1024;
         int seconds = 20;
         int rounds = 3;
+        String store = "s3proxy";
+        int produceSegmentMiB = 4;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
@@ -70,6 +77,8 @@ public final class TierBench {
                 case "--size" -> size = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--store" -> store = args[++i];
+                case "--produce-segment-mib" -> produceSegmentMiB = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -77,18 +86,38 @@ public final class TierBench {
             FileTrees.deleteTree(dir);
         }
         Files.createDirectories(dir);
-        System.out.printf(Locale.ROOT, "tier bench: %d messages of %d B, produce rounds of %d s x %d, in %s%n",
-                messages, size, seconds, rounds, dir.toAbsolutePath());
-        try (S3ProxyProcess s3 = S3ProxyProcess.start(lib, dir.resolve("s3"))) {
-            double disk = DiskProbe.sequentialFdatasyncMBps(dir, 1 << 20, 5);
-            System.out.printf(Locale.ROOT, "disk: sequential 1 MiB writes + fdatasync: %.1f MB/s%n", disk);
-            uploadAndReadBack(dir, s3, messages, size, disk);
-            produceCost(dir, s3, size, seconds, rounds);
+        System.out.printf(Locale.ROOT, "tier bench: %d messages of %d B, produce rounds of %d s x %d, store %s, "
+                + "in %s%n", messages, size, seconds, rounds, store, dir.toAbsolutePath());
+        switch (store) {
+            case "s3proxy" -> {
+                try (S3ProxyProcess s3 = S3ProxyProcess.start(lib, dir.resolve("s3"))) {
+                    double disk = DiskProbe.sequentialFdatasyncMBps(dir, 1 << 20, 5);
+                    System.out.printf(Locale.ROOT, "disk: sequential 1 MiB writes + fdatasync: %.1f MB/s%n", disk);
+                    Store s = new Store("S3Proxy", s3.endpoint, s3.credentials, s3::cpuSeconds);
+                    uploadAndReadBack(dir, s, messages, size, disk);
+                    produceCost(dir, s, size, seconds, rounds, produceSegmentMiB);
+                }
+            }
+            case "discard" -> {
+                // Only the produce figure: nothing uploaded to the discard endpoint can be read back.
+                try (DiscardS3 sink = DiscardS3.start()) {
+                    Path credentials = Files.writeString(dir.resolve("aws-credentials"),
+                            "[default]\naws_access_key_id = " + ACCESS + "\naws_secret_access_key = " + SECRET + "\n");
+                    produceCost(dir, new Store("discard endpoint", sink.endpoint(), credentials,
+                            () -> threadCpuSeconds(DiscardS3.THREAD_PREFIX)), size, seconds, rounds,
+                            produceSegmentMiB);
+                }
+            }
+            default -> throw new IllegalArgumentException("--store must be s3proxy or discard: " + store);
         }
     }
 
+    /** Where the broker uploads, and the CPU it burns on this machine. */
+    private record Store(String name, URI endpoint, Path credentials, DoubleSupplier cpuSeconds) {
+    }
+
     /** Figures 1 and 2. */
-    private static void uploadAndReadBack(Path dir, S3ProxyProcess s3, int messages, int size, double disk)
+    private static void uploadAndReadBack(Path dir, Store s3, int messages, int size, double disk)
             throws Exception {
         Path data = dir.resolve("data-upload");
         try (Broker broker = open(data, s3, Duration.ofHours(1), "upload/")) {
@@ -118,7 +147,9 @@ public final class TierBench {
     }
 
     /** Figure 3: produce with uploads running next to without, alternated. */
-    private static void produceCost(Path dir, S3ProxyProcess s3, int size, int seconds, int rounds) throws Exception {
+    private static void produceCost(Path dir, Store s3, int size, int seconds, int rounds, int segmentMiB)
+            throws Exception {
+        System.out.printf(Locale.ROOT, "produce rounds: %d MiB segments, uploaded every 0.5 s%n", segmentMiB);
         List<Double> with = new ArrayList<>();
         List<Double> without = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
@@ -126,21 +157,28 @@ public final class TierBench {
                 Path data = dir.resolve("data-produce-" + round + "-" + tiering);
                 double rate;
                 long uploaded;
-                double s3Before = s3.cpuSeconds();
+                double uploadCpu;
+                double s3Before = s3.cpuSeconds().getAsDouble();
                 double selfBefore = cpuSeconds(ProcessHandle.current());
                 try (Broker broker = open(data, s3, Duration.ofMillis(500), "produce-" + round + "-" + tiering + "/")) {
                     broker.createStation(T, "p", station(tiering
                             ? new StationConfig.Tiering(true, Duration.ofSeconds(1), 1) : StationConfig.Tiering.OFF)
-                            .withSegmentBytes(4L << 20));
+                            .withSegmentBytes((long) segmentMiB << 20));
+                    double uploadBefore = threadCpuSeconds(UPLOAD_THREAD);
                     rate = produceFor(broker, "p", size, seconds);
+                    uploadCpu = threadCpuSeconds(UPLOAD_THREAD) - uploadBefore;
                     uploaded = tiering ? broker.tierStatus(T, "p").get(0).uploadedBytes() : 0;
                 }
+                double self = cpuSeconds(ProcessHandle.current()) - selfBefore;
+                double store = s3.cpuSeconds().getAsDouble() - s3Before;
                 FileTrees.deleteTree(data);
                 (tiering ? with : without).add(rate);
                 System.out.printf(Locale.ROOT, "produce round %d, tiering %s: %.0f msg/s%s; CPU: this JVM %.1f s, "
-                        + "S3Proxy %.1f s%n", round + 1, tiering ? "on " : "off", rate, tiering
-                                ? String.format(Locale.ROOT, " (uploaded %.1f MB meanwhile)", uploaded / 1e6) : "",
-                        cpuSeconds(ProcessHandle.current()) - selfBefore, s3.cpuSeconds() - s3Before);
+                        + "%s %.1f s%n", round + 1, tiering ? "on " : "off", rate, tiering
+                                ? String.format(Locale.ROOT, " (uploaded %.1f MB meanwhile, upload thread %.2f CPU-s"
+                                        + " = %.2f ms per MB)", uploaded / 1e6, uploadCpu,
+                                        uploaded == 0 ? 0 : 1000 * uploadCpu / (uploaded / 1e6)) : "",
+                        self, s3.name(), store);
             }
         }
         double w = with.stream().mapToDouble(d -> d).average().orElse(0);
@@ -150,8 +188,8 @@ public final class TierBench {
     }
 
     /** A broker of its own prefix in the bucket (brokers sharing one would take the other's objects for orphans). */
-    private static Broker open(Path data, S3ProxyProcess s3, Duration interval, String prefix) throws IOException {
-        S3Settings settings = S3Settings.of(s3.endpoint, BUCKET, null, prefix, s3.credentials);
+    private static Broker open(Path data, Store s3, Duration interval, String prefix) throws IOException {
+        S3Settings settings = S3Settings.of(s3.endpoint(), BUCKET, null, prefix, s3.credentials());
         Tiering tiering = Tiering.start(new TierSettings(settings, 0, 1L << 30, null, interval),
                 S3ObjectStore.open(settings), Clock.systemUTC(), data);
         return Broker.open(new BrokerConfig(data, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC,
@@ -240,12 +278,26 @@ public final class TierBench {
                 }
             }
             if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
-                throw new IllegalStateException(group + " on " + station + ": " + all.getCount() + " left after 10 min");
+                throw new IllegalStateException(group + " on " + station + ": " + all.getCount()
+                        + " left after 10 min");
             }
         }
         double rate = messages / ((System.nanoTime() - start) / 1e9);
         member[0].leave();
         return rate;
+    }
+
+    /** CPU seconds of the live threads whose name starts with {@code prefix}. */
+    static double threadCpuSeconds(String prefix) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        double total = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix)) {
+                long ns = mx.getThreadCpuTime(t.threadId());
+                total += ns > 0 ? ns / 1e9 : 0;
+            }
+        }
+        return total;
     }
 
     static double cpuSeconds(ProcessHandle p) {

@@ -322,12 +322,27 @@ class TieredStorageTest {
         }
         assertThat(readAll("hr", "payroll", null)).isEqualTo(sent);
 
-        // one bit flipped in the middle of the first object: after a restart (cache emptied) it is never served
+        // one bit flipped in the middle of the first object: after a restart (cache emptied) it is never served;
+        // the manifest's CRC32C of the object refuses it first
         Path first = objects.get(0);
         byte[] bytes = Files.readAllBytes(first);
+        String before = crc32c(bytes);
         bytes[bytes.length / 2] ^= 0x10;
         Files.write(first, bytes);
         restart(true);
+        assertThatThrownBy(() -> broker.browse(T, "hr", 0, new StartPosition.AtOffset(0), 5, null))
+                .hasMessageContaining("does not match its checksum");
+        // a CRC is no defence against someone who means it (a change can keep it): as if the tampering had kept
+        // the CRC32C, the manifest now names the tampered object's; authenticated decryption refuses it
+        broker.close();
+        broker = null;
+        Path manifest = data.resolve("tenants").resolve(T).resolve("stations").resolve("hr")
+                .resolve("partitions").resolve("0").resolve("tier-manifest.json");
+        String text = Files.readString(manifest);
+        assertThat(text).contains("\"crc32c\" : \"" + before + "\"");
+        Files.writeString(manifest, text.replace("\"crc32c\" : \"" + before + "\"",
+                "\"crc32c\" : \"" + crc32c(bytes) + "\""));
+        open(true);
         assertThatThrownBy(() -> broker.browse(T, "hr", 0, new StartPosition.AtOffset(0), 5, null))
                 .hasMessageContaining("failed authenticated decryption");
         BrokerTest.Mailbox box = new BrokerTest.Mailbox();
@@ -433,5 +448,11 @@ class TieredStorageTest {
 
     private static String text(byte[] b) {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static String crc32c(byte[] bytes) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes);
+        return String.format("%08x", crc.getValue());
     }
 }

@@ -16,6 +16,13 @@ public interface ObjectStore extends AutoCloseable {
     /** Uploads a file, streamed from disk (never read into memory); replaces an object of that key. */
     void put(String key, Path file) throws IOException;
 
+    /**
+     * Uploads a file as {@link #put(String, Path)} does, with the CRC32C of its bytes (8 hex digits, as
+     * {@link ObjectDigests#crc32c} gives it) for the store to check the body against: S3 refuses an upload whose
+     * body does not match ({@code x-amz-checksum-crc32c}).
+     */
+    void put(String key, Path file, String crc32c) throws IOException;
+
     void put(String key, byte[] bytes) throws IOException;
 
     /** The whole object in memory: for small objects (manifests); {@code NoSuchFileException} if absent. */

@@ -47,6 +47,8 @@ final class PartitionTier {
     private volatile List<TierManifest.Entry> readable;
     /** Set on open: the store is swept for what a crash left before the first upload. */
     private boolean recovered;
+    /** The manifest changed since it was last mirrored to the store: mirrored once at the end of a step. */
+    private boolean mirrorDue;
     private volatile long lastUploadMs;
     private volatile long uploadedSegments;
     private volatile long uploadedBytes;
@@ -126,7 +128,7 @@ final class PartitionTier {
             return;
         }
         TierPolicy p = policy.get();
-        if (!p.enabled() && manifest.entries().isEmpty()) {
+        if (!p.enabled() && manifest.entries().isEmpty() && !mirrorDue) {
             return; // never tiered: nothing to upload, recover or trim (and no request to the store)
         }
         try {
@@ -137,12 +139,19 @@ final class PartitionTier {
                 upload();
                 trimLocal(p, clock.millis());
             }
+            if (mirrorDue) {
+                mirror();
+                mirrorDue = false;
+            }
             if (failures > 0) {
                 LOG.log(System.Logger.Level.INFO, "{0}: the object store answers again", this);
             }
             failures = 0;
             lastError = null;
         } catch (IOException | UncheckedIOException | io.junction.log.LogException e) {
+            if (closed) {
+                return; // the station closed its log under a running step: nothing failed
+            }
             failures++;
             lastError = e.getMessage();
             lastErrorMs = clock.millis();
@@ -179,7 +188,7 @@ final class PartitionTier {
                 }
             }
             recovered = true;
-            mirror();
+            mirrorDue = true;
         }
         publish();
     }
@@ -204,22 +213,16 @@ final class PartitionTier {
     private void uploadOne(SealedSegment s) throws IOException, InterruptedException {
         String key = prefix + String.format("%020d-%020d-%s.segment", s.baseOffset(), s.endOffset(),
                 UUID.randomUUID());
-        // The digest first: the file is immutable from here (compaction waits for the upload; retention may
-        // remove it, then the upload is dropped).
-        String digest;
-        long records;
-        try {
-            digest = SegmentCache.sha256(s.logFile());
-            records = s.endOffset() - s.baseOffset(); // offsets; fewer records if compacted before tiering
-        } catch (NoSuchFileException gone) {
-            return; // retention removed it: nothing to upload
-        }
+        // The file is immutable from here (compaction waits for the upload; retention may remove it, then the
+        // upload is dropped).
+        long records = s.endOffset() - s.baseOffset(); // offsets; fewer records if compacted before tiering
         String keyId = cipher == null ? null : cipher.currentKeyId();
         TierManifest.Entry started = new TierManifest.Entry(key, s.baseOffset(), s.endOffset(), s.sizeInBytes(), 0,
-                records, s.lastAppendTimeMs(), s.maxTimestamp(), digest, keyId, TierManifest.State.COPY_STARTED);
+                records, s.lastAppendTimeMs(), s.maxTimestamp(), null, null, keyId, TierManifest.State.COPY_STARTED);
         manifest.put(started);
         Path sealed = null;
         long objectBytes;
+        String crc32c;
         try {
             Path source = s.logFile();
             if (cipher != null) {
@@ -227,9 +230,12 @@ final class PartitionTier {
                 cipher.encrypt(s.logFile(), sealed, key);
                 source = sealed;
             }
+            // The object's own checksum, taken from the bytes sent: S3 checks the body against it, and every
+            // download is checked against the manifest's copy.
+            crc32c = ObjectDigests.crc32c(source);
             objectBytes = Files.size(source);
             acquire(objectBytes);
-            store.put(key, source);
+            store.put(key, source, crc32c);
         } catch (NoSuchFileException gone) {
             store.delete(key);
             manifest.remove(key);
@@ -240,12 +246,13 @@ final class PartitionTier {
             }
         }
         manifest.put(new TierManifest.Entry(key, s.baseOffset(), s.endOffset(), s.sizeInBytes(), objectBytes,
-                records, s.lastAppendTimeMs(), s.maxTimestamp(), digest, keyId, TierManifest.State.COPY_FINISHED));
+                records, s.lastAppendTimeMs(), s.maxTimestamp(), crc32c, null, keyId,
+                TierManifest.State.COPY_FINISHED));
         publish();
         lastUploadMs = clock.millis();
         uploadedSegments++;
         uploadedBytes += objectBytes;
-        mirror();
+        mirrorDue = true;
     }
 
     private void acquire(long bytes) throws InterruptedException {
@@ -254,7 +261,10 @@ final class PartitionTier {
         }
     }
 
-    /** Writes the manifest to the store beside the objects (what an operator or a new broker can read). */
+    /**
+     * Writes the manifest to the store beside the objects (what an operator or a new broker can read): once per
+     * step that changed it, not per upload, since it grows with every segment the partition keeps remotely.
+     */
     private void mirror() throws IOException {
         store.put(manifestKey(), manifest.bytes());
     }
@@ -318,11 +328,7 @@ final class PartitionTier {
         }
         if (n > 0) {
             publish();
-            try {
-                mirror();
-            } catch (IOException e) {
-                lastError = "mirroring the manifest: " + e.getMessage() + " (retried)";
-            }
+            mirrorDue = true; // by the worker's next step
         }
         return n;
     }

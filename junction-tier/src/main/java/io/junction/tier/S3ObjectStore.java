@@ -151,6 +151,19 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public void put(String key, Path file, String crc32c) throws IOException {
+        String name = objectKey(key);
+        String checksum = ObjectDigests.crc32cBase64(crc32c);
+        long size = Files.size(file);
+        try {
+            s3.putObject(b -> b.bucket(settings.bucket()).key(name).contentLength(size).checksumCRC32C(checksum),
+                    RequestBody.fromFile(file));
+        } catch (SdkException e) {
+            throw failure("put", key, e);
+        }
+    }
+
+    @Override
     public void put(String key, byte[] bytes) throws IOException {
         String name = objectKey(key);
         try {

@@ -4,13 +4,9 @@ import io.junction.log.FileTrees;
 import io.junction.log.LogException;
 import io.junction.log.SegmentReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -179,7 +175,18 @@ final class SegmentCache implements AutoCloseable {
         Path plain = dir.resolve(name);
         Path fetched = dir.resolve(name + ".download");
         try {
+            if (entry.crc32c() == null && entry.sha256() == null) {
+                throw new RemoteReadException("object " + entry.key() + ": its manifest entry has no checksum: not "
+                        + "served", null);
+            }
             store.download(entry.key(), fetched);
+            if (entry.crc32c() != null) {
+                String crc = ObjectDigests.crc32c(fetched);
+                if (!crc.equals(entry.crc32c())) {
+                    throw new RemoteReadException("object " + entry.key() + " does not match its checksum in the "
+                            + "manifest (crc32c " + crc + ", expected " + entry.crc32c() + "): not served", null);
+                }
+            }
             if (entry.keyId() != null) {
                 if (cipher == null) {
                     throw new RemoteReadException("object " + entry.key() + " is encrypted (key " + entry.keyId()
@@ -190,10 +197,12 @@ final class SegmentCache implements AutoCloseable {
             } else {
                 Files.move(fetched, plain, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
-            String digest = sha256(plain);
-            if (!digest.equals(entry.sha256())) {
-                throw new RemoteReadException("object " + entry.key() + " does not match its digest in the manifest"
-                        + " (sha256 " + digest + ", expected " + entry.sha256() + "): not served", null);
+            if (entry.sha256() != null) { // an entry written before CRC32C
+                String digest = ObjectDigests.sha256(plain);
+                if (!digest.equals(entry.sha256())) {
+                    throw new RemoteReadException("object " + entry.key() + " does not match its digest in the "
+                            + "manifest (sha256 " + digest + ", expected " + entry.sha256() + "): not served", null);
+                }
             }
             SegmentReader reader = SegmentReader.open(plain, entry.baseOffset(), entry.endOffset());
             Cached cached = new Cached(entry.key(), reader, plain, Files.size(plain));
@@ -275,22 +284,6 @@ final class SegmentCache implements AutoCloseable {
             segments.clear();
             bytes = 0;
         }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static void deleteQuietly(Path... files) {

@@ -48,15 +48,18 @@ final class TierManifest {
      * @param records records in it (fewer than the offsets when it was compacted before upload)
      * @param lastAppendTimeMs append time of its last batch (retention by age)
      * @param maxTimestamp largest record timestamp
-     * @param sha256 digest of the plain segment file, hex: checked on every download
+     * @param crc32c CRC32C of the object's bytes as stored (8 hex digits), checked on every download; null until
+     *     the copy is finished
+     * @param sha256 SHA-256 of the plain segment file, hex: what entries written before CRC32C carry instead (still
+     *     checked when present); null otherwise
      * @param keyId the encryption key that sealed the object; null when not encrypted
      */
     record Entry(String key, long baseOffset, long endOffset, long sizeInBytes, long objectBytes, long records,
-            long lastAppendTimeMs, long maxTimestamp, String sha256, String keyId, State state) {
+            long lastAppendTimeMs, long maxTimestamp, String crc32c, String sha256, String keyId, State state) {
 
         Entry with(State next) {
             return new Entry(key, baseOffset, endOffset, sizeInBytes, objectBytes, records, lastAppendTimeMs,
-                    maxTimestamp, sha256, keyId, next);
+                    maxTimestamp, crc32c, sha256, keyId, next);
         }
 
         boolean readable() {

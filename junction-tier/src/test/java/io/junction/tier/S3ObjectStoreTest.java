@@ -77,6 +77,27 @@ class S3ObjectStoreTest {
     }
 
     @Test
+    void uploadsAFileWithItsChecksumAndTheStoreRefusesAWrongOne(TestInfo test) throws IOException {
+        long seed = System.nanoTime();
+        System.out.println("uploadsAFileWithItsChecksumAndTheStoreRefusesAWrongOne seed=" + seed);
+        Path file = dir.resolve("segment");
+        writeRandom(file, 3 << 20, new Random(seed));
+        String crc = ObjectDigests.crc32c(file);
+        String wrong = String.format("%08x", Long.parseLong(crc, 16) ^ 1);
+        Path target = dir.resolve("downloaded");
+
+        try (S3ObjectStore store = store(test)) {
+            store.put("good.segment", file, crc);
+            store.download("good.segment", target);
+            assertThat(Files.mismatch(file, target)).isEqualTo(-1L);
+
+            assertThatThrownBy(() -> store.put("bad.segment", file, wrong))
+                    .isInstanceOf(ObjectStoreException.class).hasMessageContaining("bad.segment");
+            assertThat(store.list("")).containsExactly("good.segment");
+        }
+    }
+
+    @Test
     void anAbsentObjectIsNoSuchFile(TestInfo test) throws IOException {
         Path target = Files.writeString(dir.resolve("target"), "kept");
         try (S3ObjectStore store = store(test)) {
