@@ -69,6 +69,7 @@ public final class TierBench {
         int rounds = 3;
         String store = "s3proxy";
         int produceSegmentMiB = 4;
+        long uploadRate = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
@@ -79,6 +80,7 @@ public final class TierBench {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--store" -> store = args[++i];
                 case "--produce-segment-mib" -> produceSegmentMiB = Integer.parseInt(args[++i]);
+                case "--upload-rate-mb" -> uploadRate = Long.parseLong(args[++i]) * 1_000_000;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -93,7 +95,7 @@ public final class TierBench {
                 try (S3ProxyProcess s3 = S3ProxyProcess.start(lib, dir.resolve("s3"))) {
                     double disk = DiskProbe.sequentialFdatasyncMBps(dir, 1 << 20, 5);
                     System.out.printf(Locale.ROOT, "disk: sequential 1 MiB writes + fdatasync: %.1f MB/s%n", disk);
-                    Store s = new Store("S3Proxy", s3.endpoint, s3.credentials, s3::cpuSeconds);
+                    Store s = new Store("S3Proxy", s3.endpoint, s3.credentials, s3::cpuSeconds, uploadRate);
                     uploadAndReadBack(dir, s, messages, size, disk);
                     produceCost(dir, s, size, seconds, rounds, produceSegmentMiB);
                 }
@@ -104,7 +106,7 @@ public final class TierBench {
                     Path credentials = Files.writeString(dir.resolve("aws-credentials"),
                             "[default]\naws_access_key_id = " + ACCESS + "\naws_secret_access_key = " + SECRET + "\n");
                     produceCost(dir, new Store("discard endpoint", sink.endpoint(), credentials,
-                            () -> threadCpuSeconds(DiscardS3.THREAD_PREFIX)), size, seconds, rounds,
+                            () -> threadCpuSeconds(DiscardS3.THREAD_PREFIX), uploadRate), size, seconds, rounds,
                             produceSegmentMiB);
                 }
             }
@@ -112,8 +114,11 @@ public final class TierBench {
         }
     }
 
-    /** Where the broker uploads, and the CPU it burns on this machine. */
-    private record Store(String name, URI endpoint, Path credentials, DoubleSupplier cpuSeconds) {
+    /**
+     * Where the broker uploads, the CPU it burns on this machine, and the broker's upload rate limit
+     * ({@code --upload-rate-mb}, as the server's {@code --s3-upload-rate}; 0 = unlimited).
+     */
+    private record Store(String name, URI endpoint, Path credentials, DoubleSupplier cpuSeconds, long uploadRate) {
     }
 
     /** Figures 1 and 2. */
@@ -149,7 +154,9 @@ public final class TierBench {
     /** Figure 3: produce with uploads running next to without, alternated. */
     private static void produceCost(Path dir, Store s3, int size, int seconds, int rounds, int segmentMiB)
             throws Exception {
-        System.out.printf(Locale.ROOT, "produce rounds: %d MiB segments, uploaded every 0.5 s%n", segmentMiB);
+        long uploadRate = s3.uploadRate();
+        System.out.printf(Locale.ROOT, "produce rounds: %d MiB segments, uploaded every 0.5 s, upload rate %s%n",
+                segmentMiB, uploadRate == 0 ? "unlimited" : uploadRate / 1_000_000 + " MB/s");
         List<Double> with = new ArrayList<>();
         List<Double> without = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
@@ -190,8 +197,8 @@ public final class TierBench {
     /** A broker of its own prefix in the bucket (brokers sharing one would take the other's objects for orphans). */
     private static Broker open(Path data, Store s3, Duration interval, String prefix) throws IOException {
         S3Settings settings = S3Settings.of(s3.endpoint(), BUCKET, null, prefix, s3.credentials());
-        Tiering tiering = Tiering.start(new TierSettings(settings, 0, 1L << 30, null, interval),
-                S3ObjectStore.open(settings), Clock.systemUTC(), data);
+        TierSettings tier = new TierSettings(settings, s3.uploadRate(), 1L << 30, null, interval);
+        Tiering tiering = Tiering.start(tier, S3ObjectStore.open(settings), Clock.systemUTC(), data);
         return Broker.open(new BrokerConfig(data, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC,
                 Duration.ofMillis(50), Clock.systemUTC(), 1L << 30, 0), tiering);
     }
