@@ -33,7 +33,7 @@ class NodeWireTest {
     private static final Path SOURCES = Path.of("src", "test", "node");
     private static final Path WORK = Path.of("target", "node-wire");
     private static final List<String> HARNESS = List.of("package.json", "package-lock.json", "settle.test.mjs",
-            "access.test.mjs", "rest.test.mjs");
+            "access.test.mjs", "rest.test.mjs", "tier.test.mjs");
     private static final String PROTO = "junction/v1/junction.proto";
     private static final String STAMP = ".junction-package-lock.sha256";
     private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
@@ -86,6 +86,23 @@ class NodeWireTest {
                     .toString()), NODE_TIMEOUT, "node-rest.log");
             System.out.println("node rest.test.mjs (exit " + run.exitCode() + "):\n" + run.output());
             assertThat(run.exitCode()).as("node rest.test.mjs failed; its output:%n%s", run.output()).isZero();
+        }
+    }
+
+    @Test
+    void shouldReadBackFromTheObjectStoreForANodeGrpcClient() throws Exception {
+        Path node = onPath("node");
+        Path npm = onPath("npm");
+        prepare(npm);
+        try (io.junction.tier.S3ProxyServer s3 = io.junction.tier.S3ProxyServer.start(dir.resolve("s3"));
+                JunctionServer server = JunctionServer.start(ServerConfig.builder().dataDir(dir.resolve("data"))
+                        .host("127.0.0.1").port(0).httpPort(0)
+                        .s3(s3.endpoint(), s3.bucket(), null, "node/", s3.credentialsFile())
+                        .s3SyncInterval(Duration.ofMillis(200)).build())) {
+            Run run = run(List.of(node.toString(), "tier.test.mjs", "--server", "127.0.0.1:" + server.grpcPort(),
+                    "--proto", Path.of("proto").resolve(PROTO).toString()), NODE_TIMEOUT, "node-tier.log");
+            System.out.println("node tier.test.mjs (exit " + run.exitCode() + "):\n" + run.output());
+            assertThat(run.exitCode()).as("node tier.test.mjs failed; its output:%n%s", run.output()).isZero();
         }
     }
 
