@@ -671,7 +671,7 @@ public final class ConsumerGroup {
         return done;
     }
 
-    /** Tests: the ack deadline ({@link System#nanoTime()}) of the delivery, or empty when the member does not hold it. */
+    /** Tests: the ack deadline ({@link System#nanoTime()}) of the delivery; empty when the member does not hold it. */
     public OptionalLong deadlineNanos(GroupMember member, DeliveryRef ref) {
         return call(() -> {
             InFlight f = held((Member) member, ref);
