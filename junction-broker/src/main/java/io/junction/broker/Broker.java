@@ -1,5 +1,13 @@
 package io.junction.broker;
 
+import io.junction.broker.internal.AuditLog;
+import io.junction.broker.internal.BrokerContext;
+import io.junction.broker.internal.HeldBytes;
+import io.junction.broker.internal.Pace;
+import io.junction.broker.internal.SchemaStore;
+import io.junction.broker.internal.group.ConsumerGroup;
+import io.junction.broker.internal.station.Browsing;
+import io.junction.broker.internal.station.Station;
 import io.junction.errors.ErrorCode;
 import io.junction.log.FileTrees;
 import io.junction.schema.Compatibility;

@@ -15,7 +15,7 @@ public enum DeadLetterReason {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    static DeadLetterReason parse(String name) {
+    public static DeadLetterReason parse(String name) {
         return valueOf(name.toUpperCase(Locale.ROOT));
     }
 }

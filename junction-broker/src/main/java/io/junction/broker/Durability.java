@@ -10,21 +10,10 @@ public enum Durability {
      * A produce is acknowledged only after an fsync that covers it (one fsync covers every batch appended while
      * the previous one ran). Consumers never see data that is not yet durable. The default.
      */
-    FSYNC(io.junction.log.Durability.FSYNC),
+    FSYNC,
     /**
      * A produce is acknowledged once written to the file (the OS page cache); a background fsync runs every flush
      * interval. Faster, but a power loss can drop what was acknowledged in the last interval.
      */
-    INTERVAL(io.junction.log.Durability.INTERVAL);
-
-    private final io.junction.log.Durability log;
-
-    Durability(io.junction.log.Durability log) {
-        this.log = log;
-    }
-
-    /** The partition logs' setting of the same meaning. */
-    io.junction.log.Durability log() {
-        return log;
-    }
+    INTERVAL
 }

@@ -1,7 +1,6 @@
 package io.junction.broker;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,32 +24,6 @@ public final class Header {
 
     public byte[] value() {
         return value;
-    }
-
-    /** The log's headers as the broker's (no copy of keys or values). */
-    static List<Header> fromLog(List<io.junction.log.Header> headers) {
-        if (headers.isEmpty()) {
-            return List.of();
-        }
-        Header[] out = new Header[headers.size()];
-        for (int i = 0; i < out.length; i++) {
-            io.junction.log.Header h = headers.get(i);
-            out[i] = new Header(h.key(), h.value());
-        }
-        return List.of(out);
-    }
-
-    /** The broker's headers as the log stores them (no copy of keys or values). */
-    static List<io.junction.log.Header> toLog(List<Header> headers) {
-        if (headers.isEmpty()) {
-            return List.of();
-        }
-        io.junction.log.Header[] out = new io.junction.log.Header[headers.size()];
-        for (int i = 0; i < out.length; i++) {
-            Header h = headers.get(i);
-            out[i] = new io.junction.log.Header(h.key(), h.value());
-        }
-        return List.of(out);
     }
 
     @Override

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /** The naming rule for tenants, stations, groups and connectors (PRODUCT.md): refused, never rewritten. Stateless. */
 public final class Names {
 
-    static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,127}$");
+    public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9_.-]{0,127}$");
 
     private Names() {
     }

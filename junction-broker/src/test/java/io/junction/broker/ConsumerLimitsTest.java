@@ -2,6 +2,7 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.junction.broker.internal.group.ReadAhead;
 import io.junction.errors.ErrorCode;
 import io.junction.log.LogConfig;
 import java.nio.charset.StandardCharsets;

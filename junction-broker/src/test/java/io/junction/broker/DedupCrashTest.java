@@ -2,6 +2,7 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.junction.broker.internal.station.Deduplicator;
 import io.junction.log.FetchResult;
 import io.junction.log.LogConfig;
 import io.junction.log.PartitionLog;

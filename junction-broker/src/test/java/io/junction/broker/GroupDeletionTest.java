@@ -3,6 +3,9 @@ package io.junction.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.junction.broker.internal.BrokerContext;
+import io.junction.broker.internal.group.ConsumerGroup;
+import io.junction.broker.internal.station.Station;
 import io.junction.errors.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

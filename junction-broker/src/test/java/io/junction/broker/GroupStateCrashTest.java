@@ -2,6 +2,7 @@ package io.junction.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.junction.broker.internal.group.GroupJournal;
 import io.junction.log.Durability;
 import io.junction.log.FetchResult;
 import io.junction.log.LogConfig;
@@ -16,12 +17,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

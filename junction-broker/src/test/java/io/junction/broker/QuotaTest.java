@@ -3,6 +3,7 @@ package io.junction.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.junction.broker.internal.Pace;
 import io.junction.errors.ErrorCode;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.junction.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.junction.broker.internal.station.ProducePipeline;
 import io.junction.errors.ErrorCode;
 import io.junction.schema.Compatibility;
 import io.junction.schema.SchemaType;

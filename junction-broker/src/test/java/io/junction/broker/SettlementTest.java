@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +90,11 @@ class SettlementTest {
         return broker.subscribe(T, "emp", "g", StartPosition.earliest(), name, credits, sink);
     }
 
+    /** The ack deadline ({@link System#nanoTime()}) of the delivery, or empty when {@code member} does not hold it. */
+    private OptionalLong deadlineNanos(GroupMember member, DeliveryRef ref) {
+        return broker.group(T, "emp", "g").deadlineNanos(member, ref);
+    }
+
     private GroupInfo info() {
         return broker.groupInfo(T, "emp", "g");
     }
@@ -143,7 +149,7 @@ class SettlementTest {
         assertThat(a.staleKinds).containsExactly(Settlement.NACK);
         assertThat(info().inFlight()).isEqualTo(1);
         assertThat(c.received).as("k0 stays with B, k1 waits").isEmpty();
-        assertThat(memberB.deadlineNanos(held.ref())).as("B holds its delivery").isPresent();
+        assertThat(deadlineNanos(memberB, held.ref())).as("B holds its delivery").isPresent();
 
         memberB.ackSync(List.of(held.ref()));
         assertThat(value(c.next())).isEqualTo("k1");
@@ -211,23 +217,23 @@ class SettlementTest {
         Box a = new Box();
         GroupMember member = join("a", 2, a);
         List<Delivery> got = a.take(2);
-        long sent = member.deadlineNanos(got.get(0).ref()).orElseThrow();
-        long sentOther = member.deadlineNanos(got.get(1).ref()).orElseThrow();
+        long sent = deadlineNanos(member, got.get(0).ref()).orElseThrow();
+        long sentOther = deadlineNanos(member, got.get(1).ref()).orElseThrow();
         Thread.sleep(20); // so that "now" at the report is later than at the delivery
 
         member.credit(0, got.get(0).deliveryId()); // the first left the client's queue
-        long started = member.deadlineNanos(got.get(0).ref()).orElseThrow();
+        long started = deadlineNanos(member, got.get(0).ref()).orElseThrow();
         assertThat(started).as("the deadline counts from the hand-off").isGreaterThan(sent);
-        assertThat(member.deadlineNanos(got.get(1).ref()).orElseThrow()).as("not handed off yet")
+        assertThat(deadlineNanos(member, got.get(1).ref()).orElseThrow()).as("not handed off yet")
                 .isEqualTo(sentOther);
 
         member.credit(0, got.get(0).deliveryId());
-        assertThat(member.deadlineNanos(got.get(0).ref()).orElseThrow()).as("once only").isEqualTo(started);
+        assertThat(deadlineNanos(member, got.get(0).ref()).orElseThrow()).as("once only").isEqualTo(started);
         member.credit(0, got.get(1).deliveryId());
-        assertThat(member.deadlineNanos(got.get(1).ref()).orElseThrow()).isGreaterThan(sentOther);
+        assertThat(deadlineNanos(member, got.get(1).ref()).orElseThrow()).isGreaterThan(sentOther);
         Thread.sleep(20);
         member.inProgress(List.of(got.get(0).ref()));
-        assertThat(member.deadlineNanos(got.get(0).ref()).orElseThrow()).as("in-progress extends it")
+        assertThat(deadlineNanos(member, got.get(0).ref()).orElseThrow()).as("in-progress extends it")
                 .isGreaterThan(started);
     }
 

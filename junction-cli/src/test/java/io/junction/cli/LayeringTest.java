@@ -7,7 +7,10 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The CLI drives the server and the client; it never uses the storage engine's types (io.junction.log). */
+/**
+ * The CLI drives the server and the client; it never uses the storage engine's types (io.junction.log) nor the
+ * broker's engine (io.junction.broker.internal).
+ */
 class LayeringTest {
 
     private static final JavaClasses CLI = new ClassFileImporter()
@@ -17,6 +20,13 @@ class LayeringTest {
     void cliCodeNeverUsesTheLog() {
         noClasses().should().dependOnClassesThat().resideInAPackage("io.junction.log..")
                 .because("the CLI configures the server through the broker's and the server's types")
+                .check(CLI);
+    }
+
+    @Test
+    void cliCodeUsesOnlyTheBrokersApi() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("io.junction.broker.internal..")
+                .because("the broker's API is io.junction.broker; its engine may change under it")
                 .check(CLI);
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The server maps the wire to the broker and nothing below it: its code never uses the storage engine's types
- * (io.junction.log), only the broker's API.
+ * (io.junction.log) nor the broker's engine (io.junction.broker.internal), only the broker's API.
  */
 class LayeringTest {
 
@@ -21,6 +21,13 @@ class LayeringTest {
     void serverCodeNeverUsesTheLogButThroughTheBroker() {
         noClasses().should().dependOnClassesThat(resideInAPackage("io.junction.log.."))
                 .because("the server talks to the broker; the log is the broker's business")
+                .check(SERVER);
+    }
+
+    @Test
+    void serverCodeUsesOnlyTheBrokersApi() {
+        noClasses().should().dependOnClassesThat(resideInAPackage("io.junction.broker.internal.."))
+                .because("the broker's API is io.junction.broker; its engine may change under it")
                 .check(SERVER);
     }
 }

@@ -1,0 +1,49 @@
+package io.junction.broker.internal;
+
+import io.junction.broker.Durability;
+import io.junction.broker.Header;
+import java.util.List;
+
+/**
+ * The broker's API types as the storage engine's and back, converted here, where messages are stored or read, so
+ * that the API carries no log type (io.junction.log). Stateless.
+ */
+public final class LogTypes {
+
+    private LogTypes() {
+    }
+
+    /** The log's headers as the broker's (no copy of keys or values). */
+    public static List<Header> fromLog(List<io.junction.log.Header> headers) {
+        if (headers.isEmpty()) {
+            return List.of();
+        }
+        Header[] out = new Header[headers.size()];
+        for (int i = 0; i < out.length; i++) {
+            io.junction.log.Header h = headers.get(i);
+            out[i] = new Header(h.key(), h.value());
+        }
+        return List.of(out);
+    }
+
+    /** The broker's headers as the log stores them (no copy of keys or values). */
+    public static List<io.junction.log.Header> toLog(List<Header> headers) {
+        if (headers.isEmpty()) {
+            return List.of();
+        }
+        io.junction.log.Header[] out = new io.junction.log.Header[headers.size()];
+        for (int i = 0; i < out.length; i++) {
+            Header h = headers.get(i);
+            out[i] = new io.junction.log.Header(h.key(), h.value());
+        }
+        return List.of(out);
+    }
+
+    /** The partition logs' setting of the same meaning. */
+    public static io.junction.log.Durability toLog(Durability durability) {
+        return switch (durability) {
+            case FSYNC -> io.junction.log.Durability.FSYNC;
+            case INTERVAL -> io.junction.log.Durability.INTERVAL;
+        };
+    }
+}
