@@ -47,6 +47,8 @@ import java.util.function.DoubleSupplier;
  *   <li>produce msg/s with uploads running next to without (tiering off), alternated, several rounds.</li>
  * </ol>
  * The broker runs in this JVM (fsync durability); numbers are for comparing, on one machine, in one run.
+ * {@code -Dtierbench.keepLocalBytes=N} keeps N bytes of the produce rounds' station on local disk (default 1: every
+ * uploaded segment is removed at once), to tell the uploads' cost from the local deletions'.
  */
 public final class TierBench {
 
@@ -54,6 +56,8 @@ public final class TierBench {
     private static final String ACCESS = "bench-access";
     private static final String SECRET = "bench-secret-0123456789";
     private static final String BUCKET = "junction-bench";
+    /** Local retention of the produce rounds' station (bytes; 1 = every uploaded segment leaves the disk). */
+    private static final long KEEP_LOCAL_BYTES = Long.getLong("tierbench.keepLocalBytes", 1);
     /** The tier's upload worker (io.junction.tier.Tiering). */
     private static final String UPLOAD_THREAD = "junction-tier-upload";
 
@@ -169,7 +173,8 @@ public final class TierBench {
                 double selfBefore = cpuSeconds(ProcessHandle.current());
                 try (Broker broker = open(data, s3, Duration.ofMillis(500), "produce-" + round + "-" + tiering + "/")) {
                     broker.createStation(T, "p", station(tiering
-                            ? new StationConfig.Tiering(true, Duration.ofSeconds(1), 1) : StationConfig.Tiering.OFF)
+                            ? new StationConfig.Tiering(true, Duration.ofSeconds(1), KEEP_LOCAL_BYTES)
+                            : StationConfig.Tiering.OFF)
                             .withSegmentBytes((long) segmentMiB << 20));
                     double uploadBefore = threadCpuSeconds(UPLOAD_THREAD);
                     rate = produceFor(broker, "p", size, seconds);
