@@ -1381,15 +1381,6 @@ public final class ConsumerGroup {
         return station.partition(p, history);
     }
 
-    /** What a message weighs against the limits: its key, value and headers. */
-    public static int sizeOf(Record r) {
-        long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
-        for (io.junction.log.Header h : r.headers()) {
-            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
-        }
-        return (int) Math.min(Integer.MAX_VALUE, size);
-    }
-
     private boolean fill(int p) {
         try {
             return readAhead[p].fill();
@@ -1468,7 +1459,7 @@ public final class ConsumerGroup {
         MessageRef ref = new MessageRef(partition, record.offset());
         Attempts earlier = attempts.isEmpty() ? null : attempts.remove(ref);
         long deliveryId = ++lastDeliveryId;
-        int bytes = sizeOf(record);
+        int bytes = LogTypes.sizeOf(record);
         InFlight f = new InFlight(ref, member, deliveryId, bytes, count, earlier == null ? 0 : earlier.firstMs,
                 earlier == null ? "" : earlier.error, station.clock().millis(),
                 context.nanoTime() + station.config().ackTimeout().toNanos());
