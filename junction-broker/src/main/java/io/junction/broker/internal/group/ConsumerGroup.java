@@ -88,7 +88,8 @@ import java.util.function.Consumer;
  * consumer dead-letters, is stored in the station's {@link DeadLetters}; once that is durable it counts as done
  * (acked) for this group. In KEY ordering with {@link OnDeadLetter#PARK} its key stays held until the dead
  * letter is dropped or resent. A resent dead letter comes back to this group at its own partition and offset,
- * ahead of the read-ahead, and is acked like any message (the journal's RESENT event).
+ * ahead of the read-ahead, and is acked like any message (the journal's RESENT event). {@link DeadLetterFlow}
+ * keeps this part of the state.
  */
 public final class ConsumerGroup {
 
@@ -107,8 +108,6 @@ public final class ConsumerGroup {
     /** The most bytes one dispatch round hands one member (one larger message goes alone): about one response. */
     static final long ROUND_BYTES_PER_MEMBER = 1 << 20;
     static final String GROUP_FILE = "group.properties";
-    /** How long a message waits before another try when its dead letter could not be stored. */
-    static final long DEAD_LETTER_RETRY_MILLIS = 1000;
     /** Delivery ids: the first of a group's run is its opening time in ms times this (2^53 lasts to year 2255). */
     static final long DELIVERY_IDS_PER_MS = 1000;
 
@@ -130,12 +129,8 @@ public final class ConsumerGroup {
     private final OnDeadLetter onDeadLetter;
     /** The records it reads: the station's view, or the full history of a tiered station. */
     private final History history;
-    /** Messages being stored in the dead-letter station: not ready, keys still held. */
-    private final Set<MessageRef> deadLettering = new HashSet<>();
-    /** PARK: keys held by a dead letter → the key, until it is dropped or resent. */
-    private final Map<MessageRef, ByteBuffer> parked = new HashMap<>();
-    /** Per partition: the offsets of resent dead letters to hand out again (read from the DLS when handed out). */
-    private final List<java.util.TreeSet<Long>> resent = new ArrayList<>();
+    /** Messages on their way to the dead-letter station, keys they park, dead letters resent to the group. */
+    private final DeadLetterFlow deadLetters;
     /**
      * Delivered, not done, not in flight now (due again, being dead-lettered): first and last delivery time (epoch
      * ms) and the last error a consumer gave. A delivery in flight carries its own ({@link InFlight}), so a message
@@ -177,10 +172,9 @@ public final class ConsumerGroup {
     private long delivered;
     private long redelivered;
     private long acked;
-    private long deadLettered;
 
     /** What the dead-letter station records about a message's deliveries. */
-    private static final class Attempts {
+    static final class Attempts {
         long firstMs;
         long lastMs;
         String error = "";
@@ -219,8 +213,9 @@ public final class ConsumerGroup {
             readAhead[p] = new ReadAhead(log(p), state[p]);
             keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION,
                     context.heldBytes());
-            resent.add(new java.util.TreeSet<>());
         }
+        this.deadLetters = new DeadLetterFlow(this, station.deadLetters(), station.name, context, journal, state,
+                keyLines, ordering, onDeadLetter);
         this.owner = context.groupExecutor();
         this.timer = context.timer();
     }
@@ -294,58 +289,13 @@ public final class ConsumerGroup {
     }
 
     /**
-     * After opening: the dead-letter station is the truth about which messages went there. A dead letter whose
-     * ack the journal lost (a crash right after it was stored) counts as done again; PARK keys stay held; resent
-     * dead letters not acked yet go back in line (from the DLS copy, else the partition, else they are gone).
+     * After opening: the dead-letter station is the truth about which messages went there
+     * ({@link DeadLetterFlow#reconcile}).
      */
     private void reconcileWithDeadLetters() {
-        for (DeadLetters.Open o : station.deadLetters().openOf(name)) {
-            int p = o.partition();
-            if (p >= state.length) {
-                continue;
-            }
-            if (!state[p].isAcked(o.offset())) {
-                state[p].ack(o.offset());
-                journal.ack(p, o.offset());
-            }
-            if (ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK && o.key() != null) {
-                keyLines[p].hold(o.offset(), ByteBuffer.wrap(o.key()));
-                parked.put(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
-            }
-        }
-        for (int p = 0; p < state.length; p++) {
-            for (Map.Entry<Long, Long> e : List.copyOf(state[p].resent.entrySet())) {
-                Record message = resentMessage(p, e.getKey(), e.getValue());
-                if (message == null) {
-                    LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: resent dead letter {2} "
-                            + "(partition {3} offset {4}) is gone from the DLS and the partition; dropped", name,
-                            station.name, e.getValue(), p, e.getKey());
-                    state[p].ack(e.getKey());
-                    journal.ack(p, e.getKey());
-                } else {
-                    resent.get(p).add(e.getKey());
-                }
-            }
-        }
+        deadLetters.reconcile();
         journal.writePending();
         dispatch();
-    }
-
-    private Record resentMessage(int p, long offset, long deadLetterId) {
-        Record copy = station.deadLetters().read(deadLetterId);
-        if (copy != null) {
-            return DeadLetters.original(copy);
-        }
-        try {
-            for (Record r : log(p).read(offset, 1).records()) {
-                if (r.offset() == offset) {
-                    return r;
-                }
-            }
-        } catch (OffsetOutOfRangeException gone) {
-            // removed by retention
-        }
-        return null;
     }
 
     Ordering ordering() {
@@ -463,7 +413,7 @@ public final class ConsumerGroup {
                 } else {
                     state[f.partition].deliveries.remove(d.offset());
                 }
-                enqueueRedelivery(f.partition, f.ref.offset(), now);
+                redeliverLater(f.partition, f.ref.offset(), now);
             }
         }
         for (InFlight f : inFlight.takeAll(f -> f.member == member)) {
@@ -631,7 +581,7 @@ public final class ConsumerGroup {
         submit(() -> {
             List<DeliveryRef> stale = settleEach(member, refs, f -> {
                 returned(f);
-                deadLetter(f.partition, f.ref.offset(), DeadLetterReason.CONSUMER,
+                deadLetters.store(f.partition, f.ref.offset(), DeadLetterReason.CONSUMER,
                         reason == null || reason.isEmpty() ? f.error : reason);
             });
             report(member, Settlement.DEAD_LETTER, stale);
@@ -651,7 +601,7 @@ public final class ConsumerGroup {
                     List<CompletableFuture<?>> stored = new ArrayList<>();
                     List<DeliveryRef> stale = settleEach(member, refs, f -> {
                         returned(f);
-                        CompletableFuture<?> letter = deadLetter(f.partition, f.ref.offset(),
+                        CompletableFuture<?> letter = deadLetters.store(f.partition, f.ref.offset(),
                                 DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? f.error : reason);
                         if (letter != null) {
                             stored.add(letter);
@@ -721,18 +671,7 @@ public final class ConsumerGroup {
      */
     public void resend(List<Resent> letters) {
         call(() -> {
-            for (Resent r : letters) {
-                int p = r.partition();
-                long offset = r.message().offset();
-                if (p >= state.length || !state[p].isAcked(offset)) {
-                    continue; // in the group's hands already (resent before, and a crash kept the letter open)
-                }
-                state[p].resend(offset, r.deadLetterId());
-                journal.resent(p, offset, r.deadLetterId());
-                resent.get(p).add(offset);
-                // A PARK key stays held, now by the resent message itself (it is the holder's offset).
-                parked.remove(new MessageRef(p, offset));
-            }
+            deadLetters.resend(letters);
             journal.flush();
             dispatch();
             return null;
@@ -743,7 +682,7 @@ public final class ConsumerGroup {
     public void dropped(List<MessageRef> refs) {
         submit(() -> {
             for (MessageRef ref : refs) {
-                if (parked.remove(ref) != null) {
+                if (deadLetters.unpark(ref)) {
                     releaseKey(ref);
                 }
             }
@@ -801,7 +740,7 @@ public final class ConsumerGroup {
             List<GroupInfo.Member> memberInfos = members.values().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
             return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering,
-                    onDeadLetter, station.deadLetters().count(name), history);
+                    onDeadLetter, deadLetters.openCount(), history);
         });
     }
 
@@ -833,7 +772,7 @@ public final class ConsumerGroup {
             lag += partitionLag[p];
         }
         return new BrokerStats.GroupStats(name, lag, partitionLag, inFlight.size(), members.size(), delivered,
-                redelivered, acked, deadLettered, station.deadLetters().count(name));
+                redelivered, acked, deadLetters.storedCount(), deadLetters.openCount());
     }
 
     /** The messages of partition {@code p} the group has not acked (nor dead-lettered) yet. Owner thread only. */
@@ -868,7 +807,7 @@ public final class ConsumerGroup {
             for (int p = from; p < until; p++) { // every partition checked before anything changes
                 floors[p] = startOffset(log(p), to, p);
             }
-            List<DeadLetters.Open> open = station.deadLetters().openOf(name);
+            List<DeadLetters.Open> open = deadLetters.open();
             for (int p = from; p < until; p++) {
                 resetPartition(p, floors[p], open);
             }
@@ -888,35 +827,13 @@ public final class ConsumerGroup {
         GroupJournal.PartitionState s = new GroupJournal.PartitionState();
         s.ackFloor = floor;
         state[p] = s;
-        resent.get(p).clear();
         redeliveries.removePartition(p);
         attempts.keySet().removeIf(ref -> ref.partition() == p);
-        parked.keySet().removeIf(ref -> ref.partition() == p);
         owners[p] = null;
         keyLines[p].releaseAll();
         keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION, context.heldBytes());
         readAhead[p] = new ReadAhead(log(p), s);
-        boolean park = ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK;
-        for (DeadLetters.Open o : openDeadLetters) {
-            if (o.partition() != p) {
-                continue;
-            }
-            if (!s.isAcked(o.offset())) {
-                s.ack(o.offset());
-            }
-            if (park && o.key() != null) {
-                keyLines[p].hold(o.offset(), ByteBuffer.wrap(o.key()));
-                parked.put(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
-            }
-        }
-        if (ordering == Ordering.KEY) { // messages being stored as dead letters keep their keys until then
-            for (MessageRef ref : deadLettering) {
-                Record r = ref.partition() == p ? reread(p, ref.offset()) : null;
-                if (r != null && r.key() != null) {
-                    keyLines[p].hold(ref.offset(), ByteBuffer.wrap(r.key()));
-                }
-            }
-        }
+        deadLetters.resetPartition(p, s, openDeadLetters);
     }
 
     /** Removes every member (their sinks hear {@code reason}), writes a snapshot and closes the journal. */
@@ -949,7 +866,11 @@ public final class ConsumerGroup {
 
     // ----- the state machine (owner thread only) --------------------------------------------------------------
 
-    private Attempts attempts(MessageRef ref) {
+    boolean isClosed() {
+        return closed;
+    }
+
+    Attempts attempts(MessageRef ref) {
         return attempts.computeIfAbsent(ref, r -> new Attempts());
     }
 
@@ -957,66 +878,16 @@ public final class ConsumerGroup {
     private void retryOrDeadLetter(int partition, long offset, long dueNanos) {
         int delivered = state[partition].deliveries.getOrDefault(offset, 0);
         if (delivered >= station.config().maxDeliveries()) {
-            deadLetter(partition, offset, DeadLetterReason.MAX_DELIVERIES,
+            deadLetters.store(partition, offset, DeadLetterReason.MAX_DELIVERIES,
                     attempts(new MessageRef(partition, offset)).error);
         } else {
-            enqueueRedelivery(partition, offset, dueNanos);
+            redeliverLater(partition, offset, dueNanos);
         }
     }
 
-    /**
-     * Stores the message in the dead-letter station; once that is durable the message is done for this group
-     * (and in PARK its key stays held). Until then it is neither ready nor done. If the store fails, the
-     * message is delivered again later: nothing is lost. Returns what completes once the dead letter is stored
-     * (or failed to be); null when none is stored now.
-     */
-    private CompletableFuture<?> deadLetter(int partition, long offset, DeadLetterReason reason, String error) {
-        MessageRef ref = new MessageRef(partition, offset);
-        if (deadLettering.contains(ref)) {
-            return null;
-        }
-        Record record = reread(partition, offset);
-        if (record == null) {
-            gone(partition, offset);
-            return null;
-        }
-        deadLettering.add(ref);
-        Attempts a = attempts(ref);
-        int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
-        return station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
-                a.firstMs, a.lastMs)).whenComplete((id, failure) -> submit(() -> deadLettered(ref, failure)));
-    }
-
-    private void deadLettered(MessageRef ref, Throwable failure) {
-        if (!deadLettering.remove(ref) || closed) {
-            return;
-        }
-        int p = ref.partition();
-        if (failure != null) {
-            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: could not store the dead letter of "
-                    + "partition {2} offset {3}, delivering it again in {4} ms: {5}", name, station.name, p,
-                    ref.offset(), DEAD_LETTER_RETRY_MILLIS, failure.toString());
-            enqueueRedelivery(p, ref.offset(),
-                    context.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEAD_LETTER_RETRY_MILLIS));
-            dispatch();
-            return;
-        }
-        if (!state[p].isAcked(ref.offset())) {
-            state[p].ack(ref.offset());
-            journal.ack(p, ref.offset());
-        }
-        deadLettered++;
+    /** What a delivery of {@code ref} started for the dead-letter station to record is no longer needed. */
+    void forgetAttempts(MessageRef ref) {
         attempts.remove(ref);
-        ByteBuffer key = keyLines[p].keyHeldBy(ref.offset());
-        if (key != null && onDeadLetter == OnDeadLetter.PARK) {
-            parked.put(ref, key);
-        } else {
-            releaseKey(ref);
-        }
-        // Soon durable, without holding the group for the fsync: until then the open dead letter itself says the
-        // message is done (reconcileWithDeadLetters acks it again after a crash).
-        journal.flushAsync();
-        dispatch();
     }
 
     private void tick() {
@@ -1056,7 +927,7 @@ public final class ConsumerGroup {
     }
 
     /** Hands out messages while some member has credits and some message is ready. */
-    private void dispatch() {
+    void dispatch() {
         if (closed || members.isEmpty()) {
             journal.writePending();
             tickIfNeeded();
@@ -1180,8 +1051,7 @@ public final class ConsumerGroup {
      */
     private Next redeliverable(Redeliveries.Due due) {
         MessageRef ref = new MessageRef(due.partition(), due.offset());
-        if (state[due.partition()].isAcked(ref.offset()) || inFlight.contains(ref)
-                || deadLettering.contains(ref)) {
+        if (state[due.partition()].isAcked(ref.offset()) || inFlight.contains(ref) || deadLetters.isStoring(ref)) {
             return null;
         }
         Record record = reread(due.partition(), due.offset());
@@ -1196,10 +1066,10 @@ public final class ConsumerGroup {
      * The message at {@code offset} of partition {@code p} read again — a resent dead letter from the DLS — or null
      * when retention or compaction removed it.
      */
-    private Record reread(int p, long offset) {
+    Record reread(int p, long offset) {
         Long deadLetterId = state[p].resent.get(offset);
         if (deadLetterId != null) {
-            return resentMessage(p, offset, deadLetterId);
+            return deadLetters.resentMessage(p, offset, deadLetterId);
         }
         try {
             PartitionStore log = log(p);
@@ -1214,7 +1084,7 @@ public final class ConsumerGroup {
      * A message the group still had to process is gone from the log (retention or compaction removed it while it
      * was in flight, due again or held back): it is done for the group, counted as skipped, and its key goes on.
      */
-    private void gone(int p, long offset) {
+    void gone(int p, long offset) {
         MessageRef ref = new MessageRef(p, offset);
         if (!state[p].isAcked(offset)) {
             state[p].ack(offset);
@@ -1328,9 +1198,7 @@ public final class ConsumerGroup {
             }
             gone(p, freed.offset()); // frees the key for its next
         }
-        java.util.TreeSet<Long> again = resent.get(p);
-        while (!again.isEmpty()) {
-            long offset = again.pollFirst();
+        for (Long offset; (offset = deadLetters.pollResent(p)) != null; ) {
             Record record = reread(p, offset);
             if (record == null) {
                 gone(p, offset);
@@ -1356,7 +1224,7 @@ public final class ConsumerGroup {
     private boolean isReady(int p, Record record) {
         MessageRef ref = new MessageRef(p, record.offset());
         return !state[p].isAcked(record.offset()) && !inFlight.contains(ref) && !redeliveries.contains(ref)
-                && !deadLettering.contains(ref);
+                && !deadLetters.isStoring(ref);
     }
 
     /**
@@ -1368,16 +1236,16 @@ public final class ConsumerGroup {
     }
 
     /** KEY ordering: {@code ref} is done; the next waiting message of its key (if any) is next in line. */
-    private void releaseKey(MessageRef ref) {
+    void releaseKey(MessageRef ref) {
         keyLines[ref.partition()].release(ref.offset());
     }
 
-    private void enqueueRedelivery(int partition, long offset, long dueNanos) {
+    void redeliverLater(int partition, long offset, long dueNanos) {
         redeliveries.add(partition, offset, dueNanos);
     }
 
     /** Partition {@code p} as this group reads it ({@link #history}). */
-    private PartitionStore log(int p) {
+    PartitionStore log(int p) {
         return station.partition(p, history);
     }
 
@@ -1535,7 +1403,7 @@ public final class ConsumerGroup {
 
     // ----- owner thread plumbing ---------------------------------------------------------------------------------
 
-    private void submit(Runnable command) {
+    void submit(Runnable command) {
         try {
             owner.execute(() -> {
                 try {
