@@ -146,8 +146,8 @@ public final class ConsumerGroup {
     private final BrokerContext context;
     /** Per partition: unacked messages retention removed before the group processed them (since it opened). */
     private final long[] skipped;
-    /** PARTITION ordering: the member each partition is handed to (null: nobody yet, or after a failover). */
-    private final Member[] owners;
+    /** PARTITION ordering: the member each partition is handed to. */
+    private final PartitionOwners owners;
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
     private final AtomicLong memberIds = new AtomicLong();
     private final java.util.concurrent.ScheduledExecutorService timer;
@@ -207,7 +207,7 @@ public final class ConsumerGroup {
         this.limits = context.config().consumerLimits();
         this.context = context;
         this.skipped = new long[state.length];
-        this.owners = new Member[state.length];
+        this.owners = new PartitionOwners(state.length);
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
         for (int p = 0; p < state.length; p++) {
             readAhead[p] = new ReadAhead(log(p), state[p]);
@@ -398,11 +398,7 @@ public final class ConsumerGroup {
         member.gone = true;
         members.remove(member.id());
         member.unstarted.clear();
-        for (int p = 0; p < owners.length; p++) {
-            if (owners[p] == member) {
-                owners[p] = null; // failover: the next member with credits takes the partition
-            }
-        }
+        owners.freeAllOf(member);
         long now = context.nanoTime();
         for (Delivery d : unsent) {
             InFlight f = inFlight.take(member, d.ref());
@@ -829,7 +825,7 @@ public final class ConsumerGroup {
         state[p] = s;
         redeliveries.removePartition(p);
         attempts.keySet().removeIf(ref -> ref.partition() == p);
-        owners[p] = null;
+        owners.free(p);
         keyLines[p].releaseAll();
         keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION, context.heldBytes());
         readAhead[p] = new ReadAhead(log(p), s);
@@ -902,7 +898,7 @@ public final class ConsumerGroup {
             returned(f);
             attempts(f.ref).error = "ack timeout";
             retryOrDeadLetter(f.partition, f.ref.offset(), now);
-            if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
+            if (ordering == Ordering.PARTITION && owners.ownerOf(f.partition) == f.member) {
                 stalled.add(new int[] {f.partition});
             }
         }
@@ -996,21 +992,13 @@ public final class ConsumerGroup {
         while (progress) {
             progress = false;
             // Members owning the fewest partitions first, so free partitions spread over the members.
-            Map<Member, Integer> owned = new HashMap<>();
-            for (Member owner : owners) {
-                if (owner != null) {
-                    owned.merge(owner, 1, Integer::sum);
-                }
-            }
-            List<Member> byLoad = new ArrayList<>(members.values());
-            byLoad.sort(Comparator.comparingInt(m -> owned.getOrDefault(m, 0)));
-            for (Member member : byLoad) {
+            for (Member member : owners.byLoad(members.values())) {
                 if (!mayDeliverTo(member)) {
                     continue;
                 }
                 Next next = nextMessageFor(member);
                 if (next != null) {
-                    owners[next.partition()] = member;
+                    owners.hand(next.partition(), member);
                     deliver(member, next);
                     progress = true;
                 }
@@ -1018,14 +1006,10 @@ public final class ConsumerGroup {
         }
     }
 
-    private boolean mayTake(Member member, int partition) {
-        return owners[partition] == null || owners[partition] == member;
-    }
-
     /** PARTITION ordering: the next message of a partition {@code member} owns, or of one nobody owns. */
     private Next nextMessageFor(Member member) {
         long now = context.nanoTime();
-        for (Redeliveries.Due best; (best = redeliveries.pollDue(now, p -> mayTake(member, p))) != null; ) {
+        for (Redeliveries.Due best; (best = redeliveries.pollDue(now, p -> owners.mayTake(member, p))) != null; ) {
             Next again = redeliverable(best);
             if (again != null) {
                 return again;
@@ -1033,7 +1017,7 @@ public final class ConsumerGroup {
         }
         for (int i = 0; i < state.length; i++) {
             int p = (nextPartition + i) % state.length;
-            if (!mayTake(member, p)) {
+            if (!owners.mayTake(member, p)) {
                 continue;
             }
             Next next = nextFromPartition(p);
@@ -1102,8 +1086,7 @@ public final class ConsumerGroup {
      * goes back in line and the partition is free for the next member with credits.
      */
     private void failover(int partition, long now) {
-        Member stalled = owners[partition];
-        owners[partition] = null;
+        Member stalled = owners.free(partition);
         for (InFlight f : inFlight.takeAll(f -> f.partition == partition && f.member == stalled)) {
             returned(f);
             retryOrDeadLetter(f.partition, f.ref.offset(), now);
