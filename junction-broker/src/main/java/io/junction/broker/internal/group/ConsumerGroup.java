@@ -107,7 +107,6 @@ public final class ConsumerGroup {
     static final long REREAD_CACHE_BYTES = 4 << 20;
     /** The most bytes one dispatch round hands one member (one larger message goes alone): about one response. */
     static final long ROUND_BYTES_PER_MEMBER = 1 << 20;
-    static final String GROUP_FILE = "group.properties";
     /** Delivery ids: the first of a group's run is its opening time in ms times this (2^53 lasts to year 2255). */
     static final long DELIVERY_IDS_PER_MS = 1000;
 
@@ -192,7 +191,7 @@ public final class ConsumerGroup {
         }
     }
 
-    private ConsumerGroup(BrokerContext context, Station station, String name, Settings settings,
+    private ConsumerGroup(BrokerContext context, Station station, String name, GroupSettings settings,
             GroupJournal journal, GroupJournal.PartitionState[] state) {
         this.station = station;
         this.name = name;
@@ -234,10 +233,10 @@ public final class ConsumerGroup {
         History view = history == null ? History.COMPACTED : history;
         if (!exists) { // checked before anything is written: a refused start leaves no group behind
             for (int p = 0; p < starts.length; p++) {
-                starts[p] = startOffset(station.partition(p, view), start, p);
+                starts[p] = StartOffsets.of(station.partition(p, view), start, p);
             }
         }
-        Settings settings = readOrWriteSettings(dir, new Settings(
+        GroupSettings settings = GroupSettings.readOrWrite(dir, new GroupSettings(
                 ordering != null ? ordering : station.config().ordering(),
                 onDeadLetter != null ? onDeadLetter : station.config().onDeadLetter(), view));
         GroupJournal journal = GroupJournal.open(context, dir.resolve("journal"));
@@ -248,7 +247,7 @@ public final class ConsumerGroup {
         if (journal.isEmpty()) {
             StartPosition from = start == null ? StartPosition.earliest() : start;
             for (int p = 0; p < state.length; p++) {
-                state[p].ackFloor = exists ? startOffset(station.partition(p, settings.history()), from, p)
+                state[p].ackFloor = exists ? StartOffsets.of(station.partition(p, settings.history()), from, p)
                         : starts[p];
             }
             journal.snapshot(state);
@@ -259,33 +258,6 @@ public final class ConsumerGroup {
         ConsumerGroup group = new ConsumerGroup(context, station, name, settings, journal, state);
         group.submit(group::reconcileWithDeadLetters);
         return group;
-    }
-
-    /** What a group is created with and keeps, in {@value #GROUP_FILE}. */
-    record Settings(Ordering ordering, OnDeadLetter onDeadLetter, History history) {
-    }
-
-    private static Settings readOrWriteSettings(Path dir, Settings forNewGroup) throws IOException {
-        Path file = dir.resolve(GROUP_FILE);
-        Properties props = new Properties();
-        if (Files.exists(file)) {
-            try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                props.load(in);
-            }
-            return new Settings(
-                    Ordering.parse(props.getProperty("ordering", StationConfig.DEFAULT_ORDERING.wireName())),
-                    OnDeadLetter.parse(props.getProperty("on.dead.letter",
-                            StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())),
-                    History.parse(props.getProperty("history", History.COMPACTED.wireName())));
-        }
-        Files.createDirectories(dir);
-        props.setProperty("ordering", forNewGroup.ordering().wireName());
-        props.setProperty("on.dead.letter", forNewGroup.onDeadLetter().wireName());
-        props.setProperty("history", forNewGroup.history().wireName());
-        StringWriter text = new StringWriter();
-        props.store(text, "Junction consumer group settings");
-        DurableFiles.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
-        return forNewGroup;
     }
 
     /**
@@ -315,51 +287,6 @@ public final class ConsumerGroup {
             }
             return floors;
         });
-    }
-
-    /**
-     * @throws BrokerException OFFSET_OUT_OF_RANGE for an offset that retention removed already (the message says
-     *     where the partition starts now) or that is beyond the end; INVALID_ARGUMENT for a negative offset,
-     *     last_n or timestamp
-     */
-    private static long startOffset(PartitionStore log, StartPosition start, int partition) {
-        long first = log.firstOffset();
-        long next = log.nextOffset();
-        return switch (start) {
-            case StartPosition.Earliest e -> first;
-            case StartPosition.Latest l -> next;
-            case StartPosition.AtOffset o -> {
-                if (o.offset() < 0) {
-                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start offset must not be negative, was "
-                            + o.offset());
-                }
-                if (o.offset() > next) {
-                    throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "start offset " + o.offset()
-                            + " is beyond the end of partition " + partition + ", which holds offsets " + first
-                            + " to " + (next - 1) + " (the next message gets " + next + ")");
-                }
-                if (o.offset() < first) {
-                    throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + o.offset() + " of partition "
-                            + partition + " is gone (removed by retention); the earliest offset is " + first);
-                }
-                yield Math.min(next, o.offset());
-            }
-            case StartPosition.LastN n -> {
-                if (n.count() < 0) {
-                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start last_n must not be negative, was "
-                            + n.count());
-                }
-                yield Math.max(first, next - n.count());
-            }
-            case StartPosition.AtTimestamp t -> {
-                if (t.timestampMs() < 0) {
-                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start timestamp_ms must not be negative, "
-                            + "was " + t.timestampMs());
-                }
-                OptionalLong found = log.offsetForTimestamp(t.timestampMs());
-                yield found.isPresent() ? found.getAsLong() : next;
-            }
-        };
     }
 
     // ----- commands (any thread) -------------------------------------------------------------------------------
@@ -801,7 +728,7 @@ public final class ConsumerGroup {
             int until = partition < 0 ? state.length : partition + 1;
             long[] floors = new long[state.length];
             for (int p = from; p < until; p++) { // every partition checked before anything changes
-                floors[p] = startOffset(log(p), to, p);
+                floors[p] = StartOffsets.of(log(p), to, p);
             }
             List<DeadLetters.Open> open = deadLetters.open();
             for (int p = from; p < until; p++) {
