@@ -115,10 +115,8 @@ public final class ConsumerGroup {
     private final SerialExecutor owner;
     private final GroupJournal journal;
     private final GroupJournal.PartitionState[] state;
-    /** Per partition: the next offset to read for a first delivery and what was read past it. */
-    private final ReadAhead[] readAhead;
-    /** Reads of messages read again (held back without contents, redelivered). */
-    private final RereadCache rereads;
+    /** Per partition: the read-ahead, the messages read again, what retention removed before they were acked. */
+    private final PartitionReads reads;
     private final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
     private final InFlightTable inFlight = new InFlightTable();
@@ -143,8 +141,6 @@ public final class ConsumerGroup {
     private final BrokerConfig.ConsumerLimits limits;
     /** The monotonic clock of deadlines and due times. */
     private final BrokerContext context;
-    /** Per partition: unacked messages retention removed before the group processed them (since it opened). */
-    private final long[] skipped;
     /** PARTITION ordering: the member each partition is handed to. */
     private final PartitionOwners owners;
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
@@ -200,19 +196,17 @@ public final class ConsumerGroup {
         this.history = settings.history();
         this.journal = journal;
         this.state = state;
-        this.readAhead = new ReadAhead[state.length];
         this.keyLines = new KeyLines[state.length];
-        this.rereads = new RereadCache(REREAD_CACHE_BYTES, context.heldBytes());
         this.limits = context.config().consumerLimits();
         this.context = context;
-        this.skipped = new long[state.length];
         this.owners = new PartitionOwners(state.length);
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
         for (int p = 0; p < state.length; p++) {
-            readAhead[p] = new ReadAhead(log(p), state[p]);
             keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION,
                     context.heldBytes());
         }
+        this.reads = new PartitionReads(p -> station.partition(p, history), name, station.name, journal, state,
+                REREAD_CACHE_BYTES, context.heldBytes());
         this.deadLetters = new DeadLetterFlow(this, station.deadLetters(), station.name, context, journal, state,
                 keyLines, ordering, onDeadLetter);
         this.owner = context.groupExecutor();
@@ -654,11 +648,10 @@ public final class ConsumerGroup {
             long lag = 0;
             List<GroupInfo.Partition> partitions = new ArrayList<>();
             for (int p = 0; p < state.length; p++) {
-                long partitionLag = lag(p);
+                long partitionLag = reads.lag(p);
                 lag += partitionLag;
-                long nextToHandOut = readAhead[p].nextToHandOut();
-                partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag,
-                        skipped[p]));
+                partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, reads.nextToHandOut(p), partitionLag,
+                        reads.skipped(p)));
             }
             List<GroupInfo.Member> memberInfos = members.values().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
@@ -691,18 +684,11 @@ public final class ConsumerGroup {
         long lag = 0;
         long[] partitionLag = new long[state.length];
         for (int p = 0; p < state.length; p++) {
-            partitionLag[p] = lag(p);
+            partitionLag[p] = reads.lag(p);
             lag += partitionLag[p];
         }
         return new BrokerStats.GroupStats(name, lag, partitionLag, inFlight.size(), members.size(), delivered,
                 redelivered, acked, deadLetters.storedCount(), deadLetters.openCount());
-    }
-
-    /** The messages of partition {@code p} the group has not acked (nor dead-lettered) yet. Owner thread only. */
-    private long lag(int p) {
-        long end = log(p).nextOffset();
-        return Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size() - state[p].gapOffsets)
-                + state[p].resent.size();
     }
 
     /**
@@ -734,7 +720,7 @@ public final class ConsumerGroup {
             for (int p = from; p < until; p++) {
                 resetPartition(p, floors[p], open);
             }
-            rereads.clear();
+            reads.forgetRereads();
             snapshot();
             journal.flush();
             LOG.log(System.Logger.Level.INFO, "group {0} of station {1}: position reset to {2} on {3}", name,
@@ -755,7 +741,7 @@ public final class ConsumerGroup {
         owners.free(p);
         keyLines[p].releaseAll();
         keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION, context.heldBytes());
-        readAhead[p] = new ReadAhead(log(p), s);
+        reads.reset(p, s);
         deadLetters.resetPartition(p, s, openDeadLetters);
     }
 
@@ -776,7 +762,7 @@ public final class ConsumerGroup {
                     for (KeyLines lines : keyLines) {
                         lines.releaseAll();
                     }
-                    rereads.clear();
+                    reads.forgetRereads();
                     snapshot();
                     journal.close();
                 }
@@ -901,7 +887,7 @@ public final class ConsumerGroup {
                 // the broker is closing
             }
         } else {
-            rereads.clear(); // idle: keep nothing
+            reads.forgetRereads(); // idle: keep nothing
         }
     }
 
@@ -982,13 +968,7 @@ public final class ConsumerGroup {
         if (deadLetterId != null) {
             return deadLetters.resentMessage(p, offset, deadLetterId);
         }
-        try {
-            PartitionStore log = log(p);
-            return rereads.record(p, offset, from -> log.read(from, RereadCache.READ_BYTES));
-        } catch (OffsetOutOfRangeException removed) {
-            // below the partition's start: retention removed it
-        }
-        return null;
+        return reads.reread(p, offset);
     }
 
     /**
@@ -1000,7 +980,7 @@ public final class ConsumerGroup {
         if (!state[p].isAcked(offset)) {
             state[p].ack(offset);
             journal.ack(p, offset);
-            skipped[p]++;
+            reads.countSkipped(p);
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} offset {3} was removed "
                     + "from the log before the group processed it; skipped", name, station.name, p, offset);
         }
@@ -1117,15 +1097,15 @@ public final class ConsumerGroup {
             }
         }
         while (keyLines[p].mayReadAhead()) { // else what is read ahead stays there, with its contents
-            Record record = readAhead[p].poll();
+            Record record = reads.poll(p);
             if (record == null) {
-                if (!fill(p)) {
+                if (!reads.fill(p)) {
                     return null;
                 }
                 continue;
             }
             if (isReady(p, record) && takeKey(p, record)) {
-                return new Next(p, record, readAhead[p].polledBatch());
+                return new Next(p, record, reads.polledBatch(p));
             }
         }
         return null;
@@ -1156,65 +1136,20 @@ public final class ConsumerGroup {
 
     /** Partition {@code p} as this group reads it ({@link #history}). */
     PartitionStore log(int p) {
-        return station.partition(p, history);
-    }
-
-    private boolean fill(int p) {
-        try {
-            return readAhead[p].fill();
-        } catch (OffsetOutOfRangeException e) {
-            skipRemoved(p); // retention removed what the group had not read yet
-            return false;
-        } catch (io.junction.log.LogException e) {
-            // Unreadable now (an object store down, a damaged object refused): nothing is handed out from it; the
-            // group tries again at its next dispatch, and the station reports the cause.
-            long now = System.nanoTime();
-            if (now - lastReadFailureLogNanos > java.util.concurrent.TimeUnit.SECONDS.toNanos(30)) {
-                lastReadFailureLogNanos = now;
-                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} cannot be read at "
-                        + "{3}: {4}", name, station.name, p, readAhead[p].nextFetch(), e.getMessage());
-            }
-            return false;
-        }
-    }
-
-    /** When a failed read was last logged (one line per 30 s, not one per dispatch). */
-    private long lastReadFailureLogNanos = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-
-    /**
-     * Retention removed the start of partition {@code p}: the group's floor and cursor move to what is still there,
-     * and the messages it had not acked are counted as skipped (group info). Messages held in memory (in flight,
-     * due again) that are gone are not handed out again.
-     */
-    private void skipRemoved(int p) {
-        long first = log(p).firstOffset();
-        if (state[p].ackFloor >= first && readAhead[p].nextFetch() >= first) {
-            return;
-        }
-        long floorBefore = state[p].ackFloor;
-        long skippedNow = state[p].skipTo(first);
-        if (state[p].ackFloor != floorBefore) {
-            journal.skipped(p, first);
-        }
-        skipped[p] += skippedNow;
-        readAhead[p].skipTo(first);
-        if (skippedNow > 0) {
-            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} skipped {3} unacked "
-                    + "messages removed by retention; it goes on at {4}", name, station.name, p, skippedNow, first);
-        }
+        return reads.log(p);
     }
 
     /** Compaction removed messages from the station's partitions: forget what was read of them. */
     public void onCompaction() {
-        submit(rereads::clear);
+        submit(reads::forgetRereads);
     }
 
     /** Retention ran on the station: skip what it removed (on the owner thread). */
     public void onRetention() {
         submit(() -> {
-            rereads.clear();
+            reads.forgetRereads();
             for (int p = 0; p < state.length; p++) {
-                skipRemoved(p);
+                reads.skipRemoved(p);
             }
             journal.writePending();
             dispatch();
