@@ -135,7 +135,7 @@ public final class ConsumerGroup {
      */
     private final Map<MessageRef, Attempts> attempts = new HashMap<>();
     /** Deliveries of the current dispatch round, per member, handed over at its end. */
-    private final Map<Member, List<Delivery>> outbox = new LinkedHashMap<>();
+    private final Outbox outbox;
     /** KEY ordering, per partition: busy keys and the messages waiting for them. */
     private final KeyLines[] keyLines;
     private final BrokerConfig.ConsumerLimits limits;
@@ -207,6 +207,7 @@ public final class ConsumerGroup {
         }
         this.reads = new PartitionReads(p -> station.partition(p, history), name, station.name, journal, state,
                 REREAD_CACHE_BYTES, context.heldBytes());
+        this.outbox = new Outbox(this, station.name, station.counters::consumed);
         this.deadLetters = new DeadLetterFlow(this, station.deadLetters(), station.name, context, journal, state,
                 keyLines, ordering, onDeadLetter);
         this.owner = context.groupExecutor();
@@ -315,7 +316,7 @@ public final class ConsumerGroup {
      * holds goes back in line once — {@code unsent} ones (the transport never took them) without counting as a
      * delivery attempt, the others as a failed attempt.
      */
-    private void removeMember(Member member, List<Delivery> unsent) {
+    void removeMember(Member member, List<Delivery> unsent) {
         member.gone = true;
         members.remove(member.id());
         member.unstarted.clear();
@@ -1183,67 +1184,19 @@ public final class ConsumerGroup {
             member.unstarted.removeIf(u -> !inFlight.isCurrent(u)); // a member that never reports hand-offs
         }
         member.unstarted.addLast(f);
-        outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),
-                record.key(), record.value(), LogTypes.fromLog(record.headers()), record.timestamp(), count, deliveryId,
-                next.storedBatch()));
+        outbox.add(member, new Delivery(partition, record.offset(), record.key(), record.value(),
+                LogTypes.fromLog(record.headers()), record.timestamp(), count, deliveryId, next.storedBatch()));
     }
 
     /**
-     * Hands each member what this dispatch round gave it, in one call (the transport sends it together). The
-     * round is taken out of the outbox first, so nothing of it is ever handed over twice. A member whose
-     * transport does not take its deliveries (its stream is gone) is removed here and now; that touches no other
-     * member, and the next dispatch hands its messages to the others.
+     * Hands each member what this dispatch round gave it ({@link Outbox#flush}); a member whose transport does not
+     * take its deliveries is removed here and now, and the next dispatch hands its messages to the others.
      */
     private void flushOutbox() {
-        if (outbox.isEmpty()) {
-            return;
-        }
-        List<Map.Entry<Member, List<Delivery>>> round = new ArrayList<>(outbox.entrySet());
-        outbox.clear();
-        boolean removed = false;
-        boolean more = false;
-        for (Map.Entry<Member, List<Delivery>> e : round) {
-            Member member = e.getKey();
-            List<Delivery> batch = e.getValue();
-            long roundBytes = member.roundBytes;
-            more |= roundBytes >= ROUND_BYTES_PER_MEMBER; // it may take more after this response
-            member.roundBytes = 0;
-            int taken;
-            try {
-                taken = member.sink.deliver(batch);
-            } catch (RuntimeException failure) {
-                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: handing {2} deliveries to member {3} "
-                        + "failed; removing the member: {4}", name, station.name, batch.size(), member.id(),
-                        failure.toString());
-                removeMember(member, List.of());
-                removed = true;
-                continue;
-            }
-            countConsumed(batch, taken, roundBytes);
-            if (taken < batch.size()) {
-                removeMember(member, batch.subList(Math.max(0, taken), batch.size()));
-                removed = true;
-            }
-        }
-        if (removed || more) {
+        if (outbox.flush()) {
             // Their messages go to the others, or a member gets its next response's worth, in a round of its own.
             submit(this::dispatch);
         }
-    }
-
-    /** Counts the deliveries a member's transport took in the station's traffic: once per round and member. */
-    private void countConsumed(List<Delivery> batch, int taken, long roundBytes) {
-        if (taken <= 0) {
-            return;
-        }
-        long bytes = roundBytes;
-        if (taken < batch.size()) {
-            bytes = 0;
-            for (int i = 0; i < taken; i++) {
-                bytes += batch.get(i).size();
-            }
-        }
-        station.counters.consumed(taken, bytes);
     }
 
     // ----- owner thread plumbing ---------------------------------------------------------------------------------
