@@ -9,45 +9,34 @@ import io.junction.broker.DeliveryRef;
 import io.junction.broker.DeliverySink;
 import io.junction.broker.GroupInfo;
 import io.junction.broker.GroupMember;
-import io.junction.broker.Header;
 import io.junction.broker.History;
 import io.junction.broker.MessageRef;
 import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
 import io.junction.broker.Settlement;
 import io.junction.broker.StartPosition;
-import io.junction.broker.StationConfig;
 import io.junction.broker.internal.BrokerContext;
 import io.junction.broker.internal.LogTypes;
 import io.junction.broker.internal.station.DeadLetters;
 import io.junction.broker.internal.station.Station;
 import io.junction.errors.ErrorCode;
-import io.junction.log.DurableFiles;
-import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.SerialExecutor;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -112,7 +101,8 @@ public final class ConsumerGroup {
 
     public final String name;
     private final Station station;
-    private final SerialExecutor owner;
+    /** Where its commands run, one at a time. */
+    private final GroupOwner owner;
     private final GroupJournal journal;
     private final GroupJournal.PartitionState[] state;
     /** Per partition: the read-ahead, the messages read again, what retention removed before they were acked. */
@@ -210,7 +200,7 @@ public final class ConsumerGroup {
         this.outbox = new Outbox(this, station.name, station.counters::consumed);
         this.deadLetters = new DeadLetterFlow(this, station.deadLetters(), station.name, context, journal, state,
                 keyLines, ordering, onDeadLetter);
-        this.owner = context.groupExecutor();
+        this.owner = new GroupOwner(context.groupExecutor(), name, station.name);
         this.timer = context.timer();
     }
 
@@ -291,7 +281,7 @@ public final class ConsumerGroup {
         Member member = new Member(this, name + "-" + memberIds.incrementAndGet(), memberName, sink);
         call(() -> {
             if (closed) {
-                throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
+                throw owner.closed();
             }
             members.put(member.id(), member);
             member.credits = Math.max(0, credits);
@@ -374,16 +364,14 @@ public final class ConsumerGroup {
      */
     CompletableFuture<Void> barrier(Member member, boolean withdraw) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                if (withdraw) {
-                    member.credits = 0;
-                }
-                done.complete(null);
-            });
-        } catch (RejectedExecutionException e) {
-            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
-                    + "' is closed"));
+        boolean accepted = owner.tryExecute(() -> {
+            if (withdraw) {
+                member.credits = 0;
+            }
+            done.complete(null);
+        });
+        if (!accepted) {
+            done.completeExceptionally(owner.closed());
         }
         return done;
     }
@@ -419,31 +407,29 @@ public final class ConsumerGroup {
      */
     CompletableFuture<List<DeliveryRef>> ackSync(Member member, List<DeliveryRef> refs) {
         CompletableFuture<List<DeliveryRef>> confirmed = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                try {
-                    List<DeliveryRef> stale = ackAll(member, refs);
-                    CompletableFuture<Void> durable = journal.flushAsync();
-                    dispatch();
-                    durable.whenComplete((v, failure) -> {
-                        if (failure == null) {
-                            confirmed.complete(stale == null ? List.of() : stale);
-                        } else {
-                            confirmed.completeExceptionally(new BrokerException(ErrorCode.STORAGE_ERROR, "group '"
-                                    + name + "': the acks could not be made durable: " + failure.getMessage(),
-                                    failure));
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name
-                            + " failed a command", e);
-                    confirmed.completeExceptionally(e instanceof BrokerException ? e
-                            : new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e, e));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            confirmed.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
-                    + "' is closed"));
+        boolean accepted = owner.tryExecute(() -> {
+            try {
+                List<DeliveryRef> stale = ackAll(member, refs);
+                CompletableFuture<Void> durable = journal.flushAsync();
+                dispatch();
+                durable.whenComplete((v, failure) -> {
+                    if (failure == null) {
+                        confirmed.complete(stale == null ? List.of() : stale);
+                    } else {
+                        confirmed.completeExceptionally(new BrokerException(ErrorCode.STORAGE_ERROR, "group '"
+                                + name + "': the acks could not be made durable: " + failure.getMessage(),
+                                failure));
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name
+                        + " failed a command", e);
+                confirmed.completeExceptionally(e instanceof BrokerException ? e
+                        : new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e, e));
+            }
+        });
+        if (!accepted) {
+            confirmed.completeExceptionally(owner.closed());
         }
         return confirmed;
     }
@@ -513,28 +499,26 @@ public final class ConsumerGroup {
      */
     CompletableFuture<List<DeliveryRef>> deadLetterAsync(Member member, List<DeliveryRef> refs, String reason) {
         CompletableFuture<List<DeliveryRef>> done = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                try {
-                    List<CompletableFuture<?>> stored = new ArrayList<>();
-                    List<DeliveryRef> stale = settleEach(member, refs, f -> {
-                        returned(f);
-                        CompletableFuture<?> letter = deadLetters.store(f.partition, f.ref.offset(),
-                                DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? f.error : reason);
-                        if (letter != null) {
-                            stored.add(letter);
-                        }
-                    });
-                    dispatch();
-                    CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((v, e) -> done.complete(
-                            stale == null ? List.of() : stale));
-                } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
-                    + "' is closed"));
+        boolean accepted = owner.tryExecute(() -> {
+            try {
+                List<CompletableFuture<?>> stored = new ArrayList<>();
+                List<DeliveryRef> stale = settleEach(member, refs, f -> {
+                    returned(f);
+                    CompletableFuture<?> letter = deadLetters.store(f.partition, f.ref.offset(),
+                            DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? f.error : reason);
+                    if (letter != null) {
+                        stored.add(letter);
+                    }
+                });
+                dispatch();
+                CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((v, e) -> done.complete(
+                        stale == null ? List.of() : stale));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        if (!accepted) {
+            done.completeExceptionally(owner.closed());
         }
         return done;
     }
@@ -667,15 +651,14 @@ public final class ConsumerGroup {
      */
     public CompletableFuture<BrokerStats.GroupStats> stats() {
         CompletableFuture<BrokerStats.GroupStats> answer = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                try {
-                    answer.complete(closed ? null : statsNow());
-                } catch (RuntimeException e) {
-                    answer.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException closedAlready) {
+        boolean accepted = owner.tryExecute(() -> {
+            try {
+                answer.complete(closed ? null : statsNow());
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        if (!accepted) {
             answer.complete(null);
         }
         return answer;
@@ -704,7 +687,7 @@ public final class ConsumerGroup {
     public GroupInfo reset(StartPosition to, int partition) {
         call(() -> {
             if (closed) {
-                throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
+                throw owner.closed();
             }
             if (!members.isEmpty()) {
                 throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + name + "' of station '" + station.name
@@ -1202,37 +1185,10 @@ public final class ConsumerGroup {
     // ----- owner thread plumbing ---------------------------------------------------------------------------------
 
     void submit(Runnable command) {
-        try {
-            owner.execute(() -> {
-                try {
-                    command.run();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name + " failed a "
-                            + "command", e);
-                }
-            });
-        } catch (RejectedExecutionException closedAlready) {
-            // the group is closed; late commands from members have nothing left to act on
-        }
+        owner.submit(command);
     }
 
     private <T> T call(Callable<T> command) {
-        java.util.concurrent.FutureTask<T> result = new java.util.concurrent.FutureTask<>(command);
-        try {
-            owner.execute(result);
-        } catch (RejectedExecutionException e) {
-            throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
-        }
-        try {
-            return result.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BrokerException(ErrorCode.INTERNAL, "interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof BrokerException b) {
-                throw b;
-            }
-            throw new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e.getCause(), e.getCause());
-        }
+        return owner.call(command);
     }
 }
