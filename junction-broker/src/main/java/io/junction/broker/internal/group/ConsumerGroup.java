@@ -30,8 +30,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -107,7 +105,7 @@ public final class ConsumerGroup {
     private final GroupJournal.PartitionState[] state;
     /** Per partition: the read-ahead, the messages read again, what retention removed before they were acked. */
     private final PartitionReads reads;
-    private final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+    private final Members members;
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
     private final InFlightTable inFlight = new InFlightTable();
     /** Messages to deliver again, by due time. */
@@ -188,6 +186,7 @@ public final class ConsumerGroup {
         this.state = state;
         this.keyLines = new KeyLines[state.length];
         this.limits = context.config().consumerLimits();
+        this.members = new Members(limits);
         this.context = context;
         this.owners = new PartitionOwners(state.length);
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
@@ -283,7 +282,7 @@ public final class ConsumerGroup {
             if (closed) {
                 throw owner.closed();
             }
-            members.put(member.id(), member);
+            members.add(member);
             member.credits = Math.max(0, credits);
             member.sink.joined(member.id(), state.length, station.config().ackTimeout(), limits);
             dispatch();
@@ -308,7 +307,7 @@ public final class ConsumerGroup {
      */
     void removeMember(Member member, List<Delivery> unsent) {
         member.gone = true;
-        members.remove(member.id());
+        members.remove(member);
         member.unstarted.clear();
         owners.freeAllOf(member);
         long now = context.nanoTime();
@@ -638,7 +637,7 @@ public final class ConsumerGroup {
                 partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, reads.nextToHandOut(p), partitionLag,
                         reads.skipped(p)));
             }
-            List<GroupInfo.Member> memberInfos = members.values().stream()
+            List<GroupInfo.Member> memberInfos = members.all().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
             return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering,
                     onDeadLetter, deadLetters.openCount(), history);
@@ -739,7 +738,7 @@ public final class ConsumerGroup {
                         ticker.cancel(false);
                         ticker = null;
                     }
-                    for (Member member : members.values()) {
+                    for (Member member : members.all()) {
                         member.sink.closed(reason);
                     }
                     members.clear();
@@ -834,7 +833,7 @@ public final class ConsumerGroup {
             return;
         }
         while (true) {
-            Member member = nextMemberWithCredits();
+            Member member = members.nextWithCredits();
             if (member == null) {
                 break;
             }
@@ -859,11 +858,7 @@ public final class ConsumerGroup {
         if (closed || ticker != null) {
             return;
         }
-        boolean watching = !inFlight.isEmpty() || !redeliveries.isEmpty();
-        for (Iterator<Member> it = members.values().iterator(); !watching && it.hasNext(); ) {
-            Member m = it.next();
-            watching = m.notReadySince != 0 || !m.sink.ready();
-        }
+        boolean watching = !inFlight.isEmpty() || !redeliveries.isEmpty() || members.anyNotReady();
         if (watching) {
             try {
                 ticker = timer.schedule(() -> submit(this::tick), TICK_MILLIS, TimeUnit.MILLISECONDS);
@@ -889,8 +884,8 @@ public final class ConsumerGroup {
         while (progress) {
             progress = false;
             // Members owning the fewest partitions first, so free partitions spread over the members.
-            for (Member member : owners.byLoad(members.values())) {
-                if (!mayDeliverTo(member)) {
+            for (Member member : owners.byLoad(members.all())) {
+                if (!members.mayDeliverTo(member)) {
                     continue;
                 }
                 Next next = nextMessageFor(member);
@@ -984,48 +979,12 @@ public final class ConsumerGroup {
         }
     }
 
-    private Member nextMemberWithCredits() {
-        // Round robin: take the first member with credits, then move it to the back of the line.
-        for (Iterator<Member> it = members.values().iterator(); it.hasNext(); ) {
-            Member m = it.next();
-            if (mayDeliverTo(m)) {
-                it.remove();
-                members.put(m.id(), m);
-                return m;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Whether {@code m} may get a message now: it has credits, holds less than the limits, was handed less than a
-     * response's worth in this round, and its transport takes more.
-     */
-    private boolean mayDeliverTo(Member m) {
-        return m.credits > 0 && m.inFlight < limits.maxPrefetch() && m.inFlightBytes < limits.maxPrefetchBytes()
-                && m.roundBytes < ROUND_BYTES_PER_MEMBER && m.sink.ready();
-    }
-
     /**
      * Removes the members whose transport has taken nothing for the stall timeout (their client does not read):
      * their deliveries go back to the group, and their streams end with SLOW_CONSUMER.
      */
     private void removeStalledMembers(long now) {
-        List<Member> stalled = null;
-        for (Member m : members.values()) {
-            if (m.sink.ready()) {
-                m.notReadySince = 0;
-            } else if (m.notReadySince == 0) {
-                m.notReadySince = now;
-            } else if (now - m.notReadySince >= limits.stallTimeout().toNanos()) {
-                stalled = stalled == null ? new ArrayList<>() : stalled;
-                stalled.add(m);
-            }
-        }
-        if (stalled == null) {
-            return;
-        }
-        for (Member m : stalled) {
+        for (Member m : members.stalled(now)) {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: member {2} read nothing of its stream for "
                     + "{3} ms; removing it", name, station.name, m.id(), limits.stallTimeout().toMillis());
             removeMember(m, List.of());

@@ -29,7 +29,7 @@ record GroupSettings(Ordering ordering, OnDeadLetter onDeadLetter, History histo
 
     static final String FILE = "group.properties";
 
-    /** The settings kept in {@code dir}; when there are none yet, creates {@code dir} and writes {@code forNewGroup}. */
+    /** The settings kept in {@code dir}; when there are none, creates {@code dir} and writes {@code forNewGroup}. */
     static GroupSettings readOrWrite(Path dir, GroupSettings forNewGroup) throws IOException {
         Path file = dir.resolve(FILE);
         Properties props = new Properties();
