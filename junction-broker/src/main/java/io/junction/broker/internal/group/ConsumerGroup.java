@@ -54,11 +54,11 @@ import java.util.function.Consumer;
  * not acked is delivered again, with its delivery count continuing where it was.
  *
  * <h2>Settlement</h2>
- * Every hand-off gets a delivery id (counted up from the group's opening time, unique across restarts). An ack, nack, dead-letter or
- * in-progress acts only on a delivery its member holds now — the in-flight entry has that member and that id —
- * and is otherwise stale: it changes nothing and is reported to the member's sink. A delivery's deadline is one ack
- * timeout from the hand-off, restarted once when the member reports that the application got it
- * ({@link #credit}'s {@code startedThrough}) and at each in-progress.
+ * Every hand-off gets a delivery id (counted up from the group's opening time, unique across restarts). An ack,
+ * nack, dead-letter or in-progress acts only on a delivery its member holds now — the in-flight entry has that
+ * member and that id — and is otherwise stale: it changes nothing and is reported to the member's sink. A
+ * delivery's deadline is one ack timeout from the hand-off, restarted once when the member reports that the
+ * application got it ({@link #credit}'s {@code startedThrough}) and at each in-progress.
  *
  * <h2>Threads</h2>
  * One owner applies every command (subscribe, credit, ack, nack, in-progress, leave, timer tick, new data) in
@@ -75,8 +75,16 @@ import java.util.function.Consumer;
  * consumer dead-letters, is stored in the station's {@link DeadLetters}; once that is durable it counts as done
  * (acked) for this group. In KEY ordering with {@link OnDeadLetter#PARK} its key stays held until the dead
  * letter is dropped or resent. A resent dead letter comes back to this group at its own partition and offset,
- * ahead of the read-ahead, and is acked like any message (the journal's RESENT event). {@link DeadLetterFlow}
- * keeps this part of the state.
+ * ahead of the read-ahead, and is acked like any message (the journal's RESENT event).
+ *
+ * <h2>Parts</h2>
+ * This class holds the commands, dispatch and settlement; each other responsibility is a package-private part
+ * that owns its state, runs on the same owner and is called by this class alone: {@link GroupOwner} (handing
+ * commands to the owner), {@link Members} (who may be handed a message, stalls), {@link PartitionReads} (read-ahead,
+ * reading again, what retention removed), {@link InFlightTable} and {@link Redeliveries} (deliveries out and due
+ * again), {@link KeyLines} (KEY ordering), {@link PartitionOwners} (PARTITION ordering), {@link Outbox} (handing a
+ * round over), {@link DeadLetterFlow} (to and from the dead-letter station), {@link GroupJournal} (durable state),
+ * {@link GroupSettings} and {@link StartOffsets} (what a group is created with).
  */
 public final class ConsumerGroup {
 
@@ -777,7 +785,7 @@ public final class ConsumerGroup {
         }
     }
 
-    /** What a delivery of {@code ref} started for the dead-letter station to record is no longer needed. */
+    /** Forgets the delivery times and last error of {@code ref} (its dead letter is stored). */
     void forgetAttempts(MessageRef ref) {
         attempts.remove(ref);
     }
