@@ -17,8 +17,6 @@ import io.junction.broker.Settlement;
 import io.junction.broker.StartPosition;
 import io.junction.broker.internal.BrokerContext;
 import io.junction.broker.internal.LogTypes;
-import io.junction.broker.internal.station.DeadLetters;
-import io.junction.broker.internal.station.Station;
 import io.junction.errors.ErrorCode;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
@@ -72,7 +70,7 @@ import java.util.function.Consumer;
  *
  * <h2>Dead letters</h2>
  * A message that fails (nack, ack timeout, its member gone) after its max-deliveries-th delivery, or that a
- * consumer dead-letters, is stored in the station's {@link DeadLetters}; once that is durable it counts as done
+ * consumer dead-letters, is stored in the station's dead-letter station; once that is durable it counts as done
  * (acked) for this group. In KEY ordering with {@link OnDeadLetter#PARK} its key stays held until the dead
  * letter is dropped or resent. A resent dead letter comes back to this group at its own partition and offset,
  * ahead of the read-ahead, and is acked like any message (the journal's RESENT event).
@@ -84,7 +82,8 @@ import java.util.function.Consumer;
  * reading again, what retention removed), {@link InFlightTable} and {@link Redeliveries} (deliveries out and due
  * again), {@link KeyLines} (KEY ordering), {@link PartitionOwners} (PARTITION ordering), {@link Outbox} (handing a
  * round over), {@link DeadLetterFlow} (to and from the dead-letter station), {@link GroupJournal} (durable state),
- * {@link GroupSettings} and {@link StartOffsets} (what a group is created with).
+ * {@link GroupSettings} and {@link StartOffsets} (what a group is created with). All it sees of its station is
+ * {@link GroupStation}.
  */
 public final class ConsumerGroup {
 
@@ -106,7 +105,8 @@ public final class ConsumerGroup {
     static final long DELIVERY_IDS_PER_MS = 1000;
 
     public final String name;
-    private final Station station;
+    /** All it sees of its station. */
+    private final GroupStation station;
     /** Where its commands run, one at a time. */
     private final GroupOwner owner;
     private final GroupJournal journal;
@@ -183,7 +183,7 @@ public final class ConsumerGroup {
         }
     }
 
-    private ConsumerGroup(BrokerContext context, Station station, String name, GroupSettings settings,
+    private ConsumerGroup(BrokerContext context, GroupStation station, String name, GroupSettings settings,
             GroupJournal journal, GroupJournal.PartitionState[] state) {
         this.station = station;
         this.name = name;
@@ -202,12 +202,12 @@ public final class ConsumerGroup {
             keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION,
                     context.heldBytes());
         }
-        this.reads = new PartitionReads(p -> station.partition(p, history), name, station.name, journal, state,
+        this.reads = new PartitionReads(p -> station.partition(p, history), name, station.name(), journal, state,
                 REREAD_CACHE_BYTES, context.heldBytes());
-        this.outbox = new Outbox(this, station.name, station.counters::consumed);
-        this.deadLetters = new DeadLetterFlow(this, station.deadLetters(), station.name, context, journal, state,
-                keyLines, ordering, onDeadLetter);
-        this.owner = new GroupOwner(context.groupExecutor(), name, station.name);
+        this.outbox = new Outbox(this, station.name(), station::consumed);
+        this.deadLetters = new DeadLetterFlow(this, station, context, journal, state, keyLines, ordering,
+                onDeadLetter);
+        this.owner = new GroupOwner(context.groupExecutor(), name, station.name());
         this.timer = context.timer();
     }
 
@@ -215,8 +215,8 @@ public final class ConsumerGroup {
      * Opens the group whose journal is in {@code dir}; when there is none, creates the group at {@code start}
      * (and refuses with UNKNOWN_GROUP when {@code start} is null).
      */
-    public static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start,
-            Ordering ordering, OnDeadLetter onDeadLetter, History history) throws IOException {
+    public static ConsumerGroup open(BrokerContext context, GroupStation station, String name, Path dir,
+            StartPosition start, Ordering ordering, OnDeadLetter onDeadLetter, History history) throws IOException {
         boolean exists = Files.isDirectory(dir);
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
@@ -429,7 +429,7 @@ public final class ConsumerGroup {
                     }
                 });
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name
+                LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name()
                         + " failed a command", e);
                 confirmed.completeExceptionally(e instanceof BrokerException ? e
                         : new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e, e));
@@ -570,7 +570,7 @@ public final class ConsumerGroup {
             member.sink.stale(kind, stale);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: member {2} could not be told of stale "
-                    + "settlements: {3}", name, station.name, member.id(), e.toString());
+                    + "settlements: {3}", name, station.name(), member.id(), e.toString());
         }
     }
 
@@ -647,7 +647,7 @@ public final class ConsumerGroup {
             }
             List<GroupInfo.Member> memberInfos = members.all().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
-            return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering,
+            return new GroupInfo(station.name(), name, lag, inFlight.size(), memberInfos, partitions, ordering,
                     onDeadLetter, deadLetters.openCount(), history);
         });
     }
@@ -697,7 +697,7 @@ public final class ConsumerGroup {
                 throw owner.closed();
             }
             if (!members.isEmpty()) {
-                throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + name + "' of station '" + station.name
+                throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + name + "' of station '" + station.name()
                         + "' has " + members.size() + " connected member(s); stop them before resetting its "
                         + "position");
             }
@@ -707,7 +707,7 @@ public final class ConsumerGroup {
             for (int p = from; p < until; p++) { // every partition checked before anything changes
                 floors[p] = StartOffsets.of(log(p), to, p);
             }
-            List<DeadLetters.Open> open = deadLetters.open();
+            List<GroupStation.OpenDeadLetter> open = deadLetters.open();
             for (int p = from; p < until; p++) {
                 resetPartition(p, floors[p], open);
             }
@@ -715,7 +715,7 @@ public final class ConsumerGroup {
             snapshot();
             journal.flush();
             LOG.log(System.Logger.Level.INFO, "group {0} of station {1}: position reset to {2} on {3}", name,
-                    station.name, to, partition < 0 ? "every partition" : "partition " + partition);
+                    station.name(), to, partition < 0 ? "every partition" : "partition " + partition);
             dispatch();
             return null;
         });
@@ -723,7 +723,7 @@ public final class ConsumerGroup {
     }
 
     /** Replaces what the group keeps of partition {@code p} by a position at {@code floor} (owner thread). */
-    private void resetPartition(int p, long floor, List<DeadLetters.Open> openDeadLetters) {
+    private void resetPartition(int p, long floor, List<GroupStation.OpenDeadLetter> openDeadLetters) {
         GroupJournal.PartitionState s = new GroupJournal.PartitionState();
         s.ackFloor = floor;
         state[p] = s;
@@ -969,7 +969,7 @@ public final class ConsumerGroup {
             journal.ack(p, offset);
             reads.countSkipped(p);
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} offset {3} was removed "
-                    + "from the log before the group processed it; skipped", name, station.name, p, offset);
+                    + "from the log before the group processed it; skipped", name, station.name(), p, offset);
         }
         attempts.remove(ref);
         releaseKey(ref);
@@ -994,7 +994,7 @@ public final class ConsumerGroup {
     private void removeStalledMembers(long now) {
         for (Member m : members.stalled(now)) {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: member {2} read nothing of its stream for "
-                    + "{3} ms; removing it", name, station.name, m.id(), limits.stallTimeout().toMillis());
+                    + "{3} ms; removing it", name, station.name(), m.id(), limits.stallTimeout().toMillis());
             removeMember(m, List.of());
             try {
                 m.sink.closed(new BrokerException(ErrorCode.SLOW_CONSUMER, "member " + m.id() + " of group '" + name

@@ -5,7 +5,6 @@ import io.junction.broker.MessageRef;
 import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
 import io.junction.broker.internal.BrokerContext;
-import io.junction.broker.internal.station.DeadLetters;
 import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.Record;
 import java.nio.ByteBuffer;
@@ -38,8 +37,8 @@ final class DeadLetterFlow {
     static final long RETRY_MILLIS = 1000;
 
     private final ConsumerGroup group;
-    private final DeadLetters dls;
-    private final String stationName;
+    /** Its station, and through it the DLS. */
+    private final GroupStation station;
     private final BrokerContext context;
     private final GroupJournal journal;
     /** The group's own arrays (a reset replaces their elements, never them). */
@@ -56,12 +55,10 @@ final class DeadLetterFlow {
     /** Dead letters stored since the group opened, for its stats. */
     private long stored;
 
-    DeadLetterFlow(ConsumerGroup group, DeadLetters dls, String stationName, BrokerContext context,
-            GroupJournal journal, GroupJournal.PartitionState[] state, KeyLines[] keyLines, Ordering ordering,
-            OnDeadLetter onDeadLetter) {
+    DeadLetterFlow(ConsumerGroup group, GroupStation station, BrokerContext context, GroupJournal journal,
+            GroupJournal.PartitionState[] state, KeyLines[] keyLines, Ordering ordering, OnDeadLetter onDeadLetter) {
         this.group = group;
-        this.dls = dls;
-        this.stationName = stationName;
+        this.station = station;
         this.context = context;
         this.journal = journal;
         this.state = state;
@@ -79,7 +76,7 @@ final class DeadLetterFlow {
      * partition, else they are gone). The caller writes the journal and dispatches.
      */
     void reconcile() {
-        for (DeadLetters.Open o : dls.openOf(group.name)) {
+        for (GroupStation.OpenDeadLetter o : station.openDeadLetters(group.name)) {
             int p = o.partition();
             if (p >= state.length) {
                 continue;
@@ -99,7 +96,7 @@ final class DeadLetterFlow {
                 if (message == null) {
                     LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: resent dead letter {2} "
                             + "(partition {3} offset {4}) is gone from the DLS and the partition; dropped",
-                            group.name, stationName, e.getValue(), p, e.getKey());
+                            group.name, station.name(), e.getValue(), p, e.getKey());
                     state[p].ack(e.getKey());
                     journal.ack(p, e.getKey());
                 } else {
@@ -111,9 +108,9 @@ final class DeadLetterFlow {
 
     /** A resent dead letter's message: the DLS copy, else the partition's; null when both are gone. */
     Record resentMessage(int p, long offset, long deadLetterId) {
-        Record copy = dls.read(deadLetterId);
+        Record copy = station.deadLetterMessage(deadLetterId);
         if (copy != null) {
-            return DeadLetters.original(copy);
+            return copy;
         }
         try {
             for (Record r : group.log(p).read(offset, 1).records()) {
@@ -181,8 +178,8 @@ final class DeadLetterFlow {
         storing.add(ref);
         ConsumerGroup.Attempts a = group.attempts(ref);
         int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
-        return dls.add(new DeadLetters.Submission(group.name, reason, partition, record, delivered, error,
-                a.firstMs, a.lastMs)).whenComplete((id, failure) -> group.submit(() -> stored(ref, failure)));
+        return station.storeDeadLetter(group.name, reason, partition, record, delivered, error, a.firstMs, a.lastMs)
+                .whenComplete((id, failure) -> group.submit(() -> stored(ref, failure)));
     }
 
     /** The outcome of a store, on the owner thread: done for the group, or delivered again later. */
@@ -193,7 +190,7 @@ final class DeadLetterFlow {
         int p = ref.partition();
         if (failure != null) {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: could not store the dead letter of "
-                    + "partition {2} offset {3}, delivering it again in {4} ms: {5}", group.name, stationName, p,
+                    + "partition {2} offset {3}, delivering it again in {4} ms: {5}", group.name, station.name(), p,
                     ref.offset(), RETRY_MILLIS, failure.toString());
             group.redeliverLater(p, ref.offset(), context.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS));
             group.dispatch();
@@ -223,11 +220,11 @@ final class DeadLetterFlow {
      * and PARK keys are held again, as {@link #reconcile} does; in KEY ordering messages still being stored keep
      * their keys until then.
      */
-    void resetPartition(int p, GroupJournal.PartitionState s, List<DeadLetters.Open> openDeadLetters) {
+    void resetPartition(int p, GroupJournal.PartitionState s, List<GroupStation.OpenDeadLetter> openDeadLetters) {
         resent.get(p).clear();
         parked.keySet().removeIf(ref -> ref.partition() == p);
         boolean park = isParking();
-        for (DeadLetters.Open o : openDeadLetters) {
+        for (GroupStation.OpenDeadLetter o : openDeadLetters) {
             if (o.partition() != p) {
                 continue;
             }
@@ -251,12 +248,12 @@ final class DeadLetterFlow {
 
     /** The group's open dead letters (stored, neither resent nor dropped). */
     long openCount() {
-        return dls.count(group.name);
+        return station.deadLetterCount(group.name);
     }
 
     /** The group's open dead letters, oldest first. */
-    List<DeadLetters.Open> open() {
-        return dls.openOf(group.name);
+    List<GroupStation.OpenDeadLetter> open() {
+        return station.openDeadLetters(group.name);
     }
 
     /** Dead letters stored since the group opened. */
