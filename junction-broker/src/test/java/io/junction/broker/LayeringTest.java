@@ -3,22 +3,21 @@ package io.junction.broker;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
-import io.junction.broker.internal.group.ConsumerGroup;
+import io.junction.broker.internal.group.GroupStation;
 import org.junit.jupiter.api.Test;
 
 /**
  * The broker's layers: its API in {@code io.junction.broker}, the engine under {@code io.junction.broker.internal}
  * ({@code internal} for what stations and groups share, {@code internal.station}, {@code internal.group}). Only the
- * broker itself reaches into the engine; the engine's packages do not depend on each other in a cycle, but for the
- * one listed here. {@link PublicApiTest} checks that the API shows no engine type; the server's, the CLI's and the
- * connectors' own {@code LayeringTest}s check that they use none.
+ * broker itself reaches into the engine; the engine's packages do not depend on each other in a cycle (a group sees
+ * its station through {@link GroupStation}). {@link PublicApiTest} checks that the API shows no engine type; the
+ * server's, the CLI's and the connectors' own {@code LayeringTest}s check that they use none.
  */
 class LayeringTest {
 
@@ -36,21 +35,21 @@ class LayeringTest {
                 .check(JUNCTION);
     }
 
+    /** The engine's packages (each package under {@code internal}, and {@code internal} itself) form no cycle. */
+    @Test
+    void theEnginesPackagesFormNoCycle() {
+        slices().assignedFrom(ENGINE_PACKAGES).should().beFreeOfCycles().check(JUNCTION);
+    }
+
     /**
-     * The engine's packages (each package under {@code internal}, and {@code internal} itself) form no cycle.
-     * Known, and the one exception: a consumer group reads its station (partitions, settings, counters) and stores
-     * its dead letters in the station's {@code DeadLetters}, while the station owns and drives its groups. Breaking
-     * it takes an interface for what a group needs of its station; until then {@link ConsumerGroup}'s uses of
-     * {@code internal.station} are the only dependency left out.
+     * The station owns and drives its groups; a group sees its station only through {@link GroupStation}, which
+     * the station implements (its partitions, settings, clock, counters and dead-letter station).
      */
     @Test
-    void theEnginesPackagesFormNoCycleButTheKnownOne() {
-        slices().assignedFrom(ENGINE_PACKAGES).should().beFreeOfCycles()
-                .ignoreDependency(DescribedPredicate.describe("ConsumerGroup",
-                                (JavaClass c) -> c.getName().equals(ConsumerGroup.class.getName())
-                                        || c.getName().startsWith(ConsumerGroup.class.getName() + "$")),
-                        DescribedPredicate.describe("a class of internal.station",
-                                (JavaClass c) -> c.getPackageName().equals(INTERNAL + ".station")))
+    void aGroupSeesItsStationOnlyThroughGroupStation() {
+        noClasses().that().resideInAPackage(INTERNAL + ".group")
+                .should().dependOnClassesThat().resideInAPackage(INTERNAL + ".station")
+                .because("a group needs of its station only what GroupStation offers")
                 .check(JUNCTION);
     }
 

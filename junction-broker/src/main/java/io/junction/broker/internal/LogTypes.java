@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The broker's API types as the storage engine's and back, converted here, where messages are stored or read, so
- * that the API carries no log type (io.junction.log). Stateless.
+ * that the API carries no log type (io.junction.log); and what a stored message weighs against the limits, the same
+ * for groups, browsing and dead letters. Stateless.
  */
 public final class LogTypes {
 
@@ -45,5 +46,14 @@ public final class LogTypes {
             case FSYNC -> io.junction.log.Durability.FSYNC;
             case INTERVAL -> io.junction.log.Durability.INTERVAL;
         };
+    }
+
+    /** What a message weighs against the limits: its key, value and headers. */
+    public static int sizeOf(io.junction.log.Record r) {
+        long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        for (io.junction.log.Header h : r.headers()) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, size);
     }
 }

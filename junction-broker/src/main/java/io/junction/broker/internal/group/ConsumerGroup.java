@@ -9,45 +9,30 @@ import io.junction.broker.DeliveryRef;
 import io.junction.broker.DeliverySink;
 import io.junction.broker.GroupInfo;
 import io.junction.broker.GroupMember;
-import io.junction.broker.Header;
 import io.junction.broker.History;
 import io.junction.broker.MessageRef;
 import io.junction.broker.OnDeadLetter;
 import io.junction.broker.Ordering;
 import io.junction.broker.Settlement;
 import io.junction.broker.StartPosition;
-import io.junction.broker.StationConfig;
 import io.junction.broker.internal.BrokerContext;
 import io.junction.broker.internal.LogTypes;
-import io.junction.broker.internal.station.DeadLetters;
-import io.junction.broker.internal.station.Station;
 import io.junction.errors.ErrorCode;
-import io.junction.log.DurableFiles;
-import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
 import io.junction.log.SerialExecutor;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -67,11 +52,11 @@ import java.util.function.Consumer;
  * not acked is delivered again, with its delivery count continuing where it was.
  *
  * <h2>Settlement</h2>
- * Every hand-off gets a delivery id (counted up from the group's opening time, unique across restarts). An ack, nack, dead-letter or
- * in-progress acts only on a delivery its member holds now — the in-flight entry has that member and that id —
- * and is otherwise stale: it changes nothing and is reported to the member's sink. A delivery's deadline is one ack
- * timeout from the hand-off, restarted once when the member reports that the application got it
- * ({@link #credit}'s {@code startedThrough}) and at each in-progress.
+ * Every hand-off gets a delivery id (counted up from the group's opening time, unique across restarts). An ack,
+ * nack, dead-letter or in-progress acts only on a delivery its member holds now — the in-flight entry has that
+ * member and that id — and is otherwise stale: it changes nothing and is reported to the member's sink. A
+ * delivery's deadline is one ack timeout from the hand-off, restarted once when the member reports that the
+ * application got it ({@link #credit}'s {@code startedThrough}) and at each in-progress.
  *
  * <h2>Threads</h2>
  * One owner applies every command (subscribe, credit, ack, nack, in-progress, leave, timer tick, new data) in
@@ -85,10 +70,20 @@ import java.util.function.Consumer;
  *
  * <h2>Dead letters</h2>
  * A message that fails (nack, ack timeout, its member gone) after its max-deliveries-th delivery, or that a
- * consumer dead-letters, is stored in the station's {@link DeadLetters}; once that is durable it counts as done
+ * consumer dead-letters, is stored in the station's dead-letter station; once that is durable it counts as done
  * (acked) for this group. In KEY ordering with {@link OnDeadLetter#PARK} its key stays held until the dead
  * letter is dropped or resent. A resent dead letter comes back to this group at its own partition and offset,
  * ahead of the read-ahead, and is acked like any message (the journal's RESENT event).
+ *
+ * <h2>Parts</h2>
+ * This class holds the commands, dispatch and settlement; each other responsibility is a package-private part
+ * that owns its state, runs on the same owner and is called by this class alone: {@link GroupOwner} (handing
+ * commands to the owner), {@link Members} (who may be handed a message, stalls), {@link PartitionReads} (read-ahead,
+ * reading again, what retention removed), {@link InFlightTable} and {@link Redeliveries} (deliveries out and due
+ * again), {@link KeyLines} (KEY ordering), {@link PartitionOwners} (PARTITION ordering), {@link Outbox} (handing a
+ * round over), {@link DeadLetterFlow} (to and from the dead-letter station), {@link GroupJournal} (durable state),
+ * {@link GroupSettings} and {@link StartOffsets} (what a group is created with). All it sees of its station is
+ * {@link GroupStation}.
  */
 public final class ConsumerGroup {
 
@@ -106,22 +101,19 @@ public final class ConsumerGroup {
     static final long REREAD_CACHE_BYTES = 4 << 20;
     /** The most bytes one dispatch round hands one member (one larger message goes alone): about one response. */
     static final long ROUND_BYTES_PER_MEMBER = 1 << 20;
-    static final String GROUP_FILE = "group.properties";
-    /** How long a message waits before another try when its dead letter could not be stored. */
-    static final long DEAD_LETTER_RETRY_MILLIS = 1000;
     /** Delivery ids: the first of a group's run is its opening time in ms times this (2^53 lasts to year 2255). */
     static final long DELIVERY_IDS_PER_MS = 1000;
 
     public final String name;
-    private final Station station;
-    private final SerialExecutor owner;
+    /** All it sees of its station. */
+    private final GroupStation station;
+    /** Where its commands run, one at a time. */
+    private final GroupOwner owner;
     private final GroupJournal journal;
     private final GroupJournal.PartitionState[] state;
-    /** Per partition: the next offset to read for a first delivery and what was read past it. */
-    private final ReadAhead[] readAhead;
-    /** Reads of messages read again (held back without contents, redelivered). */
-    private final RereadCache rereads;
-    private final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+    /** Per partition: the read-ahead, the messages read again, what retention removed before they were acked. */
+    private final PartitionReads reads;
+    private final Members members;
     /** The deliveries waiting for a settlement. They keep no message contents: a redelivery reads the log again. */
     private final InFlightTable inFlight = new InFlightTable();
     /** Messages to deliver again, by due time. */
@@ -130,12 +122,8 @@ public final class ConsumerGroup {
     private final OnDeadLetter onDeadLetter;
     /** The records it reads: the station's view, or the full history of a tiered station. */
     private final History history;
-    /** Messages being stored in the dead-letter station: not ready, keys still held. */
-    private final Set<MessageRef> deadLettering = new HashSet<>();
-    /** PARK: keys held by a dead letter → the key, until it is dropped or resent. */
-    private final Map<MessageRef, ByteBuffer> parked = new HashMap<>();
-    /** Per partition: the offsets of resent dead letters to hand out again (read from the DLS when handed out). */
-    private final List<java.util.TreeSet<Long>> resent = new ArrayList<>();
+    /** Messages on their way to the dead-letter station, keys they park, dead letters resent to the group. */
+    private final DeadLetterFlow deadLetters;
     /**
      * Delivered, not done, not in flight now (due again, being dead-lettered): first and last delivery time (epoch
      * ms) and the last error a consumer gave. A delivery in flight carries its own ({@link InFlight}), so a message
@@ -143,16 +131,14 @@ public final class ConsumerGroup {
      */
     private final Map<MessageRef, Attempts> attempts = new HashMap<>();
     /** Deliveries of the current dispatch round, per member, handed over at its end. */
-    private final Map<Member, List<Delivery>> outbox = new LinkedHashMap<>();
+    private final Outbox outbox;
     /** KEY ordering, per partition: busy keys and the messages waiting for them. */
     private final KeyLines[] keyLines;
     private final BrokerConfig.ConsumerLimits limits;
     /** The monotonic clock of deadlines and due times. */
     private final BrokerContext context;
-    /** Per partition: unacked messages retention removed before the group processed them (since it opened). */
-    private final long[] skipped;
-    /** PARTITION ordering: the member each partition is handed to (null: nobody yet, or after a failover). */
-    private final Member[] owners;
+    /** PARTITION ordering: the member each partition is handed to. */
+    private final PartitionOwners owners;
     private final AtomicBoolean dispatchQueued = new AtomicBoolean();
     private final AtomicLong memberIds = new AtomicLong();
     private final java.util.concurrent.ScheduledExecutorService timer;
@@ -177,10 +163,9 @@ public final class ConsumerGroup {
     private long delivered;
     private long redelivered;
     private long acked;
-    private long deadLettered;
 
     /** What the dead-letter station records about a message's deliveries. */
-    private static final class Attempts {
+    static final class Attempts {
         long firstMs;
         long lastMs;
         String error = "";
@@ -198,7 +183,7 @@ public final class ConsumerGroup {
         }
     }
 
-    private ConsumerGroup(BrokerContext context, Station station, String name, Settings settings,
+    private ConsumerGroup(BrokerContext context, GroupStation station, String name, GroupSettings settings,
             GroupJournal journal, GroupJournal.PartitionState[] state) {
         this.station = station;
         this.name = name;
@@ -207,21 +192,22 @@ public final class ConsumerGroup {
         this.history = settings.history();
         this.journal = journal;
         this.state = state;
-        this.readAhead = new ReadAhead[state.length];
         this.keyLines = new KeyLines[state.length];
-        this.rereads = new RereadCache(REREAD_CACHE_BYTES, context.heldBytes());
         this.limits = context.config().consumerLimits();
+        this.members = new Members(limits);
         this.context = context;
-        this.skipped = new long[state.length];
-        this.owners = new Member[state.length];
+        this.owners = new PartitionOwners(state.length);
         this.lastDeliveryId = Math.max(0, context.clock().millis()) * DELIVERY_IDS_PER_MS;
         for (int p = 0; p < state.length; p++) {
-            readAhead[p] = new ReadAhead(log(p), state[p]);
             keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION,
                     context.heldBytes());
-            resent.add(new java.util.TreeSet<>());
         }
-        this.owner = context.groupExecutor();
+        this.reads = new PartitionReads(p -> station.partition(p, history), name, station.name(), journal, state,
+                REREAD_CACHE_BYTES, context.heldBytes());
+        this.outbox = new Outbox(this, station.name(), station::consumed);
+        this.deadLetters = new DeadLetterFlow(this, station, context, journal, state, keyLines, ordering,
+                onDeadLetter);
+        this.owner = new GroupOwner(context.groupExecutor(), name, station.name());
         this.timer = context.timer();
     }
 
@@ -229,8 +215,8 @@ public final class ConsumerGroup {
      * Opens the group whose journal is in {@code dir}; when there is none, creates the group at {@code start}
      * (and refuses with UNKNOWN_GROUP when {@code start} is null).
      */
-    public static ConsumerGroup open(BrokerContext context, Station station, String name, Path dir, StartPosition start,
-            Ordering ordering, OnDeadLetter onDeadLetter, History history) throws IOException {
+    public static ConsumerGroup open(BrokerContext context, GroupStation station, String name, Path dir,
+            StartPosition start, Ordering ordering, OnDeadLetter onDeadLetter, History history) throws IOException {
         boolean exists = Files.isDirectory(dir);
         if (!exists && start == null) {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + name + "' does not exist");
@@ -239,10 +225,10 @@ public final class ConsumerGroup {
         History view = history == null ? History.COMPACTED : history;
         if (!exists) { // checked before anything is written: a refused start leaves no group behind
             for (int p = 0; p < starts.length; p++) {
-                starts[p] = startOffset(station.partition(p, view), start, p);
+                starts[p] = StartOffsets.of(station.partition(p, view), start, p);
             }
         }
-        Settings settings = readOrWriteSettings(dir, new Settings(
+        GroupSettings settings = GroupSettings.readOrWrite(dir, new GroupSettings(
                 ordering != null ? ordering : station.config().ordering(),
                 onDeadLetter != null ? onDeadLetter : station.config().onDeadLetter(), view));
         GroupJournal journal = GroupJournal.open(context, dir.resolve("journal"));
@@ -253,7 +239,7 @@ public final class ConsumerGroup {
         if (journal.isEmpty()) {
             StartPosition from = start == null ? StartPosition.earliest() : start;
             for (int p = 0; p < state.length; p++) {
-                state[p].ackFloor = exists ? startOffset(station.partition(p, settings.history()), from, p)
+                state[p].ackFloor = exists ? StartOffsets.of(station.partition(p, settings.history()), from, p)
                         : starts[p];
             }
             journal.snapshot(state);
@@ -266,86 +252,14 @@ public final class ConsumerGroup {
         return group;
     }
 
-    /** What a group is created with and keeps, in {@value #GROUP_FILE}. */
-    record Settings(Ordering ordering, OnDeadLetter onDeadLetter, History history) {
-    }
-
-    private static Settings readOrWriteSettings(Path dir, Settings forNewGroup) throws IOException {
-        Path file = dir.resolve(GROUP_FILE);
-        Properties props = new Properties();
-        if (Files.exists(file)) {
-            try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                props.load(in);
-            }
-            return new Settings(
-                    Ordering.parse(props.getProperty("ordering", StationConfig.DEFAULT_ORDERING.wireName())),
-                    OnDeadLetter.parse(props.getProperty("on.dead.letter",
-                            StationConfig.DEFAULT_ON_DEAD_LETTER.wireName())),
-                    History.parse(props.getProperty("history", History.COMPACTED.wireName())));
-        }
-        Files.createDirectories(dir);
-        props.setProperty("ordering", forNewGroup.ordering().wireName());
-        props.setProperty("on.dead.letter", forNewGroup.onDeadLetter().wireName());
-        props.setProperty("history", forNewGroup.history().wireName());
-        StringWriter text = new StringWriter();
-        props.store(text, "Junction consumer group settings");
-        DurableFiles.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
-        return forNewGroup;
-    }
-
     /**
-     * After opening: the dead-letter station is the truth about which messages went there. A dead letter whose
-     * ack the journal lost (a crash right after it was stored) counts as done again; PARK keys stay held; resent
-     * dead letters not acked yet go back in line (from the DLS copy, else the partition, else they are gone).
+     * After opening: the dead-letter station is the truth about which messages went there
+     * ({@link DeadLetterFlow#reconcile}).
      */
     private void reconcileWithDeadLetters() {
-        for (DeadLetters.Open o : station.deadLetters().openOf(name)) {
-            int p = o.partition();
-            if (p >= state.length) {
-                continue;
-            }
-            if (!state[p].isAcked(o.offset())) {
-                state[p].ack(o.offset());
-                journal.ack(p, o.offset());
-            }
-            if (ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK && o.key() != null) {
-                keyLines[p].hold(o.offset(), ByteBuffer.wrap(o.key()));
-                parked.put(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
-            }
-        }
-        for (int p = 0; p < state.length; p++) {
-            for (Map.Entry<Long, Long> e : List.copyOf(state[p].resent.entrySet())) {
-                Record message = resentMessage(p, e.getKey(), e.getValue());
-                if (message == null) {
-                    LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: resent dead letter {2} "
-                            + "(partition {3} offset {4}) is gone from the DLS and the partition; dropped", name,
-                            station.name, e.getValue(), p, e.getKey());
-                    state[p].ack(e.getKey());
-                    journal.ack(p, e.getKey());
-                } else {
-                    resent.get(p).add(e.getKey());
-                }
-            }
-        }
+        deadLetters.reconcile();
         journal.writePending();
         dispatch();
-    }
-
-    private Record resentMessage(int p, long offset, long deadLetterId) {
-        Record copy = station.deadLetters().read(deadLetterId);
-        if (copy != null) {
-            return DeadLetters.original(copy);
-        }
-        try {
-            for (Record r : log(p).read(offset, 1).records()) {
-                if (r.offset() == offset) {
-                    return r;
-                }
-            }
-        } catch (OffsetOutOfRangeException gone) {
-            // removed by retention
-        }
-        return null;
     }
 
     Ordering ordering() {
@@ -367,51 +281,6 @@ public final class ConsumerGroup {
         });
     }
 
-    /**
-     * @throws BrokerException OFFSET_OUT_OF_RANGE for an offset that retention removed already (the message says
-     *     where the partition starts now) or that is beyond the end; INVALID_ARGUMENT for a negative offset,
-     *     last_n or timestamp
-     */
-    private static long startOffset(PartitionStore log, StartPosition start, int partition) {
-        long first = log.firstOffset();
-        long next = log.nextOffset();
-        return switch (start) {
-            case StartPosition.Earliest e -> first;
-            case StartPosition.Latest l -> next;
-            case StartPosition.AtOffset o -> {
-                if (o.offset() < 0) {
-                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start offset must not be negative, was "
-                            + o.offset());
-                }
-                if (o.offset() > next) {
-                    throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "start offset " + o.offset()
-                            + " is beyond the end of partition " + partition + ", which holds offsets " + first
-                            + " to " + (next - 1) + " (the next message gets " + next + ")");
-                }
-                if (o.offset() < first) {
-                    throw new BrokerException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + o.offset() + " of partition "
-                            + partition + " is gone (removed by retention); the earliest offset is " + first);
-                }
-                yield Math.min(next, o.offset());
-            }
-            case StartPosition.LastN n -> {
-                if (n.count() < 0) {
-                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start last_n must not be negative, was "
-                            + n.count());
-                }
-                yield Math.max(first, next - n.count());
-            }
-            case StartPosition.AtTimestamp t -> {
-                if (t.timestampMs() < 0) {
-                    throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start timestamp_ms must not be negative, "
-                            + "was " + t.timestampMs());
-                }
-                OptionalLong found = log.offsetForTimestamp(t.timestampMs());
-                yield found.isPresent() ? found.getAsLong() : next;
-            }
-        };
-    }
-
     // ----- commands (any thread) -------------------------------------------------------------------------------
 
     /** Adds a member with {@code credits} initial credits; its messages go to {@code sink}. */
@@ -419,9 +288,9 @@ public final class ConsumerGroup {
         Member member = new Member(this, name + "-" + memberIds.incrementAndGet(), memberName, sink);
         call(() -> {
             if (closed) {
-                throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
+                throw owner.closed();
             }
-            members.put(member.id(), member);
+            members.add(member);
             member.credits = Math.max(0, credits);
             member.sink.joined(member.id(), state.length, station.config().ackTimeout(), limits);
             dispatch();
@@ -444,15 +313,11 @@ public final class ConsumerGroup {
      * holds goes back in line once — {@code unsent} ones (the transport never took them) without counting as a
      * delivery attempt, the others as a failed attempt.
      */
-    private void removeMember(Member member, List<Delivery> unsent) {
+    void removeMember(Member member, List<Delivery> unsent) {
         member.gone = true;
-        members.remove(member.id());
+        members.remove(member);
         member.unstarted.clear();
-        for (int p = 0; p < owners.length; p++) {
-            if (owners[p] == member) {
-                owners[p] = null; // failover: the next member with credits takes the partition
-            }
-        }
+        owners.freeAllOf(member);
         long now = context.nanoTime();
         for (Delivery d : unsent) {
             InFlight f = inFlight.take(member, d.ref());
@@ -463,7 +328,7 @@ public final class ConsumerGroup {
                 } else {
                     state[f.partition].deliveries.remove(d.offset());
                 }
-                enqueueRedelivery(f.partition, f.ref.offset(), now);
+                redeliverLater(f.partition, f.ref.offset(), now);
             }
         }
         for (InFlight f : inFlight.takeAll(f -> f.member == member)) {
@@ -506,16 +371,14 @@ public final class ConsumerGroup {
      */
     CompletableFuture<Void> barrier(Member member, boolean withdraw) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                if (withdraw) {
-                    member.credits = 0;
-                }
-                done.complete(null);
-            });
-        } catch (RejectedExecutionException e) {
-            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
-                    + "' is closed"));
+        boolean accepted = owner.tryExecute(() -> {
+            if (withdraw) {
+                member.credits = 0;
+            }
+            done.complete(null);
+        });
+        if (!accepted) {
+            done.completeExceptionally(owner.closed());
         }
         return done;
     }
@@ -551,31 +414,29 @@ public final class ConsumerGroup {
      */
     CompletableFuture<List<DeliveryRef>> ackSync(Member member, List<DeliveryRef> refs) {
         CompletableFuture<List<DeliveryRef>> confirmed = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                try {
-                    List<DeliveryRef> stale = ackAll(member, refs);
-                    CompletableFuture<Void> durable = journal.flushAsync();
-                    dispatch();
-                    durable.whenComplete((v, failure) -> {
-                        if (failure == null) {
-                            confirmed.complete(stale == null ? List.of() : stale);
-                        } else {
-                            confirmed.completeExceptionally(new BrokerException(ErrorCode.STORAGE_ERROR, "group '"
-                                    + name + "': the acks could not be made durable: " + failure.getMessage(),
-                                    failure));
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name
-                            + " failed a command", e);
-                    confirmed.completeExceptionally(e instanceof BrokerException ? e
-                            : new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e, e));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            confirmed.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
-                    + "' is closed"));
+        boolean accepted = owner.tryExecute(() -> {
+            try {
+                List<DeliveryRef> stale = ackAll(member, refs);
+                CompletableFuture<Void> durable = journal.flushAsync();
+                dispatch();
+                durable.whenComplete((v, failure) -> {
+                    if (failure == null) {
+                        confirmed.complete(stale == null ? List.of() : stale);
+                    } else {
+                        confirmed.completeExceptionally(new BrokerException(ErrorCode.STORAGE_ERROR, "group '"
+                                + name + "': the acks could not be made durable: " + failure.getMessage(),
+                                failure));
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name()
+                        + " failed a command", e);
+                confirmed.completeExceptionally(e instanceof BrokerException ? e
+                        : new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e, e));
+            }
+        });
+        if (!accepted) {
+            confirmed.completeExceptionally(owner.closed());
         }
         return confirmed;
     }
@@ -631,7 +492,7 @@ public final class ConsumerGroup {
         submit(() -> {
             List<DeliveryRef> stale = settleEach(member, refs, f -> {
                 returned(f);
-                deadLetter(f.partition, f.ref.offset(), DeadLetterReason.CONSUMER,
+                deadLetters.store(f.partition, f.ref.offset(), DeadLetterReason.CONSUMER,
                         reason == null || reason.isEmpty() ? f.error : reason);
             });
             report(member, Settlement.DEAD_LETTER, stale);
@@ -645,28 +506,26 @@ public final class ConsumerGroup {
      */
     CompletableFuture<List<DeliveryRef>> deadLetterAsync(Member member, List<DeliveryRef> refs, String reason) {
         CompletableFuture<List<DeliveryRef>> done = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                try {
-                    List<CompletableFuture<?>> stored = new ArrayList<>();
-                    List<DeliveryRef> stale = settleEach(member, refs, f -> {
-                        returned(f);
-                        CompletableFuture<?> letter = deadLetter(f.partition, f.ref.offset(),
-                                DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? f.error : reason);
-                        if (letter != null) {
-                            stored.add(letter);
-                        }
-                    });
-                    dispatch();
-                    CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((v, e) -> done.complete(
-                            stale == null ? List.of() : stale));
-                } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            done.completeExceptionally(new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name
-                    + "' is closed"));
+        boolean accepted = owner.tryExecute(() -> {
+            try {
+                List<CompletableFuture<?>> stored = new ArrayList<>();
+                List<DeliveryRef> stale = settleEach(member, refs, f -> {
+                    returned(f);
+                    CompletableFuture<?> letter = deadLetters.store(f.partition, f.ref.offset(),
+                            DeadLetterReason.CONSUMER, reason == null || reason.isEmpty() ? f.error : reason);
+                    if (letter != null) {
+                        stored.add(letter);
+                    }
+                });
+                dispatch();
+                CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((v, e) -> done.complete(
+                        stale == null ? List.of() : stale));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        if (!accepted) {
+            done.completeExceptionally(owner.closed());
         }
         return done;
     }
@@ -711,7 +570,7 @@ public final class ConsumerGroup {
             member.sink.stale(kind, stale);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: member {2} could not be told of stale "
-                    + "settlements: {3}", name, station.name, member.id(), e.toString());
+                    + "settlements: {3}", name, station.name(), member.id(), e.toString());
         }
     }
 
@@ -721,18 +580,7 @@ public final class ConsumerGroup {
      */
     public void resend(List<Resent> letters) {
         call(() -> {
-            for (Resent r : letters) {
-                int p = r.partition();
-                long offset = r.message().offset();
-                if (p >= state.length || !state[p].isAcked(offset)) {
-                    continue; // in the group's hands already (resent before, and a crash kept the letter open)
-                }
-                state[p].resend(offset, r.deadLetterId());
-                journal.resent(p, offset, r.deadLetterId());
-                resent.get(p).add(offset);
-                // A PARK key stays held, now by the resent message itself (it is the holder's offset).
-                parked.remove(new MessageRef(p, offset));
-            }
+            deadLetters.resend(letters);
             journal.flush();
             dispatch();
             return null;
@@ -743,7 +591,7 @@ public final class ConsumerGroup {
     public void dropped(List<MessageRef> refs) {
         submit(() -> {
             for (MessageRef ref : refs) {
-                if (parked.remove(ref) != null) {
+                if (deadLetters.unpark(ref)) {
                     releaseKey(ref);
                 }
             }
@@ -792,16 +640,15 @@ public final class ConsumerGroup {
             long lag = 0;
             List<GroupInfo.Partition> partitions = new ArrayList<>();
             for (int p = 0; p < state.length; p++) {
-                long partitionLag = lag(p);
+                long partitionLag = reads.lag(p);
                 lag += partitionLag;
-                long nextToHandOut = readAhead[p].nextToHandOut();
-                partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, nextToHandOut, partitionLag,
-                        skipped[p]));
+                partitions.add(new GroupInfo.Partition(p, state[p].ackFloor, reads.nextToHandOut(p), partitionLag,
+                        reads.skipped(p)));
             }
-            List<GroupInfo.Member> memberInfos = members.values().stream()
+            List<GroupInfo.Member> memberInfos = members.all().stream()
                     .map(m -> new GroupInfo.Member(m.id(), m.name(), m.inFlight, m.credits)).toList();
-            return new GroupInfo(station.name, name, lag, inFlight.size(), memberInfos, partitions, ordering,
-                    onDeadLetter, station.deadLetters().count(name), history);
+            return new GroupInfo(station.name(), name, lag, inFlight.size(), memberInfos, partitions, ordering,
+                    onDeadLetter, deadLetters.openCount(), history);
         });
     }
 
@@ -811,15 +658,14 @@ public final class ConsumerGroup {
      */
     public CompletableFuture<BrokerStats.GroupStats> stats() {
         CompletableFuture<BrokerStats.GroupStats> answer = new CompletableFuture<>();
-        try {
-            owner.execute(() -> {
-                try {
-                    answer.complete(closed ? null : statsNow());
-                } catch (RuntimeException e) {
-                    answer.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException closedAlready) {
+        boolean accepted = owner.tryExecute(() -> {
+            try {
+                answer.complete(closed ? null : statsNow());
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        if (!accepted) {
             answer.complete(null);
         }
         return answer;
@@ -829,18 +675,11 @@ public final class ConsumerGroup {
         long lag = 0;
         long[] partitionLag = new long[state.length];
         for (int p = 0; p < state.length; p++) {
-            partitionLag[p] = lag(p);
+            partitionLag[p] = reads.lag(p);
             lag += partitionLag[p];
         }
         return new BrokerStats.GroupStats(name, lag, partitionLag, inFlight.size(), members.size(), delivered,
-                redelivered, acked, deadLettered, station.deadLetters().count(name));
-    }
-
-    /** The messages of partition {@code p} the group has not acked (nor dead-lettered) yet. Owner thread only. */
-    private long lag(int p) {
-        long end = log(p).nextOffset();
-        return Math.max(0, end - state[p].ackFloor - state[p].ackedAbove.size() - state[p].gapOffsets)
-                + state[p].resent.size();
+                redelivered, acked, deadLetters.storedCount(), deadLetters.openCount());
     }
 
     /**
@@ -855,10 +694,10 @@ public final class ConsumerGroup {
     public GroupInfo reset(StartPosition to, int partition) {
         call(() -> {
             if (closed) {
-                throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
+                throw owner.closed();
             }
             if (!members.isEmpty()) {
-                throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + name + "' of station '" + station.name
+                throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + name + "' of station '" + station.name()
                         + "' has " + members.size() + " connected member(s); stop them before resetting its "
                         + "position");
             }
@@ -866,17 +705,17 @@ public final class ConsumerGroup {
             int until = partition < 0 ? state.length : partition + 1;
             long[] floors = new long[state.length];
             for (int p = from; p < until; p++) { // every partition checked before anything changes
-                floors[p] = startOffset(log(p), to, p);
+                floors[p] = StartOffsets.of(log(p), to, p);
             }
-            List<DeadLetters.Open> open = station.deadLetters().openOf(name);
+            List<GroupStation.OpenDeadLetter> open = deadLetters.open();
             for (int p = from; p < until; p++) {
                 resetPartition(p, floors[p], open);
             }
-            rereads.clear();
+            reads.forgetRereads();
             snapshot();
             journal.flush();
             LOG.log(System.Logger.Level.INFO, "group {0} of station {1}: position reset to {2} on {3}", name,
-                    station.name, to, partition < 0 ? "every partition" : "partition " + partition);
+                    station.name(), to, partition < 0 ? "every partition" : "partition " + partition);
             dispatch();
             return null;
         });
@@ -884,39 +723,17 @@ public final class ConsumerGroup {
     }
 
     /** Replaces what the group keeps of partition {@code p} by a position at {@code floor} (owner thread). */
-    private void resetPartition(int p, long floor, List<DeadLetters.Open> openDeadLetters) {
+    private void resetPartition(int p, long floor, List<GroupStation.OpenDeadLetter> openDeadLetters) {
         GroupJournal.PartitionState s = new GroupJournal.PartitionState();
         s.ackFloor = floor;
         state[p] = s;
-        resent.get(p).clear();
         redeliveries.removePartition(p);
         attempts.keySet().removeIf(ref -> ref.partition() == p);
-        parked.keySet().removeIf(ref -> ref.partition() == p);
-        owners[p] = null;
+        owners.free(p);
         keyLines[p].releaseAll();
         keyLines[p] = new KeyLines(MAX_WAITING_PER_PARTITION, MAX_WAITING_BYTES_PER_PARTITION, context.heldBytes());
-        readAhead[p] = new ReadAhead(log(p), s);
-        boolean park = ordering == Ordering.KEY && onDeadLetter == OnDeadLetter.PARK;
-        for (DeadLetters.Open o : openDeadLetters) {
-            if (o.partition() != p) {
-                continue;
-            }
-            if (!s.isAcked(o.offset())) {
-                s.ack(o.offset());
-            }
-            if (park && o.key() != null) {
-                keyLines[p].hold(o.offset(), ByteBuffer.wrap(o.key()));
-                parked.put(new MessageRef(p, o.offset()), ByteBuffer.wrap(o.key()));
-            }
-        }
-        if (ordering == Ordering.KEY) { // messages being stored as dead letters keep their keys until then
-            for (MessageRef ref : deadLettering) {
-                Record r = ref.partition() == p ? reread(p, ref.offset()) : null;
-                if (r != null && r.key() != null) {
-                    keyLines[p].hold(ref.offset(), ByteBuffer.wrap(r.key()));
-                }
-            }
-        }
+        reads.reset(p, s);
+        deadLetters.resetPartition(p, s, openDeadLetters);
     }
 
     /** Removes every member (their sinks hear {@code reason}), writes a snapshot and closes the journal. */
@@ -929,14 +746,14 @@ public final class ConsumerGroup {
                         ticker.cancel(false);
                         ticker = null;
                     }
-                    for (Member member : members.values()) {
+                    for (Member member : members.all()) {
                         member.sink.closed(reason);
                     }
                     members.clear();
                     for (KeyLines lines : keyLines) {
                         lines.releaseAll();
                     }
-                    rereads.clear();
+                    reads.forgetRereads();
                     snapshot();
                     journal.close();
                 }
@@ -949,7 +766,11 @@ public final class ConsumerGroup {
 
     // ----- the state machine (owner thread only) --------------------------------------------------------------
 
-    private Attempts attempts(MessageRef ref) {
+    boolean isClosed() {
+        return closed;
+    }
+
+    Attempts attempts(MessageRef ref) {
         return attempts.computeIfAbsent(ref, r -> new Attempts());
     }
 
@@ -957,66 +778,16 @@ public final class ConsumerGroup {
     private void retryOrDeadLetter(int partition, long offset, long dueNanos) {
         int delivered = state[partition].deliveries.getOrDefault(offset, 0);
         if (delivered >= station.config().maxDeliveries()) {
-            deadLetter(partition, offset, DeadLetterReason.MAX_DELIVERIES,
+            deadLetters.store(partition, offset, DeadLetterReason.MAX_DELIVERIES,
                     attempts(new MessageRef(partition, offset)).error);
         } else {
-            enqueueRedelivery(partition, offset, dueNanos);
+            redeliverLater(partition, offset, dueNanos);
         }
     }
 
-    /**
-     * Stores the message in the dead-letter station; once that is durable the message is done for this group
-     * (and in PARK its key stays held). Until then it is neither ready nor done. If the store fails, the
-     * message is delivered again later: nothing is lost. Returns what completes once the dead letter is stored
-     * (or failed to be); null when none is stored now.
-     */
-    private CompletableFuture<?> deadLetter(int partition, long offset, DeadLetterReason reason, String error) {
-        MessageRef ref = new MessageRef(partition, offset);
-        if (deadLettering.contains(ref)) {
-            return null;
-        }
-        Record record = reread(partition, offset);
-        if (record == null) {
-            gone(partition, offset);
-            return null;
-        }
-        deadLettering.add(ref);
-        Attempts a = attempts(ref);
-        int delivered = state[partition].deliveries.getOrDefault(record.offset(), 0);
-        return station.deadLetters().add(new DeadLetters.Submission(name, reason, partition, record, delivered, error,
-                a.firstMs, a.lastMs)).whenComplete((id, failure) -> submit(() -> deadLettered(ref, failure)));
-    }
-
-    private void deadLettered(MessageRef ref, Throwable failure) {
-        if (!deadLettering.remove(ref) || closed) {
-            return;
-        }
-        int p = ref.partition();
-        if (failure != null) {
-            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: could not store the dead letter of "
-                    + "partition {2} offset {3}, delivering it again in {4} ms: {5}", name, station.name, p,
-                    ref.offset(), DEAD_LETTER_RETRY_MILLIS, failure.toString());
-            enqueueRedelivery(p, ref.offset(),
-                    context.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEAD_LETTER_RETRY_MILLIS));
-            dispatch();
-            return;
-        }
-        if (!state[p].isAcked(ref.offset())) {
-            state[p].ack(ref.offset());
-            journal.ack(p, ref.offset());
-        }
-        deadLettered++;
+    /** Forgets the delivery times and last error of {@code ref} (its dead letter is stored). */
+    void forgetAttempts(MessageRef ref) {
         attempts.remove(ref);
-        ByteBuffer key = keyLines[p].keyHeldBy(ref.offset());
-        if (key != null && onDeadLetter == OnDeadLetter.PARK) {
-            parked.put(ref, key);
-        } else {
-            releaseKey(ref);
-        }
-        // Soon durable, without holding the group for the fsync: until then the open dead letter itself says the
-        // message is done (reconcileWithDeadLetters acks it again after a crash).
-        journal.flushAsync();
-        dispatch();
     }
 
     private void tick() {
@@ -1031,7 +802,7 @@ public final class ConsumerGroup {
             returned(f);
             attempts(f.ref).error = "ack timeout";
             retryOrDeadLetter(f.partition, f.ref.offset(), now);
-            if (ordering == Ordering.PARTITION && owners[f.partition] == f.member) {
+            if (ordering == Ordering.PARTITION && owners.ownerOf(f.partition) == f.member) {
                 stalled.add(new int[] {f.partition});
             }
         }
@@ -1056,7 +827,7 @@ public final class ConsumerGroup {
     }
 
     /** Hands out messages while some member has credits and some message is ready. */
-    private void dispatch() {
+    void dispatch() {
         if (closed || members.isEmpty()) {
             journal.writePending();
             tickIfNeeded();
@@ -1070,7 +841,7 @@ public final class ConsumerGroup {
             return;
         }
         while (true) {
-            Member member = nextMemberWithCredits();
+            Member member = members.nextWithCredits();
             if (member == null) {
                 break;
             }
@@ -1095,11 +866,7 @@ public final class ConsumerGroup {
         if (closed || ticker != null) {
             return;
         }
-        boolean watching = !inFlight.isEmpty() || !redeliveries.isEmpty();
-        for (Iterator<Member> it = members.values().iterator(); !watching && it.hasNext(); ) {
-            Member m = it.next();
-            watching = m.notReadySince != 0 || !m.sink.ready();
-        }
+        boolean watching = !inFlight.isEmpty() || !redeliveries.isEmpty() || members.anyNotReady();
         if (watching) {
             try {
                 ticker = timer.schedule(() -> submit(this::tick), TICK_MILLIS, TimeUnit.MILLISECONDS);
@@ -1107,7 +874,7 @@ public final class ConsumerGroup {
                 // the broker is closing
             }
         } else {
-            rereads.clear(); // idle: keep nothing
+            reads.forgetRereads(); // idle: keep nothing
         }
     }
 
@@ -1125,21 +892,13 @@ public final class ConsumerGroup {
         while (progress) {
             progress = false;
             // Members owning the fewest partitions first, so free partitions spread over the members.
-            Map<Member, Integer> owned = new HashMap<>();
-            for (Member owner : owners) {
-                if (owner != null) {
-                    owned.merge(owner, 1, Integer::sum);
-                }
-            }
-            List<Member> byLoad = new ArrayList<>(members.values());
-            byLoad.sort(Comparator.comparingInt(m -> owned.getOrDefault(m, 0)));
-            for (Member member : byLoad) {
-                if (!mayDeliverTo(member)) {
+            for (Member member : owners.byLoad(members.all())) {
+                if (!members.mayDeliverTo(member)) {
                     continue;
                 }
                 Next next = nextMessageFor(member);
                 if (next != null) {
-                    owners[next.partition()] = member;
+                    owners.hand(next.partition(), member);
                     deliver(member, next);
                     progress = true;
                 }
@@ -1147,14 +906,10 @@ public final class ConsumerGroup {
         }
     }
 
-    private boolean mayTake(Member member, int partition) {
-        return owners[partition] == null || owners[partition] == member;
-    }
-
     /** PARTITION ordering: the next message of a partition {@code member} owns, or of one nobody owns. */
     private Next nextMessageFor(Member member) {
         long now = context.nanoTime();
-        for (Redeliveries.Due best; (best = redeliveries.pollDue(now, p -> mayTake(member, p))) != null; ) {
+        for (Redeliveries.Due best; (best = redeliveries.pollDue(now, p -> owners.mayTake(member, p))) != null; ) {
             Next again = redeliverable(best);
             if (again != null) {
                 return again;
@@ -1162,7 +917,7 @@ public final class ConsumerGroup {
         }
         for (int i = 0; i < state.length; i++) {
             int p = (nextPartition + i) % state.length;
-            if (!mayTake(member, p)) {
+            if (!owners.mayTake(member, p)) {
                 continue;
             }
             Next next = nextFromPartition(p);
@@ -1180,8 +935,7 @@ public final class ConsumerGroup {
      */
     private Next redeliverable(Redeliveries.Due due) {
         MessageRef ref = new MessageRef(due.partition(), due.offset());
-        if (state[due.partition()].isAcked(ref.offset()) || inFlight.contains(ref)
-                || deadLettering.contains(ref)) {
+        if (state[due.partition()].isAcked(ref.offset()) || inFlight.contains(ref) || deadLetters.isStoring(ref)) {
             return null;
         }
         Record record = reread(due.partition(), due.offset());
@@ -1196,32 +950,26 @@ public final class ConsumerGroup {
      * The message at {@code offset} of partition {@code p} read again — a resent dead letter from the DLS — or null
      * when retention or compaction removed it.
      */
-    private Record reread(int p, long offset) {
+    Record reread(int p, long offset) {
         Long deadLetterId = state[p].resent.get(offset);
         if (deadLetterId != null) {
-            return resentMessage(p, offset, deadLetterId);
+            return deadLetters.resentMessage(p, offset, deadLetterId);
         }
-        try {
-            PartitionStore log = log(p);
-            return rereads.record(p, offset, from -> log.read(from, RereadCache.READ_BYTES));
-        } catch (OffsetOutOfRangeException removed) {
-            // below the partition's start: retention removed it
-        }
-        return null;
+        return reads.reread(p, offset);
     }
 
     /**
      * A message the group still had to process is gone from the log (retention or compaction removed it while it
      * was in flight, due again or held back): it is done for the group, counted as skipped, and its key goes on.
      */
-    private void gone(int p, long offset) {
+    void gone(int p, long offset) {
         MessageRef ref = new MessageRef(p, offset);
         if (!state[p].isAcked(offset)) {
             state[p].ack(offset);
             journal.ack(p, offset);
-            skipped[p]++;
+            reads.countSkipped(p);
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} offset {3} was removed "
-                    + "from the log before the group processed it; skipped", name, station.name, p, offset);
+                    + "from the log before the group processed it; skipped", name, station.name(), p, offset);
         }
         attempts.remove(ref);
         releaseKey(ref);
@@ -1232,34 +980,11 @@ public final class ConsumerGroup {
      * goes back in line and the partition is free for the next member with credits.
      */
     private void failover(int partition, long now) {
-        Member stalled = owners[partition];
-        owners[partition] = null;
+        Member stalled = owners.free(partition);
         for (InFlight f : inFlight.takeAll(f -> f.partition == partition && f.member == stalled)) {
             returned(f);
             retryOrDeadLetter(f.partition, f.ref.offset(), now);
         }
-    }
-
-    private Member nextMemberWithCredits() {
-        // Round robin: take the first member with credits, then move it to the back of the line.
-        for (Iterator<Member> it = members.values().iterator(); it.hasNext(); ) {
-            Member m = it.next();
-            if (mayDeliverTo(m)) {
-                it.remove();
-                members.put(m.id(), m);
-                return m;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Whether {@code m} may get a message now: it has credits, holds less than the limits, was handed less than a
-     * response's worth in this round, and its transport takes more.
-     */
-    private boolean mayDeliverTo(Member m) {
-        return m.credits > 0 && m.inFlight < limits.maxPrefetch() && m.inFlightBytes < limits.maxPrefetchBytes()
-                && m.roundBytes < ROUND_BYTES_PER_MEMBER && m.sink.ready();
     }
 
     /**
@@ -1267,23 +992,9 @@ public final class ConsumerGroup {
      * their deliveries go back to the group, and their streams end with SLOW_CONSUMER.
      */
     private void removeStalledMembers(long now) {
-        List<Member> stalled = null;
-        for (Member m : members.values()) {
-            if (m.sink.ready()) {
-                m.notReadySince = 0;
-            } else if (m.notReadySince == 0) {
-                m.notReadySince = now;
-            } else if (now - m.notReadySince >= limits.stallTimeout().toNanos()) {
-                stalled = stalled == null ? new ArrayList<>() : stalled;
-                stalled.add(m);
-            }
-        }
-        if (stalled == null) {
-            return;
-        }
-        for (Member m : stalled) {
+        for (Member m : members.stalled(now)) {
             LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: member {2} read nothing of its stream for "
-                    + "{3} ms; removing it", name, station.name, m.id(), limits.stallTimeout().toMillis());
+                    + "{3} ms; removing it", name, station.name(), m.id(), limits.stallTimeout().toMillis());
             removeMember(m, List.of());
             try {
                 m.sink.closed(new BrokerException(ErrorCode.SLOW_CONSUMER, "member " + m.id() + " of group '" + name
@@ -1328,9 +1039,7 @@ public final class ConsumerGroup {
             }
             gone(p, freed.offset()); // frees the key for its next
         }
-        java.util.TreeSet<Long> again = resent.get(p);
-        while (!again.isEmpty()) {
-            long offset = again.pollFirst();
+        for (Long offset; (offset = deadLetters.pollResent(p)) != null; ) {
             Record record = reread(p, offset);
             if (record == null) {
                 gone(p, offset);
@@ -1339,15 +1048,15 @@ public final class ConsumerGroup {
             }
         }
         while (keyLines[p].mayReadAhead()) { // else what is read ahead stays there, with its contents
-            Record record = readAhead[p].poll();
+            Record record = reads.poll(p);
             if (record == null) {
-                if (!fill(p)) {
+                if (!reads.fill(p)) {
                     return null;
                 }
                 continue;
             }
             if (isReady(p, record) && takeKey(p, record)) {
-                return new Next(p, record, readAhead[p].polledBatch());
+                return new Next(p, record, reads.polledBatch(p));
             }
         }
         return null;
@@ -1356,7 +1065,7 @@ public final class ConsumerGroup {
     private boolean isReady(int p, Record record) {
         MessageRef ref = new MessageRef(p, record.offset());
         return !state[p].isAcked(record.offset()) && !inFlight.contains(ref) && !redeliveries.contains(ref)
-                && !deadLettering.contains(ref);
+                && !deadLetters.isStoring(ref);
     }
 
     /**
@@ -1368,84 +1077,30 @@ public final class ConsumerGroup {
     }
 
     /** KEY ordering: {@code ref} is done; the next waiting message of its key (if any) is next in line. */
-    private void releaseKey(MessageRef ref) {
+    void releaseKey(MessageRef ref) {
         keyLines[ref.partition()].release(ref.offset());
     }
 
-    private void enqueueRedelivery(int partition, long offset, long dueNanos) {
+    void redeliverLater(int partition, long offset, long dueNanos) {
         redeliveries.add(partition, offset, dueNanos);
     }
 
     /** Partition {@code p} as this group reads it ({@link #history}). */
-    private PartitionStore log(int p) {
-        return station.partition(p, history);
-    }
-
-    /** What a message weighs against the limits: its key, value and headers. */
-    public static int sizeOf(Record r) {
-        long size = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
-        for (io.junction.log.Header h : r.headers()) {
-            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
-        }
-        return (int) Math.min(Integer.MAX_VALUE, size);
-    }
-
-    private boolean fill(int p) {
-        try {
-            return readAhead[p].fill();
-        } catch (OffsetOutOfRangeException e) {
-            skipRemoved(p); // retention removed what the group had not read yet
-            return false;
-        } catch (io.junction.log.LogException e) {
-            // Unreadable now (an object store down, a damaged object refused): nothing is handed out from it; the
-            // group tries again at its next dispatch, and the station reports the cause.
-            long now = System.nanoTime();
-            if (now - lastReadFailureLogNanos > java.util.concurrent.TimeUnit.SECONDS.toNanos(30)) {
-                lastReadFailureLogNanos = now;
-                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} cannot be read at "
-                        + "{3}: {4}", name, station.name, p, readAhead[p].nextFetch(), e.getMessage());
-            }
-            return false;
-        }
-    }
-
-    /** When a failed read was last logged (one line per 30 s, not one per dispatch). */
-    private long lastReadFailureLogNanos = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-
-    /**
-     * Retention removed the start of partition {@code p}: the group's floor and cursor move to what is still there,
-     * and the messages it had not acked are counted as skipped (group info). Messages held in memory (in flight,
-     * due again) that are gone are not handed out again.
-     */
-    private void skipRemoved(int p) {
-        long first = log(p).firstOffset();
-        if (state[p].ackFloor >= first && readAhead[p].nextFetch() >= first) {
-            return;
-        }
-        long floorBefore = state[p].ackFloor;
-        long skippedNow = state[p].skipTo(first);
-        if (state[p].ackFloor != floorBefore) {
-            journal.skipped(p, first);
-        }
-        skipped[p] += skippedNow;
-        readAhead[p].skipTo(first);
-        if (skippedNow > 0) {
-            LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} skipped {3} unacked "
-                    + "messages removed by retention; it goes on at {4}", name, station.name, p, skippedNow, first);
-        }
+    PartitionStore log(int p) {
+        return reads.log(p);
     }
 
     /** Compaction removed messages from the station's partitions: forget what was read of them. */
     public void onCompaction() {
-        submit(rereads::clear);
+        submit(reads::forgetRereads);
     }
 
     /** Retention ran on the station: skip what it removed (on the owner thread). */
     public void onRetention() {
         submit(() -> {
-            rereads.clear();
+            reads.forgetRereads();
             for (int p = 0; p < state.length; p++) {
-                skipRemoved(p);
+                reads.skipRemoved(p);
             }
             journal.writePending();
             dispatch();
@@ -1468,7 +1123,7 @@ public final class ConsumerGroup {
         MessageRef ref = new MessageRef(partition, record.offset());
         Attempts earlier = attempts.isEmpty() ? null : attempts.remove(ref);
         long deliveryId = ++lastDeliveryId;
-        int bytes = sizeOf(record);
+        int bytes = LogTypes.sizeOf(record);
         InFlight f = new InFlight(ref, member, deliveryId, bytes, count, earlier == null ? 0 : earlier.firstMs,
                 earlier == null ? "" : earlier.error, station.clock().millis(),
                 context.nanoTime() + station.config().ackTimeout().toNanos());
@@ -1479,103 +1134,28 @@ public final class ConsumerGroup {
             member.unstarted.removeIf(u -> !inFlight.isCurrent(u)); // a member that never reports hand-offs
         }
         member.unstarted.addLast(f);
-        outbox.computeIfAbsent(member, m -> new ArrayList<>()).add(new Delivery(partition, record.offset(),
-                record.key(), record.value(), LogTypes.fromLog(record.headers()), record.timestamp(), count, deliveryId,
-                next.storedBatch()));
+        outbox.add(member, new Delivery(partition, record.offset(), record.key(), record.value(),
+                LogTypes.fromLog(record.headers()), record.timestamp(), count, deliveryId, next.storedBatch()));
     }
 
     /**
-     * Hands each member what this dispatch round gave it, in one call (the transport sends it together). The
-     * round is taken out of the outbox first, so nothing of it is ever handed over twice. A member whose
-     * transport does not take its deliveries (its stream is gone) is removed here and now; that touches no other
-     * member, and the next dispatch hands its messages to the others.
+     * Hands each member what this dispatch round gave it ({@link Outbox#flush}); a member whose transport does not
+     * take its deliveries is removed here and now, and the next dispatch hands its messages to the others.
      */
     private void flushOutbox() {
-        if (outbox.isEmpty()) {
-            return;
-        }
-        List<Map.Entry<Member, List<Delivery>>> round = new ArrayList<>(outbox.entrySet());
-        outbox.clear();
-        boolean removed = false;
-        boolean more = false;
-        for (Map.Entry<Member, List<Delivery>> e : round) {
-            Member member = e.getKey();
-            List<Delivery> batch = e.getValue();
-            long roundBytes = member.roundBytes;
-            more |= roundBytes >= ROUND_BYTES_PER_MEMBER; // it may take more after this response
-            member.roundBytes = 0;
-            int taken;
-            try {
-                taken = member.sink.deliver(batch);
-            } catch (RuntimeException failure) {
-                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: handing {2} deliveries to member {3} "
-                        + "failed; removing the member: {4}", name, station.name, batch.size(), member.id(),
-                        failure.toString());
-                removeMember(member, List.of());
-                removed = true;
-                continue;
-            }
-            countConsumed(batch, taken, roundBytes);
-            if (taken < batch.size()) {
-                removeMember(member, batch.subList(Math.max(0, taken), batch.size()));
-                removed = true;
-            }
-        }
-        if (removed || more) {
+        if (outbox.flush()) {
             // Their messages go to the others, or a member gets its next response's worth, in a round of its own.
             submit(this::dispatch);
         }
     }
 
-    /** Counts the deliveries a member's transport took in the station's traffic: once per round and member. */
-    private void countConsumed(List<Delivery> batch, int taken, long roundBytes) {
-        if (taken <= 0) {
-            return;
-        }
-        long bytes = roundBytes;
-        if (taken < batch.size()) {
-            bytes = 0;
-            for (int i = 0; i < taken; i++) {
-                bytes += batch.get(i).size();
-            }
-        }
-        station.counters.consumed(taken, bytes);
-    }
-
     // ----- owner thread plumbing ---------------------------------------------------------------------------------
 
-    private void submit(Runnable command) {
-        try {
-            owner.execute(() -> {
-                try {
-                    command.run();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "group " + name + " of station " + station.name + " failed a "
-                            + "command", e);
-                }
-            });
-        } catch (RejectedExecutionException closedAlready) {
-            // the group is closed; late commands from members have nothing left to act on
-        }
+    void submit(Runnable command) {
+        owner.submit(command);
     }
 
     private <T> T call(Callable<T> command) {
-        java.util.concurrent.FutureTask<T> result = new java.util.concurrent.FutureTask<>(command);
-        try {
-            owner.execute(result);
-        } catch (RejectedExecutionException e) {
-            throw new BrokerException(ErrorCode.SHUTTING_DOWN, "group '" + name + "' is closed");
-        }
-        try {
-            return result.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BrokerException(ErrorCode.INTERNAL, "interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof BrokerException b) {
-                throw b;
-            }
-            throw new BrokerException(ErrorCode.INTERNAL, "group '" + name + "': " + e.getCause(), e.getCause());
-        }
+        return owner.call(command);
     }
 }

@@ -1,6 +1,7 @@
 package io.junction.broker.internal.group;
 
 import io.junction.broker.internal.HeldBytes;
+import io.junction.broker.internal.LogTypes;
 import io.junction.log.Record;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -80,7 +81,7 @@ final class KeyLines {
             return true;
         }
         // An earlier message of this key is not done yet (or parked): this one waits its turn.
-        int size = ConsumerGroup.sizeOf(record);
+        int size = LogTypes.sizeOf(record);
         Waiting w;
         if (waitingBytes + size <= maxBytes && held.tryTake(size)) {
             w = new Waiting(record.offset(), record);
@@ -142,7 +143,7 @@ final class KeyLines {
     Waiting pollNext() {
         Waiting w = next.poll();
         if (w != null && w.record() != null) {
-            int size = ConsumerGroup.sizeOf(w.record());
+            int size = LogTypes.sizeOf(w.record());
             waitingBytes -= size;
             held.give(size);
         }

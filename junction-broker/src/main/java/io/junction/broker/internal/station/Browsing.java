@@ -6,7 +6,6 @@ import io.junction.broker.Header;
 import io.junction.broker.StartPosition;
 import io.junction.broker.StoredMessage;
 import io.junction.broker.internal.LogTypes;
-import io.junction.broker.internal.group.ConsumerGroup;
 import io.junction.errors.ErrorCode;
 import io.junction.log.FetchResult;
 import io.junction.log.OffsetOutOfRangeException;
@@ -83,7 +82,7 @@ public final class Browsing {
                 if (needle != null && !matches(r, needle)) {
                     continue;
                 }
-                int size = ConsumerGroup.sizeOf(r);
+                int size = LogTypes.sizeOf(r);
                 if (!found.isEmpty() && bytes + size > maxBytes) {
                     next = r.offset();
                     full = true;

@@ -5,7 +5,6 @@ import io.junction.broker.DeadLetterReason;
 import io.junction.broker.MessageRef;
 import io.junction.broker.internal.BrokerContext;
 import io.junction.broker.internal.LogTypes;
-import io.junction.broker.internal.group.ConsumerGroup;
 import io.junction.log.FetchResult;
 import io.junction.log.Header;
 import io.junction.log.OffsetOutOfRangeException;
@@ -202,7 +201,7 @@ public final class DeadLetters implements AutoCloseable {
             }
             Record r = read(o.id());
             if (r != null) {
-                bytes += ConsumerGroup.sizeOf(r);
+                bytes += LogTypes.sizeOf(r);
                 if (!letters.isEmpty() && bytes > maxBytes) {
                     break;
                 }

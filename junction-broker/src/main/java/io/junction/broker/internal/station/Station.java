@@ -88,6 +88,8 @@ public final class Station {
     private final ProducePipeline producer;
     private final StationMaintenance maintenance;
     private final DeadLetters deadLetters;
+    /** This station as its groups see it. */
+    private final StationForGroups forGroups;
     /** The tenant's schema registry, for the station's schema (if it has one). */
     private final SchemaStore schemas;
     private volatile StationConfig config;
@@ -106,6 +108,7 @@ public final class Station {
         this.createdAtMs = createdAtMs;
         this.partitions = partitions;
         this.deadLetters = deadLetters;
+        this.forGroups = new StationForGroups(this, deadLetters);
         this.writers = new Partition[partitions.length];
         for (int p = 0; p < partitions.length; p++) {
             writers[p] = new Partition("station '" + name + "' partition " + p, partitions[p],
@@ -188,8 +191,8 @@ public final class Station {
                         FileTrees.deleteTree(groupDir);
                         continue;
                     }
-                    station.groups.put(group, ConsumerGroup.open(context, station, group, groupDir, null, null, null,
-                            null));
+                    station.groups.put(group, ConsumerGroup.open(context, station.forGroups, group, groupDir, null,
+                            null, null, null));
                 }
             }
         }
@@ -297,8 +300,8 @@ public final class Station {
                     throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "history full reads the history kept in "
                             + "the object store: station '" + name + "' has tiering off");
                 }
-                ConsumerGroup created = ConsumerGroup.open(context, this, group, dir.resolve(GROUPS_DIR).resolve(group),
-                        start, ordering, onDeadLetter, history);
+                ConsumerGroup created = ConsumerGroup.open(context, forGroups, group,
+                        dir.resolve(GROUPS_DIR).resolve(group), start, ordering, onDeadLetter, history);
                 groups.put(group, created);
                 return created;
             } catch (IOException e) {
