@@ -199,6 +199,85 @@ class TieredStorageTest {
     }
 
     /**
+     * A start at a timestamp that falls inside a remote segment starts at the first record at or after it, as on
+     * local disk — not at the start of a segment the manifest's bound points to (with producer timestamps older
+     * than the append times, as here, that bound is the append time: the first remote segment): a new group, a
+     * full-history group, a browse and a group reset, with the cache empty after a restart (segments downloaded).
+     */
+    @Test
+    void shouldStartAtATimestampInsideARemoteSegmentAtTheExactRecord() throws Exception {
+        open(false);
+        broker.createStation(T, "dated", station(1, new StationConfig.Tiering(true, null, 1024)));
+        long base = 1_700_000_000_000L;
+        for (int i = 0; i < 400; i += 4) {
+            List<OutgoingMessage> batch = new ArrayList<>();
+            for (int j = i; j < i + 4; j++) {
+                batch.add(new OutgoingMessage(bytes("k" + j % 7), bytes("m" + j + "-" + "x".repeat(40)), List.of(),
+                        base + j * 1000L, null, null));
+            }
+            broker.produce(T, "dated", batch).join();
+        }
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
+        broker.runTiering();
+        long localFirst = broker.tierStatus(T, "dated").get(0).localFirstOffset();
+        List<Long> bases = new ArrayList<>();
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            for (String key : store.list(T + "/dated/0/")) {
+                String name = key.substring(key.lastIndexOf('/') + 1);
+                if (name.endsWith(".segment")) {
+                    bases.add(Long.parseLong(name.substring(0, 20)));
+                }
+            }
+        }
+        bases.sort(null);
+        assertThat(bases).as("several remote segments").hasSizeGreaterThan(3);
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            // the manifest bounds each segment by its records' timestamps (the last one's here), not by the later
+            // append time: a lookup downloads only the segment that holds its answer
+            com.fasterxml.jackson.databind.JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(store.get(T + "/dated/0/manifest.json"));
+            for (com.fasterxml.jackson.databind.JsonNode e : manifest.get("segments")) {
+                assertThat(e.get("maxTimestamp").asLong()).as("bound of %s", e.get("key").asText())
+                        .isEqualTo(base + (e.get("endOffset").asLong() - 1) * 1000);
+            }
+        }
+        long target = (bases.get(1) + bases.get(2)) / 2; // inside the second remote segment, not at its start
+        assertThat(target).isGreaterThan(bases.get(1)).isLessThan(localFirst);
+        StartPosition at = new StartPosition.AtTimestamp(base + target * 1000 - 500);
+        restart(false); // the cache is empty: the lookup downloads the segment
+
+        assertThat(firstDelivered("dated", "from-t", at, History.COMPACTED)).isEqualTo(target);
+        assertThat(firstDelivered("dated", "from-t-full", at, History.FULL)).isEqualTo(target);
+        BrowseResult browsed = broker.browse(T, "dated", 0, at, 3, null);
+        assertThat(browsed.messages().get(0).offset()).isEqualTo(target);
+        assertThat(text(browsed.messages().get(0).value())).startsWith("m" + target + "-");
+
+        assertThat(firstDelivered("dated", "reset", StartPosition.earliest(), History.COMPACTED)).isZero();
+        broker.resetGroup(T, "dated", "reset", at, null);
+        assertThat(firstDelivered("dated", "reset", null, History.COMPACTED)).isEqualTo(target);
+        // before every record: the first one; after every record: the end
+        assertThat(firstDelivered("dated", "from-before", new StartPosition.AtTimestamp(base - 1), History.COMPACTED))
+                .isZero();
+        broker.subscribe(T, "dated", "from-after", new StartPosition.AtTimestamp(base + 10_000_000), null, null,
+                null, "r", 10, new BrokerTest.Mailbox()).leave();
+        assertThat(broker.groupInfo(T, "dated", "from-after").lag()).isZero();
+    }
+
+    /** The offset of the first message a member of {@code group} (created at {@code start}) is handed. */
+    private long firstDelivered(String stationName, String group, StartPosition start, History history)
+            throws InterruptedException {
+        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, stationName, group, start, null, null, history, "first", 1, box);
+        try {
+            Delivery d = box.received.poll(30, TimeUnit.SECONDS);
+            assertThat(d).as("group %s is handed a message", group).isNotNull();
+            return d.offset();
+        } finally {
+            member.leave();
+        }
+    }
+
+    /**
      * Group semantics on messages read back from S3: a nack brings the message again, with its exact content (read
      * again from the store); a dead letter goes to the dead-letter station with it and comes back on resend.
      */

@@ -71,6 +71,21 @@ public interface PartitionStore extends AutoCloseable {
      */
     OptionalLong offsetForAppendTime(long appendTimeMs);
 
+    /**
+     * Where retention by record timestamp may cut: at or before {@link #offsetForTimestamp}'s answer and in the same
+     * segment, found without slow storage (a tiered store answers a remote segment's start from its manifest, where
+     * the exact answer would download the segment). Retention removes whole segments below the offset it is given,
+     * so it cuts the same with either answer.
+     */
+    default OptionalLong segmentForTimestamp(long timestamp) {
+        return offsetForTimestamp(timestamp);
+    }
+
+    /** As {@link #segmentForTimestamp}, by append time ({@link #offsetForAppendTime}). */
+    default OptionalLong segmentForAppendTime(long appendTimeMs) {
+        return offsetForAppendTime(appendTimeMs);
+    }
+
     /** The first offset still held (the oldest segment's base offset). */
     long firstOffset();
 

@@ -1,6 +1,10 @@
 package io.junction.log;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * A sealed segment of a {@link PartitionLog} as {@link PartitionLog#sealedSegments()} lists it: for the tiered
@@ -27,4 +31,39 @@ import java.nio.file.Path;
  */
 public record SealedSegment(long baseOffset, long endOffset, long sizeInBytes, long lastAppendTimeMs,
         long maxTimestamp, Path logFile, Path indexFile, Path timeIndexFile) {
+
+    /**
+     * The largest record timestamp in the log file, from its batch headers (one small read per batch): tighter than
+     * {@link #maxTimestamp}, which also bounds append times — records produced with timestamps older than their
+     * append (a backfill) make that one the append time. {@link Long#MIN_VALUE} for a segment with no record.
+     *
+     * @throws java.nio.file.NoSuchFileException retention removed the segment
+     * @throws CorruptBatchException a header whose length does not fit the file
+     */
+    public long maxRecordTimestamp() throws IOException {
+        long max = Long.MIN_VALUE;
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+        try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ)) {
+            long size = channel.size();
+            for (long position = 0; position < size; ) {
+                header.clear();
+                while (header.hasRemaining()) {
+                    if (channel.read(header, position + header.position()) < 0) {
+                        throw new CorruptBatchException("batch header at " + position + " of " + logFile
+                                + " ends the file");
+                    }
+                }
+                int length = BatchFormat.length(header, 0);
+                if (length < BatchFormat.HEADER_SIZE || position + length > size) {
+                    throw new CorruptBatchException("batch at " + position + " of " + logFile + " has length "
+                            + length + ", the file has " + size + " bytes");
+                }
+                if (header.getInt(BatchFormat.RECORD_COUNT) > 0) {
+                    max = Math.max(max, header.getLong(BatchFormat.MAX_TIMESTAMP));
+                }
+                position += length;
+            }
+        }
+        return max;
+    }
 }

@@ -372,6 +372,9 @@ class SegmentReaderTest {
                 assertThat(s.lastAppendTimeMs()).isEqualTo(batches.get(batches.size() - 1).appendTime());
                 assertThat(s.maxTimestamp()).isEqualTo(batches.stream()
                         .mapToLong(b -> Math.max(b.appendTime(), b.maxTimestamp())).max().orElseThrow());
+                assertThat(s.maxRecordTimestamp()).as("the records' own maximum, append times aside")
+                        .isEqualTo(batches.stream().flatMap(b -> b.records().stream())
+                                .mapToLong(Record::timestamp).max().orElseThrow());
                 assertThat(s.logFile()).isEqualTo(LogFiles.logFile(dir, s.baseOffset()));
                 assertThat(s.indexFile()).isEqualTo(LogFiles.indexFile(dir, s.baseOffset())).exists();
                 assertThat(s.timeIndexFile()).isEqualTo(LogFiles.timeIndexFile(dir, s.baseOffset())).exists();
@@ -389,6 +392,33 @@ class SegmentReaderTest {
         try (PartitionLog log = PartitionLog.open(dir, config())) {
             assertThat(log.sealedSegments()).as("after a reopen (times read from the files)")
                     .isEqualTo(listed.subList(1, listed.size()));
+        }
+    }
+
+    /** Backfilled records (dated long before their append): the records' maximum, not the append time. */
+    @Test
+    void maxRecordTimestampReadsTheBatchHeadersAndRefusesACutFile() throws Exception {
+        Path dir = root.resolve("log");
+        try (PartitionLog log = PartitionLog.open(dir, config())) {
+            long appended = TestRecords.BASE_TIME + 86_400_000L;
+            for (int b = 0; b < 60; b++) {
+                log.append(new RecordBatchBuilder().appendTime(appended + b)
+                        .add(TestRecords.BASE_TIME + 2 * b, null, new byte[100])
+                        .add(TestRecords.BASE_TIME + b, null, new byte[100])).join();
+            }
+            SealedSegment first = log.sealedSegments().get(0);
+            long lastOffset = first.endOffset() - 1; // batches of two: batch b holds offsets 2b and 2b + 1
+            assertThat(first.maxRecordTimestamp()).isEqualTo(TestRecords.BASE_TIME + 2 * (lastOffset / 2));
+            assertThat(first.maxTimestamp()).as("the index's bound is the append time").isGreaterThan(appended);
+
+            Path cut = Files.write(root.resolve("cut.log"), java.util.Arrays.copyOf(Files.readAllBytes(
+                    first.logFile()), (int) first.sizeInBytes() - 7));
+            SealedSegment damaged = new SealedSegment(first.baseOffset(), first.endOffset(), first.sizeInBytes() - 7,
+                    first.lastAppendTimeMs(), first.maxTimestamp(), cut, first.indexFile(), first.timeIndexFile());
+            assertThatThrownBy(damaged::maxRecordTimestamp).isInstanceOf(CorruptBatchException.class)
+                    .hasMessageContaining("cut.log");
+            Files.delete(cut);
+            assertThatThrownBy(damaged::maxRecordTimestamp).isInstanceOf(java.nio.file.NoSuchFileException.class);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.junction.tier;
 
+import io.junction.log.CorruptBatchException;
 import io.junction.log.PartitionLog;
 import io.junction.log.SealedSegment;
 import io.junction.log.Throttle;
@@ -216,9 +217,17 @@ final class PartitionTier {
         // The file is immutable from here (compaction waits for the upload; retention may remove it, then the
         // upload is dropped).
         long records = s.endOffset() - s.baseOffset(); // offsets; fewer records if compacted before tiering
+        long maxTimestamp; // what a lookup by timestamp reads the manifest for: as tight as the headers tell
+        try {
+            maxTimestamp = s.maxRecordTimestamp();
+        } catch (NoSuchFileException gone) {
+            return; // retention removed it first
+        } catch (CorruptBatchException e) {
+            maxTimestamp = s.maxTimestamp(); // the index's bound; a reader of the copy will refuse the batch
+        }
         String keyId = cipher == null ? null : cipher.currentKeyId();
         TierManifest.Entry started = new TierManifest.Entry(key, s.baseOffset(), s.endOffset(), s.sizeInBytes(), 0,
-                records, s.lastAppendTimeMs(), s.maxTimestamp(), null, null, keyId, TierManifest.State.COPY_STARTED);
+                records, s.lastAppendTimeMs(), maxTimestamp, null, null, keyId, TierManifest.State.COPY_STARTED);
         manifest.put(started);
         Path sealed = null;
         long objectBytes;
@@ -246,7 +255,7 @@ final class PartitionTier {
             }
         }
         manifest.put(new TierManifest.Entry(key, s.baseOffset(), s.endOffset(), s.sizeInBytes(), objectBytes,
-                records, s.lastAppendTimeMs(), s.maxTimestamp(), crc32c, null, keyId,
+                records, s.lastAppendTimeMs(), maxTimestamp, crc32c, null, keyId,
                 TierManifest.State.COPY_FINISHED));
         publish();
         lastUploadMs = clock.millis();

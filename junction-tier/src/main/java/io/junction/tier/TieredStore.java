@@ -7,13 +7,16 @@ import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionLog;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
+import io.junction.log.SegmentReader;
 import io.junction.log.Throttle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A partition whose older segments live in the object store: one offset range, local segments on top of remote
@@ -149,24 +152,72 @@ public final class TieredStore implements PartitionStore {
         }
     }
 
+    /** Exact, as the local log's: a remote segment that may hold the answer is read (downloaded if not cached). */
     @Override
     public OptionalLong offsetForTimestamp(long timestamp) {
+        return firstMatch(remoteOnly(), e -> e.maxTimestamp() >= timestamp,
+                reader -> reader.offsetForTimestamp(timestamp), () -> local.offsetForTimestamp(timestamp));
+    }
+
+    /** Exact, as the local log's: a remote segment that may hold the answer is read (downloaded if not cached). */
+    @Override
+    public OptionalLong offsetForAppendTime(long appendTimeMs) {
+        return firstMatch(remoteOnly(), e -> e.lastAppendTimeMs() >= appendTimeMs,
+                reader -> reader.offsetForAppendTime(appendTimeMs), () -> local.offsetForAppendTime(appendTimeMs));
+    }
+
+    /**
+     * The start of the remote segment that holds {@link #offsetForTimestamp}'s answer, from the manifest alone (no
+     * download); the local log's answer above the remote part.
+     */
+    @Override
+    public OptionalLong segmentForTimestamp(long timestamp) {
         for (TierManifest.Entry e : remoteOnly()) {
             if (e.maxTimestamp() >= timestamp) {
-                return OptionalLong.of(e.baseOffset()); // at or before the first such record: its segment's start
+                return OptionalLong.of(e.baseOffset());
             }
         }
         return local.offsetForTimestamp(timestamp);
     }
 
+    /** As {@link #segmentForTimestamp}, by append time. */
     @Override
-    public OptionalLong offsetForAppendTime(long appendTimeMs) {
+    public OptionalLong segmentForAppendTime(long appendTimeMs) {
         for (TierManifest.Entry e : remoteOnly()) {
             if (e.lastAppendTimeMs() >= appendTimeMs) {
                 return OptionalLong.of(e.baseOffset());
             }
         }
         return local.offsetForAppendTime(appendTimeMs);
+    }
+
+    /**
+     * The first offset a remote segment of {@code entries} (in offset order) answers with {@code find}, reading only
+     * those the manifest says {@code mayHold} it; else the local log's {@code localAnswer}. A segment evicted from
+     * the cache while being searched is fetched again.
+     */
+    private OptionalLong firstMatch(List<TierManifest.Entry> entries, Predicate<TierManifest.Entry> mayHold,
+            Function<SegmentReader, OptionalLong> find, Supplier<OptionalLong> localAnswer) {
+        for (TierManifest.Entry e : entries) {
+            if (!mayHold.test(e)) {
+                continue;
+            }
+            for (int attempt = 0; ; attempt++) {
+                SegmentCache.Cached segment = cache.get(e);
+                try {
+                    OptionalLong found = find.apply(segment.reader);
+                    if (found.isPresent()) {
+                        return found;
+                    }
+                    break; // the manifest's bound was loose: the next segment may hold it
+                } catch (RuntimeException failure) {
+                    if (!segment.evicted || attempt > 0) {
+                        throw failure;
+                    }
+                }
+            }
+        }
+        return localAnswer.get();
     }
 
     /** The readable remote segments below the local log (those the local log no longer holds). */
@@ -276,14 +327,21 @@ public final class TieredStore implements PartitionStore {
             return readFrom(offset, maxBytes, true, true);
         }
 
+        /**
+         * Over every remote segment (the history below the uploaded end), then the local log: what the local log
+         * kept below the uploaded end is in the store as well, with the same timestamps.
+         */
         @Override
         public OptionalLong offsetForTimestamp(long timestamp) {
-            return TieredStore.this.offsetForTimestamp(timestamp);
+            return firstMatch(tier.readable(), e -> e.maxTimestamp() >= timestamp,
+                    reader -> reader.offsetForTimestamp(timestamp), () -> local.offsetForTimestamp(timestamp));
         }
 
         @Override
         public OptionalLong offsetForAppendTime(long appendTimeMs) {
-            return TieredStore.this.offsetForAppendTime(appendTimeMs);
+            return firstMatch(tier.readable(), e -> e.lastAppendTimeMs() >= appendTimeMs,
+                    reader -> reader.offsetForAppendTime(appendTimeMs),
+                    () -> local.offsetForAppendTime(appendTimeMs));
         }
 
         @Override

@@ -692,6 +692,12 @@ public final class ConsumerGroup {
      * the journal replays from it after a crash, so the group restarts where the reset put it.
      */
     public GroupInfo reset(StartPosition to, int partition) {
+        int from = partition < 0 ? 0 : partition;
+        int until = partition < 0 ? state.length : partition + 1;
+        long[] floors = new long[state.length];
+        for (int p = from; p < until; p++) { // every partition checked before anything changes; not on the
+            floors[p] = StartOffsets.of(log(p), to, p); // group's thread: a timestamp may read the object store
+        }
         call(() -> {
             if (closed) {
                 throw owner.closed();
@@ -700,12 +706,6 @@ public final class ConsumerGroup {
                 throw new BrokerException(ErrorCode.GROUP_IN_USE, "group '" + name + "' of station '" + station.name()
                         + "' has " + members.size() + " connected member(s); stop them before resetting its "
                         + "position");
-            }
-            int from = partition < 0 ? 0 : partition;
-            int until = partition < 0 ? state.length : partition + 1;
-            long[] floors = new long[state.length];
-            for (int p = from; p < until; p++) { // every partition checked before anything changes
-                floors[p] = StartOffsets.of(log(p), to, p);
             }
             List<GroupStation.OpenDeadLetter> open = deadLetters.open();
             for (int p = from; p < until; p++) {

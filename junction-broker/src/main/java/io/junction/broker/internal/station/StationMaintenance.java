@@ -256,8 +256,8 @@ final class StationMaintenance {
             }
             if (c.retentionAge() != null && !c.compaction().enabled()) {
                 long oldest = now - c.retentionAge().toMillis();
-                OptionalLong dated = log.offsetForTimestamp(oldest);
-                OptionalLong stored = log.offsetForAppendTime(oldest);
+                OptionalLong dated = log.segmentForTimestamp(oldest); // no download: whole segments go
+                OptionalLong stored = log.segmentForAppendTime(oldest);
                 cut = Math.max(cut, Math.min(dated.orElse(next), stored.orElse(next)));
             }
             if (c.retentionBytes() > 0) {
