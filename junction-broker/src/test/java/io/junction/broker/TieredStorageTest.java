@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.junction.errors.ErrorCode;
+import io.junction.log.PartitionLog;
 import io.junction.tier.FaultyHttpProxy;
 import io.junction.tier.ObjectStore;
 import io.junction.tier.S3ObjectStore;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,12 +78,17 @@ class TieredStorageTest {
 
     /** A broker whose tier works only when told ({@link Broker#runTiering()}): the worker's interval is an hour. */
     private Broker open(boolean encrypted) throws IOException {
+        return open(encrypted, 64L << 20, System::nanoTime);
+    }
+
+    /** As {@link #open(boolean)}, with a tier cache of {@code cacheBytes} and ack deadlines on {@code nanoTime}. */
+    private Broker open(boolean encrypted, long cacheBytes, LongSupplier nanoTime) throws IOException {
         S3ObjectStore store = S3ObjectStore.open(settings());
-        TierSettings tier = new TierSettings(settings(), 0, 64L << 20, encrypted ? keyFile() : null,
+        TierSettings tier = new TierSettings(settings(), 0, cacheBytes, encrypted ? keyFile() : null,
                 Duration.ofHours(1));
         Tiering tiering = Tiering.start(tier, store, clock, data);
         broker = Broker.open(new BrokerConfig(data, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC,
-                Duration.ofMillis(50), clock, 1L << 30, 0), tiering);
+                Duration.ofMillis(50), clock, 1L << 30, 0), nanoTime, PartitionLog::open, tiering);
         return broker;
     }
 
@@ -323,6 +331,68 @@ class TieredStorageTest {
         assertThat(resent.offset()).as("the resent dead letter, from the store's copy").isZero();
         assertThat(text(resent.key()) + "=" + text(resent.value())).isEqualTo(sent.get(0).get(0));
         member2.leave();
+    }
+
+    /**
+     * A redelivery whose remote segment left the cache, due while the object store fails: the group's thread does
+     * not wait for the store, the group goes on with the messages it can read, and the message comes again, whole,
+     * once the store answers — it is neither lost until a restart nor does it fail the group's commands.
+     */
+    @Test
+    void shouldRedeliverAMessageWhoseSegmentLeftTheCacheOnceTheStoreAnswersAgain() throws Exception {
+        AtomicLong nanos = new AtomicLong(System.nanoTime()); // the group's clock: redelivery delays
+        open(false, 3 * 1024, nanos::get); // a cache of about three segments
+        broker.createStation(T, "evicted", station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce("evicted", 200, 200, "e");
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
+        broker.runTiering();
+        long localFirst = broker.tierStatus(T, "evicted").get(0).localFirstOffset();
+        assertThat(localFirst).as("most of the partition is remote").isGreaterThan(60);
+        broker.close();
+        open(false, 3 * 1024, nanos::get); // the cache starts empty
+
+        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, "evicted", "g", StartPosition.earliest(), Ordering.NONE, null,
+                null, "w", 1, box);
+        Delivery first = box.next();
+        assertThat(first.offset()).isZero();
+        member.nack(List.of(first.ref()), Duration.ofMinutes(1));
+        for (long expected = 1; expected < localFirst; expected++) { // the rest of the remote part: the cache
+            member.addCredits(1); // moves on, offset 0's segment leaves it
+            Delivery d = box.next();
+            assertThat(d.offset()).isEqualTo(expected);
+            member.ack(List.of(d.ref()));
+        }
+        proxy.failAll(503);
+        nanos.addAndGet(TimeUnit.MINUTES.toNanos(2)); // offset 0 is due again: its segment cannot be fetched
+        member.addCredits(1);
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                proxy.requestsFailed() == 0 && System.nanoTime() < deadline; ) {
+            nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(300)); // the redelivery tries again
+            Thread.sleep(25);
+        }
+        assertThat(proxy.requestsFailed()).as("the redelivery asked the store for its segment").isPositive();
+        for (long expected = localFirst; expected < 200; expected++) { // the group goes on with the local part
+            Delivery d = box.next();
+            assertThat(d.offset()).as("local messages while offset 0 waits for the store").isEqualTo(expected);
+            member.ack(List.of(d.ref()));
+            member.addCredits(1);
+        }
+
+        proxy.heal(); // the member has one credit left
+        Delivery again = null;
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                again == null && System.nanoTime() < deadline; ) {
+            nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(300));
+            again = box.received.poll(25, TimeUnit.MILLISECONDS);
+        }
+        assertThat(again).as("offset 0 delivered again once the store answers").isNotNull();
+        assertThat(again.offset()).isZero();
+        assertThat(again.deliveries()).isEqualTo(2);
+        assertThat(text(again.key()) + "=" + text(again.value())).isEqualTo(sent.get(0).get(0));
+        member.ack(List.of(again.ref()));
+        member.leave();
+        assertThat(broker.groupInfo(T, "evicted", "g").lag()).isZero();
     }
 
     @Test

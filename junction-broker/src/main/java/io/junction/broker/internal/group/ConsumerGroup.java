@@ -90,6 +90,8 @@ public final class ConsumerGroup {
     private static final System.Logger LOG = System.getLogger(ConsumerGroup.class.getName());
     /** How often the owner looks for expired deadlines and due redeliveries. */
     public static final long TICK_MILLIS = 25;
+    /** How long a redelivery whose message is not at hand (a remote segment being fetched) waits to try again. */
+    static final long NOT_AT_HAND_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** KEY ordering: messages held back per partition (their key busy) before reading ahead pauses. */
     static final int MAX_WAITING_PER_PARTITION = 10_000;
     /**
@@ -938,7 +940,13 @@ public final class ConsumerGroup {
         if (state[due.partition()].isAcked(ref.offset()) || inFlight.contains(ref) || deadLetters.isStoring(ref)) {
             return null;
         }
-        Record record = reread(due.partition(), due.offset());
+        Record record;
+        try {
+            record = reread(due.partition(), due.offset());
+        } catch (NotAtHand later) { // due again a little later (a tick retries it; it keeps its key meanwhile)
+            redeliverLater(due.partition(), due.offset(), context.nanoTime() + NOT_AT_HAND_RETRY_NANOS);
+            return null;
+        }
         if (record == null) {
             gone(due.partition(), due.offset());
             return null;
@@ -948,12 +956,16 @@ public final class ConsumerGroup {
 
     /**
      * The message at {@code offset} of partition {@code p} read again — a resent dead letter from the DLS — or null
-     * when retention or compaction removed it.
+     * when retention or compaction removed it; {@link NotAtHand} when it is in a remote segment not at hand now
+     * (never waited for on the group's thread: the caller keeps what it was about to hand out).
      */
     Record reread(int p, long offset) {
         Long deadLetterId = state[p].resent.get(offset);
         if (deadLetterId != null) {
-            return deadLetters.resentMessage(p, offset, deadLetterId);
+            Record copy = station.deadLetterMessage(deadLetterId);
+            if (copy != null) {
+                return copy;
+            }
         }
         return reads.reread(p, offset);
     }
@@ -1028,25 +1040,53 @@ public final class ConsumerGroup {
 
     /** The next message of partition {@code p} to hand out, or null; with its stored batch when read ahead. */
     private Next nextFromPartition(int p) {
-        KeyLines.Waiting freed;
-        while ((freed = keyLines[p].pollNext()) != null) { // its key is already held for it
-            if (freed.record() != null) {
-                return new Next(p, freed.record());
+        List<KeyLines.Waiting> freedNotAtHand = null;
+        List<Long> resentNotAtHand = null;
+        try {
+            KeyLines.Waiting freed;
+            while ((freed = keyLines[p].pollNext()) != null) { // its key is already held for it
+                if (freed.record() != null) {
+                    return new Next(p, freed.record());
+                }
+                Record record;
+                try {
+                    record = reread(p, freed.offset());
+                } catch (NotAtHand later) { // stays first in line, its key held; the others go on
+                    (freedNotAtHand = freedNotAtHand == null ? new ArrayList<>() : freedNotAtHand).add(freed);
+                    continue;
+                }
+                if (record != null) {
+                    return new Next(p, record);
+                }
+                gone(p, freed.offset()); // frees the key for its next
             }
-            Record record = reread(p, freed.offset());
-            if (record != null) {
-                return new Next(p, record);
+            for (Long offset; (offset = deadLetters.pollResent(p)) != null; ) {
+                Record record;
+                try {
+                    record = reread(p, offset);
+                } catch (NotAtHand later) {
+                    (resentNotAtHand = resentNotAtHand == null ? new ArrayList<>() : resentNotAtHand).add(offset);
+                    continue;
+                }
+                if (record == null) {
+                    gone(p, offset);
+                } else if (isReady(p, record) && takeKey(p, record)) {
+                    return new Next(p, record);
+                }
             }
-            gone(p, freed.offset()); // frees the key for its next
+            return nextReadAhead(p);
+        } finally {
+            if (freedNotAtHand != null) {
+                keyLines[p].putBack(freedNotAtHand);
+            }
+            if (resentNotAtHand != null) {
+                deadLetters.putBackResent(p, resentNotAtHand);
+            }
         }
-        for (Long offset; (offset = deadLetters.pollResent(p)) != null; ) {
-            Record record = reread(p, offset);
-            if (record == null) {
-                gone(p, offset);
-            } else if (isReady(p, record) && takeKey(p, record)) {
-                return new Next(p, record);
-            }
-        }
+    }
+
+    /** The next message read ahead on partition {@code p} that may be handed out now, or null. */
+    private Next nextReadAhead(int p) {
         while (keyLines[p].mayReadAhead()) { // else what is read ahead stays there, with its contents
             Record record = reads.poll(p);
             if (record == null) {

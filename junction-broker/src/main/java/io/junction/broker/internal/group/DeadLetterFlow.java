@@ -154,6 +154,11 @@ final class DeadLetterFlow {
         return again.isEmpty() ? null : again.pollFirst();
     }
 
+    /** Resent dead letters {@link #pollResent} gave out that could not be read now: handed out again later. */
+    void putBackResent(int p, List<Long> offsets) {
+        resent.get(p).addAll(offsets);
+    }
+
     /** Whether {@code ref} is being stored in the DLS (neither ready nor done). */
     boolean isStoring(MessageRef ref) {
         return storing.contains(ref);
@@ -170,7 +175,13 @@ final class DeadLetterFlow {
         if (storing.contains(ref)) {
             return null;
         }
-        Record record = group.reread(partition, offset);
+        Record record;
+        try {
+            record = group.reread(partition, offset);
+        } catch (NotAtHand later) { // as a store that failed: delivered again later, once it can be read
+            group.redeliverLater(partition, offset, context.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS));
+            return null;
+        }
         if (record == null) {
             group.gone(partition, offset);
             return null;
@@ -238,11 +249,36 @@ final class DeadLetterFlow {
         }
         if (ordering == Ordering.KEY) { // messages being stored as dead letters keep their keys until then
             for (MessageRef ref : storing) {
-                Record r = ref.partition() == p ? group.reread(p, ref.offset()) : null;
+                Record r = ref.partition() == p ? keyOf(p, ref.offset()) : null;
                 if (r != null && r.key() != null) {
                     keyLines[p].hold(ref.offset(), ByteBuffer.wrap(r.key()));
                 }
             }
+        }
+    }
+
+    /**
+     * The message at {@code offset} of partition {@code p} with its key, for a reset (no members, nothing in flight):
+     * read again, waiting for a remote segment if it must; null when it is gone or cannot be read.
+     */
+    private Record keyOf(int p, long offset) {
+        try {
+            return group.reread(p, offset);
+        } catch (NotAtHand later) {
+            try {
+                for (Record r : group.log(p).read(offset, 1).records()) {
+                    if (r.offset() == offset) {
+                        return r;
+                    }
+                }
+            } catch (OffsetOutOfRangeException gone) {
+                // removed by retention
+            } catch (io.junction.log.LogException e) {
+                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: the dead letter being stored from "
+                        + "partition {2} offset {3} cannot be read: its key is not held meanwhile: {4}", group.name,
+                        station.name(), p, offset, e.getMessage());
+            }
+            return null;
         }
     }
 

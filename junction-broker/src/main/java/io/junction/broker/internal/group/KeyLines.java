@@ -139,6 +139,21 @@ final class KeyLines {
         next.add(w);
     }
 
+    /**
+     * Messages {@link #pollNext} gave out without contents that could not be read now: first in line again, in
+     * the order given (they still hold their keys).
+     */
+    void putBack(java.util.List<Waiting> notHandedOut) {
+        for (int i = notHandedOut.size() - 1; i >= 0; i--) {
+            Waiting w = notHandedOut.get(i);
+            if (w.record() != null) {
+                throw new IllegalArgumentException("only a message without contents is put back, not offset "
+                        + w.offset());
+            }
+            next.addFirst(w);
+        }
+    }
+
     /** The next message whose key was freed for it (it holds the key), or null. */
     Waiting pollNext() {
         Waiting w = next.poll();

@@ -1,6 +1,7 @@
 package io.junction.broker.internal.group;
 
 import io.junction.broker.internal.HeldBytes;
+import io.junction.log.FetchResult;
 import io.junction.log.LogException;
 import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionStore;
@@ -91,15 +92,32 @@ final class PartitionReads {
         }
     }
 
-    /** The message at {@code offset} of partition {@code p} read again, or null when retention removed it. */
+    /**
+     * The message at {@code offset} of partition {@code p} read again, or null when retention or compaction removed
+     * it. Never waits for an object store: {@link NotAtHand} when the message is in a remote segment not in the
+     * tier's cache (its download is started and the group woken when it is done) or that cannot be read now.
+     */
     Record reread(int p, long offset) {
         try {
             PartitionStore log = log(p);
-            return rereads.record(p, offset, from -> log.read(from, RereadCache.READ_BYTES));
+            return rereads.record(p, offset, from -> {
+                FetchResult read = log.tryRead(from, RereadCache.READ_BYTES);
+                if (read == null) {
+                    throw new NotAtHand(null);
+                }
+                return read;
+            });
         } catch (OffsetOutOfRangeException removed) {
-            // below the partition's start: retention removed it
+            return null; // below the partition's start: retention removed it
+        } catch (LogException e) {
+            long now = System.nanoTime();
+            if (now - lastReadFailureLogNanos > TimeUnit.SECONDS.toNanos(30)) {
+                lastReadFailureLogNanos = now;
+                LOG.log(System.Logger.Level.WARNING, "group {0} of station {1}: partition {2} offset {3} cannot be "
+                        + "read again now; it waits: {4}", groupName, stationName, p, offset, e.getMessage());
+            }
+            throw new NotAtHand(e);
         }
-        return null;
     }
 
     /**

@@ -120,4 +120,28 @@ class KeyLinesTest {
         assertThat(lines.waitingBytes()).isEqualTo(4 * 101);
         assertThat(lines.mayReadAhead()).isTrue();
     }
+    /** A message freed for its key but not at hand (kept as an offset, its segment being fetched) goes first again. */
+    @Test
+    void aMessageWithoutContentsPutBackIsFirstInLineAgainAndKeepsItsKey() {
+        KeyLines lines = new KeyLines(10_000, 0, new HeldBytes(1L << 40)); // no contents kept: offsets only
+        assertThat(lines.take(record(0, "a", 100))).isTrue();
+        assertThat(lines.take(record(1, "b", 100))).isTrue();
+        assertThat(lines.take(record(2, "a", 100))).isFalse();
+        assertThat(lines.take(record(3, "b", 100))).isFalse();
+        lines.release(0);
+        lines.release(1);
+        KeyLines.Waiting two = lines.pollNext();
+        KeyLines.Waiting three = lines.pollNext();
+        assertThat(two.offset()).isEqualTo(2);
+        assertThat(two.record()).isNull();
+        lines.putBack(List.of(two, three));
+        assertThat(lines.keyHeldBy(2)).as("still holds its key").isEqualTo(java.nio.ByteBuffer.wrap(
+                "a".getBytes(StandardCharsets.UTF_8)));
+        assertThat(lines.take(record(2, "a", 100))).as("the holder may go").isTrue();
+        assertThat(lines.pollNext().offset()).isEqualTo(2);
+        assertThat(lines.pollNext().offset()).isEqualTo(3);
+        assertThat(lines.pollNext()).isNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lines.putBack(List.of(new KeyLines.Waiting(4,
+                record(4, "k", 100))))).isInstanceOf(IllegalArgumentException.class);
+    }
 }
