@@ -63,8 +63,14 @@ class WebUiTest {
 
     /** A server that requires authentication (root's password from a file), or one in the default loopback mode. */
     private void startServer(boolean authRequired) throws IOException {
+        startServer(authRequired, c -> { });
+    }
+
+    private void startServer(boolean authRequired, java.util.function.Consumer<ServerConfig.Builder> more)
+            throws IOException {
         ServerConfig.Builder config = ServerConfig.builder().dataDir(dir.resolve("data")).host("127.0.0.1").port(0)
                 .httpPort(0);
+        more.accept(config);
         if (authRequired) {
             Path password = dir.resolve("root-password");
             Files.writeString(password, PASSWORD + "\n");
@@ -373,6 +379,77 @@ class WebUiTest {
         assertThat(browser.findElements(By.id("login-user"))).isEmpty();
         assertThat(browser.findElements(By.id("logout"))).as("a loopback caller has no session to end").isEmpty();
         waitForText(By.id("main"), "No stations yet");
+    }
+
+    /**
+     * Tiered storage on a station's page, against a server on S3Proxy: per partition the object store's part and
+     * the local part once segments are uploaded; uploads failing shown (the row red, the count and the error) once
+     * the store is gone; the local retention changed and tiering turned off with the card's form (read back over
+     * REST).
+     */
+    @Test
+    void showsAndChangesTieredStorageOnAStationsPage() throws IOException {
+        io.junction.tier.S3ProxyServer s3 = io.junction.tier.S3ProxyServer.start(dir.resolve("s3"));
+        boolean s3Running = true;
+        try {
+            startServer(false, c -> c.s3(s3.endpoint(), s3.bucket(), null, "ui/", s3.credentialsFile())
+                    .s3SyncInterval(Duration.ofMillis(200)));
+            rest = rest.as(null); // loopback mode: root without credentials
+            assertThat(rest.post("/api/v1/stations", Map.of("name", "ledger", "partitions", 1, "segment_bytes", 1024,
+                    "tiering", true, "local_retention_bytes", 1024, "dedup_window_ms", 1000)).status())
+                    .isEqualTo(201);
+            for (int i = 0; i < 40; i++) {
+                produceTo("ledger", i);
+            }
+            browser.get(base + "#/stations/ledger");
+            waitForText(By.id("tiering-state"), "On:");
+            waitFor("uploaded segments shown").until(d -> leadingNumber(d.findElement(By.cssSelector(
+                    "#tier-0 .remote")).getText()) > 0);
+            JsonNode status = rest.get("/api/v1/stations/ledger/tier-status").json().path("partitions").get(0);
+            assertThat(browser.findElement(By.id("tier-0")).getText()).as("the row shows what the REST API says")
+                    .contains(status.path("remote_first_offset").asText("0") + "..");
+            assertThat(browser.findElement(By.cssSelector("#tier-0 .errors")).getText()).isEqualTo("none");
+            screenshot("13-station-tiering");
+
+            s3.close(); // the object store is gone: the next sealed segments cannot be uploaded
+            s3Running = false;
+            for (int i = 40; i < 80; i++) {
+                produceTo("ledger", i);
+            }
+            waitFor("failing uploads shown").until(d -> String.valueOf(d.findElement(By.id("tier-0"))
+                    .getDomAttribute("class")).contains("failing"));
+            assertThat(browser.findElement(By.cssSelector("#tier-0 .errors")).getText()).contains("failed in a row");
+            assertThat(leadingNumber(browser.findElement(By.cssSelector("#tier-0 .pending")).getText()))
+                    .as("segments waiting for the store").isPositive();
+            screenshot("14-station-tiering-failing");
+
+            type(By.id("local-retention-bytes"), "4096");
+            click(By.cssSelector("#tiering-settings button[type=submit]"));
+            waitForText(By.cssSelector("#tiering .ok"), "Saved.");
+            assertThat(rest.get("/api/v1/stations/ledger").json().path("config").path("local_retention_bytes")
+                    .asLong()).isEqualTo(4096);
+            click(By.id("tiering-switch"));
+            waitForText(By.id("tiering-state"), "Off:");
+            JsonNode config = rest.get("/api/v1/stations/ledger").json().path("config");
+            assertThat(config.has("tiering") && !config.path("tiering").asBoolean()).as("tiering off: %s", config)
+                    .isTrue();
+            assertThat(browser.findElements(By.id("tier-status"))).isEmpty();
+        } finally {
+            if (s3Running) {
+                s3.close();
+            }
+        }
+    }
+
+    private static long leadingNumber(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\s*([0-9][0-9,]*)").matcher(text);
+        return m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1;
+    }
+
+    private void produceTo(String station, int i) {
+        assertThat(rest.post("/api/v1/stations/" + station + "/messages", Map.of("messages", List.of(Map.of("key",
+                "k" + i, "value", "entry " + i + " " + "x".repeat(60)), Map.of("key", "j" + i, "value", "entry "
+                + i + " " + "y".repeat(60))))).status()).isEqualTo(201);
     }
 
     private void produce(int i) {

@@ -2,6 +2,7 @@ package io.junction.tier;
 
 import io.junction.log.CorruptBatchException;
 import io.junction.log.PartitionLog;
+import io.junction.log.PartitionStore;
 import io.junction.log.SealedSegment;
 import io.junction.log.Throttle;
 import java.io.IOException;
@@ -373,7 +374,9 @@ final class PartitionTier {
         int pending = 0;
         long pendingBytes = 0;
         long from = r.isEmpty() ? Long.MIN_VALUE : end;
-        for (SealedSegment s : local.sealedSegments()) {
+        List<PartitionStore.SegmentInfo> segments = local.segments(); // in memory: a scrape touches no file
+        for (int i = 0; i + 1 < segments.size(); i++) { // every one but the active segment
+            PartitionStore.SegmentInfo s = segments.get(i);
             if (s.baseOffset() >= from) {
                 pending++;
                 pendingBytes += s.sizeInBytes();

@@ -49,6 +49,7 @@ export function Station({ name }) {
       <${Settings} station=${s} path=${path} onChange=${reload} />
       <${Produce} station=${s} path=${path} onProduced=${reload} />
     </div>
+    <${Tiering} station=${s} path=${path} onChange=${reload} />
     <${Browser} station=${s} path=${path} />
     <${DeleteStation} name=${s.name} path=${path} />
   </section>`;
@@ -88,6 +89,97 @@ function Settings({ station, path, onChange }) {
     <${ErrorBox} error=${error} />
     ${saved ? html`<p class="ok" role="status">Saved.</p>` : null}
   </form>`;
+}
+
+/** A local-retention value as the station reports it: -1 (or 0 for bytes) means no limit of that kind. */
+function localRetention(config) {
+  const ms = Number(config.local_retention_ms || 0);
+  const b = Number(config.local_retention_bytes || 0);
+  const parts = [];
+  if (ms > 0) {
+    parts.push(num(ms) + ' ms');
+  }
+  if (b > 0) {
+    parts.push(bytes(b) + ' per partition');
+  }
+  return parts.length ? 'up to ' + parts.join(' and ') : 'no local limit set (the broker keeps 1 day)';
+}
+
+/**
+ * Tiered storage (docs/tiering.md): per partition what the object store holds and what is still local, the uploads
+ * pending, the last upload and the last error (polled); turning it on or off and the local retention.
+ */
+function Tiering({ station, path, onChange }) {
+  const config = station.config || {};
+  const on = config.tiering === true;
+  const { data, error } = usePoll(() => (on ? api('GET', path + '/tier-status').then((r) => r.partitions || [])
+    : Promise.resolve([])), [path, on]);
+  const [values, setValues] = useState({});
+  const [actionError, setActionError] = useState(null);
+  const [saved, setSaved] = useState('');
+  const change = async (changes, what) => {
+    setActionError(null);
+    setSaved('');
+    try {
+      await api('PATCH', path, changes);
+      setValues({});
+      setSaved(what);
+      onChange();
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  const submit = (e) => {
+    e.preventDefault();
+    const changes = {};
+    for (const k of ['local_retention_ms', 'local_retention_bytes']) {
+      if (values[k] !== undefined && values[k] !== '') {
+        changes[k] = Number(values[k]);
+      }
+    }
+    change(changes, 'Saved.');
+  };
+  const rows = data || [];
+  return html`<div class="card" id="tiering">
+    <h2>Tiered storage</h2>
+    <p id="tiering-state">${on ? html`On: sealed segments go to the object store and are read back from it; kept
+      locally ${localRetention(config)}.` : 'Off: every segment stays on local disk.'}</p>
+    <${ErrorBox} error=${error} />
+    ${on ? html`<div class="scroll"><table id="tier-status">
+      <thead><tr><th class="n">Partition</th><th class="n">Remote offsets</th><th class="n">Remote</th>
+        <th class="n">Local from</th><th class="n">Local</th><th class="n">Pending uploads</th><th>Last upload</th>
+        <th>Errors</th></tr></thead>
+      <tbody>${rows.map((t) => {
+        const failures = Number(t.failures || 0);
+        const remote = Number(t.remote_segments || 0);
+        return html`<tr id=${'tier-' + (t.partition || 0)} class=${failures > 0 ? 'failing' : ''}>
+          <td class="n">${t.partition || 0}</td>
+          <td class="n">${remote > 0 ? num(t.remote_first_offset) + '..' + num(Number(t.remote_end_offset) - 1) : '—'}</td>
+          <td class="n remote">${num(remote)} segment${remote === 1 ? '' : 's'}, ${bytes(t.remote_bytes || 0)}</td>
+          <td class="n">${num(t.local_first_offset || 0)}</td><td class="n">${bytes(t.local_bytes || 0)}</td>
+          <td class="n pending">${num(t.pending_segments || 0)} (${bytes(t.pending_bytes || 0)})</td>
+          <td>${Number(t.last_upload_ms || 0) > 0 ? time(Number(t.last_upload_ms)) : 'never'}</td>
+          <td class="errors">${failures > 0 ? html`<span class="error">${num(failures)} failed in a row: ${t.last_error}</span>`
+            : t.last_error_ms && Number(t.last_error_ms) > 0 ? 'none since ' + time(Number(t.last_error_ms)) : 'none'}</td>
+        </tr>`;
+      })}</tbody>
+    </table></div>` : null}
+    <form id="tiering-settings" onSubmit=${submit}>
+      <div class="row">
+        <label>Local retention (ms, -1: no limit) <input type="number" id="local-retention-ms"
+          value=${values.local_retention_ms !== undefined ? values.local_retention_ms : (config.local_retention_ms || '')}
+          onInput=${(e) => setValues({ ...values, local_retention_ms: e.target.value })} /></label>
+        <label>Local retention bytes (-1: no limit) <input type="number" id="local-retention-bytes"
+          value=${values.local_retention_bytes !== undefined ? values.local_retention_bytes : (config.local_retention_bytes || '')}
+          onInput=${(e) => setValues({ ...values, local_retention_bytes: e.target.value })} /></label>
+      </div>
+      <button type="submit" disabled=${!on}>Save local retention</button>
+      <button type="button" class="secondary" id="tiering-switch" onClick=${() => change({ tiering: !on },
+        on ? 'Tiering is off.' : 'Tiering is on.')}>${on ? 'Turn tiering off' : 'Turn tiering on'}</button>
+    </form>
+    <${ErrorBox} error=${actionError} />
+    ${saved ? html`<p class="ok" role="status">${saved}</p>` : null}
+  </div>`;
 }
 
 function SchemaCard({ station, path, onChange }) {
