@@ -395,6 +395,93 @@ class TieredStorageTest {
         assertThat(broker.groupInfo(T, "evicted", "g").lag()).isZero();
     }
 
+    /**
+     * A tiered partition's local manifest lost (deleted), then corrupt: on each restart the partition adopts the
+     * manifest's mirror in the store and a new group reads the whole history back; not one object is deleted for
+     * want of an entry naming it, and the corrupt file is kept aside, never read as a manifest.
+     */
+    @Test
+    void shouldRestoreALostOrCorruptManifestFromItsMirrorAndDeleteNothingFromTheStore() throws Exception {
+        open(false);
+        broker.createStation(T, "kept", station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce("kept", 300, 10, "k");
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
+        broker.runTiering();
+        TierStatus before = broker.tierStatus(T, "kept").get(0);
+        assertThat(before.localFirstOffset()).as("most of it only in the store").isGreaterThan(100);
+        List<Path> objects = objectFiles();
+        Path manifest;
+        try (Stream<Path> files = Files.walk(data)) {
+            manifest = files.filter(f -> f.getFileName().toString().equals("tier-manifest.json")).findFirst()
+                    .orElseThrow();
+        }
+
+        broker.close();
+        broker = null;
+        Files.delete(manifest);
+        open(false);
+        broker.runTiering(); // the first round sweeps the store for objects no entry names
+        assertThat(objectFiles()).as("nothing deleted from the store").isEqualTo(objects);
+        TierStatus restored = broker.tierStatus(T, "kept").get(0);
+        assertThat(restored.remoteSegments()).isEqualTo(before.remoteSegments());
+        assertThat(restored.remoteFirstOffset()).isZero();
+        assertThat(manifest).as("written again").exists();
+        assertThat(readAll("kept", "after-loss", null)).isEqualTo(sent);
+
+        broker.close();
+        broker = null;
+        Files.writeString(manifest, "{\"format\": 1, \"segments\": [ {\"key\": "); // cut short
+        open(false);
+        broker.runTiering();
+        assertThat(objectFiles()).isEqualTo(objects);
+        assertThat(readAll("kept", "after-corruption", null)).isEqualTo(sent);
+        try (Stream<Path> files = Files.list(manifest.getParent())) {
+            assertThat(files.map(f -> f.getFileName().toString())).as("the corrupt file kept aside")
+                    .anyMatch(n -> n.startsWith("tier-manifest.json.corrupt-"));
+        }
+    }
+
+    /**
+     * The local manifest lost and its mirror stale (it predates the last uploads, as after a crash between an upload
+     * and the round's mirror): the objects the mirror does not name hold offsets the local log no longer has, so
+     * they stay in the store for an operator; what the mirror names is read back.
+     */
+    @Test
+    void shouldKeepObjectsAStaleMirrorDoesNotNameWhenTheLocalLogNoLongerHoldsThem() throws Exception {
+        open(false);
+        broker.createStation(T, "stale", station(1, new StationConfig.Tiering(true, null, 1024)));
+        produce("stale", 150, 10, "a");
+        clock.advance(Duration.ofMinutes(3));
+        broker.runTiering();
+        byte[] oldMirror;
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            oldMirror = store.get(T + "/stale/0/manifest.json");
+        }
+        int namedByOldMirror = broker.tierStatus(T, "stale").get(0).remoteSegments();
+        produce("stale", 150, 10, "b");
+        clock.advance(Duration.ofMinutes(3));
+        broker.runTiering();
+        List<Path> objects = objectFiles();
+        assertThat(objects.size()).as("uploaded since the old mirror").isGreaterThan(namedByOldMirror);
+        Path manifest;
+        try (Stream<Path> files = Files.walk(data)) {
+            manifest = files.filter(f -> f.getFileName().toString().equals("tier-manifest.json")).findFirst()
+                    .orElseThrow();
+        }
+        broker.close();
+        broker = null;
+        Files.delete(manifest);
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            store.put(T + "/stale/0/manifest.json", oldMirror);
+        }
+        open(false);
+        broker.runTiering();
+        assertThat(objectFiles()).as("nothing deleted from the store").isEqualTo(objects);
+        TierStatus restored = broker.tierStatus(T, "stale").get(0);
+        assertThat(restored.remoteSegments()).as("what the old mirror named").isEqualTo(namedByOldMirror);
+        assertThat(restored.remoteFirstOffset()).isZero();
+    }
+
     @Test
     void shouldDeleteRemoteSegmentsPastTheStationsRetention() throws Exception {
         open(false);

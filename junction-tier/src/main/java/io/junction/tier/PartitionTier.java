@@ -49,6 +49,11 @@ final class PartitionTier {
     private volatile List<TierManifest.Entry> readable;
     /** Set on open: the store is swept for what a crash left before the first upload. */
     private boolean recovered;
+    /**
+     * The partition has data but its manifest was not there (or not readable) at open: the sweep deletes no object
+     * whose offsets the local log does not hold.
+     */
+    private final boolean manifestLost;
     /** The manifest changed since it was last mirrored to the store: mirrored once at the end of a step. */
     private boolean mirrorDue;
     private volatile long lastUploadMs;
@@ -73,8 +78,40 @@ final class PartitionTier {
         this.clock = clock;
         this.workDir = workDir;
         this.prefix = tenant + "/" + station + "/" + partition + "/";
-        this.manifest = TierManifest.load(local.directory(), tenant, station, partition);
+        TierManifest.Loaded loaded = TierManifest.load(local.directory(), tenant, station, partition);
+        this.manifest = loaded.manifest();
+        // A partition with data and no manifest (lost, or unreadable) may have years of it in the store: the
+        // mirror says what, and nothing the local log does not hold is deleted from the store on its word.
+        this.manifestLost = local.nextOffset() > 0 && (loaded.found() == TierManifest.Found.CORRUPT
+                || loaded.found() == TierManifest.Found.MISSING && policy.get().enabled());
+        if (manifestLost) {
+            restoreFromMirror();
+        }
         publish();
+    }
+
+    /**
+     * The manifest was lost: adopts its mirror's entries whose objects are in the store (and lie below the local
+     * log's end), so the history there is read back as before. Best effort at open: when the store does not answer
+     * the partition starts with what the local log holds and its objects stay in the store (see {@link #recover}).
+     */
+    private void restoreFromMirror() {
+        try {
+            List<TierManifest.Entry> mirrored = TierManifest.parse(store.get(manifestKey()), tenant, station,
+                    partition);
+            Set<String> present = new HashSet<>(store.list(prefix));
+            List<TierManifest.Entry> kept = mirrored.stream()
+                    .filter(e -> present.contains(e.key()) && e.endOffset() <= local.nextOffset()).toList();
+            manifest.replaceAll(kept);
+            LOG.log(System.Logger.Level.WARNING, "{0}: its manifest was lost; restored {1} of the mirror''s {2} "
+                    + "entries (the others'' objects are gone or lie past the local log''s end)", this, kept.size(),
+                    mirrored.size());
+        } catch (java.nio.file.NoSuchFileException none) {
+            LOG.log(System.Logger.Level.INFO, "{0}: no manifest here nor in the store: nothing tiered yet", this);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "{0}: its manifest was lost and its mirror cannot be read ({1}): "
+                    + "reads start at the local log; the store''s objects are kept", this, e.getMessage());
+        }
     }
 
     /** The object key prefix of this partition. */
@@ -183,16 +220,34 @@ final class PartitionTier {
             manifest.entries().forEach(e -> known.add(e.key()));
             known.add(manifestKey());
             for (String key : store.list(prefix)) {
-                if (!known.contains(key)) {
-                    store.delete(key);
-                    LOG.log(System.Logger.Level.INFO, "{0}: removed {1}, an object no manifest entry names", this,
-                            key);
+                if (known.contains(key)) {
+                    continue;
                 }
+                if (manifestLost && !heldLocally(key)) {
+                    LOG.log(System.Logger.Level.WARNING, "{0}: kept {1}: no manifest entry names it, and it holds "
+                            + "offsets the local log does not (the manifest was lost); an operator decides", this, key);
+                    continue;
+                }
+                store.delete(key);
+                LOG.log(System.Logger.Level.INFO, "{0}: removed {1}, an object no manifest entry names", this, key);
             }
             recovered = true;
             mirrorDue = true;
         }
         publish();
+    }
+
+    /** Whether the segment object {@code key} (BASE-END-ID.segment) holds only offsets the local log holds. */
+    private boolean heldLocally(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        String[] parts = name.split("-", 3);
+        try {
+            long base = Long.parseLong(parts[0]);
+            long end = Long.parseLong(parts[1]);
+            return parts.length == 3 && base >= local.firstOffset() && end <= local.nextOffset();
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return false; // not a segment of ours: not deleted on a guess
+        }
     }
 
     private String manifestKey() {

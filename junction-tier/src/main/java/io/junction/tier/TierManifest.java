@@ -85,20 +85,74 @@ final class TierManifest {
         this.entries = entries;
     }
 
-    /** The manifest in {@code dir}, or an empty one (not written until it changes). */
-    static TierManifest load(Path dir, String tenant, String station, int partition) throws IOException {
+    /** A manifest as {@link #load} found it. */
+    enum Found {
+        /** Read from its file. */
+        READ,
+        /** No file: a partition never tiered — or one whose manifest was lost. */
+        MISSING,
+        /** The file could not be read (moved aside as {@code tier-manifest.json.corrupt-MILLIS}). */
+        CORRUPT
+    }
+
+    /** What {@link #load} returns: the manifest (empty unless read) and how it was found. */
+    record Loaded(TierManifest manifest, Found found) {
+    }
+
+    /**
+     * The manifest in {@code dir}, or an empty one (not written until it changes) when there is no file or the
+     * file cannot be read; a file that cannot be read is kept beside it for an operator, never served.
+     */
+    static Loaded load(Path dir, String tenant, String station, int partition) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         Files.deleteIfExists(dir.resolve(FILE_NAME + DurableFiles.TEMP_SUFFIX)); // an interrupted write
         if (!Files.exists(file)) {
-            return new TierManifest(file, tenant, station, partition, new ArrayList<>());
+            return new Loaded(new TierManifest(file, tenant, station, partition, new ArrayList<>()), Found.MISSING);
         }
-        Content content = JSON.readValue(file.toFile(), Content.class);
+        List<Entry> entries;
+        try {
+            entries = parse(Files.readAllBytes(file), tenant, station, partition);
+        } catch (IOException | RuntimeException e) {
+            Path aside = dir.resolve(FILE_NAME + ".corrupt-" + System.currentTimeMillis());
+            Files.move(file, aside);
+            DurableFiles.fsyncDirectory(dir);
+            System.getLogger(TierManifest.class.getName()).log(System.Logger.Level.ERROR, "{0} cannot be read ({1}); "
+                    + "moved to {2}", file, e.getMessage(), aside.getFileName());
+            return new Loaded(new TierManifest(file, tenant, station, partition, new ArrayList<>()), Found.CORRUPT);
+        }
+        return new Loaded(new TierManifest(file, tenant, station, partition, entries), Found.READ);
+    }
+
+    /**
+     * The entries of a manifest's bytes (the file's or its mirror's), oldest first; refused unless it is of this
+     * format and names this partition.
+     */
+    static List<Entry> parse(byte[] bytes, String tenant, String station, int partition) throws IOException {
+        Content content = JSON.readValue(bytes, Content.class);
         if (content.format() != FORMAT) {
-            throw new IOException(file + ": manifest format " + content.format() + ", this broker reads " + FORMAT);
+            throw new IOException("manifest format " + content.format() + ", this broker reads " + FORMAT);
+        }
+        if (!tenant.equals(content.tenant()) || !station.equals(content.station())
+                || partition != content.partition()) {
+            throw new IOException("the manifest is " + content.tenant() + "/" + content.station() + "/"
+                    + content.partition() + "'s, not " + tenant + "/" + station + "/" + partition + "'s");
         }
         List<Entry> entries = new ArrayList<>(content.segments() == null ? List.of() : content.segments());
+        for (Entry e : entries) {
+            if (e.key() == null || e.state() == null || e.endOffset() <= e.baseOffset()) {
+                throw new IOException("manifest entry " + e + " is incomplete");
+            }
+        }
         entries.sort((a, b) -> Long.compare(a.baseOffset(), b.baseOffset()));
-        return new TierManifest(file, tenant, station, partition, entries);
+        return entries;
+    }
+
+    /** Replaces every entry (a manifest restored from its mirror) and writes the manifest durably. */
+    void replaceAll(List<Entry> restored) throws IOException {
+        entries.clear();
+        entries.addAll(restored);
+        entries.sort((a, b) -> Long.compare(a.baseOffset(), b.baseOffset()));
+        write();
     }
 
     /** The entries, oldest first (a copy). */
