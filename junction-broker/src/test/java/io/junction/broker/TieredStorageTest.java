@@ -83,12 +83,17 @@ class TieredStorageTest {
 
     /** As {@link #open(boolean)}, with a tier cache of {@code cacheBytes} and ack deadlines on {@code nanoTime}. */
     private Broker open(boolean encrypted, long cacheBytes, LongSupplier nanoTime) throws IOException {
+        return open(encrypted, cacheBytes, nanoTime, BrokerConfig.ConsumerLimits.DEFAULTS);
+    }
+
+    private Broker open(boolean encrypted, long cacheBytes, LongSupplier nanoTime, BrokerConfig.ConsumerLimits limits)
+            throws IOException {
         S3ObjectStore store = S3ObjectStore.open(settings());
         TierSettings tier = new TierSettings(settings(), 0, cacheBytes, encrypted ? keyFile() : null,
                 Duration.ofHours(1));
         Tiering tiering = Tiering.start(tier, store, clock, data);
         broker = Broker.open(new BrokerConfig(data, BrokerConfig.DEFAULT_MAX_MESSAGE_BYTES, Durability.FSYNC,
-                Duration.ofMillis(50), clock, 1L << 30, 0), nanoTime, PartitionLog::open, tiering);
+                Duration.ofMillis(50), clock, 1L << 30, 0, limits), nanoTime, PartitionLog::open, tiering);
         return broker;
     }
 
@@ -393,6 +398,52 @@ class TieredStorageTest {
         member.ack(List.of(again.ref()));
         member.leave();
         assertThat(broker.groupInfo(T, "evicted", "g").lag()).isZero();
+    }
+
+    /**
+     * KEY ordering with no contents kept for waiting messages (a held-bytes budget of 0: they wait as offsets): a
+     * message freed for its key whose remote segment left the cache while the store fails waits first in line,
+     * keeping its key, and is handed out whole once the store answers — not lost with its key stuck.
+     */
+    @Test
+    void shouldHandAMessageFreedForItsKeyOnceItsRemoteSegmentCanBeFetchedAgain() throws Exception {
+        open(false);
+        broker.createStation(T, "keyed", station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce("keyed", 200, 2, "k"); // offset i has key k(i % 2)
+        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
+        broker.runTiering();
+        assertThat(broker.tierStatus(T, "keyed").get(0).localFirstOffset()).isGreaterThan(60);
+        broker.close();
+        open(false, 1, System::nanoTime, new BrokerConfig.ConsumerLimits(1000, 32L << 20,
+                Duration.ofSeconds(30), 0));
+
+        BrokerTest.Mailbox box = new BrokerTest.Mailbox();
+        GroupMember member = broker.subscribe(T, "keyed", "g", StartPosition.earliest(), Ordering.KEY, null, null,
+                "w", 10, box);
+        Delivery first = box.next();
+        Delivery second = box.next();
+        assertThat(List.of(first.offset(), second.offset())).containsExactlyInAnyOrder(0L, 1L);
+        // another group reads the partition through: the cache moves on, offsets 2 and 3's segment leaves it
+        assertThat(readAll("keyed", "other", null)).isEqualTo(sent);
+        proxy.failAll(503);
+        member.ack(List.of(first.ref(), second.ref())); // keys freed for offsets 2 and 3, which cannot be read now
+        // one download of their segment fails whole (the client's three attempts), and the group asks again later
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                proxy.requestsFailed() < 4 && System.nanoTime() < deadline; ) {
+            Thread.sleep(20);
+        }
+        assertThat(proxy.requestsFailed()).as("the freed messages' segment asked for again after a failed download")
+                .isGreaterThanOrEqualTo(4);
+        proxy.heal();
+        Delivery third = box.received.poll(30, TimeUnit.SECONDS);
+        Delivery fourth = box.received.poll(30, TimeUnit.SECONDS);
+        assertThat(third).as("a freed message handed out once the store answers").isNotNull();
+        assertThat(fourth).as("the other one").isNotNull();
+        assertThat(List.of(third.offset(), fourth.offset())).containsExactlyInAnyOrder(2L, 3L);
+        for (Delivery d : List.of(third, fourth)) {
+            assertThat(text(d.key()) + "=" + text(d.value())).isEqualTo(sent.get(0).get((int) d.offset()));
+        }
+        member.leave();
     }
 
     /**
