@@ -2,6 +2,8 @@ package io.junction.bench;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,11 +11,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * A measuring instrument, not an object store: an HTTP endpoint on loopback that speaks just enough of the S3 API
@@ -50,8 +59,58 @@ final class DiscardS3 implements AutoCloseable {
         return new DiscardS3(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64));
     }
 
+    /**
+     * The same endpoint over TLS, as S3 itself is reached: a self-signed certificate for 127.0.0.1 made in
+     * {@code dir} with the JDK's keytool, and this JVM told to trust it ({@code javax.net.ssl.trustStore}: the
+     * broker's S3 client takes its trust from there). Over HTTPS the AWS SDK signs no payload; over plain HTTP it
+     * hashes every body with SHA-256 to sign it, a cost S3 over HTTPS does not have (TLS has its own).
+     */
+    static DiscardS3 startHttps(Path dir) throws IOException, GeneralSecurityException, InterruptedException {
+        Path keys = dir.resolve("discard-s3-keys.p12");
+        Path cert = dir.resolve("discard-s3.pem");
+        Path trust = dir.resolve("discard-s3-trust.p12");
+        for (Path p : List.of(keys, cert, trust)) {
+            Files.deleteIfExists(p);
+        }
+        keytool("-genkeypair", "-alias", "s3", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+                keys.toString(), "-storepass", STORE_PASSWORD);
+        keytool("-exportcert", "-rfc", "-alias", "s3", "-keystore", keys.toString(), "-storepass", STORE_PASSWORD,
+                "-file", cert.toString());
+        keytool("-importcert", "-noprompt", "-alias", "s3", "-file", cert.toString(), "-storetype", "PKCS12",
+                "-keystore", trust.toString(), "-storepass", STORE_PASSWORD);
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keys)) {
+            store.load(in, STORE_PASSWORD.toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, STORE_PASSWORD.toCharArray());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        System.setProperty("javax.net.ssl.trustStore", trust.toAbsolutePath().toString());
+        System.setProperty("javax.net.ssl.trustStorePassword", STORE_PASSWORD);
+        System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        return new DiscardS3(server);
+    }
+
+    private static final String STORE_PASSWORD = "discard-s3";
+
+    private static void keytool(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("keytool " + args[0] + " failed: " + out);
+        }
+    }
+
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create((server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort());
     }
 
     /** Body bytes read so far. */

@@ -104,17 +104,19 @@ public final class TierBench {
                     produceCost(dir, s, size, seconds, rounds, produceSegmentMiB);
                 }
             }
-            case "discard" -> {
+            case "discard", "discard-https" -> {
                 // Only the produce figure: nothing uploaded to the discard endpoint can be read back.
-                try (DiscardS3 sink = DiscardS3.start()) {
+                try (DiscardS3 sink = store.equals("discard") ? DiscardS3.start() : DiscardS3.startHttps(dir)) {
                     Path credentials = Files.writeString(dir.resolve("aws-credentials"),
                             "[default]\naws_access_key_id = " + ACCESS + "\naws_secret_access_key = " + SECRET + "\n");
-                    produceCost(dir, new Store("discard endpoint", sink.endpoint(), credentials,
+                    produceCost(dir, new Store("discard endpoint (" + sink.endpoint().getScheme() + ")",
+                            sink.endpoint(), credentials,
                             () -> threadCpuSeconds(DiscardS3.THREAD_PREFIX), uploadRate), size, seconds, rounds,
                             produceSegmentMiB);
                 }
             }
-            default -> throw new IllegalArgumentException("--store must be s3proxy or discard: " + store);
+            default -> throw new IllegalArgumentException("--store must be s3proxy, discard or discard-https: "
+                    + store);
         }
     }
 
