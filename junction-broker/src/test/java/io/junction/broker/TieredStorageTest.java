@@ -118,6 +118,26 @@ class TieredStorageTest {
                 .withSegmentBytes(1024).withTiering(tiering);
     }
 
+    /**
+     * A station of one partition with tiering on (1 KiB segments, 1 KiB kept locally) holding {@code count} messages
+     * ({@link #produce}), uploaded and trimmed locally: the clock moved past the dedup window (which always stays
+     * local), one tier round run. What was produced.
+     */
+    private Map<Integer, List<String>> uploaded(String stationName, int count, int keys, String tag)
+            throws InterruptedException {
+        broker.createStation(T, stationName, station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce(stationName, count, keys, tag);
+        clock.advance(Duration.ofMinutes(3));
+        broker.runTiering();
+        return sent;
+    }
+
+    /** The local manifest file of {@code stationName}'s partition 0. */
+    private Path manifestFile(String stationName) {
+        return data.resolve("tenants").resolve(T).resolve("stations").resolve(stationName).resolve("partitions")
+                .resolve("0").resolve("tier-manifest.json");
+    }
+
     /** What was produced: per partition, in offset order, "key=value". */
     private Map<Integer, List<String>> produce(String stationName, int count, int keys, String tag) {
         Map<Integer, List<String>> sent = new HashMap<>();
@@ -297,10 +317,7 @@ class TieredStorageTest {
     @Test
     void shouldRedeliverAndDeadLetterMessagesReadBackFromTheStore() throws Exception {
         open(false);
-        broker.createStation(T, "jobs", station(1, new StationConfig.Tiering(true, null, 1024)));
-        Map<Integer, List<String>> sent = produce("jobs", 120, 6, "j");
-        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
-        broker.runTiering();
+        Map<Integer, List<String>> sent = uploaded("jobs", 120, 6, "j");
         assertThat(broker.tierStatus(T, "jobs").get(0).localFirstOffset()).isGreaterThan(20);
         restart(false); // an empty cache: offsets 0.. are read from S3
 
@@ -347,10 +364,7 @@ class TieredStorageTest {
     void shouldRedeliverAMessageWhoseSegmentLeftTheCacheOnceTheStoreAnswersAgain() throws Exception {
         AtomicLong nanos = new AtomicLong(System.nanoTime()); // the group's clock: redelivery delays
         open(false, 3 * 1024, nanos::get); // a cache of about three segments
-        broker.createStation(T, "evicted", station(1, new StationConfig.Tiering(true, null, 1024)));
-        Map<Integer, List<String>> sent = produce("evicted", 200, 200, "e");
-        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
-        broker.runTiering();
+        Map<Integer, List<String>> sent = uploaded("evicted", 200, 200, "e");
         long localFirst = broker.tierStatus(T, "evicted").get(0).localFirstOffset();
         assertThat(localFirst).as("most of the partition is remote").isGreaterThan(60);
         broker.close();
@@ -408,10 +422,7 @@ class TieredStorageTest {
     @Test
     void shouldHandAMessageFreedForItsKeyOnceItsRemoteSegmentCanBeFetchedAgain() throws Exception {
         open(false);
-        broker.createStation(T, "keyed", station(1, new StationConfig.Tiering(true, null, 1024)));
-        Map<Integer, List<String>> sent = produce("keyed", 200, 2, "k"); // offset i has key k(i % 2)
-        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
-        broker.runTiering();
+        Map<Integer, List<String>> sent = uploaded("keyed", 200, 2, "k");
         assertThat(broker.tierStatus(T, "keyed").get(0).localFirstOffset()).isGreaterThan(60);
         broker.close();
         open(false, 1, System::nanoTime, new BrokerConfig.ConsumerLimits(1000, 32L << 20,
@@ -454,18 +465,11 @@ class TieredStorageTest {
     @Test
     void shouldRestoreALostOrCorruptManifestFromItsMirrorAndDeleteNothingFromTheStore() throws Exception {
         open(false);
-        broker.createStation(T, "kept", station(1, new StationConfig.Tiering(true, null, 1024)));
-        Map<Integer, List<String>> sent = produce("kept", 300, 10, "k");
-        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
-        broker.runTiering();
+        Map<Integer, List<String>> sent = uploaded("kept", 300, 10, "k");
         TierStatus before = broker.tierStatus(T, "kept").get(0);
         assertThat(before.localFirstOffset()).as("most of it only in the store").isGreaterThan(100);
         List<Path> objects = objectFiles();
-        Path manifest;
-        try (Stream<Path> files = Files.walk(data)) {
-            manifest = files.filter(f -> f.getFileName().toString().equals("tier-manifest.json")).findFirst()
-                    .orElseThrow();
-        }
+        Path manifest = manifestFile("kept");
 
         broker.close();
         broker = null;
@@ -500,10 +504,7 @@ class TieredStorageTest {
     @Test
     void shouldKeepObjectsAStaleMirrorDoesNotNameWhenTheLocalLogNoLongerHoldsThem() throws Exception {
         open(false);
-        broker.createStation(T, "stale", station(1, new StationConfig.Tiering(true, null, 1024)));
-        produce("stale", 150, 10, "a");
-        clock.advance(Duration.ofMinutes(3));
-        broker.runTiering();
+        uploaded("stale", 150, 10, "a");
         byte[] oldMirror;
         try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
             oldMirror = store.get(T + "/stale/0/manifest.json");
@@ -514,11 +515,7 @@ class TieredStorageTest {
         broker.runTiering();
         List<Path> objects = objectFiles();
         assertThat(objects.size()).as("uploaded since the old mirror").isGreaterThan(namedByOldMirror);
-        Path manifest;
-        try (Stream<Path> files = Files.walk(data)) {
-            manifest = files.filter(f -> f.getFileName().toString().equals("tier-manifest.json")).findFirst()
-                    .orElseThrow();
-        }
+        Path manifest = manifestFile("stale");
         broker.close();
         broker = null;
         Files.delete(manifest);
@@ -597,10 +594,7 @@ class TieredStorageTest {
     @Test
     void shouldEncryptUploadsAndNeverServeATamperedObject() throws Exception {
         open(true);
-        broker.createStation(T, "hr", station(1, new StationConfig.Tiering(true, null, 1024)));
-        Map<Integer, List<String>> sent = produce("hr", 200, 5, "salary");
-        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
-        broker.runTiering();
+        Map<Integer, List<String>> sent = uploaded("hr", 200, 5, "salary");
         List<Path> objects = objectFiles();
         assertThat(objects).isNotEmpty();
         for (Path object : objects) {
@@ -670,16 +664,12 @@ class TieredStorageTest {
     @Test
     void shouldRemoveWhatACrashLeftInTheStoreOnRestart() throws Exception {
         open(false);
-        broker.createStation(T, "crashy", station(1, new StationConfig.Tiering(true, null, 1024)));
-        Map<Integer, List<String>> sent = produce("crashy", 200, 4, "c");
-        clock.advance(Duration.ofMinutes(3)); // past the dedup window, which always stays local
-        broker.runTiering();
+        Map<Integer, List<String>> sent = uploaded("crashy", 200, 4, "c");
         broker.close();
         broker = null;
         // as a crash mid-upload leaves it: an object written, its manifest entry still "copy started"; and a
         // stray object no entry names
-        Path manifest = data.resolve("tenants").resolve(T).resolve("stations").resolve("crashy")
-                .resolve("partitions").resolve("0").resolve("tier-manifest.json");
+        Path manifest = manifestFile("crashy");
         String text = Files.readString(manifest);
         String half = T + "/crashy/0/99999999999999999990-99999999999999999999-half.segment";
         text = text.replace("\"segments\" : [", "\"segments\" : [ {\n  \"key\" : \"" + half + "\",\n"
