@@ -35,6 +35,11 @@ public final class HeldBytes {
         used.addAndGet(-bytes);
     }
 
+    /** What is left of the budget now (another thread may take it the next moment). */
+    public long available() {
+        return Math.max(0, max - used.get());
+    }
+
     public long used() {
         return used.get();
     }

@@ -100,8 +100,8 @@ final class PartitionReads {
     Record reread(int p, long offset) {
         try {
             PartitionStore log = log(p);
-            return rereads.record(p, offset, from -> {
-                FetchResult read = log.tryRead(from, RereadCache.READ_BYTES);
+            return rereads.record(p, offset, (from, bytes) -> {
+                FetchResult read = log.tryRead(from, bytes);
                 if (read == null) {
                     throw new NotAtHand(null);
                 }

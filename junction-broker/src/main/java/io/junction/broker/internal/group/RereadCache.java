@@ -22,7 +22,15 @@ final class RereadCache {
     /** How much one read takes from the log: the batch holding the offset and the next ones, up to this. */
     static final int READ_BYTES = 64 * 1024;
 
+    /** Reads the log from an offset, at most about {@code maxBytes} (at least the batch holding the offset). */
+    @FunctionalInterface
+    interface Reader {
+        FetchResult read(long from, int maxBytes);
+    }
+
     private final long maxBytes;
+    /** How much one read asks for when it can be kept. */
+    private final int readBytes;
     /** The broker-wide budget kept reads are also taken from. */
     private final HeldBytes held;
     /** Per partition: reads by the offset they started at. */
@@ -32,7 +40,12 @@ final class RereadCache {
     private long bytes;
 
     RereadCache(long maxBytes, HeldBytes held) {
+        this(maxBytes, READ_BYTES, held);
+    }
+
+    RereadCache(long maxBytes, int readBytes, HeldBytes held) {
         this.maxBytes = maxBytes;
+        this.readBytes = readBytes;
         this.held = held;
     }
 
@@ -50,12 +63,15 @@ final class RereadCache {
 
     /**
      * The record at {@code offset} of partition {@code p}: from a kept read, else from {@code reader} (which reads
-     * the log from that offset), keeping what it read. Null when the log has no record there (compacted away).
+     * the log from that offset), keeping what it read. A read that could not be kept (the broker-wide budget used
+     * up, or this cache too small for it) asks for the one batch holding the offset only: read for one message, it
+     * should not cost a whole read's bytes. Null when the log has no record there (compacted away).
      */
-    Record record(int p, long offset, java.util.function.LongFunction<FetchResult> reader) {
+    Record record(int p, long offset, Reader reader) {
         FetchResult read = covering(p, offset);
         if (read == null) {
-            read = reader.apply(offset);
+            boolean keepable = readBytes <= maxBytes && held.available() >= readBytes;
+            read = reader.read(offset, keepable ? readBytes : 1);
             keep(p, read);
         }
         return read.record(offset);
