@@ -530,6 +530,32 @@ class TieredStorageTest {
         assertThat(restored.remoteFirstOffset()).isZero();
     }
 
+    /**
+     * A station deleted while the store failed (its objects and mirror left behind), then created again under the
+     * same name and restarted before its first upload: the new partition has no manifest, but it holds every offset
+     * from 0, so the old mirror is not adopted — the new messages are uploaded and read back, never the old ones.
+     */
+    @Test
+    void shouldNotAdoptTheMirrorOfADeletedStationOfTheSameName() throws Exception {
+        open(false);
+        uploaded("reborn", 300, 10, "old");
+        proxy.failAll(503);
+        broker.deleteStation(T, "reborn"); // its objects could not be deleted: left in the store (with a warning)
+        proxy.heal();
+        try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
+            assertThat(store.list(T + "/reborn/0/")).as("the old objects and mirror left behind")
+                    .contains(T + "/reborn/0/manifest.json");
+        }
+        broker.createStation(T, "reborn", station(1, new StationConfig.Tiering(true, null, 1024)));
+        Map<Integer, List<String>> sent = produce("reborn", 400, 10, "new");
+        restart(false); // before any tier round of the new station
+        clock.advance(Duration.ofMinutes(3));
+        broker.runTiering();
+        assertThat(broker.tierStatus(T, "reborn").get(0).localFirstOffset()).as("uploaded and trimmed").isPositive();
+        assertThat(readAll("reborn", "reader", null)).as("the new station's messages, none of the old")
+                .isEqualTo(sent);
+    }
+
     @Test
     void shouldDeleteRemoteSegmentsPastTheStationsRetention() throws Exception {
         open(false);

@@ -91,11 +91,19 @@ final class PartitionTier {
     }
 
     /**
-     * The manifest was lost: adopts its mirror's entries whose objects are in the store (and lie below the local
-     * log's end), so the history there is read back as before. Best effort at open: when the store does not answer
+     * The manifest was lost and the local log no longer starts at offset 0: adopts its mirror's entries whose objects
+     * are in the store (and lie below the local log's end), so the history there is read back as before. Best effort at open: when the store does not answer
      * the partition starts with what the local log holds and its objects stay in the store (see {@link #recover}).
      */
     private void restoreFromMirror() {
+        if (local.firstOffset() <= 0) {
+            // The local log still holds the partition from its start: nothing is in the store alone. A mirror found
+            // now may be a deleted station's of the same name (its objects left behind by a failed deletion):
+            // adopting it would count the new log's segments as uploaded and serve the old objects for them.
+            LOG.log(System.Logger.Level.INFO, "{0}: no manifest, and the local log holds every offset: nothing to "
+                    + "restore", this);
+            return;
+        }
         try {
             List<TierManifest.Entry> mirrored = TierManifest.parse(store.get(manifestKey()), tenant, station,
                     partition);
