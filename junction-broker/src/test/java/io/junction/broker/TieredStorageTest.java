@@ -311,6 +311,33 @@ class TieredStorageTest {
     }
 
     /**
+     * A group created at a time inside a remote segment while the store is slow downloads that segment without
+     * holding the station's lock: another admin call on the station (a reset of another group) is answered while
+     * the creation still waits for the store.
+     */
+    @Test
+    void shouldNotHoldTheStationWhileAStartAtATimeDownloadsASegment() throws Exception {
+        open(false);
+        long at = clock.millis(); // every message is dated by the broker's clock, which stands still meanwhile
+        uploaded("slow", 300, 10, "s");
+        restart(false); // the cache is empty
+        broker.createGroup(T, "slow", "other", StartPosition.earliest());
+        int before = proxy.requestsSeen();
+        proxy.delay(Duration.ofSeconds(3));
+        java.util.concurrent.CompletableFuture<GroupInfo> creating = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> broker.createGroup(T, "slow", "dated", new StartPosition.AtTimestamp(at)));
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                proxy.requestsSeen() == before && System.nanoTime() < deadline; ) {
+            Thread.sleep(5);
+        }
+        assertThat(proxy.requestsSeen()).as("the creation asked the store for its segment").isGreaterThan(before);
+        broker.resetGroup(T, "slow", "other", StartPosition.latest(), null);
+        assertThat(creating).as("another call on the station answered while the download is held").isNotDone();
+        assertThat(creating.get(30, TimeUnit.SECONDS).partitions().get(0).ackFloor()).isZero();
+        proxy.delay(Duration.ZERO);
+    }
+
+    /**
      * Group semantics on messages read back from S3: a nack brings the message again, with its exact content (read
      * again from the store); a dead letter goes to the dead-letter station with it and comes back on resend.
      */

@@ -1125,6 +1125,11 @@ public final class ConsumerGroup {
         redeliveries.add(partition, offset, dueNanos);
     }
 
+    /** The view of its station this group reads: the compacted one or the full history. */
+    public History history() {
+        return history;
+    }
+
     /** Partition {@code p} as this group reads it ({@link #history}). */
     PartitionStore log(int p) {
         return reads.log(p);

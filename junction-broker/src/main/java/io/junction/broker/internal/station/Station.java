@@ -290,6 +290,7 @@ public final class Station {
             throw new BrokerException(ErrorCode.UNKNOWN_GROUP, "group '" + group + "' does not exist on station '"
                     + name + "'");
         }
+        lookUpOffLock(start, history == null ? History.COMPACTED : history, -1);
         synchronized (this) {
             existing = groups.get(group);
             if (existing != null) {
@@ -427,12 +428,36 @@ public final class Station {
      * Moves {@code group}'s position on {@code partition} (every partition when null) to {@code to}; see
      * {@link ConsumerGroup#reset}. Under the station's lock, so it cannot race the group's deletion.
      */
-    public synchronized GroupInfo resetGroup(String group, StartPosition to, Integer partition) {
+    public GroupInfo resetGroup(String group, StartPosition to, Integer partition) {
+        lookUpOffLock(to, existingGroup(group).history(), partition == null ? -1 : partition);
+        return resetGroupLocked(group, to, partition);
+    }
+
+    private synchronized GroupInfo resetGroupLocked(String group, StartPosition to, Integer partition) {
         ConsumerGroup g = existingGroup(group);
         if (partition != null) {
             checkPartition(partition);
         }
         return g.reset(to, partition == null ? -1 : partition);
+    }
+
+    /**
+     * A start at a time looked up once on {@code partition} (every one when -1) before the station's lock is taken:
+     * a time inside a remote segment downloads that segment into the tier's cache here, so that the lookup made
+     * again under the lock (creating or resetting the group) finds it there, and other calls on the station do not
+     * wait for the download. Errors are left for that second lookup to report.
+     */
+    private void lookUpOffLock(StartPosition start, History view, int partition) {
+        if (!(start instanceof StartPosition.AtTimestamp t) || t.timestampMs() < 0) {
+            return;
+        }
+        for (int p = Math.max(0, partition); p < partitions.length && (partition < 0 || p == partition); p++) {
+            try {
+                forGroups.partition(p, view).offsetForTimestamp(t.timestampMs());
+            } catch (RuntimeException later) {
+                // reported by the lookup under the lock
+            }
+        }
     }
 
     private void checkPartition(int partition) {
