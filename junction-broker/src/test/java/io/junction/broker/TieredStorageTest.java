@@ -338,6 +338,29 @@ class TieredStorageTest {
     }
 
     /**
+     * With the object store failing, a start at a time inside the store's part and a browse of it are refused with
+     * STORAGE_ERROR (retriable, saying why), not INTERNAL, and the refused group is not created.
+     */
+    @Test
+    void shouldRefuseReadsOfTheStoresPartWithAStorageErrorWhileItFails() throws Exception {
+        open(false);
+        long at = clock.millis();
+        uploaded("down", 300, 10, "d");
+        restart(false); // the cache is empty
+        proxy.failAll(503);
+        assertThatThrownBy(() -> broker.createGroup(T, "down", "dated", new StartPosition.AtTimestamp(at)))
+                .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.code())
+                        .isEqualTo(ErrorCode.STORAGE_ERROR)).hasMessageContaining("partition 0 cannot be read now");
+        assertThatThrownBy(() -> broker.browse(T, "down", 0, new StartPosition.AtOffset(0), 5, null))
+                .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.code())
+                        .isEqualTo(ErrorCode.STORAGE_ERROR));
+        proxy.heal();
+        assertThatThrownBy(() -> broker.groupInfo(T, "down", "dated")).isInstanceOf(BrokerException.class);
+        assertThat(broker.createGroup(T, "down", "dated", new StartPosition.AtTimestamp(at)).partitions().get(0)
+                .ackFloor()).isZero();
+    }
+
+    /**
      * Group semantics on messages read back from S3: a nack brings the message again, with its exact content (read
      * again from the store); a dead letter goes to the dead-letter station with it and comes back on resend.
      */

@@ -33,33 +33,45 @@ public record SealedSegment(long baseOffset, long endOffset, long sizeInBytes, l
         long maxTimestamp, Path logFile, Path indexFile, Path timeIndexFile) {
 
     /**
-     * The largest record timestamp in the log file, from its batch headers (one small read per batch): tighter than
-     * {@link #maxTimestamp}, which also bounds append times — records produced with timestamps older than their
-     * append (a backfill) make that one the append time. {@link Long#MIN_VALUE} for a segment with no record.
+     * The largest record timestamp in the log file, from its batch headers (read through one buffer, only the
+     * headers looked at): tighter than {@link #maxTimestamp}, which also bounds append times — records produced with
+     * timestamps older than their append (a backfill) make that one the append time. {@link Long#MIN_VALUE} for a
+     * segment with no record.
      *
      * @throws java.nio.file.NoSuchFileException retention removed the segment
      * @throws CorruptBatchException a header whose length does not fit the file
      */
     public long maxRecordTimestamp() throws IOException {
         long max = Long.MIN_VALUE;
-        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
         try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ)) {
             long size = channel.size();
+            long bufferStart = 0; // the file position of the buffer's first byte
+            buffer.limit(0);
             for (long position = 0; position < size; ) {
-                header.clear();
-                while (header.hasRemaining()) {
-                    if (channel.read(header, position + header.position()) < 0) {
+                int at = (int) (position - bufferStart);
+                if (at < 0 || at + BatchFormat.HEADER_SIZE > buffer.limit()) { // the header is not all in the buffer
+                    buffer.clear();
+                    bufferStart = position;
+                    while (buffer.hasRemaining() && channel.read(buffer, bufferStart + buffer.position()) >= 0) {
+                        if (bufferStart + buffer.position() >= size) {
+                            break;
+                        }
+                    }
+                    buffer.flip();
+                    at = 0;
+                    if (buffer.limit() < BatchFormat.HEADER_SIZE) {
                         throw new CorruptBatchException("batch header at " + position + " of " + logFile
                                 + " ends the file");
                     }
                 }
-                int length = BatchFormat.length(header, 0);
+                int length = BatchFormat.length(buffer, at);
                 if (length < BatchFormat.HEADER_SIZE || position + length > size) {
                     throw new CorruptBatchException("batch at " + position + " of " + logFile + " has length "
                             + length + ", the file has " + size + " bytes");
                 }
-                if (header.getInt(BatchFormat.RECORD_COUNT) > 0) {
-                    max = Math.max(max, header.getLong(BatchFormat.MAX_TIMESTAMP));
+                if (buffer.getInt(at + BatchFormat.RECORD_COUNT) > 0) {
+                    max = Math.max(max, buffer.getLong(at + BatchFormat.MAX_TIMESTAMP));
                 }
                 position += length;
             }

@@ -56,4 +56,13 @@ public final class LogTypes {
         }
         return (int) Math.min(Integer.MAX_VALUE, size);
     }
+
+    /**
+     * A partition that cannot be read now (its object store failing, a segment refused) as the error a caller gets:
+     * STORAGE_ERROR (retriable) with the cause's message, not INTERNAL.
+     */
+    public static io.junction.broker.BrokerException unreadable(int partition, io.junction.log.LogException e) {
+        return new io.junction.broker.BrokerException(io.junction.errors.ErrorCode.STORAGE_ERROR, "partition "
+                + partition + " cannot be read now: " + e.getMessage(), e);
+    }
 }

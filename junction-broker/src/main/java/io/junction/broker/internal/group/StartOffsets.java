@@ -3,6 +3,8 @@ package io.junction.broker.internal.group;
 import io.junction.broker.BrokerException;
 import io.junction.broker.StartPosition;
 import io.junction.errors.ErrorCode;
+import io.junction.broker.internal.LogTypes;
+import io.junction.log.LogException;
 import io.junction.log.PartitionStore;
 import java.util.OptionalLong;
 
@@ -20,7 +22,7 @@ final class StartOffsets {
      *
      * @throws BrokerException OFFSET_OUT_OF_RANGE for an offset that retention removed already (the message says
      *     where the partition starts now) or that is beyond the end; INVALID_ARGUMENT for a negative offset,
-     *     last_n or timestamp
+     *     last_n or timestamp; STORAGE_ERROR when a time must be looked up in a segment that cannot be read now
      */
     static long of(PartitionStore log, StartPosition start, int partition) {
         long first = log.firstOffset();
@@ -56,7 +58,12 @@ final class StartOffsets {
                     throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "start timestamp_ms must not be negative, "
                             + "was " + t.timestampMs());
                 }
-                OptionalLong found = log.offsetForTimestamp(t.timestampMs());
+                OptionalLong found;
+                try {
+                    found = log.offsetForTimestamp(t.timestampMs()); // may read a segment from the object store
+                } catch (LogException e) {
+                    throw LogTypes.unreadable(partition, e);
+                }
                 yield found.isPresent() ? found.getAsLong() : next;
             }
         };

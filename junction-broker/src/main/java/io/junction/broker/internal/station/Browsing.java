@@ -8,6 +8,7 @@ import io.junction.broker.StoredMessage;
 import io.junction.broker.internal.LogTypes;
 import io.junction.errors.ErrorCode;
 import io.junction.log.FetchResult;
+import io.junction.log.LogException;
 import io.junction.log.OffsetOutOfRangeException;
 import io.junction.log.PartitionStore;
 import io.junction.log.Record;
@@ -44,10 +45,22 @@ public final class Browsing {
      * @param search a text (case-sensitive, as UTF-8 bytes) a message's key, value, a header name or a header value
      *     must contain; null or empty: every message
      * @throws BrokerException INVALID_ARGUMENT for a limit outside [1, {@value #MAX_LIMIT}], a negative offset,
-     *     timestamp or count, or a search text over {@value #MAX_SEARCH_BYTES} bytes
+     *     timestamp or count, or a search text over {@value #MAX_SEARCH_BYTES} bytes; STORAGE_ERROR when what it
+     *     must read cannot be read now (a tiered partition's object store failing)
      */
     static BrowseResult browse(PartitionStore log, int partition, StartPosition from, int limit, String search,
             long maxBytes, String schemaName, int schemaVersion) {
+        try {
+            return browseReadable(log, partition, from, limit, search, maxBytes, schemaName, schemaVersion);
+        } catch (OffsetOutOfRangeException e) {
+            throw e;
+        } catch (LogException e) {
+            throw LogTypes.unreadable(partition, e);
+        }
+    }
+
+    private static BrowseResult browseReadable(PartitionStore log, int partition, StartPosition from, int limit,
+            String search, long maxBytes, String schemaName, int schemaVersion) {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new BrokerException(ErrorCode.INVALID_ARGUMENT, "limit must be in [1, " + MAX_LIMIT + "], was "
                     + limit);
