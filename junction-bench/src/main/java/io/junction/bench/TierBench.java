@@ -49,6 +49,9 @@ import java.util.function.DoubleSupplier;
  * The broker runs in this JVM (fsync durability); numbers are for comparing, on one machine, in one run.
  * {@code -Dtierbench.keepLocalBytes=N} keeps N bytes of the produce rounds' station on local disk (default 1: every
  * uploaded segment is removed at once), to tell the uploads' cost from the local deletions'.
+ * {@code --control idle-burner} adds a third arm to each produce round: tiering off, with a CPU burner at the
+ * kernel's idle priority ({@code chrt --idle 0}: it runs only when no other thread wants the CPU) beside the broker,
+ * to tell how much of the cost is this machine's answer to any work on its other core.
  */
 public final class TierBench {
 
@@ -74,6 +77,7 @@ public final class TierBench {
         String store = "s3proxy";
         int produceSegmentMiB = 4;
         long uploadRate = 0;
+        boolean control = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
@@ -85,6 +89,12 @@ public final class TierBench {
                 case "--store" -> store = args[++i];
                 case "--produce-segment-mib" -> produceSegmentMiB = Integer.parseInt(args[++i]);
                 case "--upload-rate-mb" -> uploadRate = Long.parseLong(args[++i]) * 1_000_000;
+                case "--control" -> {
+                    if (!args[++i].equals("idle-burner")) {
+                        throw new IllegalArgumentException("--control takes idle-burner: " + args[i]);
+                    }
+                    control = true;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -101,7 +111,7 @@ public final class TierBench {
                     System.out.printf(Locale.ROOT, "disk: sequential 1 MiB writes + fdatasync: %.1f MB/s%n", disk);
                     Store s = new Store("S3Proxy", s3.endpoint, s3.credentials, s3::cpuSeconds, uploadRate);
                     uploadAndReadBack(dir, s, messages, size, disk);
-                    produceCost(dir, s, size, seconds, rounds, produceSegmentMiB);
+                    produceCost(dir, s, size, seconds, rounds, produceSegmentMiB, control);
                 }
             }
             case "discard", "discard-https" -> {
@@ -112,7 +122,7 @@ public final class TierBench {
                     produceCost(dir, new Store("discard endpoint (" + sink.endpoint().getScheme() + ")",
                             sink.endpoint(), credentials,
                             () -> threadCpuSeconds(DiscardS3.THREAD_PREFIX), uploadRate), size, seconds, rounds,
-                            produceSegmentMiB);
+                            produceSegmentMiB, control);
                 }
             }
             default -> throw new IllegalArgumentException("--store must be s3proxy, discard or discard-https: "
@@ -157,23 +167,44 @@ public final class TierBench {
         }
     }
 
-    /** Figure 3: produce with uploads running next to without, alternated. */
-    private static void produceCost(Path dir, Store s3, int size, int seconds, int rounds, int segmentMiB)
-            throws Exception {
+    /** The arms of a produce round. */
+    private enum Arm {
+        ON("tiering on "), OFF("tiering off"), BURNER("tiering off + idle-priority CPU burner");
+
+        final String label;
+
+        Arm(String label) {
+            this.label = label;
+        }
+    }
+
+    /**
+     * Figure 3: produce with uploads running next to without, alternated; with {@code control}, also without
+     * uploads but with an idle-priority CPU burner beside the broker.
+     */
+    private static void produceCost(Path dir, Store s3, int size, int seconds, int rounds, int segmentMiB,
+            boolean control) throws Exception {
         long uploadRate = s3.uploadRate();
         System.out.printf(Locale.ROOT, "produce rounds: %d MiB segments, uploaded every 0.5 s, upload rate %s%n",
                 segmentMiB, uploadRate == 0 ? "unlimited" : uploadRate / 1_000_000 + " MB/s");
         List<Double> with = new ArrayList<>();
         List<Double> without = new ArrayList<>();
+        List<Double> burner = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
-            for (boolean tiering : new boolean[] {round % 2 == 0, round % 2 != 0}) {
-                Path data = dir.resolve("data-produce-" + round + "-" + tiering);
+            List<Arm> arms = new ArrayList<>(round % 2 == 0 ? List.of(Arm.ON, Arm.OFF) : List.of(Arm.OFF, Arm.ON));
+            if (control) {
+                arms.add(round % 2 == 0 ? 1 : 2, Arm.BURNER); // the control between the two, or after them
+            }
+            for (Arm arm : arms) {
+                boolean tiering = arm == Arm.ON;
+                Path data = dir.resolve("data-produce-" + round + "-" + arm);
                 double rate;
                 long uploaded;
                 double uploadCpu;
                 double s3Before = s3.cpuSeconds().getAsDouble();
                 double selfBefore = cpuSeconds(ProcessHandle.current());
-                try (Broker broker = open(data, s3, Duration.ofMillis(500), "produce-" + round + "-" + tiering + "/")) {
+                Process burn = arm == Arm.BURNER ? idleBurner() : null;
+                try (Broker broker = open(data, s3, Duration.ofMillis(500), "produce-" + round + "-" + arm + "/")) {
                     broker.createStation(T, "p", station(tiering
                             ? new StationConfig.Tiering(true, Duration.ofSeconds(1), KEEP_LOCAL_BYTES)
                             : StationConfig.Tiering.OFF)
@@ -182,13 +213,21 @@ public final class TierBench {
                     rate = produceFor(broker, "p", size, seconds);
                     uploadCpu = threadCpuSeconds(UPLOAD_THREAD) - uploadBefore;
                     uploaded = tiering ? broker.tierStatus(T, "p").get(0).uploadedBytes() : 0;
+                } finally {
+                    if (burn != null) {
+                        burn.destroyForcibly().waitFor();
+                    }
                 }
                 double self = cpuSeconds(ProcessHandle.current()) - selfBefore;
                 double store = s3.cpuSeconds().getAsDouble() - s3Before;
                 FileTrees.deleteTree(data);
-                (tiering ? with : without).add(rate);
-                System.out.printf(Locale.ROOT, "produce round %d, tiering %s: %.0f msg/s%s; CPU: this JVM %.1f s, "
-                        + "%s %.1f s%n", round + 1, tiering ? "on " : "off", rate, tiering
+                (switch (arm) {
+                    case ON -> with;
+                    case OFF -> without;
+                    case BURNER -> burner;
+                }).add(rate);
+                System.out.printf(Locale.ROOT, "produce round %d, %s: %.0f msg/s%s; CPU: this JVM %.1f s, "
+                        + "%s %.1f s%n", round + 1, arm.label, rate, tiering
                                 ? String.format(Locale.ROOT, " (uploaded %.1f MB meanwhile, upload thread %.2f CPU-s"
                                         + " = %.2f ms per MB)", uploaded / 1e6, uploadCpu,
                                         uploaded == 0 ? 0 : 1000 * uploadCpu / (uploaded / 1e6)) : "",
@@ -199,6 +238,20 @@ public final class TierBench {
         double wo = without.stream().mapToDouble(d -> d).average().orElse(0);
         System.out.printf(Locale.ROOT, "produce: with uploads %.0f msg/s, without %.0f msg/s: cost %.1f %% "
                 + "(target <= 10 %%)%n", w, wo, 100 * (wo - w) / wo);
+        if (control) {
+            double b = burner.stream().mapToDouble(d -> d).average().orElse(0);
+            System.out.printf(Locale.ROOT, "control: without uploads, with an idle-priority CPU burner %.0f msg/s: "
+                    + "cost %.1f %%%n", b, 100 * (wo - b) / wo);
+        }
+    }
+
+    /**
+     * A process spinning on one CPU at the kernel's idle scheduling class: it only takes CPU time no other thread
+     * wants, so whatever it costs the broker is not CPU time the broker would have used.
+     */
+    private static Process idleBurner() throws IOException {
+        return new ProcessBuilder("chrt", "--idle", "0", "sh", "-c", "while :; do :; done")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     /** A broker of its own prefix in the bucket (brokers sharing one would take the other's objects for orphans). */
