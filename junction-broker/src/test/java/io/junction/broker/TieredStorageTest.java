@@ -10,6 +10,7 @@ import io.junction.tier.ObjectStore;
 import io.junction.tier.S3ObjectStore;
 import io.junction.tier.S3ProxyServer;
 import io.junction.tier.S3Settings;
+import io.junction.tier.TierManifestFiles;
 import io.junction.tier.TierSettings;
 import io.junction.tier.TierStatus;
 import io.junction.tier.Tiering;
@@ -523,7 +524,7 @@ class TieredStorageTest {
 
         broker.close();
         broker = null;
-        Files.delete(manifest);
+        TierManifestFiles.delete(manifest.getParent()); // the snapshot and its journal lost
         open(false);
         broker.runTiering(); // the first round sweeps the store for objects no entry names
         assertThat(objectFiles()).as("nothing deleted from the store").isEqualTo(objects);
@@ -535,7 +536,7 @@ class TieredStorageTest {
 
         broker.close();
         broker = null;
-        Files.writeString(manifest, "{\"format\": 1, \"segments\": [ {\"key\": "); // cut short
+        Files.writeString(manifest, "{\"format\": 2, \"segments\": [ {\"key\": "); // cut short
         open(false);
         broker.runTiering();
         assertThat(objectFiles()).isEqualTo(objects);
@@ -568,7 +569,7 @@ class TieredStorageTest {
         Path manifest = manifestFile("stale");
         broker.close();
         broker = null;
-        Files.delete(manifest);
+        TierManifestFiles.delete(manifest.getParent());
         try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
             store.put(T + "/stale/0/manifest.json", oldMirror);
         }
@@ -695,9 +696,9 @@ class TieredStorageTest {
         broker = null;
         Path manifest = data.resolve("tenants").resolve(T).resolve("stations").resolve("hr")
                 .resolve("partitions").resolve("0").resolve("tier-manifest.json");
-        String text = Files.readString(manifest);
+        String text = TierManifestFiles.read(manifest.getParent());
         assertThat(text).contains("\"crc32c\" : \"" + before + "\"");
-        Files.writeString(manifest, text.replace("\"crc32c\" : \"" + before + "\"",
+        TierManifestFiles.write(manifest.getParent(), text.replace("\"crc32c\" : \"" + before + "\"",
                 "\"crc32c\" : \"" + crc32c(bytes) + "\""));
         open(true);
         assertThatThrownBy(() -> broker.browse(T, "hr", 0, new StartPosition.AtOffset(0), 5, null))
@@ -746,13 +747,13 @@ class TieredStorageTest {
         // as a crash mid-upload leaves it: an object written, its manifest entry still "copy started"; and a
         // stray object no entry names
         Path manifest = manifestFile("crashy");
-        String text = Files.readString(manifest);
+        String text = TierManifestFiles.read(manifest.getParent());
         String half = T + "/crashy/0/99999999999999999990-99999999999999999999-half.segment";
         text = text.replace("\"segments\" : [", "\"segments\" : [ {\n  \"key\" : \"" + half + "\",\n"
                 + "  \"baseOffset\" : 999999990,\n  \"endOffset\" : 999999999,\n  \"sizeInBytes\" : 1,\n"
                 + "  \"objectBytes\" : 0,\n  \"records\" : 9,\n  \"lastAppendTimeMs\" : 0,\n  \"maxTimestamp\" : 0,\n"
                 + "  \"sha256\" : \"00\",\n  \"state\" : \"COPY_STARTED\"\n}, ");
-        Files.writeString(manifest, text);
+        TierManifestFiles.write(manifest.getParent(), text);
         String stray = T + "/crashy/0/stray.segment";
         try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
             store.put(half, new byte[] {1, 2, 3});
@@ -764,7 +765,7 @@ class TieredStorageTest {
         try (ObjectStore store = S3ObjectStore.open(s3.settings("junction/"))) {
             List<String> keys = store.list(T + "/crashy/0/");
             assertThat(keys).doesNotContain(half, stray);
-            assertThat(Files.readString(manifest)).doesNotContain("half.segment");
+            assertThat(TierManifestFiles.read(manifest.getParent())).doesNotContain("half.segment");
             assertThat(keys.stream().filter(k -> k.endsWith(".segment")).count())
                     .isEqualTo(broker.tierStatus(T, "crashy").get(0).remoteSegments());
         }

@@ -21,7 +21,7 @@ public final class DiskFullException extends IOException {
     }
 
     /** {@code e} as a {@link DiskFullException} when it says the disk is full; else {@code e} itself. */
-    static IOException recognise(IOException e) {
+    public static IOException recognise(IOException e) {
         if (e instanceof DiskFullException) {
             return e;
         }

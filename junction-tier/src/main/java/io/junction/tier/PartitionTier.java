@@ -31,6 +31,10 @@ final class PartitionTier {
     private static final System.Logger LOG = System.getLogger(PartitionTier.class.getName());
     /** The longest wait between attempts after failures (doubling from the tier's interval). */
     private static final long MAX_BACKOFF_MS = 5 * 60_000;
+    /** A manifest up to this size is mirrored at the end of every step that changed it. */
+    static final long MIRROR_ALWAYS_BYTES = 256 * 1024;
+    /** A larger manifest is mirrored once this many times its size has been uploaded since its last mirror. */
+    static final long MIRROR_RATIO = 16;
 
     final String tenant;
     final String station;
@@ -54,8 +58,12 @@ final class PartitionTier {
      * whose offsets the local log does not hold.
      */
     private final boolean manifestLost;
-    /** The manifest changed since it was last mirrored to the store: mirrored once at the end of a step. */
+    /** The manifest changed since it was last mirrored to the store: mirrored at the end of a step (see below). */
     private boolean mirrorDue;
+    /** The size of the manifest as last mirrored (0 before the first mirror of this process). */
+    private long mirroredBytes;
+    /** Bytes uploaded since the manifest was last mirrored. */
+    private long uploadedSinceMirror;
     private volatile long lastUploadMs;
     private volatile long uploadedSegments;
     private volatile long uploadedBytes;
@@ -144,12 +152,22 @@ final class PartitionTier {
 
     /** The readable entry holding {@code offset} (or the first after it), null when none. */
     TierManifest.Entry entryFor(long offset) {
-        for (TierManifest.Entry e : readable) {
-            if (offset < e.endOffset()) {
-                return offset >= e.baseOffset() ? e : null;
+        List<TierManifest.Entry> r = readable;
+        int lo = 0;
+        int hi = r.size(); // the first entry ending past the offset is in [lo, hi]
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (r.get(mid).endOffset() <= offset) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        return null;
+        if (lo == r.size()) {
+            return null;
+        }
+        TierManifest.Entry e = r.get(lo);
+        return offset >= e.baseOffset() ? e : null;
     }
 
     /** The readable entry after {@code entry}, null when none. */
@@ -175,18 +193,18 @@ final class PartitionTier {
             return;
         }
         TierPolicy p = policy.get();
-        if (!p.enabled() && manifest.entries().isEmpty() && !mirrorDue) {
+        if (!p.enabled() && manifest.isEmpty() && !mirrorDue) {
             return; // never tiered: nothing to upload, recover or trim (and no request to the store)
         }
         try {
-            if (!recovered || manifest.entries().stream().anyMatch(e -> !e.readable())) {
+            if (!recovered || manifest.hasUnfinished()) {
                 recover();
             }
             if (p.enabled()) {
                 upload();
                 trimLocal(p, clock.millis());
             }
-            if (mirrorDue) {
+            if (mirrorDue && mirrorNow(mirroredBytes, uploadedSinceMirror)) {
                 mirror();
                 mirrorDue = false;
             }
@@ -325,6 +343,7 @@ final class PartitionTier {
         lastUploadMs = clock.millis();
         uploadedSegments++;
         uploadedBytes += objectBytes;
+        uploadedSinceMirror += objectBytes;
         mirrorDue = true;
     }
 
@@ -339,7 +358,22 @@ final class PartitionTier {
      * step that changed it, not per upload, since it grows with every segment the partition keeps remotely.
      */
     private void mirror() throws IOException {
-        store.put(manifestKey(), manifest.bytes());
+        byte[] bytes = manifest.bytes();
+        store.put(manifestKey(), bytes);
+        mirroredBytes = bytes.length;
+        uploadedSinceMirror = 0;
+    }
+
+    /**
+     * Whether a due mirror is sent now, the manifest having been {@code mirroredBytes} long at its last mirror (0:
+     * none since the start) and {@code uploadedSinceMirror} bytes uploaded since: always while the manifest is small (up to {@value #MIRROR_ALWAYS_BYTES}
+     * bytes: a few hundred entries) or after a restart; beyond, once {@value #MIRROR_RATIO} times its size was uploaded
+     * since the last mirror, so mirroring a partition's long history costs at most 1/{@value #MIRROR_RATIO} of the
+     * bytes uploaded. A mirror missing the newest uploads loses nothing: it is read only when the local manifest is
+     * lost, and then the store's objects it does not name are kept (see {@link #recover}).
+     */
+    static boolean mirrorNow(long mirroredBytes, long uploadedSinceMirror) {
+        return mirroredBytes <= MIRROR_ALWAYS_BYTES || uploadedSinceMirror >= MIRROR_RATIO * mirroredBytes;
     }
 
     /**
@@ -424,7 +458,7 @@ final class PartitionTier {
         for (String key : store.list(prefix)) {
             store.delete(key);
         }
-        Files.deleteIfExists(local.directory().resolve(TierManifest.FILE_NAME));
+        manifest.delete();
     }
 
     void close() {
