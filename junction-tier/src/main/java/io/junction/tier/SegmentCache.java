@@ -51,6 +51,15 @@ final class SegmentCache implements AutoCloseable {
     /** Downloads that failed lately, by key: asked again within {@link #RETRY_AFTER_NANOS}, the failure answers. */
     private final Map<String, Failure> failed = new ConcurrentHashMap<>();
     static final long RETRY_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    /**
+     * The most callers {@link #get} lets wait for downloads at once. They wait on the threads of requests (a browse,
+     * a start at a time): the server runs every call, produce included, on 32 threads, so clients reading the
+     * store's part can hold a quarter of them at the most, whatever they ask; past it a read of a segment not cached
+     * is refused at once (retriable) instead of queueing behind the downloads before it.
+     */
+    static final int MAX_WAITING = 8;
+
+    private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING);
 
     private record Failure(RemoteReadException error, long atNanos) {
     }
@@ -71,11 +80,18 @@ final class SegmentCache implements AutoCloseable {
         Files.createDirectories(dir);
     }
 
-    /** The segment of {@code entry}, downloading it first if it is not cached (blocking). */
+    /**
+     * The segment of {@code entry}, downloading it first if it is not cached (blocking); refused at once when
+     * {@value #MAX_WAITING} callers already wait for downloads.
+     */
     Cached get(TierManifest.Entry entry) {
         Cached cached = cached(entry.key());
         if (cached != null) {
             return cached;
+        }
+        if (!waiting.tryAcquire()) {
+            throw new RemoteReadException("the object store is busy: " + MAX_WAITING + " reads are already waiting "
+                    + "for downloads; retry later", null);
         }
         try {
             for (int attempt = 0; ; attempt++) {
@@ -87,7 +103,14 @@ final class SegmentCache implements AutoCloseable {
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new RemoteReadException(e.getCause().getMessage(),
                     e.getCause());
+        } finally {
+            waiting.release();
         }
+    }
+
+    /** Callers of {@link #get} waiting for downloads now. */
+    int waiting() {
+        return MAX_WAITING - waiting.availablePermits();
     }
 
     /** The segment of {@code entry} if cached now, else null after starting its download in the background. */

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
@@ -103,6 +105,119 @@ class SegmentCacheTest {
         try (SegmentCache cache = cache()) {
             assertThatThrownBy(() -> cache.get(entry(null, wrong))).isInstanceOf(RemoteReadException.class)
                     .hasMessageContaining("does not match its digest");
+        }
+    }
+
+    /**
+     * Requests wait for downloads on the server's threads: past {@link SegmentCache#MAX_WAITING} of them, a read of a
+     * segment not cached is refused at once (retriable) rather than holding one more thread; cached ones are served.
+     */
+    @Test
+    void refusesAReadPastTheWaitersBoundAtOnceAndStillServesCachedSegments() throws Exception {
+        String crc = ObjectDigests.crc32c(dir.resolve("segment-copy"));
+        store.put("cached", dir.resolve("segment-copy"));
+        java.util.concurrent.CountDownLatch storeAnswers = new java.util.concurrent.CountDownLatch(1);
+        ObjectStore slow = new DelegatingStore(store) {
+            @Override
+            public void download(String key, Path target) throws IOException {
+                if (key.equals("seg")) {
+                    try {
+                        storeAnswers.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                super.download(key, target);
+            }
+        };
+        ExecutorService readers = Executors.newFixedThreadPool(SegmentCache.MAX_WAITING);
+        try (SegmentCache cache = new SegmentCache(Files.createDirectories(dir.resolve("bounded")), 1 << 20, slow,
+                null, fetchers)) {
+            TierManifest.Entry cachedEntry = new TierManifest.Entry("cached", segment.baseOffset(),
+                    segment.endOffset(), segment.sizeInBytes(), segment.sizeInBytes(), 100, 0, 0, crc, null, null,
+                    TierManifest.State.COPY_FINISHED);
+            cache.get(cachedEntry);
+            List<java.util.concurrent.Future<SegmentCache.Cached>> waiting = new ArrayList<>();
+            for (int i = 0; i < SegmentCache.MAX_WAITING; i++) {
+                waiting.add(readers.submit(() -> cache.get(entry(crc, null))));
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (cache.waiting() < SegmentCache.MAX_WAITING) {
+                assertThat(System.nanoTime()).as("every reader waiting").isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+
+            // on a thread of its own: without the bound it would wait with the others (and the test fail, not hang)
+            java.util.concurrent.CompletableFuture<SegmentCache.Cached> ninth =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> cache.get(entry(crc, null)));
+            assertThatThrownBy(() -> ninth.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(RemoteReadException.class).hasMessageContaining("busy")
+                    .hasMessageContaining("retry");
+            assertThat(cache.get(cachedEntry).reader.read(segment.baseOffset(), 1 << 20).batches()).isNotEmpty();
+
+            storeAnswers.countDown();
+            for (var f : waiting) {
+                assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS).reader.read(segment.baseOffset(),
+                        1 << 20).batches()).isNotEmpty();
+            }
+            assertThat(cache.waiting()).isZero();
+            assertThat(cache.get(entry(crc, null))).as("served once the store answered").isNotNull();
+        } finally {
+            storeAnswers.countDown();
+            readers.shutdownNow();
+        }
+    }
+
+    /** An object store passing every call to another. */
+    private static class DelegatingStore implements ObjectStore {
+        private final ObjectStore inner;
+
+        DelegatingStore(ObjectStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void put(String key, Path file) throws IOException {
+            inner.put(key, file);
+        }
+
+        @Override
+        public void put(String key, Path file, String crc32c) throws IOException {
+            inner.put(key, file, crc32c);
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) throws IOException {
+            inner.put(key, bytes);
+        }
+
+        @Override
+        public byte[] get(String key) throws IOException {
+            return inner.get(key);
+        }
+
+        @Override
+        public void download(String key, Path target) throws IOException {
+            inner.download(key, target);
+        }
+
+        @Override
+        public List<String> list(String prefix) throws IOException {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            inner.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return inner.describe();
+        }
+
+        @Override
+        public void close() {
         }
     }
 
