@@ -3,7 +3,8 @@
 // segments and 1 KiB kept locally: once its first segments are in the object store and gone from the local disk
 // (read from TierStatus and GetStation, never concluded from a pause), a new group reads the whole station from
 // offset 0 — every message once, in offset order, keys in order — acking each, and a browse from offset 0 and a
-// "full" history group read the same.
+// "full" history group read the same. The messages carry producer timestamps years older than their append (a
+// backfill): a group started at a time and a browse from a time begin at the exact record inside a remote segment.
 //
 //   node tier.test.mjs --server 127.0.0.1:PORT --proto path/to/junction/v1/junction.proto
 //
@@ -25,6 +26,8 @@ const WAIT_MS = 60_000;
 const STATION = 'archive';
 const MESSAGES = 400;
 const KEYS = 7;
+/** Message i's producer timestamp: BASE_MS + i seconds (2020, long before it was appended). */
+const BASE_MS = Date.UTC(2020, 0, 1);
 
 const definition = protoLoader.loadSync(args.proto, { longs: String, enums: String, defaults: true, oneofs: true });
 const v1 = grpc.loadPackageDefinition(definition).junction.v1;
@@ -88,8 +91,8 @@ async function until(what, check) {
   }
 }
 
-/** A new group's member reads `count` messages from the start, acking each as it comes: the messages, in order. */
-function readAll(group, count, history) {
+/** A new group's member reads `count` messages from `start`, acking each as it comes: the messages, in order. */
+function readAll(group, count, history, start = { earliest: true }) {
   const call = consumer.Consume();
   calls.push(call);
   const got = [];
@@ -116,16 +119,16 @@ function readAll(group, count, history) {
     });
     call.write({
       subscribe: {
-        station: STATION, group, memberName: 'node', initialCredits: 100, batches: true, history,
-        start: { earliest: true },
+        station: STATION, group, memberName: 'node', initialCredits: 100, batches: true, history, start,
       },
     });
   });
 }
 
-function checkWhole(messages, what) {
-  assert.equal(messages.length, MESSAGES, `${what}: count`);
-  messages.forEach((m, i) => {
+function checkWhole(messages, what, from = 0) {
+  assert.equal(messages.length, MESSAGES - from, `${what}: count`);
+  messages.forEach((m, index) => {
+    const i = from + index;
     assert.equal(m.offset, String(i), `${what}: offsets in order, each once`);
     assert.equal(Buffer.from(m.value).toString(), `v${i}`, `${what}: value at ${i}`);
     assert.equal(Buffer.from(m.key).toString(), `k${i % KEYS}`, `${what}: key at ${i}`);
@@ -142,7 +145,9 @@ test('a new group reads back, from the object store, what left the local disk', 
   for (let i = 0; i < MESSAGES; i += 40) {
     const batch = [];
     for (let j = i; j < i + 40; j++) {
-      batch.push({ key: Buffer.from(`k${j % KEYS}`), value: Buffer.from(`v${j}`) });
+      batch.push({
+        key: Buffer.from(`k${j % KEYS}`), value: Buffer.from(`v${j}`), timestampMs: String(BASE_MS + j * 1000),
+      });
     }
     await produce(i + 1, batch);
   }
@@ -168,4 +173,15 @@ test('a new group reads back, from the object store, what left the local disk', 
     station: STATION, partition: 0, from: { offset: '0' }, limit: 5,
   });
   assert.deepEqual(browsed.messages.map((m) => Buffer.from(m.value).toString()), ['v0', 'v1', 'v2', 'v3', 'v4']);
+
+  // a time inside the remote part: the first record at or after it, not the start of a segment (nor offset 0)
+  const at = Math.floor(Number(p.localEarliestOffset) / 2);
+  assert.ok(at > 0 && at < Number(p.localEarliestOffset), `offset ${at} is in the object store only`);
+  const fromTime = await readAll('from-a-time', MESSAGES - at, '',
+    { timestampMs: String(BASE_MS + at * 1000 - 500) });
+  checkWhole(fromTime, `a group started at message ${at}'s time`, at);
+  const browsedAt = await adminCall('BrowseMessages', {
+    station: STATION, partition: 0, from: { timestampMs: String(BASE_MS + (at + 3) * 1000) }, limit: 2,
+  });
+  assert.deepEqual(browsedAt.messages.map((m) => m.offset), [String(at + 3), String(at + 4)], 'browse from a time');
 });

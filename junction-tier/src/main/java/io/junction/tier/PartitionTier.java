@@ -100,8 +100,9 @@ final class PartitionTier {
 
     /**
      * The manifest was lost and the local log no longer starts at offset 0: adopts its mirror's entries whose objects
-     * are in the store (and lie below the local log's end), so the history there is read back as before. Best effort at open: when the store does not answer
-     * the partition starts with what the local log holds and its objects stay in the store (see {@link #recover}).
+     * are in the store (and lie below the local log's end), so the history there is read back as before. Best effort
+     * at open: when the store does not answer, the partition starts with what the local log holds and its objects
+     * stay in the store (see {@link #recover}).
      */
     private void restoreFromMirror() {
         if (local.firstOffset() <= 0) {
@@ -235,7 +236,7 @@ final class PartitionTier {
         for (TierManifest.Entry e : manifest.entries()) {
             if (e.state() != TierManifest.State.COPY_FINISHED) {
                 store.delete(e.key());
-                manifest.remove(e.key());
+                manifest.remove(e);
                 LOG.log(System.Logger.Level.INFO, "{0}: {1} of {2} finished after a restart", this,
                         e.state() == TierManifest.State.COPY_STARTED ? "dropped an unfinished upload"
                                 : "a deletion", e.key());
@@ -329,7 +330,7 @@ final class PartitionTier {
             store.put(key, source, crc32c);
         } catch (NoSuchFileException gone) {
             store.delete(key);
-            manifest.remove(key);
+            manifest.remove(started);
             return;
         } finally {
             if (sealed != null) {
@@ -366,11 +367,12 @@ final class PartitionTier {
 
     /**
      * Whether a due mirror is sent now, the manifest having been {@code mirroredBytes} long at its last mirror (0:
-     * none since the start) and {@code uploadedSinceMirror} bytes uploaded since: always while the manifest is small (up to {@value #MIRROR_ALWAYS_BYTES}
-     * bytes: a few hundred entries) or after a restart; beyond, once {@value #MIRROR_RATIO} times its size was uploaded
-     * since the last mirror, so mirroring a partition's long history costs at most 1/{@value #MIRROR_RATIO} of the
-     * bytes uploaded. A mirror missing the newest uploads loses nothing: it is read only when the local manifest is
-     * lost, and then the store's objects it does not name are kept (see {@link #recover}).
+     * none since the start) and {@code uploadedSinceMirror} bytes uploaded since: always while the manifest is
+     * small (up to {@value #MIRROR_ALWAYS_BYTES} bytes: some 800 entries) or after a restart; beyond, once
+     * {@value #MIRROR_RATIO} times its size was uploaded since the last mirror, so that mirroring a partition's long
+     * history costs at most 1/{@value #MIRROR_RATIO} of the bytes uploaded. A mirror missing the newest uploads loses
+     * nothing: it is read only when the local manifest is lost, and then the store's objects it does not name are
+     * kept (see {@link #recover}).
      */
     static boolean mirrorNow(long mirroredBytes, long uploadedSinceMirror) {
         return mirroredBytes <= MIRROR_ALWAYS_BYTES || uploadedSinceMirror >= MIRROR_RATIO * mirroredBytes;
@@ -426,7 +428,7 @@ final class PartitionTier {
                     manifest.put(e.with(TierManifest.State.DELETE_STARTED));
                     publish();
                     store.delete(e.key());
-                    manifest.remove(e.key());
+                    manifest.remove(e);
                 } catch (IOException failed) {
                     lastError = "deleting " + e.key() + ": " + failed.getMessage() + " (retried)";
                     lastErrorMs = clock.millis();

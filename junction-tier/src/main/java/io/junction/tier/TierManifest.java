@@ -334,26 +334,47 @@ final class TierManifest {
         change(new Change(null, entry, null));
     }
 
-    /** Drops the entry of {@code key}, durably, before returning. */
-    void remove(String key) throws IOException {
-        if (entries.removeIf(e -> e.key().equals(key))) {
-            change(new Change(null, null, key));
+    /** Drops {@code entry} (found by its key), durably, before returning. */
+    void remove(Entry entry) throws IOException {
+        int i = indexOf(entry);
+        if (i >= 0) {
+            entries.remove(i);
+            change(new Change(null, null, entry.key()));
         }
     }
 
-    /** Adds or replaces {@code entry} in the sorted list: new entries mostly come last, replaced ones near it. */
+    /** Adds or replaces (same key) {@code entry} in the sorted list. */
     private void apply(Entry entry) {
-        for (int i = entries.size() - 1; i >= 0; i--) {
-            if (entries.get(i).key().equals(entry.key())) {
-                entries.remove(i);
-                break;
+        int i = indexOf(entry);
+        if (i >= 0) {
+            entries.set(i, entry); // a key keeps its offsets: the order holds
+            return;
+        }
+        entries.add(-i - 1, entry);
+    }
+
+    /**
+     * The index of the entry with {@code entry}'s key, found by its base offset; else {@code -(insertion point) - 1}
+     * (after the entries of the same base offset), as {@link java.util.Collections#binarySearch} answers.
+     */
+    private int indexOf(Entry entry) {
+        int lo = 0;
+        int hi = entries.size();
+        while (lo < hi) { // the first entry at or past the base offset
+            int mid = (lo + hi) >>> 1;
+            if (entries.get(mid).baseOffset() < entry.baseOffset()) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        int at = entries.size();
-        while (at > 0 && entries.get(at - 1).baseOffset() > entry.baseOffset()) {
-            at--;
+        int i = lo;
+        for (; i < entries.size() && entries.get(i).baseOffset() == entry.baseOffset(); i++) {
+            if (entries.get(i).key().equals(entry.key())) {
+                return i;
+            }
         }
-        entries.add(at, entry);
+        return -i - 1;
     }
 
     /** Journals {@code change} (fsynced), or writes a new snapshot when the journal is due for one. */

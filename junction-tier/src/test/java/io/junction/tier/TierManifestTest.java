@@ -51,8 +51,15 @@ class TierManifestTest {
         int next = 0;
         for (int op = 0; op < 6000; op++) {
             int r = random.nextInt(10);
-            if (r < 5 || model.isEmpty()) {
+            if (r < 4 || model.isEmpty()) {
                 TierManifest.Entry e = entry(next++, TierManifest.State.COPY_STARTED);
+                m.put(e);
+                model.put(e.key(), e);
+            } else if (r == 4) { // the same segment uploaded again under another key (as after a dropped upload)
+                TierManifest.Entry same = pick(model, random);
+                TierManifest.Entry e = new TierManifest.Entry(same.key() + "-again-" + op, same.baseOffset(),
+                        same.endOffset(), same.sizeInBytes(), 0, same.records(), same.lastAppendTimeMs(),
+                        same.maxTimestamp(), null, null, null, TierManifest.State.COPY_STARTED);
                 m.put(e);
                 model.put(e.key(), e);
             } else if (r < 8) {
@@ -60,9 +67,9 @@ class TierManifestTest {
                 m.put(e);
                 model.put(e.key(), e);
             } else {
-                String key = pick(model, random).key();
-                m.remove(key);
-                model.remove(key);
+                TierManifest.Entry e = pick(model, random);
+                m.remove(e);
+                model.remove(e.key());
             }
             if (op % 500 == 499) {
                 TierManifest.Loaded loaded = load();
@@ -128,7 +135,7 @@ class TierManifestTest {
         m.put(entry(1, TierManifest.State.COPY_STARTED));
         Path journal = dir.resolve(TierManifest.JOURNAL_NAME);
         byte[] old = Files.readAllBytes(journal); // names the generation before the next snapshot
-        m.remove(entry(1, TierManifest.State.COPY_STARTED).key());
+        m.remove(entry(1, TierManifest.State.COPY_STARTED));
         m.replaceAll(m.entries()); // a new snapshot, without entry 1
         Files.write(journal, old); // as if the crash came after the snapshot's rename, before the new journal's
 
@@ -174,7 +181,7 @@ class TierManifestTest {
     @Test
     void theMirrorsDocumentHoldsEveryEntry() throws IOException {
         TierManifest m = withFinished(1500);
-        m.remove(entry(7, TierManifest.State.COPY_FINISHED).key());
+        m.remove(entry(7, TierManifest.State.COPY_FINISHED));
 
         assertThat(TierManifest.parse(m.bytes(), T, S, 0)).isEqualTo(m.entries()).hasSize(1499);
     }
