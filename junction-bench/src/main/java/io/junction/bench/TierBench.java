@@ -52,6 +52,8 @@ import java.util.function.DoubleSupplier;
  * {@code --control idle-burner} adds a third arm to each produce round: tiering off, with a CPU burner at the
  * kernel's idle priority ({@code chrt --idle 0}: it runs only when no other thread wants the CPU) beside the broker,
  * to tell how much of the cost is this machine's answer to any work on its other core.
+ * {@code --manifest-entries N} measures only a partition's manifest of N remote segments (heap, files, a change's
+ * time: {@link io.junction.tier.ManifestFootprint}).
  */
 public final class TierBench {
 
@@ -78,6 +80,7 @@ public final class TierBench {
         int produceSegmentMiB = 4;
         long uploadRate = 0;
         boolean control = false;
+        int manifestEntries = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
@@ -89,6 +92,7 @@ public final class TierBench {
                 case "--store" -> store = args[++i];
                 case "--produce-segment-mib" -> produceSegmentMiB = Integer.parseInt(args[++i]);
                 case "--upload-rate-mb" -> uploadRate = Long.parseLong(args[++i]) * 1_000_000;
+                case "--manifest-entries" -> manifestEntries = Integer.parseInt(args[++i]);
                 case "--control" -> {
                     if (!args[++i].equals("idle-burner")) {
                         throw new IllegalArgumentException("--control takes idle-burner: " + args[i]);
@@ -102,6 +106,10 @@ public final class TierBench {
             FileTrees.deleteTree(dir);
         }
         Files.createDirectories(dir);
+        if (manifestEntries > 0) {
+            io.junction.tier.ManifestFootprint.run(manifestEntries, dir.resolve("manifest"));
+            return;
+        }
         System.out.printf(Locale.ROOT, "tier bench: %d messages of %d B, produce rounds of %d s x %d, store %s, "
                 + "in %s%n", messages, size, seconds, rounds, store, dir.toAbsolutePath());
         switch (store) {
