@@ -328,29 +328,55 @@ final class TierManifest {
         return false;
     }
 
-    /** Adds or replaces (same key) {@code entry}, durably, before returning. */
+    /**
+     * Adds or replaces (same key) {@code entry}, durably, before returning. When the write fails the manifest is
+     * left as it was, in memory as on disk (unless a new snapshot holding the change was written before the failure:
+     * then a restart finds the change, and recovery resolves its step as any interrupted one).
+     */
     void put(Entry entry) throws IOException {
-        apply(entry);
-        change(new Change(null, entry, null));
+        Entry previous = apply(entry);
+        try {
+            change(new Change(null, entry, null));
+        } catch (IOException | RuntimeException e) {
+            undo(entry, previous); // the step is not taken: the manifest says what it said
+            throw e;
+        }
     }
 
-    /** Drops {@code entry} (found by its key), durably, before returning. */
+    /**
+     * Drops {@code entry} (found by its key), durably, before returning. When the write fails the entry stays (the
+     * step it records is taken again later).
+     */
     void remove(Entry entry) throws IOException {
         int i = indexOf(entry);
         if (i >= 0) {
-            entries.remove(i);
-            change(new Change(null, null, entry.key()));
+            Entry removed = entries.remove(i);
+            try {
+                change(new Change(null, null, entry.key()));
+            } catch (IOException | RuntimeException e) {
+                entries.add(i, removed);
+                throw e;
+            }
         }
     }
 
-    /** Adds or replaces (same key) {@code entry} in the sorted list. */
-    private void apply(Entry entry) {
+    /** Adds or replaces (same key) {@code entry} in the sorted list: the entry it replaced, or null. */
+    private Entry apply(Entry entry) {
         int i = indexOf(entry);
         if (i >= 0) {
-            entries.set(i, entry); // a key keeps its offsets: the order holds
-            return;
+            return entries.set(i, entry); // a key keeps its offsets: the order holds
         }
         entries.add(-i - 1, entry);
+        return null;
+    }
+
+    private void undo(Entry put, Entry previous) {
+        int i = indexOf(put);
+        if (previous != null) {
+            entries.set(i, previous);
+        } else {
+            entries.remove(i);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.junction.tier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -167,6 +168,27 @@ class TierManifestTest {
         });
         loaded.manifest().put(entry(1, TierManifest.State.COPY_FINISHED));
         assertThat(load().manifest().entries()).hasSize(2);
+    }
+
+    @Test
+    void aChangeThatCannotBeWrittenChangesNothing() throws IOException {
+        TierManifest m = withFinished(3);
+        List<TierManifest.Entry> before = m.entries();
+        Path journal = dir.resolve(TierManifest.JOURNAL_NAME);
+        byte[] saved = Files.readAllBytes(journal);
+        Files.delete(journal);
+        Files.createDirectory(journal); // the journal cannot be appended to (a failing disk)
+
+        assertThatThrownBy(() -> m.put(entry(3, TierManifest.State.COPY_STARTED))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> m.put(entry(1, TierManifest.State.DELETE_STARTED))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> m.remove(entry(0, TierManifest.State.COPY_FINISHED)))
+                .isInstanceOf(IOException.class);
+        assertThat(m.entries()).as("in memory as on disk").isEqualTo(before);
+
+        Files.delete(journal);
+        Files.write(journal, saved); // the disk is back
+        m.put(entry(3, TierManifest.State.COPY_STARTED));
+        assertThat(load().manifest().entries()).hasSize(4).isEqualTo(m.entries());
     }
 
     @Test
