@@ -167,6 +167,7 @@ final class TierManifest {
             Content content = content(Files.readAllBytes(file), tenant, station, partition);
             long generation = content.generation() == null ? 0 : content.generation();
             List<Entry> entries = new ArrayList<>(content.segments() == null ? List.of() : content.segments());
+            entries.sort(BY_OFFSET); // as written; the journal's changes are applied by offset
             TierManifest manifest = new TierManifest(dir, tenant, station, partition, entries, generation);
             if (Files.exists(journalFile)) {
                 manifest.replay(Files.readAllBytes(journalFile));
