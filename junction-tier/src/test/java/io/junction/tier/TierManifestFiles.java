@@ -31,7 +31,9 @@ public final class TierManifestFiles {
         List<TierManifest.Entry> entries = new ArrayList<>(snapshot.segments());
         Path journal = partitionDir.resolve(TierManifest.JOURNAL_NAME);
         if (Files.exists(journal)) {
-            List<String> lines = Files.readAllLines(journal, StandardCharsets.UTF_8);
+            String text = Files.readString(journal, StandardCharsets.UTF_8);
+            // only whole lines: what follows the last newline is a write a kill cut short, which a broker drops
+            List<String> lines = List.of(text.substring(0, text.lastIndexOf('\n') + 1).split("\n"));
             long generation = snapshot.generation() == null ? 0 : snapshot.generation();
             for (int i = 0; i < lines.size(); i++) {
                 TierManifest.Change c;
