@@ -561,6 +561,11 @@ public final class Broker implements AutoCloseable {
         return station(tenant, station).tierStatus();
     }
 
+    /** The tier's read-back cache now; null on a broker without an object store. */
+    public io.junction.tier.TierCacheStats tierCacheStats() {
+        return context.tiering() == null ? null : context.tiering().cacheStats();
+    }
+
     /**
      * Uploads and trims now, every tiered partition of the broker, on the caller's thread (the tier also does it
      * on its own every few seconds); false on a broker without an object store.

@@ -94,6 +94,37 @@ final class Metrics implements AutoCloseable {
                 new ClassLoaderMetrics(), new JvmInfoMetrics(), new ProcessorMetrics(), new UptimeMetrics(),
                 new FileDescriptorMetrics(), new DiskSpaceMetrics(dataDir.toFile()));
         binders.forEach(b -> b.bindTo(registry));
+        if (broker.tierCacheStats() != null) {
+            bindTierCache(broker);
+        }
+    }
+
+    /**
+     * Tiered storage's read-back cache and the requests waiting on the object store, broker-wide (so root's only):
+     * {@code junction_tier_cache_bytes}, {@code ..._capacity_bytes}, {@code ..._hits_total}, {@code ..._misses_total},
+     * {@code junction_tier_reads_waiting}, {@code junction_tier_reads_refused_total}.
+     */
+    private void bindTierCache(Broker broker) {
+        io.micrometer.core.instrument.Gauge.builder("junction.tier.cache", broker, b -> b.tierCacheStats().bytes())
+                .baseUnit(io.micrometer.core.instrument.binder.BaseUnits.BYTES)
+                .description("Bytes of downloaded remote segments in the read-back cache.").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("junction.tier.cache.capacity", broker,
+                b -> b.tierCacheStats().capacityBytes()).baseUnit(io.micrometer.core.instrument.binder.BaseUnits.BYTES)
+                .description("The most the read-back cache keeps (--s3-cache-size).").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("junction.tier.cache.hits", broker,
+                b -> b.tierCacheStats().hits())
+                .description("Reads of a remote segment served from the cache.").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("junction.tier.cache.misses", broker,
+                b -> b.tierCacheStats().misses())
+                .description("Downloads of a remote segment from the object store.").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("junction.tier.reads.waiting", broker,
+                b -> b.tierCacheStats().readsWaiting())
+                .description("Requests (browses, starts at a time) waiting for a download now; at most 8.")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("junction.tier.reads.refused", broker,
+                b -> b.tierCacheStats().readsRefused())
+                .description("Requests refused with STORAGE_ERROR because 8 were waiting for downloads already.")
+                .register(registry);
     }
 
     /** Where JVM, process and Armeria's server meters are kept. */

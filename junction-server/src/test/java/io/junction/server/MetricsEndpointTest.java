@@ -183,6 +183,14 @@ class MetricsEndpointTest {
                 assertThat(m.samples("junction_tier_uploaded_bytes_total", archive)).hasSize(1);
                 assertThat(m.samples("junction_tier_last_upload_timestamp_seconds", archive)).hasSize(1);
                 assertThat(m.samples("junction_tier_local_bytes", "station", "orders")).isEmpty();
+                // the broker-wide read-back cache and the requests waiting on the store (root's only)
+                assertThat(m.value("junction_tier_cache_capacity_bytes")).isEqualTo(ServerConfig.DEFAULT_S3_CACHE_SIZE);
+                assertThat(m.value("junction_tier_cache_bytes")).isZero();
+                assertThat(m.value("junction_tier_cache_hits_total")).isZero();
+                assertThat(m.value("junction_tier_cache_misses_total")).isZero();
+                assertThat(m.value("junction_tier_reads_waiting")).isZero();
+                assertThat(m.value("junction_tier_reads_refused_total")).isZero();
+                assertThat(m.type("junction_tier_reads_refused_total")).isEqualTo("counter");
 
                 String[] hook = {"tenant", "default", "connector", "hook", "type", "http-sink"};
                 assertThat(m.samples("junction_connector_state", hook)).extracting(s -> s.label("state"))

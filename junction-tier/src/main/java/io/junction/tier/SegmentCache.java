@@ -60,6 +60,7 @@ final class SegmentCache implements AutoCloseable {
     static final int MAX_WAITING = 8;
 
     private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING);
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
 
     private record Failure(RemoteReadException error, long atNanos) {
     }
@@ -90,6 +91,7 @@ final class SegmentCache implements AutoCloseable {
             return cached;
         }
         if (!waiting.tryAcquire()) {
+            refused.incrementAndGet();
             throw new RemoteReadException("the object store is busy: " + MAX_WAITING + " reads are already waiting "
                     + "for downloads; retry later", null);
         }
@@ -294,6 +296,12 @@ final class SegmentCache implements AutoCloseable {
     long misses() {
         synchronized (segments) {
             return misses;
+        }
+    }
+
+    TierCacheStats stats() {
+        synchronized (segments) {
+            return new TierCacheStats(bytes, capacity, hits, misses, waiting(), refused.get());
         }
     }
 

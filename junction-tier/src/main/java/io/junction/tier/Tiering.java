@@ -147,6 +147,11 @@ public final class Tiering implements AutoCloseable {
         return cache.misses();
     }
 
+    /** The read-back cache's figures now (for metrics). */
+    public TierCacheStats cacheStats() {
+        return cache.stats();
+    }
+
     @Override
     public void close() {
         throttle.stop();

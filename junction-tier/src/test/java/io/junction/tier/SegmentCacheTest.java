@@ -154,6 +154,10 @@ class SegmentCacheTest {
                     .hasCauseInstanceOf(RemoteReadException.class).hasMessageContaining("busy")
                     .hasMessageContaining("retry");
             assertThat(cache.get(cachedEntry).reader.read(segment.baseOffset(), 1 << 20).batches()).isNotEmpty();
+            TierCacheStats stats = cache.stats();
+            assertThat(stats.readsWaiting()).isEqualTo(SegmentCache.MAX_WAITING);
+            assertThat(stats.readsRefused()).as("for metrics: junction_tier_reads_refused_total").isEqualTo(1);
+            assertThat(stats.misses()).as("two downloads: the cached one, the one held back").isEqualTo(2);
 
             storeAnswers.countDown();
             for (var f : waiting) {
