@@ -420,26 +420,36 @@ final class PartitionTier {
      * @return the number of segments removed from the readable range
      */
     synchronized int deleteBefore(long offset) {
-        int n = 0;
+        // marked first, oldest first, and published once: no reader is sent to an object about to go, and a
+        // retention cutting a long history costs one pass over it, not one per segment
+        List<TierManifest.Entry> marked = new ArrayList<>();
         for (TierManifest.Entry e : manifest.entries()) {
             if (e.endOffset() <= offset && e.state() == TierManifest.State.COPY_FINISHED) {
-                n++;
                 try {
                     manifest.put(e.with(TierManifest.State.DELETE_STARTED));
-                    publish();
-                    store.delete(e.key());
-                    manifest.remove(e);
+                    marked.add(e);
                 } catch (IOException failed) {
                     lastError = "deleting " + e.key() + ": " + failed.getMessage() + " (retried)";
                     lastErrorMs = clock.millis();
+                    break; // what is left readable stays one range from its start
                 }
             }
         }
-        if (n > 0) {
-            publish();
-            mirrorDue = true; // by the worker's next step
+        if (marked.isEmpty()) {
+            return 0;
         }
-        return n;
+        publish();
+        for (TierManifest.Entry e : marked) {
+            try {
+                store.delete(e.key());
+                manifest.remove(e);
+            } catch (IOException failed) { // the entry stays DELETE_STARTED: the worker's next step finishes it
+                lastError = "deleting " + e.key() + ": " + failed.getMessage() + " (retried)";
+                lastErrorMs = clock.millis();
+            }
+        }
+        mirrorDue = true; // by the worker's next step
+        return marked.size();
     }
 
     /** Deletes the remote segments whose last append is before {@code appendTimeMs} (retention by age). */
