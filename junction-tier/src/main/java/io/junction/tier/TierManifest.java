@@ -191,12 +191,19 @@ final class TierManifest {
     }
 
     /**
-     * Applies the journal's changes, when it names this snapshot's generation (else a crash left it behind a newer
-     * snapshot that holds its changes). A last line cut short or failing its CRC is dropped (its change was never
-     * taken) and cut off the file, so the next change starts on a line of its own.
+     * A journal's whole, valid lines: its generation line first (absent when a crash interrupted its creation),
+     * then its changes; {@code goodEnd} is where they end (less than the length when the last line was cut short or
+     * torn).
      */
-    private void replay(byte[] bytes) throws IOException {
-        List<Change> changes = new ArrayList<>();
+    record Journal(Long generation, List<Change> changes, int goodEnd) {
+    }
+
+    /**
+     * Reads a journal's bytes, changing nothing: a last line cut short or failing its CRC is left out (its change
+     * was never taken); a damaged line before a good one, or good lines without a generation line, is an error.
+     */
+    static Journal readJournal(byte[] bytes) throws IOException {
+        List<Change> lines = new ArrayList<>();
         int pos = 0;
         int goodEnd = 0;
         while (pos < bytes.length) {
@@ -211,32 +218,45 @@ final class TierManifest {
                 }
                 break; // the last line, cut short or torn: its change was never taken
             }
-            changes.add(change);
+            lines.add(change);
             pos = nl + 1;
             goodEnd = pos;
         }
-        if (changes.isEmpty() || changes.get(0).generation() == null) {
-            if (goodEnd == 0) {
-                return; // a journal whose first line a crash interrupted: no change in it
-            }
+        if (lines.isEmpty()) {
+            return new Journal(null, List.of(), 0); // its first line a crash interrupted: no change in it
+        }
+        if (lines.get(0).generation() == null) {
             throw new IOException("journal without its generation line");
         }
-        if (changes.get(0).generation() != generation) {
-            return; // left behind a newer snapshot, which holds its changes
-        }
-        for (Change c : changes.subList(1, changes.size())) {
-            if (c.put() != null) {
-                apply(c.put());
-            } else if (c.remove() != null) {
-                entries.removeIf(e -> e.key().equals(c.remove()));
-            } else {
+        for (Change c : lines.subList(1, lines.size())) {
+            if (c.put() == null && c.remove() == null) {
                 throw new IOException("journal line " + c + " holds no change");
             }
         }
-        journalLines = changes.size() - 1;
-        if (goodEnd < bytes.length) {
+        return new Journal(lines.get(0).generation(), List.copyOf(lines.subList(1, lines.size())), goodEnd);
+    }
+
+    /**
+     * Applies the journal's changes, when it names this snapshot's generation (else a crash left it behind a newer
+     * snapshot that holds its changes). A last line cut short or failing its CRC is dropped (its change was never
+     * taken) and cut off the file, so the next change starts on a line of its own.
+     */
+    private void replay(byte[] bytes) throws IOException {
+        Journal journal = readJournal(bytes);
+        if (journal.generation() == null || journal.generation() != generation) {
+            return; // empty, or left behind a newer snapshot, which holds its changes
+        }
+        for (Change c : journal.changes()) {
+            if (c.put() != null) {
+                apply(c.put());
+            } else {
+                entries.removeIf(e -> e.key().equals(c.remove()));
+            }
+        }
+        journalLines = journal.changes().size();
+        if (journal.goodEnd() < bytes.length) {
             try (FileChannel ch = FileChannel.open(journalFile, StandardOpenOption.WRITE)) {
-                ch.truncate(goodEnd);
+                ch.truncate(journal.goodEnd());
                 ch.force(true);
             }
         }

@@ -1,7 +1,6 @@
 package io.junction.tier;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,26 +30,17 @@ public final class TierManifestFiles {
         List<TierManifest.Entry> entries = new ArrayList<>(snapshot.segments());
         Path journal = partitionDir.resolve(TierManifest.JOURNAL_NAME);
         if (Files.exists(journal)) {
-            String text = Files.readString(journal, StandardCharsets.UTF_8);
-            // only whole lines: what follows the last newline is a write a kill cut short, which a broker drops
-            List<String> lines = List.of(text.substring(0, text.lastIndexOf('\n') + 1).split("\n"));
+            // as a broker reads it (a line a kill cut short left out), without cutting that line off the file
+            TierManifest.Journal read = TierManifest.readJournal(Files.readAllBytes(journal));
             long generation = snapshot.generation() == null ? 0 : snapshot.generation();
-            for (int i = 0; i < lines.size(); i++) {
-                TierManifest.Change c;
-                try {
-                    c = TierManifest.JSON.readValue(lines.get(i).substring(9), TierManifest.Change.class);
-                } catch (IOException | RuntimeException torn) {
-                    break; // the last line, cut by a kill
-                }
-                if (i == 0) {
-                    if (c.generation() == null || c.generation() != generation) {
-                        break; // a journal left behind a newer snapshot
+            if (read.generation() != null && read.generation() == generation) { // else left behind a newer snapshot
+                for (TierManifest.Change c : read.changes()) {
+                    if (c.put() != null) {
+                        entries.removeIf(e -> e.key().equals(c.put().key()));
+                        entries.add(c.put());
+                    } else {
+                        entries.removeIf(e -> e.key().equals(c.remove()));
                     }
-                } else if (c.put() != null) {
-                    entries.removeIf(e -> e.key().equals(c.put().key()));
-                    entries.add(c.put());
-                } else {
-                    entries.removeIf(e -> e.key().equals(c.remove()));
                 }
             }
         }
